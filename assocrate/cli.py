@@ -1,0 +1,205 @@
+"""The ``assocrate`` command: a thin shell over the API.
+
+Each command parses its options, calls one core function, prints its ``summary()`` (or one JSON
+object with ``--json``) and maps the outcome to the exit code. Invalid input prints one line
+``error: ...`` naming the option and value, and exits with status 2.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import warnings
+from enum import Enum
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+from typer.exceptions import TyperException
+
+from .activations import activation_from_name
+from .design import MemoryNetwork, design
+from .equilibria import equilibrium_residual
+from .io import load_patterns, save_network
+from .patterns import make_patterns
+
+app = typer.Typer(
+    name="assocrate",
+    help="Design, verify and retrieve associative memories in positive firing-rate networks.",
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+)
+
+
+class ActivationName(str, Enum):
+    sigmoid = "sigmoid"
+    tanh = "tanh"
+
+
+PatternsOption = Annotated[
+    str,
+    typer.Option(
+        "--patterns",
+        help="equal-overlap, random, correlated, or a .npy/.npz/.csv file of 0/1 patterns (N x P).",
+    ),
+]
+UnitsOption = Annotated[int, typer.Option("--n", help="Number of units N.")]
+CountOption = Annotated[
+    Optional[int], typer.Option("--p", help="Number of patterns P (default floor(N / (10 ln N))).")
+]
+ActivityOption = Annotated[float, typer.Option("--q", help="Activity q in (0, 1).")]
+OverlapOption = Annotated[
+    Optional[float], typer.Option("--r", help="Overlap fraction r in (0, 1) (correlated patterns).")
+]
+SeedOption = Annotated[int, typer.Option("--seed", help="Seed for random patterns.")]
+ActivationOption = Annotated[ActivationName, typer.Option("--activation", help="Rate function.")]
+GainOption = Annotated[float, typer.Option("--rho", help="Gain (maximal slope) rho > 0.")]
+ThresholdOption = Annotated[float, typer.Option("--threshold", help="Threshold x*.")]
+LowOption = Annotated[float, typer.Option("--a", help="Current level of inactive units.")]
+HighOption = Annotated[float, typer.Option("--b", help="Current level of active units (b > a).")]
+TauOption = Annotated[float, typer.Option("--tau", help="Time constant tau > 0.")]
+JsonOption = Annotated[bool, typer.Option("--json", help="Print one JSON object instead of text.")]
+
+
+def build_network(
+    patterns: str,
+    *,
+    n: int,
+    p: int | None,
+    q: float,
+    r: float | None,
+    seed: int,
+    activation: str,
+    rho: float,
+    threshold: float,
+    a: float,
+    b: float,
+    tau: float,
+) -> MemoryNetwork:
+    """Make or load the patterns and design the network (shared by the commands)."""
+    if patterns in ("equal-overlap", "random", "correlated"):
+        if patterns == "correlated" and r is None:
+            raise typer.BadParameter("is required with --patterns correlated", param_hint="'--r'")
+        xi = make_patterns(patterns, n=n, q=q, p=p, r=r, seed=seed)
+    elif Path(patterns).suffix.lower() in (".npy", ".npz", ".csv"):
+        xi = load_patterns(patterns)
+    else:
+        raise typer.BadParameter(
+            f"{patterns!r} is not one of 'equal-overlap', 'random', 'correlated' or a .npy/.npz/.csv file",
+            param_hint="'--patterns'",
+        )
+    return design(xi, activation_from_name(activation, rho=rho, threshold=threshold), a, b, tau=tau)
+
+
+def _design_record(network: MemoryNetwork) -> dict:
+    return {
+        "n_units": network.n_units,
+        "n_patterns": network.n_patterns,
+        "n_row_types": network.row_types.n_types,
+        "activation": network.activation.name,
+        "rho": network.activation.rho,
+        "threshold": network.activation.threshold,
+        "a": network.a,
+        "b": network.b,
+        "q": network.q,
+        "r": network.r,
+        "tau": network.tau,
+        "alpha": network.alpha,
+        "alpha_prime": network.alpha_prime,
+        "beta": network.beta,
+        "gamma": network.gamma,
+        "exact_design": bool(network.is_exact),
+        "max_residual": float(equilibrium_residual(network).max()),
+    }
+
+
+@app.command("design")
+def design_command(
+    patterns: PatternsOption = "equal-overlap",
+    n: UnitsOption = 1000,
+    p: CountOption = None,
+    q: ActivityOption = 0.2,
+    r: OverlapOption = None,
+    seed: SeedOption = 0,
+    activation: ActivationOption = ActivationName.sigmoid,
+    rho: GainOption = 4.8,
+    threshold: ThresholdOption = 0.2,
+    a: LowOption = -0.3,
+    b: HighOption = 0.95,
+    tau: TauOption = 1.0,
+    out: Annotated[Optional[Path], typer.Option("--out", help="Save the network here (.npz).")] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Design a network from patterns and report its weights and equilibrium residuals."""
+    network = build_network(
+        patterns, n=n, p=p, q=q, r=r, seed=seed, activation=activation.value, rho=rho, threshold=threshold,
+        a=a, b=b, tau=tau,
+    )
+    record = _design_record(network)
+    if out is not None:
+        save_network(out, network)
+        record["saved"] = str(out)
+    if as_json:
+        typer.echo(json.dumps(record))
+    else:
+        typer.echo(network.summary())
+        typer.echo(f"  residual    max|W x̄ - h̄| = {record['max_residual']:.3g}")
+        if out is not None:
+            typer.echo(f"saved to {out}")
+
+
+@app.command("demo")
+def demo_command(
+    out: Annotated[Path, typer.Option("--out", help="Directory for report.md and figures.")] = Path("assocrate-demo"),
+    seed: SeedOption = 0,
+) -> None:
+    """Design, verify and retrieve the reference networks; write report.md and figures to --out."""
+    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+    from .demo import run_demo
+
+    with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(), transient=True) as bar:
+        task = bar.add_task("starting", total=None)
+        result = run_demo(out, seed=seed, progress=lambda step: bar.update(task, description=step))
+    typer.echo(result.summary())
+
+
+def _one_line(message: str) -> str:
+    return " ".join(message.split())
+
+
+def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:  # noqa: ANN001
+    print(f"warning: {_one_line(str(message))}", file=sys.stderr)
+
+
+def main(args: list[str] | None = None) -> int:
+    """Run the command line; return (and, as a script, exit with) the exit code.
+
+    0 success, 1 a negative verdict where a command says so, 2 invalid input.
+    """
+    command = typer.main.get_command(app)
+    args = sys.argv[1:] if args is None else list(args)
+    if not args:
+        args = ["--help"]
+    with warnings.catch_warnings():
+        # The command line is the top level: warnings are shown as one line on stderr.
+        warnings.simplefilter("default")
+        warnings.showwarning = _show_warning
+        try:
+            result = command.main(args=args, prog_name="assocrate", standalone_mode=False)
+        except TyperException as error:  # usage errors: unknown option, unparsable or invalid value
+            message = error.format_message() if hasattr(error, "format_message") else str(error)
+            print(f"error: {_one_line(message)}", file=sys.stderr)
+            return 2
+        except typer.Abort:
+            print("error: aborted", file=sys.stderr)
+            return 2
+        except (ValueError, TypeError) as error:
+            print(f"error: {_one_line(str(error))}", file=sys.stderr)
+            return 2
+    return result if isinstance(result, int) else 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,218 @@
+"""Atomic save and load of networks and pattern files.
+
+A network file is a ``.npz`` archive holding the patterns (bool) and a JSON metadata record
+(format name and version, activation, levels, q, r, tau and the design scalars). Loading rebuilds
+the network with :func:`assocrate.design.design` and checks the stored scalars against the rebuilt
+ones, so a tampered or foreign file is refused with a message naming it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+import os
+import tempfile
+import zipfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import BinaryIO
+
+import numpy as np
+
+from .activations import activation_from_name
+from .design import MemoryNetwork, design
+
+__all__ = [
+    "FileFormatError",
+    "NETWORK_FORMAT",
+    "atomic_write",
+    "atomic_write_bytes",
+    "atomic_write_text",
+    "load_network",
+    "load_patterns",
+    "save_network",
+]
+
+NETWORK_FORMAT = "assocrate.network"
+NETWORK_VERSION = 1
+
+
+class FileFormatError(ValueError):
+    """A file is missing, corrupt, truncated or not of the expected assocrate format."""
+
+
+def atomic_write(path: str | os.PathLike, write: Callable[[BinaryIO], None]) -> Path:
+    """Write a file atomically: temp file in the same directory, fsync, rename.
+
+    A reader never sees a half-written file, and an existing file is replaced only once the new
+    content is complete on disk.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        Destination.
+    write : callable
+        Called with a binary file object to write the content.
+
+    Returns
+    -------
+    pathlib.Path
+        The destination.
+    """
+    target = Path(path)
+    directory = target.parent if str(target.parent) else Path(".")
+    if not directory.is_dir():
+        raise FileFormatError(f"{target}: directory {directory} does not exist")
+    fd, temp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=directory)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            write(handle)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temp_name, target)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(temp_name)
+        raise
+    with contextlib.suppress(OSError):
+        dir_fd = os.open(directory, os.O_RDONLY)
+        try:
+            os.fsync(dir_fd)
+        finally:
+            os.close(dir_fd)
+    return target
+
+
+def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> Path:
+    """Atomically write `data` to `path`."""
+    return atomic_write(path, lambda handle: handle.write(data))
+
+
+def atomic_write_text(path: str | os.PathLike, text: str) -> Path:
+    """Atomically write UTF-8 `text` to `path`."""
+    return atomic_write_bytes(path, text.encode("utf-8"))
+
+
+def _network_metadata(network: MemoryNetwork) -> dict:
+    return {
+        "format": NETWORK_FORMAT,
+        "version": NETWORK_VERSION,
+        "activation": {
+            "name": network.activation.name,
+            "rho": network.activation.rho,
+            "threshold": network.activation.threshold,
+        },
+        "a": network.a,
+        "b": network.b,
+        "q": network.q,
+        "r": network.r,
+        "tau": network.tau,
+        "alpha": network.alpha,
+        "alpha_prime": network.alpha_prime,
+        "beta": network.beta,
+        "gamma": network.gamma,
+    }
+
+
+def save_network(path: str | os.PathLike, network: MemoryNetwork) -> Path:
+    """Save a network atomically as ``.npz`` (patterns + JSON metadata).
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> from assocrate.activations import Sigmoid
+    >>> from assocrate.patterns import equal_overlap_patterns
+    >>> net = design(equal_overlap_patterns(0.2, 100), Sigmoid(4.8, 0.2), -0.3, 0.95)
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "net.npz"
+    >>> _ = save_network(path, net)
+    >>> load_network(path).gamma == net.gamma
+    True
+    """
+    metadata = json.dumps(_network_metadata(network)).encode("utf-8")
+    buffer = io.BytesIO()
+    np.savez_compressed(
+        buffer,
+        patterns=np.packbits(network.patterns, axis=0),
+        n_units=np.array(network.n_units),
+        metadata=np.frombuffer(metadata, dtype=np.uint8),
+    )
+    return atomic_write_bytes(path, buffer.getvalue())
+
+
+def load_network(path: str | os.PathLike) -> MemoryNetwork:
+    """Load a network saved by :func:`save_network`.
+
+    Raises
+    ------
+    FileFormatError
+        If the file is missing, corrupt, truncated, of another format or version, or its stored
+        design scalars disagree with the rebuilt network.
+    """
+    target = Path(path)
+    if not target.is_file():
+        raise FileFormatError(f"{target}: no such file")
+    try:
+        with open(target, "rb") as handle, np.load(handle, allow_pickle=False) as archive:
+            packed = archive["patterns"]
+            n_units = int(archive["n_units"])
+            metadata = json.loads(archive["metadata"].tobytes().decode("utf-8"))
+    except (zipfile.BadZipFile, OSError, KeyError, ValueError, EOFError, UnicodeDecodeError) as error:
+        raise FileFormatError(f"{target}: not a readable assocrate network file ({error})") from None
+    if not isinstance(metadata, dict) or metadata.get("format") != NETWORK_FORMAT:
+        raise FileFormatError(f"{target}: not an assocrate network file (format {metadata.get('format')!r})")
+    if metadata.get("version") != NETWORK_VERSION:
+        raise FileFormatError(
+            f"{target}: network format version {metadata.get('version')!r} is not supported (expected {NETWORK_VERSION})"
+        )
+    try:
+        patterns = np.unpackbits(packed, axis=0, count=n_units).astype(bool)
+        activation_meta = metadata["activation"]
+        activation = activation_from_name(
+            activation_meta["name"], rho=activation_meta["rho"], threshold=activation_meta["threshold"]
+        )
+        network = design(
+            patterns, activation, metadata["a"], metadata["b"], q=metadata["q"], r=metadata["r"], tau=metadata["tau"]
+        )
+    except (KeyError, TypeError, ValueError) as error:
+        raise FileFormatError(f"{target}: inconsistent assocrate network file ({error})") from None
+    for name in ("alpha", "alpha_prime", "beta", "gamma"):
+        if not np.isclose(metadata.get(name, np.nan), getattr(network, name), rtol=1e-12, atol=0.0):
+            raise FileFormatError(f"{target}: stored {name}={metadata.get(name)!r} disagrees with the rebuilt network")
+    return network
+
+
+def load_patterns(path: str | os.PathLike) -> np.ndarray:
+    """Read a binary pattern matrix (N x P) from ``.npy``, ``.npz`` or ``.csv``.
+
+    In an ``.npz`` the array named ``patterns`` is used, else the only array. A ``.csv`` holds one
+    unit per line and one pattern per column, comma-separated 0/1 values.
+
+    Raises
+    ------
+    FileFormatError
+        If the file cannot be read as such an array.
+    """
+    target = Path(path)
+    if not target.is_file():
+        raise FileFormatError(f"{target}: no such file")
+    suffix = target.suffix.lower()
+    try:
+        if suffix == ".npy":
+            with open(target, "rb") as handle:
+                return np.load(handle, allow_pickle=False)
+        if suffix == ".npz":
+            with open(target, "rb") as handle, np.load(handle, allow_pickle=False) as archive:
+                names = list(archive.keys())
+                if "patterns" in names:
+                    return archive["patterns"]
+                if len(names) == 1:
+                    return archive[names[0]]
+                raise FileFormatError(f"{target}: expected an array named 'patterns' or a single array; found {names}")
+        if suffix == ".csv":
+            return np.loadtxt(target, delimiter=",", ndmin=2)
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError) as error:
+        if isinstance(error, FileFormatError):
+            raise
+        raise FileFormatError(f"{target}: cannot read patterns ({error})") from None
+    raise FileFormatError(f"{target}: pattern files must end in .npy, .npz or .csv; got {suffix!r}")

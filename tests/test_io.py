@@ -1,0 +1,122 @@
+"""Atomic save/load of networks; corrupt and foreign files give clear errors."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import zipfile
+
+import numpy as np
+import pytest
+
+from assocrate.io import (
+    FileFormatError,
+    atomic_write_text,
+    load_network,
+    load_patterns,
+    save_network,
+)
+
+
+def test_round_trip(tmp_path, correlated_network):
+    path = save_network(tmp_path / "net.npz", correlated_network)
+    loaded = load_network(path)
+    assert np.array_equal(loaded.patterns, correlated_network.patterns)
+    assert loaded.activation == correlated_network.activation
+    for name in ("a", "b", "q", "r", "tau", "alpha", "alpha_prime", "beta", "gamma"):
+        assert getattr(loaded, name) == getattr(correlated_network, name)
+    assert list(tmp_path.iterdir()) == [path]  # no temp file left behind
+
+
+def test_truncated_file(tmp_path, equal_overlap_network):
+    path = save_network(tmp_path / "net.npz", equal_overlap_network)
+    data = path.read_bytes()
+    path.write_bytes(data[: len(data) // 2])
+    with pytest.raises(FileFormatError, match="net.npz: not a readable assocrate network file"):
+        load_network(path)
+
+
+def test_foreign_files(tmp_path):
+    text = tmp_path / "notes.npz"
+    text.write_text("hello")
+    with pytest.raises(FileFormatError, match="notes.npz"):
+        load_network(text)
+    other = tmp_path / "other.npz"
+    np.savez(other, x=np.zeros(3))
+    with pytest.raises(FileFormatError, match="other.npz"):
+        load_network(other)
+    with pytest.raises(FileFormatError, match="missing.npz: no such file"):
+        load_network(tmp_path / "missing.npz")
+
+
+def _rewrite_metadata(path, change):
+    with np.load(path) as archive:
+        arrays = dict(archive)
+    metadata = json.loads(arrays["metadata"].tobytes())
+    change(metadata)
+    arrays["metadata"] = np.frombuffer(json.dumps(metadata).encode(), dtype=np.uint8)
+    np.savez(path, **arrays)
+
+
+def test_tampered_and_future_files(tmp_path, equal_overlap_network):
+    path = save_network(tmp_path / "net.npz", equal_overlap_network)
+    _rewrite_metadata(path, lambda m: m.update(gamma=0.5))
+    with pytest.raises(FileFormatError, match="stored gamma=0.5 disagrees"):
+        load_network(path)
+    save_network(path, equal_overlap_network)
+    _rewrite_metadata(path, lambda m: m.update(version=99))
+    with pytest.raises(FileFormatError, match="version 99 is not supported"):
+        load_network(path)
+
+
+def test_failed_write_keeps_previous_file(tmp_path, equal_overlap_network):
+    path = save_network(tmp_path / "net.npz", equal_overlap_network)
+    before = path.read_bytes()
+
+    class Broken:
+        name = "sigmoid"
+
+        @property
+        def rho(self):
+            raise RuntimeError("disk full")
+
+    broken = dataclasses.replace(equal_overlap_network, activation=Broken())
+    with pytest.raises(RuntimeError, match="disk full"):
+        save_network(path, broken)
+    assert path.read_bytes() == before
+    assert os.listdir(tmp_path) == ["net.npz"]
+
+
+def test_atomic_write_missing_directory(tmp_path):
+    with pytest.raises(FileFormatError, match="does not exist"):
+        atomic_write_text(tmp_path / "nope" / "file.txt", "x")
+
+
+@pytest.mark.parametrize("suffix", [".npy", ".npz", ".csv"])
+def test_load_patterns(tmp_path, suffix):
+    patterns = np.random.default_rng(0).random((20, 3)) < 0.3
+    path = tmp_path / f"p{suffix}"
+    if suffix == ".npy":
+        np.save(path, patterns)
+    elif suffix == ".npz":
+        np.savez(path, patterns=patterns)
+    else:
+        np.savetxt(path, patterns.astype(int), delimiter=",", fmt="%d")
+    assert np.array_equal(load_patterns(path).astype(bool), patterns)
+
+
+def test_load_patterns_errors(tmp_path):
+    bad = tmp_path / "p.npy"
+    bad.write_bytes(b"garbage")
+    with pytest.raises(FileFormatError, match="p.npy: cannot read patterns"):
+        load_patterns(bad)
+    txt = tmp_path / "p.txt"
+    txt.write_text("1,0")
+    with pytest.raises(FileFormatError, match="must end in .npy, .npz or .csv"):
+        load_patterns(txt)
+    many = tmp_path / "m.npz"
+    np.savez(many, a=np.zeros(2), b=np.zeros(2))
+    with pytest.raises(FileFormatError, match="expected an array named 'patterns'"):
+        load_patterns(many)
+    assert zipfile.is_zipfile(many)
