@@ -239,6 +239,24 @@ class MemoryNetwork:
         first[types.index[::-1]] = np.arange(self.n_units - 1, -1, -1)
         return _readonly(first)
 
+    def parameters_record(self) -> dict:
+        """The scalars that define the network (activation, levels, q, r, tau, design scalars) as a dict.
+
+        Used for JSON output and for the metadata of saved networks.
+        """
+        return {
+            "activation": {"name": self.activation.name, "rho": self.activation.rho, "threshold": self.activation.threshold},
+            "a": self.a,
+            "b": self.b,
+            "q": self.q,
+            "r": self.r,
+            "tau": self.tau,
+            "alpha": self.alpha,
+            "alpha_prime": self.alpha_prime,
+            "beta": self.beta,
+            "gamma": self.gamma,
+        }
+
     def summary(self) -> str:
         """A short human-readable description."""
         lines = [

@@ -94,27 +94,6 @@ def atomic_write_text(path: str | os.PathLike, text: str) -> Path:
     return atomic_write_bytes(path, text.encode("utf-8"))
 
 
-def _network_metadata(network: MemoryNetwork) -> dict:
-    return {
-        "format": NETWORK_FORMAT,
-        "version": NETWORK_VERSION,
-        "activation": {
-            "name": network.activation.name,
-            "rho": network.activation.rho,
-            "threshold": network.activation.threshold,
-        },
-        "a": network.a,
-        "b": network.b,
-        "q": network.q,
-        "r": network.r,
-        "tau": network.tau,
-        "alpha": network.alpha,
-        "alpha_prime": network.alpha_prime,
-        "beta": network.beta,
-        "gamma": network.gamma,
-    }
-
-
 def save_network(path: str | os.PathLike, network: MemoryNetwork) -> Path:
     """Save a network atomically as ``.npz`` (patterns + JSON metadata).
 
@@ -129,7 +108,9 @@ def save_network(path: str | os.PathLike, network: MemoryNetwork) -> Path:
     >>> load_network(path).gamma == net.gamma
     True
     """
-    metadata = json.dumps(_network_metadata(network)).encode("utf-8")
+    metadata = json.dumps(
+        {"format": NETWORK_FORMAT, "version": NETWORK_VERSION, **network.parameters_record()}
+    ).encode("utf-8")
     buffer = io.BytesIO()
     np.savez_compressed(
         buffer,

@@ -1,0 +1,87 @@
+"""Design time and mat-vec time: low-rank MemoryNetwork against a dense W built in the same run.
+
+Run: ``python benchmarks/bench_design.py``. Prints a human-readable line and one JSON line per
+benchmark. Dense W is built only where it fits (N <= 20000: 3.2 GB in float64).
+"""
+
+from __future__ import annotations
+
+import json
+import resource
+import time
+import warnings
+
+import numpy as np
+
+from assocrate.activations import Sigmoid
+from assocrate.design import design
+from assocrate.patterns import random_patterns
+
+ACTIVATION = Sigmoid(rho=4.8, threshold=0.2)
+
+
+def best_of(function, repeats: int) -> float:
+    """Smallest wall time of `repeats` calls (the least noisy estimate on a shared machine)."""
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        function()
+        times.append(time.perf_counter() - start)
+    return min(times)
+
+
+def design_quietly(patterns):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        return design(patterns, ACTIVATION, -0.3, 0.95)
+
+
+def peak_rss_gb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1e6
+
+
+def bench(n_units: int, n_patterns: int, *, dense: bool, repeats: int) -> dict:
+    patterns = random_patterns(n_units, n_patterns, 0.2, seed=0)
+    design_seconds = best_of(lambda: design_quietly(patterns), 1 if n_units > 10**5 else repeats)
+    network = design_quietly(patterns)
+    x = np.random.default_rng(1).random(n_units)
+    matvec_seconds = best_of(lambda: network.weights_matvec(x), repeats)
+    record = {
+        "benchmark": "design",
+        "n_units": n_units,
+        "n_patterns": n_patterns,
+        "design_s": design_seconds,
+        "lowrank_matvec_s": matvec_seconds,
+    }
+    if dense:
+        start = time.perf_counter()
+        W = network.dense_weights()
+        record["dense_build_s"] = time.perf_counter() - start
+        record["dense_matvec_s"] = best_of(lambda: W @ x, repeats)
+        record["max_abs_difference"] = float(np.max(np.abs(W @ x - network.weights_matvec(x))))
+        record["matvec_ratio"] = record["dense_matvec_s"] / matvec_seconds
+        record["design_ratio"] = record["dense_build_s"] / design_seconds
+        del W
+    record["peak_rss_gb"] = peak_rss_gb()
+    return record
+
+
+def main() -> None:
+    for n_units, n_patterns, dense in ((2000, 20, True), (20000, 50, True), (10**6, 100, False)):
+        record = bench(n_units, n_patterns, dense=dense, repeats=5)
+        line = (
+            f"N={n_units:>7} P={n_patterns:>3}: design {record['design_s'] * 1e3:9.1f} ms, "
+            f"low-rank mat-vec {record['lowrank_matvec_s'] * 1e3:8.3f} ms"
+        )
+        if dense:
+            line += (
+                f"; dense build {record['dense_build_s'] * 1e3:8.1f} ms, dense mat-vec "
+                f"{record['dense_matvec_s'] * 1e3:8.3f} ms -> mat-vec ratio {record['matvec_ratio']:.0f}x, "
+                f"max |diff| {record['max_abs_difference']:.1e}"
+            )
+        print(line)
+        print(json.dumps(record))
+
+
+if __name__ == "__main__":
+    main()
