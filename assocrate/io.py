@@ -42,6 +42,12 @@ class FileFormatError(ValueError):
     """A file is missing, corrupt, truncated or not of the expected assocrate format."""
 
 
+def _current_umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
 def atomic_write(path: str | os.PathLike, write: Callable[[BinaryIO], None]) -> Path:
     """Write a file atomically: temp file in the same directory, fsync, rename.
 
@@ -63,17 +69,24 @@ def atomic_write(path: str | os.PathLike, write: Callable[[BinaryIO], None]) -> 
     target = Path(path)
     directory = target.parent if str(target.parent) else Path(".")
     if not directory.is_dir():
-        raise FileFormatError(f"{target}: directory {directory} does not exist")
+        raise FileNotFoundError(f"cannot write {str(target)!r}: the directory {str(directory)!r} does not exist")
+    try:
+        mode = target.stat().st_mode & 0o777  # an existing file keeps its permissions
+    except FileNotFoundError:
+        mode = 0o666 & ~_current_umask()  # a new file gets what open() would give it
     fd, temp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=directory)
     try:
         with os.fdopen(fd, "wb") as handle:
             write(handle)
             handle.flush()
             os.fsync(handle.fileno())
+        os.chmod(temp_name, mode)
         os.replace(temp_name, target)
-    except BaseException:
+    except BaseException as error:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(temp_name)
+        if isinstance(error, OSError):
+            raise OSError(error.errno, f"cannot write {str(target)!r}: {error.strerror}", str(target)) from error
         raise
     with contextlib.suppress(OSError):
         dir_fd = os.open(directory, os.O_RDONLY)

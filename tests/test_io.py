@@ -88,8 +88,17 @@ def test_failed_write_keeps_previous_file(tmp_path, equal_overlap_network):
     assert os.listdir(tmp_path) == ["net.npz"]
 
 
+def test_new_file_permissions_follow_umask(tmp_path, equal_overlap_network):
+    previous = os.umask(0o022)
+    try:
+        path = save_network(tmp_path / "net.npz", equal_overlap_network)
+    finally:
+        os.umask(previous)
+    assert path.stat().st_mode & 0o777 == 0o644
+
+
 def test_atomic_write_missing_directory(tmp_path):
-    with pytest.raises(FileFormatError, match="does not exist"):
+    with pytest.raises(FileNotFoundError, match="file.txt.*does not exist"):
         atomic_write_text(tmp_path / "nope" / "file.txt", "x")
 
 

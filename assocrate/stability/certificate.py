@@ -14,7 +14,6 @@ import math
 import numbers
 import os
 import re
-import tempfile
 import uuid
 from collections.abc import Iterable, Mapping
 from dataclasses import KW_ONLY, dataclass, field
@@ -27,6 +26,7 @@ import flint
 import numpy as np
 import scipy.linalg
 
+from assocrate.io import atomic_write_text
 from assocrate.stability.exact import _as_fmpq_mat, _fmpq_mat_to_fractions
 
 __all__ = [
@@ -924,60 +924,6 @@ def _check_path(path: object) -> Path:
     return Path(path)
 
 
-def _atomic_write_text(path: str | os.PathLike[str], text: str) -> Path:
-    """Write `text` (UTF-8) to `path` atomically: temp file in the same directory, fsync, replace.
-
-    A reader sees either the old file or the complete new one, never a partial write. An existing
-    file's permission bits are kept; a new file gets ``0o644``.
-    """
-    target = Path(path)
-    directory = target.parent if str(target.parent) else Path(".")
-    if not directory.is_dir():
-        raise FileNotFoundError(
-            f"cannot write {str(target)!r}: the directory {str(directory)!r} does not exist"
-        )
-    try:
-        mode = target.stat().st_mode & 0o777
-    except FileNotFoundError:
-        mode = 0o644
-    try:
-        descriptor, temporary = tempfile.mkstemp(
-            dir=directory, prefix=f".{target.name}.", suffix=".tmp"
-        )
-    except OSError as err:
-        message = f"cannot write {str(target)!r}: {err.strerror}"
-        raise OSError(err.errno, message, str(target)) from err
-    try:
-        with os.fdopen(descriptor, "w", encoding="utf-8", newline="\n") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(temporary, mode)
-        os.replace(temporary, target)
-    except BaseException as err:
-        try:
-            os.unlink(temporary)
-        except OSError:
-            pass
-        if isinstance(err, OSError):
-            raise OSError(
-                err.errno, f"cannot write {str(target)!r}: {err.strerror}", str(target)
-            ) from err
-        raise
-    if hasattr(os, "O_DIRECTORY"):  # make the rename durable (POSIX); best effort
-        try:
-            dir_descriptor = os.open(directory, os.O_RDONLY | os.O_DIRECTORY)
-        except OSError:
-            return target
-        try:
-            os.fsync(dir_descriptor)
-        except OSError:
-            pass
-        finally:
-            os.close(dir_descriptor)
-    return target
-
-
 def save_certificate(path: str | os.PathLike[str], certificate: Certificate) -> Path:
     """Save a certificate as JSON, atomically.
 
@@ -1010,7 +956,7 @@ def save_certificate(path: str | os.PathLike[str], certificate: Certificate) -> 
     True
     """
     target = _check_path(path)
-    return _atomic_write_text(target, to_json(certificate))
+    return atomic_write_text(target, to_json(certificate))
 
 
 def load_certificate(path: str | os.PathLike[str]) -> Certificate:
