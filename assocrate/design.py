@@ -171,9 +171,7 @@ class MemoryNetwork:
     def is_exact(self) -> bool:
         """Whether every pattern has the same size and every pair the same overlap at the design's q, r."""
         stats = self.statistics
-        return stats.is_exact_design and np.isclose(stats.q, self.q, rtol=0, atol=1e-12) and np.isclose(
-            stats.r, self.r, rtol=0, atol=1e-12
-        )
+        return bool(stats.is_exact_design and abs(stats.q - self.q) <= 1e-12 and abs(stats.r - self.r) <= 1e-12)
 
     def weights_matvec(self, x: np.ndarray) -> np.ndarray:
         """``W x`` through the factors, O(N P) per column.
