@@ -24,6 +24,7 @@ import scipy.linalg
 __all__ = [
     "is_negative_definite_exact",
     "is_positive_definite_exact",
+    "round_dyadic",
     "to_rational",
 ]
 
@@ -233,6 +234,57 @@ def to_rational(M: object, *, grid: int | None = None) -> flint.fmpq_mat:
     """
     grid = _check_grid(grid)
     return _as_fmpq_mat("M", M, grid=grid)
+
+
+def round_dyadic(M: object, *, bits: int = 30) -> tuple[np.ndarray, flint.fmpq_mat]:
+    """Round a float array to a dyadic grid scaled to its largest entry, keeping symmetry.
+
+    Every entry is rounded to the nearest multiple of ``2**-s``, where ``s`` is chosen so that
+    the largest entry has about `bits` significant bits. The rounded values are exactly
+    representable in double precision, so the float array returned and the rational matrix
+    returned are *the same numbers*; an exactly symmetric input stays exactly symmetric.
+    Solver output is rounded this way before it is verified (DESIGN.md §5): the certificate is
+    then the rounded matrix, not the solver's.
+
+    Parameters
+    ----------
+    M : array_like, shape (rows, cols) or (n,)
+        Finite real values (a vector is treated as one row).
+    bits : int, default 30
+        Significant bits kept for the largest entry, 1 <= bits <= 52.
+
+    Returns
+    -------
+    (numpy.ndarray, flint.fmpq_mat)
+        The rounded values (same shape as `M`) and the same values as an exact 2-D rational matrix.
+
+    Examples
+    --------
+    >>> values, exact = round_dyadic(np.array([[1.0, 1 / 3], [1 / 3, 2.0]]), bits=8)
+    >>> values.tolist()
+    [[1.0, 0.328125], [0.328125, 2.0]]
+    >>> exact[0, 1] == exact[1, 0]
+    True
+    """
+    if isinstance(bits, bool) or not isinstance(bits, numbers.Integral) or not 1 <= bits <= 52:
+        raise ValueError(f"`bits` must be an integer in [1, 52]; got {bits!r}")
+    array = np.array(M, dtype=np.float64)
+    if array.ndim not in (1, 2) or array.size == 0:
+        raise ValueError(f"`M` must be a non-empty vector or matrix; got shape {array.shape}")
+    if not np.all(np.isfinite(array)):
+        raise ValueError("`M` must be finite; found NaN or inf")
+    largest = float(np.max(np.abs(array)))
+    exponent = 0 if largest == 0.0 else int(np.frexp(largest)[1])  # largest < 2**exponent
+    grid = 2 ** (int(bits) - exponent)  # a power of two (or its reciprocal)
+    matrix = array if array.ndim == 2 else array[None, :]
+    if grid >= 1:
+        rounded = np.rint(matrix * float(grid)) / float(grid)
+        exact = to_rational(rounded, grid=int(grid))
+    else:  # entries above 2**bits: round to multiples of a power of two > 1
+        step = float(2 ** (exponent - int(bits)))
+        rounded = np.rint(matrix / step) * step
+        exact = to_rational(rounded)
+    return rounded.reshape(array.shape), exact
 
 
 def _fmpq_mat_to_fractions(Q: flint.fmpq_mat) -> tuple[tuple[Fraction, ...], ...]:
