@@ -154,6 +154,150 @@ def demo_command(
     typer.echo(result.summary())
 
 
+class PointName(str, Enum):
+    equilibrium = "equilibrium"
+    ideal = "ideal"
+
+
+@app.command("check")
+def check_command(
+    network_file: Annotated[Path, typer.Argument(help="A network saved by `assocrate design --out` (.npz).")],
+    at: Annotated[
+        PointName, typer.Option("--at", help="Linearise at the true equilibrium (refined) or the designed memory.")
+    ] = PointName.equilibrium,
+    certify: Annotated[
+        bool, typer.Option("--certify", help="Also build and exactly verify a Lyapunov certificate per memory.")
+    ] = False,
+    as_json: JsonOption = False,
+) -> None:
+    """Local stability of every stored memory: exact spectra, the paper's conditions, uniform states.
+
+    Exits 0 whatever the verdicts (they are the output), 2 on invalid input.
+    """
+    from .io import load_network
+    from .stability.local import local_stability, lyapunov_certificate
+
+    network = load_network(network_file)
+    result = local_stability(network, at=at.value)
+    record = result.to_record()
+    certificates = []
+    if certify:
+        certificates = [lyapunov_certificate(network, mu, at=at.value) for mu in range(network.n_patterns)]
+        for row, certificate in zip(record["memories"], certificates):
+            row["certified"] = certificate.certified
+            row["certificate"] = certificate.claim
+    if as_json:
+        typer.echo(json.dumps(record))
+        return
+    typer.echo(result.summary())
+    for certificate in certificates:
+        status = "CERTIFIED (exact)" if certificate.certified else "not certified"
+        typer.echo(f"memory {certificate.parameters['memory']}: {status}: {certificate.claim}")
+
+
+def _grid_axis(option: str, values: tuple[float, float, int]):
+    import numpy as np
+
+    start, stop, count = values
+    if count < 1:
+        raise typer.BadParameter(f"the number of points must be >= 1; got {count}", param_hint=f"'{option}'")
+    return np.linspace(start, stop, count)
+
+
+@app.command("phase")
+def phase_command(
+    activation: ActivationOption = ActivationName.sigmoid,
+    a: LowOption = -0.3,
+    b: HighOption = 0.95,
+    rho_range: Annotated[
+        tuple[float, float, int], typer.Option("--rho-range", help="Gain axis: START STOP NUM.")
+    ] = (0.2, 5.0, 30),
+    threshold_range: Annotated[
+        tuple[float, float, int], typer.Option("--threshold-range", help="Threshold axis: START STOP NUM.")
+    ] = (0.0, 0.9, 30),
+    patterns: PatternsOption = "equal-overlap",
+    n: UnitsOption = 1000,
+    p: CountOption = None,
+    q: ActivityOption = 0.2,
+    r: OverlapOption = None,
+    seed: SeedOption = 0,
+    tau: TauOption = 1.0,
+    out: Annotated[Optional[Path], typer.Option("--out", help="Write the Dataset here (netCDF, atomically).")] = None,
+    figure: Annotated[Optional[Path], typer.Option("--figure", help="Draw the phase diagram here (.png/.pdf/.svg).")] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Phase diagram of local stability over gain rho and threshold x* (DESIGN.md §4)."""
+    from rich.console import Console
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from .sweeps import phase_diagram, save_dataset
+
+    rho = _grid_axis("--rho-range", rho_range)
+    threshold = _grid_axis("--threshold-range", threshold_range)
+    if patterns in ("equal-overlap", "random", "correlated"):
+        if patterns == "correlated" and r is None:
+            raise typer.BadParameter("is required with --patterns correlated", param_hint="'--r'")
+        source = patterns
+    elif Path(patterns).suffix.lower() in (".npy", ".npz", ".csv"):
+        source = load_patterns(patterns)
+    else:
+        raise typer.BadParameter(
+            f"{patterns!r} is not one of 'equal-overlap', 'random', 'correlated' or a .npy/.npz/.csv file",
+            param_hint="'--patterns'",
+        )
+    columns = (TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total} cells"))
+    bar = Progress(*columns, TimeElapsedColumn(), console=Console(stderr=True), transient=True)
+    task = bar.add_task("phase diagram", total=rho.size * threshold.size)
+
+    def progress(done: int, total: int) -> None:  # started on the first block: bad input prints no bar
+        if not bar.live.is_started:
+            bar.start()
+        bar.update(task, completed=done, total=total)
+
+    try:
+        dataset = phase_diagram(
+            activation=activation.value, a=a, b=b, rho=rho, threshold=threshold, patterns=source, n_units=n,
+            q=q, p=p, r=r, seed=seed, tau=tau, progress=progress,
+        )
+    finally:
+        if bar.live.is_started:
+            bar.stop()
+    if out is not None:
+        save_dataset(out, dataset)
+    if figure is not None:
+        from .plots import phase_diagram as draw_phase_diagram
+        from .plots import save_figure
+
+        save_figure(draw_phase_diagram(dataset), figure)
+    valid = int(dataset["valid"].sum())
+    record = {
+        **{key: (value.item() if hasattr(value, "item") else value) for key, value in dataset.attrs.items()},
+        "n_rho": int(rho.size),
+        "n_threshold": int(threshold.size),
+        "n_valid": valid,
+        "n_unstable": int(dataset["unstable"].sum()),
+        "n_stable": valid - int(dataset["unstable"].sum()),
+        "n_sufficient": int(dataset["sufficient_holds"].sum()),
+        "n_instability": int(dataset["instability_holds"].sum()),
+        "out": None if out is None else str(out),
+        "figure": None if figure is None else str(figure),
+    }
+    if as_json:
+        typer.echo(json.dumps(record))
+        return
+    typer.echo(
+        f"phase diagram ({record['activation']}, a={a:g}, b={b:g}, {record['ensemble']} N={record['N']} "
+        f"P={record['P']}, {record['method']}): {rho.size} x {threshold.size} cells, {valid} valid"
+    )
+    typer.echo(
+        f"  stable {record['n_stable']}, unstable {record['n_unstable']}; sufficient condition holds in "
+        f"{record['n_sufficient']}, instability condition in {record['n_instability']}"
+    )
+    for label, path in (("dataset", out), ("figure", figure)):
+        if path is not None:
+            typer.echo(f"  {label} written to {path}")
+
+
 def _one_line(message: str) -> str:
     return " ".join(message.split())
 

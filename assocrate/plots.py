@@ -19,7 +19,7 @@ from matplotlib.figure import Figure  # noqa: E402
 from .design import MemoryNetwork  # noqa: E402
 from .io import atomic_write_bytes  # noqa: E402
 
-__all__ = ["patterns_and_weights", "save_figure"]
+__all__ = ["patterns_and_weights", "phase_diagram", "save_figure"]
 
 
 def save_figure(figure: Figure, path: str | os.PathLike, *, dpi: int = 130) -> Path:
@@ -83,3 +83,58 @@ def network_title(network: MemoryNetwork) -> str:
         f"{network.activation.name} ρ={network.activation.rho:g}, x*={network.activation.threshold:g}; "
         f"a={network.a:g}, b={network.b:g}; α'={network.alpha_prime:.4g}, β={network.beta:.4g}, γ={network.gamma:.4g}"
     )
+
+
+def phase_diagram(dataset, *, ax=None) -> Figure:
+    """The local-stability phase diagram of :func:`assocrate.sweeps.phase_diagram`, as in the paper.
+
+    Cells are filled stable (blue) or unstable (red) by the exact spectrum, grey where the design
+    does not exist; the dashed line bounds the region where the sufficient condition
+    ``eta max(lambda_max(W), 0) < 1`` holds, the dotted line the region where the instability
+    condition holds.
+
+    Parameters
+    ----------
+    dataset : xarray.Dataset
+        From :func:`assocrate.sweeps.phase_diagram` (dims ``rho``, ``threshold``).
+    ax : matplotlib.axes.Axes, optional
+        Draw into this axes (its figure is returned); a new figure by default.
+    """
+    from matplotlib.colors import ListedColormap
+    from matplotlib.lines import Line2D
+    from matplotlib.patches import Patch
+
+    rho = np.asarray(dataset["rho"].values, dtype=float)
+    threshold = np.asarray(dataset["threshold"].values, dtype=float)
+    valid = np.asarray(dataset["valid"].values, dtype=bool)
+    unstable = np.asarray(dataset["unstable"].values, dtype=bool)
+    category = np.where(valid, np.where(unstable, 1, 0), 2).T  # rows: threshold, columns: rho
+    if ax is None:
+        figure, ax = plt.subplots(figsize=(5.6, 4.4))
+    else:
+        figure = ax.figure
+    colors = ListedColormap(["#9ecae1", "#fc9272", "#d9d9d9"])
+    ax.pcolormesh(rho, threshold, category, cmap=colors, vmin=-0.5, vmax=2.5, shading="nearest")
+    handles = [Patch(color="#9ecae1", label="stable (exact spectrum)"), Patch(color="#fc9272", label="unstable")]
+    if not valid.all():
+        handles.append(Patch(color="#d9d9d9", label="no design (φ(b) ≤ φ(a))"))
+    for name, level, style, label in (
+        ("sufficient_value", 1.0, "--", "sufficient condition holds below/inside"),
+        ("instability_value", 0.0, ":", "instability condition holds beyond"),
+    ):
+        values = np.ma.masked_invalid(np.asarray(dataset[name].values, dtype=float).T)
+        if values.count() and values.min() < level < values.max() and min(values.shape) > 1:
+            ax.contour(rho, threshold, values, levels=[level], colors="k", linestyles=style, linewidths=1.4)
+        handles.append(Line2D([], [], color="k", ls=style, label=label.split(" holds")[0]))
+    ax.set_xlabel("gain ρ")
+    ax.set_ylabel("threshold x*")
+    attrs = dataset.attrs
+    gamma = np.asarray(dataset["gamma"].values, dtype=float)
+    sign = "γ < 0" if np.nanmax(gamma) < 0 else "γ > 0" if np.nanmin(gamma) > 0 else "γ of both signs"
+    ax.set_title(
+        f"{attrs.get('activation', '')}, a={attrs.get('a', float('nan')):g}, b={attrs.get('b', float('nan')):g} "
+        f"({sign}); {attrs.get('ensemble', '')} N={attrs.get('N', '')}, q={attrs.get('q', float('nan')):.3g}",
+        fontsize=9,
+    )
+    ax.legend(handles=handles, loc="upper right", fontsize=7, framealpha=0.85)
+    return figure

@@ -28,6 +28,7 @@ from .._validation import check_index
 from ..design import MemoryNetwork
 from ..equilibria import NewtonStatus, UniformState, refine_equilibrium, uniform_states
 from ..lowrank import Spectrum, make_spectrum
+from ..patterns import PatternStatistics
 from .certificate import Certificate, ConstraintResidual, is_definite_float
 from .exact import is_positive_definite_exact, to_rational
 
@@ -440,19 +441,28 @@ def jacobian_spectrum(
     return _spectrum_from_reduced(network, mu, at, form, _reduced_eigenvalues(_point_gram(point), network.c), point)
 
 
-def _equal_overlap_structure(network: MemoryNetwork) -> str | None:
-    """None if the closed form of DESIGN.md §4 applies, else the reason it does not."""
-    stats = network.statistics
-    xi_rows = network.row_types.rows
-    ones = xi_rows.sum(axis=1)
-    if network.n_patterns < 2:
-        return f"it needs P >= 2 patterns; got P={network.n_patterns}"
+def _pattern_structure_reason(stats: PatternStatistics, rows: np.ndarray) -> str | None:
+    """None if patterns with these statistics and row types are the equal-overlap construction
+    with ``r = q`` (the closed form of DESIGN.md §4 applies), else the reason they are not."""
+    n_patterns = rows.shape[1]
+    ones = rows.sum(axis=1)
+    if n_patterns < 2:
+        return f"it needs P >= 2 patterns; got P={n_patterns}"
     if not stats.is_exact_design:
         return "the patterns do not have equal sizes and equal pairwise overlaps"
-    if not np.all((ones <= 1) | (ones == network.n_patterns)):
+    if not np.all((ones <= 1) | (ones == n_patterns)):
         return "some units are active in more than one but not all patterns (not the equal-overlap construction)"
     if not math.isclose(stats.r, stats.q, rel_tol=0.0, abs_tol=1e-12):
         return f"the overlap fraction r={stats.r:.6g} differs from the activity q={stats.q:.6g}"
+    return None
+
+
+def _equal_overlap_structure(network: MemoryNetwork) -> str | None:
+    """None if the closed form of DESIGN.md §4 applies to `network`, else the reason it does not."""
+    stats = network.statistics
+    reason = _pattern_structure_reason(stats, network.row_types.rows)
+    if reason is not None:
+        return reason
     if not network.is_exact:
         return f"the network was designed with q={network.q:.6g}, r={network.r:.6g}, not the patterns' q={stats.q:.6g}, r={stats.r:.6g}"
     return None
