@@ -78,18 +78,22 @@ def build_network(
     tau: float,
 ) -> MemoryNetwork:
     """Make or load the patterns and design the network (shared by the commands)."""
+    xi = build_patterns(patterns, n=n, p=p, q=q, r=r, seed=seed)
+    return design(xi, activation_from_name(activation, rho=rho, threshold=threshold), a, b, tau=tau)
+
+
+def build_patterns(patterns: str, *, n: int, p: int | None, q: float, r: float | None, seed: int):
+    """Make a named ensemble or load a pattern file (the --patterns option)."""
     if patterns in ("equal-overlap", "random", "correlated"):
         if patterns == "correlated" and r is None:
             raise typer.BadParameter("is required with --patterns correlated", param_hint="'--r'")
-        xi = make_patterns(patterns, n=n, q=q, p=p, r=r, seed=seed)
-    elif Path(patterns).suffix.lower() in (".npy", ".npz", ".csv"):
-        xi = load_patterns(patterns)
-    else:
-        raise typer.BadParameter(
-            f"{patterns!r} is not one of 'equal-overlap', 'random', 'correlated' or a .npy/.npz/.csv file",
-            param_hint="'--patterns'",
-        )
-    return design(xi, activation_from_name(activation, rho=rho, threshold=threshold), a, b, tau=tau)
+        return make_patterns(patterns, n=n, q=q, p=p, r=r, seed=seed)
+    if Path(patterns).suffix.lower() in (".npy", ".npz", ".csv"):
+        return load_patterns(patterns)
+    raise typer.BadParameter(
+        f"{patterns!r} is not one of 'equal-overlap', 'random', 'correlated' or a .npy/.npz/.csv file",
+        param_hint="'--patterns'",
+    )
 
 
 def _design_record(network: MemoryNetwork) -> dict:
@@ -234,17 +238,9 @@ def phase_command(
 
     rho = _grid_axis("--rho-range", rho_range)
     threshold = _grid_axis("--threshold-range", threshold_range)
-    if patterns in ("equal-overlap", "random", "correlated"):
-        if patterns == "correlated" and r is None:
-            raise typer.BadParameter("is required with --patterns correlated", param_hint="'--r'")
-        source = patterns
-    elif Path(patterns).suffix.lower() in (".npy", ".npz", ".csv"):
-        source = load_patterns(patterns)
-    else:
-        raise typer.BadParameter(
-            f"{patterns!r} is not one of 'equal-overlap', 'random', 'correlated' or a .npy/.npz/.csv file",
-            param_hint="'--patterns'",
-        )
+    # a named ensemble is built by phase_diagram (which records its name); a file is loaded here
+    named = patterns in ("equal-overlap", "random", "correlated") and (patterns != "correlated" or r is not None)
+    source = patterns if named else build_patterns(patterns, n=n, p=p, q=q, r=r, seed=seed)
     columns = (TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total} cells"))
     bar = Progress(*columns, TimeElapsedColumn(), console=Console(stderr=True), transient=True)
     task = bar.add_task("phase diagram", total=rho.size * threshold.size)
