@@ -9,6 +9,8 @@ written as ``"p/q"`` strings, so a saved certificate can be re-checked from scra
 
 from __future__ import annotations
 
+import dataclasses
+import hashlib
 import json
 import math
 import numbers
@@ -34,12 +36,15 @@ __all__ = [
     "Certificate",
     "ConstraintResidual",
     "SolverInfo",
+    "checksum",
     "from_json",
     "is_definite_float",
     "load_certificate",
     "min_eigenvalue",
     "save_certificate",
+    "seal",
     "to_json",
+    "verify",
 ]
 
 #: The kinds of statement a certificate can make (DESIGN.md §4–§5).
@@ -911,6 +916,60 @@ def from_json(text: str) -> Certificate:
         if message.startswith("certificate JSON"):
             raise
         raise ValueError(f"invalid certificate JSON: {message}") from err
+
+
+# ----------------------------------------------------------------------------------------------
+# Integrity and re-verification
+# ----------------------------------------------------------------------------------------------
+
+#: Name of the parameter that holds a certificate's checksum.
+CHECKSUM = "checksum"
+
+
+def checksum(certificate: Certificate) -> str:
+    """SHA-256 of a certificate's content (everything but the checksum itself and the version).
+
+    Computed from the canonical JSON form (sorted keys, no indentation), so it survives a save
+    and load unchanged and changes with any edited entry.
+
+    Examples
+    --------
+    >>> cert = Certificate("x", "radius", {"delta": 0.25})
+    >>> checksum(cert) == checksum(from_json(to_json(cert)))
+    True
+    """
+    if not isinstance(certificate, Certificate):
+        raise TypeError(f"`certificate` must be a Certificate; got {type(certificate).__name__}")
+    document = json.loads(to_json(certificate, indent=None))
+    document.pop("assocrate_version", None)
+    document["parameters"].pop(CHECKSUM, None)
+    text = json.dumps(document, sort_keys=True, separators=(",", ":"), allow_nan=False)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def seal(certificate: Certificate) -> Certificate:
+    """A copy of `certificate` with its :func:`checksum` recorded in ``parameters["checksum"]``.
+
+    A hand-edited certificate file then fails :func:`verify` even where the edit touches an
+    entry no exact check depends on.
+    """
+    if not isinstance(certificate, Certificate):
+        raise TypeError(f"`certificate` must be a Certificate; got {type(certificate).__name__}")
+    unsealed = dataclasses.replace(
+        certificate, parameters={k: v for k, v in certificate.parameters.items() if k != CHECKSUM}
+    )
+    return dataclasses.replace(unsealed, parameters={**unsealed.parameters, CHECKSUM: checksum(unsealed)})
+
+
+def verify(certificate: Certificate, network):
+    """Re-check `certificate` from scratch against `network`.
+
+    See :func:`assocrate.stability.verification.verify` (imported lazily: the network-side code
+    depends on this module, not the other way round).
+    """
+    from assocrate.stability.verification import verify as _verify
+
+    return _verify(certificate, network)
 
 
 # ----------------------------------------------------------------------------------------------
