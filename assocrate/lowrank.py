@@ -13,6 +13,9 @@ import scipy.linalg
 
 __all__ = ["Spectrum", "lowrank_matvec", "make_spectrum", "reduced_spectrum", "weighted_gram"]
 
+# Rows per block in weighted_gram.
+_GRAM_BLOCK = 32768
+
 
 @dataclass(frozen=True, repr=False)
 class Spectrum:
@@ -92,12 +95,16 @@ def weighted_gram(U: np.ndarray, d: np.ndarray | None = None, counts: np.ndarray
     """``U^T diag(d * counts) U`` (m x m).
 
     With `counts` the rows of `U` stand for row types, each repeated `counts` times, so the cost is
-    O(k m^2) instead of O(N m^2).
+    O(k m^2) instead of O(N m^2). The sum runs over blocks of rows: one BLAS call over 10^6 rows is
+    several times slower than blocks that stay in cache (measured 15 s vs 1.3 s at N = 10^6, m = 101).
     """
     weights = np.ones(U.shape[0]) if d is None else np.asarray(d, dtype=float)
     if counts is not None:
         weights = weights * counts
-    gram = U.T @ (U * weights[:, None])
+    gram = np.zeros((U.shape[1], U.shape[1]))
+    for start in range(0, U.shape[0], _GRAM_BLOCK):
+        block = U[start : start + _GRAM_BLOCK]
+        gram += block.T @ (block * weights[start : start + _GRAM_BLOCK, None])
     return 0.5 * (gram + gram.T)
 
 

@@ -19,7 +19,7 @@ from matplotlib.figure import Figure  # noqa: E402
 from .design import MemoryNetwork  # noqa: E402
 from .io import atomic_write_bytes  # noqa: E402
 
-__all__ = ["patterns_and_weights", "phase_diagram", "save_figure"]
+__all__ = ["patterns_and_weights", "phase_diagram", "phase_diagram_panels", "save_figure"]
 
 
 def save_figure(figure: Figure, path: str | os.PathLike, *, dpi: int = 130) -> Path:
@@ -137,4 +137,26 @@ def phase_diagram(dataset, *, ax=None) -> Figure:
         fontsize=9,
     )
     ax.legend(handles=handles, loc="upper right", fontsize=7, framealpha=0.85)
+    return figure
+
+
+def phase_diagram_panels(datasets, *, ncols: int = 2) -> Figure:
+    """Several phase diagrams side by side (e.g. both activations x both signs of gamma).
+
+    Parameters
+    ----------
+    datasets : sequence of xarray.Dataset
+        From :func:`assocrate.sweeps.phase_diagram`, drawn in order, row by row.
+    ncols : int, default 2
+    """
+    datasets = list(datasets)
+    if not datasets:
+        raise ValueError("`datasets` must hold at least one phase diagram; got none")
+    nrows = -(-len(datasets) // ncols)
+    figure, axes = plt.subplots(nrows, ncols, figsize=(5.6 * ncols, 4.4 * nrows), squeeze=False)
+    for ax, dataset in zip(axes.flat, datasets):
+        phase_diagram(dataset, ax=ax)
+    for ax in list(axes.flat)[len(datasets) :]:
+        ax.set_visible(False)
+    figure.tight_layout()
     return figure

@@ -249,7 +249,7 @@ def phase_diagram(
         xi = check_patterns("patterns", patterns)
     stats = pattern_statistics(xi)
     n, n_patterns = xi.shape
-    reason = _pattern_structure_reason(stats, row_types(xi).rows)
+    reason = _pattern_structure_reason(row_types(xi).rows, lambda: stats)
     if method == "closed-form" and reason is not None:
         raise ValueError(f"`method`='closed-form' needs the equal-overlap design: {reason}")
     chosen = "closed-form" if method == "closed-form" or (method == "auto" and reason is None) else "reduction"

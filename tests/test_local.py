@@ -110,7 +110,7 @@ def test_closed_form_equals_reduction(case):
 @pytest.mark.parametrize(
     "patterns, message",
     [
-        (random_patterns(500, 5, 0.2, seed=0), "equal sizes"),
+        (random_patterns(500, 5, 0.2, seed=0), "not the equal-overlap construction"),
         (correlated_patterns(1000, 0.2, 0.4, 5, seed=3), "differs from the activity"),
         (equal_overlap_patterns(0.2, 1001), "differs from the activity"),
     ],

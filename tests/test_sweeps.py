@@ -16,6 +16,7 @@ from assocrate.design import design
 from assocrate.io import save_network
 from assocrate.patterns import correlated_patterns, equal_overlap_patterns, random_patterns
 from assocrate.plots import phase_diagram as draw_phase_diagram
+from assocrate.plots import phase_diagram_panels
 from assocrate.stability.local import conditions, local_stability
 from assocrate.sweeps import phase_diagram, save_dataset
 
@@ -197,6 +198,10 @@ def test_figure(tmp_path, diagrams):
     from assocrate.plots import save_figure
 
     assert save_figure(figure, tmp_path / "phase.png").stat().st_size > 10_000
+    panels = phase_diagram_panels(diagrams.values())
+    assert sum(ax.get_visible() for ax in panels.axes) == 4
+    with pytest.raises(ValueError, match="at least one"):
+        phase_diagram_panels([])
 
 
 # The command line

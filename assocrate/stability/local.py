@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import enum
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
 
@@ -27,7 +28,7 @@ import scipy.linalg
 from .._validation import check_index
 from ..design import MemoryNetwork
 from ..equilibria import NewtonStatus, UniformState, refine_equilibrium, uniform_states
-from ..lowrank import Spectrum, make_spectrum
+from ..lowrank import Spectrum, make_spectrum, weighted_gram
 from ..patterns import PatternStatistics
 from .certificate import Certificate, ConstraintResidual, is_definite_float
 from .exact import is_positive_definite_exact, to_rational
@@ -55,8 +56,8 @@ _METHODS = ("auto", "explicit", "lyapunov")
 #: 4500 ulps, far above the rounding error of the (P+1) x (P+1) reduction.
 VERDICT_RTOL = 1e-12
 
-# Rows per block when summing Gram matrices over N: one BLAS call on 10^6 rows is several times
-# slower than blocks that stay in cache.
+# Rows per block when summing over N: one BLAS call on 10^6 rows is several times slower than
+# blocks that stay in cache (see assocrate.lowrank.weighted_gram).
 _CHUNK = 32768
 
 # Exact integer sums in float32 stay exact below 2**24.
@@ -100,17 +101,6 @@ def _verdict(max_eigenvalue: float, tolerance: float) -> Verdict:
     if max_eigenvalue > tolerance:
         return Verdict.UNSTABLE
     return Verdict.UNDECIDED
-
-
-def _gram(rows: np.ndarray, weights: np.ndarray | None = None, *, dtype=np.float64) -> np.ndarray:
-    """``rows^T diag(weights) rows`` (m x m), summed in blocks of `_CHUNK` rows."""
-    m = rows.shape[1]
-    total = np.zeros((m, m), dtype=dtype)
-    for start in range(0, rows.shape[0], _CHUNK):
-        block = np.asarray(rows[start : start + _CHUNK], dtype=dtype)
-        weighted = block if weights is None else block * np.asarray(weights[start : start + _CHUNK], dtype=dtype)[:, None]
-        total += weighted.T @ block
-    return total
 
 
 def _symmetric(matrix: np.ndarray) -> np.ndarray:
@@ -179,7 +169,7 @@ def _ideal_residuals(network: MemoryNetwork, rows: np.ndarray, counts: np.ndarra
     for start in range(0, rows.shape[0], _CHUNK):
         block = rows[start : start + _CHUNK] * counts[start : start + _CHUNK, None]
         column_sums += block.sum(axis=0)
-        overlaps += block.T @ xi[start : start + _CHUNK]
+        overlaps += block.T @ xi[start : start + _CHUNK].astype(np.float64)
     coefficients = network.c[:, None] * (phi_a * column_sums[:, None] + (phi_b - phi_a) * overlaps)
     worst = np.zeros(xi.shape[1])
     for start in range(0, rows.shape[0], _CHUNK):
@@ -193,17 +183,18 @@ def _points(network: MemoryNetwork, memories: list[int], at: str) -> list[_Point
     rows, counts, xi = _type_rows(network)
     dphi = network.activation.dphi
     ideal_slopes = (float(dphi(network.a)), float(dphi(network.b)))
-    refine = at == "equilibrium" and not network.is_exact
+    exact = _is_exact(network)
+    refine = at == "equilibrium" and not exact
     residuals = None if refine else _ideal_residuals(network, rows, counts, xi[:, memories])
     points = []
     for j, mu in enumerate(memories):
         if not refine:
             slopes = np.where(xi[:, mu], ideal_slopes[1], ideal_slopes[0])
-            status = "exact design" if network.is_exact else "designed memory (not refined)"
+            status = "exact design" if exact else "designed memory (not refined)"
             eta = float(slopes.max())
             points.append(_Point(rows, counts, slopes, eta, float(residuals[j]), status, 0.0))
             continue
-        x0 = network.memory_rates()[:, mu] if network.n_units * network.n_patterns <= 10**7 else _memory_rate(network, mu)
+        x0 = _memory_rate(network, mu)
         result = refine_equilibrium(network, x0)
         unit_slopes = dphi(result.h)
         shift = float(np.max(np.abs(result.x - x0)))
@@ -220,55 +211,61 @@ def _points(network: MemoryNetwork, memories: list[int], at: str) -> list[_Point
     return points
 
 
+def _is_exact(network: MemoryNetwork) -> bool:
+    """``network.is_exact``, answered in O(N P) when the pattern sizes already differ."""
+    sizes = np.count_nonzero(network.patterns, axis=0)
+    return bool(np.all(sizes == sizes[0]) and network.is_exact)
+
+
 def _memory_rate(network: MemoryNetwork, mu: int) -> np.ndarray:
     phi_a, phi_b = float(network.activation.phi(network.a)), float(network.activation.phi(network.b))
     return phi_a + (phi_b - phi_a) * network.patterns[:, mu]
 
 
-def _ideal_grams(network: MemoryNetwork, memories: list[int]) -> np.ndarray:
-    """``U^T D_mu U`` at the designed memories, for all `memories`, in O(k m^2 + q k m^2 P).
+def _ideal_grams(network: MemoryNetwork) -> np.ndarray:
+    """``U^T D_mu U`` at every designed memory, shape (P, m, m), in O(k m^2 + q k m^3 / 3).
 
     At a designed memory D takes two values, so ``G_mu = d_a G_0 + (d_b - d_a) G_mu^on`` where
     ``G_mu^on`` sums over the units active in pattern mu. With ``U = V B`` (``V = [Xi, 1]`` 0/1,
-    ``B`` holds beta) the sums ``V^T V`` are integer counts, computed exactly in float32 BLAS
-    (all partial sums are integers below 2**24) and mapped back through B in float64.
+    ``B`` holds beta) the sums ``T[mu, j, l] = sum_i V_i,mu V_ij V_il`` are integer counts, symmetric
+    in all three indices: only ``j, l >= mu`` are summed (a third of the work), in float32 BLAS,
+    which is exact here (every partial sum is an integer below 2**24), then mapped through B in
+    float64.
     """
     rows, counts, xi = _type_rows(network)
     k, m = rows.shape
+    P = m - 1
     count_dtype = np.float32 if network.n_units < _FLOAT32_EXACT else np.float64
+    weights = counts.astype(count_dtype)
+
+    def counts_gram(selection: np.ndarray, first: int) -> np.ndarray:
+        """``V[sel, first:]^T diag(counts) V[sel, first:]``."""
+        total = np.zeros((m - first, m - first), dtype=count_dtype)
+        for start in range(0, selection.size, _CHUNK):
+            chosen = selection[start : start + _CHUNK]
+            block = np.ones((chosen.size, m - first), dtype=count_dtype)
+            block[:, :-1] = xi[chosen, first:]
+            total += (block * weights[chosen, None]).T @ block
+        return total.astype(np.float64)
+
+    partial = np.zeros((P, m, m))
+    for mu in range(P):
+        partial[mu, mu:, mu:] = counts_gram(np.flatnonzero(xi[:, mu]), mu)
+    index = np.sort(np.indices((P, m, m)).reshape(3, -1), axis=0)  # T is symmetric in its indices
+    on = partial[index[0], index[1], index[2]].reshape(P, m, m)
     # B with U = V B: U[:, j] = u0 + (u1 - u0) xi_j for the stored values u1 = fl(1 - beta), u0 = -beta
     u1, u0 = float(np.float64(1.0) - network.beta), float(-network.beta)
     B = np.zeros((m, m))
-    B[: m - 1, : m - 1] = np.eye(m - 1) * (u1 - u0)
-    B[m - 1, : m - 1] = u0
-    B[m - 1, m - 1] = 1.0
-
-    def v_rows(selection: np.ndarray | slice) -> np.ndarray:
-        block = np.ones((xi[selection].shape[0], m), dtype=count_dtype)
-        block[:, :-1] = xi[selection]
-        return block
-
-    def counts_gram(selection: np.ndarray) -> np.ndarray:
-        total = np.zeros((m, m), dtype=count_dtype)
-        for start in range(0, selection.size, _CHUNK):
-            chosen = selection[start : start + _CHUNK]
-            block = v_rows(chosen)
-            total += (block * counts[chosen, None].astype(count_dtype)).T @ block
-        return total.astype(np.float64)
-
-    all_types = np.arange(k)
-    G0 = B.T @ counts_gram(all_types) @ B
+    B[:P, :P] = np.eye(P) * (u1 - u0)
+    B[P, :P] = u0
+    B[P, P] = 1.0
+    G0 = B.T @ counts_gram(np.arange(k), 0) @ B
     d_a, d_b = float(network.activation.dphi(network.a)), float(network.activation.dphi(network.b))
-    grams = np.empty((len(memories), m, m))
-    for j, mu in enumerate(memories):
-        active = np.flatnonzero(xi[:, mu])
-        grams[j] = d_a * G0 + (d_b - d_a) * (B.T @ counts_gram(active) @ B)
-    del rows
-    return _symmetric(grams)
+    return _symmetric(d_a * G0 + (d_b - d_a) * (B.T @ on @ B))
 
 
 def _point_gram(point: _Point) -> np.ndarray:
-    return _symmetric(_gram(point.rows, point.slopes * point.counts))
+    return weighted_gram(point.rows, point.slopes, point.counts)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -441,17 +438,18 @@ def jacobian_spectrum(
     return _spectrum_from_reduced(network, mu, at, form, _reduced_eigenvalues(_point_gram(point), network.c), point)
 
 
-def _pattern_structure_reason(stats: PatternStatistics, rows: np.ndarray) -> str | None:
-    """None if patterns with these statistics and row types are the equal-overlap construction
-    with ``r = q`` (the closed form of DESIGN.md §4 applies), else the reason they are not."""
+def _pattern_structure_reason(rows: np.ndarray, statistics: Callable[[], PatternStatistics]) -> str | None:
+    """None if patterns with these row types (and statistics, computed only when needed) are the
+    equal-overlap construction with ``r = q`` (the closed form of DESIGN.md §4 applies), else why not."""
     n_patterns = rows.shape[1]
     ones = rows.sum(axis=1)
     if n_patterns < 2:
         return f"it needs P >= 2 patterns; got P={n_patterns}"
-    if not stats.is_exact_design:
-        return "the patterns do not have equal sizes and equal pairwise overlaps"
     if not np.all((ones <= 1) | (ones == n_patterns)):
         return "some units are active in more than one but not all patterns (not the equal-overlap construction)"
+    stats = statistics()
+    if not stats.is_exact_design:
+        return "the patterns do not have equal sizes and equal pairwise overlaps"
     if not math.isclose(stats.r, stats.q, rel_tol=0.0, abs_tol=1e-12):
         return f"the overlap fraction r={stats.r:.6g} differs from the activity q={stats.q:.6g}"
     return None
@@ -459,10 +457,10 @@ def _pattern_structure_reason(stats: PatternStatistics, rows: np.ndarray) -> str
 
 def _equal_overlap_structure(network: MemoryNetwork) -> str | None:
     """None if the closed form of DESIGN.md §4 applies to `network`, else the reason it does not."""
-    stats = network.statistics
-    reason = _pattern_structure_reason(stats, network.row_types.rows)
+    reason = _pattern_structure_reason(network.row_types.rows, lambda: network.statistics)
     if reason is not None:
         return reason
+    stats = network.statistics
     if not network.is_exact:
         return f"the network was designed with q={network.q:.6g}, r={network.r:.6g}, not the patterns' q={stats.q:.6g}, r={stats.r:.6g}"
     return None
@@ -626,7 +624,7 @@ def _instability_terms(alpha, gamma, q, d_a, d_b):
 
 def _lambda_max_weights(network: MemoryNetwork) -> float:
     rows, counts, _ = _type_rows(network)
-    return float(_reduced_eigenvalues(_gram(rows, counts.astype(float)), network.c)[-1])
+    return float(_reduced_eigenvalues(weighted_gram(rows, counts=counts), network.c)[-1])
 
 
 def conditions(network: MemoryNetwork) -> StabilityConditions:
@@ -893,11 +891,12 @@ def local_stability(network: MemoryNetwork, *, at: Point = "equilibrium") -> Loc
     found = conditions(network)
     lambda_plus = max(found.lambda_max_W, 0.0)
     rows = []
-    if at == "ideal" or network.is_exact:
-        grams = _ideal_grams(network, memories)
+    exact = _is_exact(network)
+    if at == "ideal" or exact:
+        grams = _ideal_grams(network)
         _, _, xi = _type_rows(network)
         residuals = _ideal_residuals(network, *_type_rows(network)[:2], xi)
-        status = "exact design" if network.is_exact else "designed memory (not refined)"
+        status = "exact design" if exact else "designed memory (not refined)"
         for mu in memories:
             active = xi[:, mu]
             eta = max(found.d_b if active.any() else 0.0, found.d_a if not active.all() else 0.0)
@@ -910,13 +909,17 @@ def local_stability(network: MemoryNetwork, *, at: Point = "equilibrium") -> Loc
             reduced = _reduced_eigenvalues(_point_gram(point), network.c)
             spectrum = _spectrum_from_reduced(network, mu, at, "rate", reduced, point)
             rows.append(MemoryStability(mu, spectrum, point.eta * lambda_plus))
-    description = network.summary().splitlines()
+    description = (
+        f"MemoryNetwork: N={network.n_units} units, P={network.n_patterns} patterns, "
+        f"{network.row_types.n_types} row types; {network.activation!r}; a={network.a:g}, b={network.b:g}; "
+        f"{'exact' if exact else 'approximate'} design"
+    )
     return LocalStability(
         at=at,
         tau=network.tau,
         n_units=network.n_units,
         n_patterns=network.n_patterns,
-        network_description="; ".join(line.strip() for line in description[:2]),
+        network_description=description,
         memories=tuple(rows),
         conditions=found,
         uniform_states=uniform_states(network),
@@ -1159,8 +1162,8 @@ def _explicit_certificate(network, point, G1, js, form, claim, parameters, c_exa
 def _lyapunov_solution_certificate(network, point, G1, form, claim, parameters, c_exact, tau) -> Certificate:
     m = network.c.size
     weights = point.counts.astype(float)
-    G0 = _symmetric(_gram(point.rows, weights))
-    G2 = _symmetric(_gram(point.rows, weights * point.slopes**2))
+    G0 = weighted_gram(point.rows, counts=weights)
+    G2 = weighted_gram(point.rows, point.slopes**2, weights)
     H = np.block([[G0, G1], [G1, G2]])
     K = np.zeros((2 * m, 2 * m))
     if form == "rate":
