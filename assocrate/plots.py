@@ -160,3 +160,181 @@ def phase_diagram_panels(datasets, *, ncols: int = 2) -> Figure:
         ax.set_visible(False)
     figure.tight_layout()
     return figure
+
+
+# ---------------------------------------------------------------------------------------------
+# Retrieval figures (assocrate.retrieval)
+# ---------------------------------------------------------------------------------------------
+
+__all__ += ["basin_profile_plot", "capacity_plot", "letter_recall", "overlap_time_courses"]
+
+
+def _named(results, kind: str) -> list[tuple[str, object]]:
+    """Accept one result, a mapping name -> result, or a sequence of (name, result) pairs."""
+    if hasattr(results, "items"):
+        return list(results.items())
+    if isinstance(results, (list, tuple)) and results and isinstance(results[0], tuple):
+        return list(results)
+    if isinstance(results, (list, tuple)):
+        raise TypeError(f"`results` must be one {kind}, a mapping name -> {kind}, or (name, {kind}) pairs")
+    return [("", results)]
+
+
+def _band(ax, times, values, color, label) -> None:
+    """Mean line with a 10-90 % band of `values` (T, n) over its columns."""
+    finite = values[:, np.all(np.isfinite(values), axis=0)]
+    if finite.shape[1] == 0:
+        return
+    ax.fill_between(times, np.percentile(finite, 10, axis=1), np.percentile(finite, 90, axis=1), color=color,
+                    alpha=0.25, lw=0)
+    ax.plot(times, finite.mean(axis=1), color=color, lw=2, label=label)
+
+
+def overlap_time_courses(results, *, title: str | None = None) -> Figure:
+    """Average overlap with the cued memory and with the other memories over time.
+
+    Like the "average overlap" figure of Betteti et al.: for each result, the mean (line) and the
+    10-90 % range over cues (band) of ``m^cued(t)`` and of the other memories' overlaps, with
+    the ideal values ``phi(b)`` and ``(1 - q) phi(a) + q phi(b)`` dashed. Cues from patterns
+    that are not stored contribute only to "other memories".
+
+    Parameters
+    ----------
+    results : RetrievalResult, mapping of name -> RetrievalResult, or sequence of (name, result)
+        One panel per result.
+    title : str, optional
+        Figure title.
+    """
+    named = _named(results, "RetrievalResult")
+    figure, axes = plt.subplots(1, len(named), figsize=(5.2 * len(named), 3.8), squeeze=False, sharey=True)
+    for ax, (name, result) in zip(axes[0], named):
+        n_patterns, n_cues = result.overlaps.shape[1:]
+        stored = result.stored
+        cued = result.overlaps[:, np.clip(result.cued, 0, None), np.arange(n_cues)][:, stored]
+        mask = np.ones((n_patterns, n_cues), dtype=bool)
+        mask[result.cued[stored], np.flatnonzero(stored)] = False
+        others = result.overlaps.transpose(0, 2, 1).reshape(result.times.size, -1)[:, mask.T.ravel()]
+        _band(ax, result.times, others, "tab:gray", f"other memories ({others.shape[1]} curves)")
+        if cued.size:
+            _band(ax, result.times, cued, "tab:red", f"cued memory ({cued.shape[1]} cues)")
+        ax.axhline(result.ideal_cued, color="tab:red", ls="--", lw=1, label=f"φ(b) = {result.ideal_cued:.3g}")
+        ax.axhline(result.ideal_other, color="k", ls=":", lw=1,
+                   label=f"(1−q)φ(a)+qφ(b) = {result.ideal_other:.3g}")
+        counts = ", ".join(f"{k} {v}" for k, v in result.class_counts().items() if v)
+        rate = "" if not np.isfinite(result.success_rate) else f"success {result.success_rate:.0%}; "
+        ax.set_title(f"{name}\n{rate}{counts}".strip(), fontsize=9)
+        ax.set_xlabel("time t (units of τ)")
+        ax.set_ylim(-0.03, 1.08)
+        ax.legend(loc="center right", fontsize=7, framealpha=0.85)
+    axes[0, 0].set_ylabel("overlap  m^ν(t) = x·ξ^ν / |ξ^ν|")
+    sigma = named[0][1].sigma
+    figure.suptitle(title or f"average overlap, cues {named[0][1].cue}, σ = {sigma:g}", fontsize=10)
+    figure.tight_layout()
+    return figure
+
+
+def basin_profile_plot(profiles, *, title: str | None = None) -> Figure:
+    """Retrieval probability against cue corruption, with the final classes stacked beneath.
+
+    Parameters
+    ----------
+    profiles : BasinProfile, mapping of name -> BasinProfile, or sequence of (name, profile)
+        One panel per profile.
+    """
+    named = _named(profiles, "BasinProfile")
+    colors = {"cued memory": "tab:red", "other memory": "tab:orange", "quiescent": "tab:blue",
+              "all-on": "gold", "none": "tab:gray"}
+    figure, axes = plt.subplots(1, len(named), figsize=(5.2 * len(named), 3.8), squeeze=False, sharey=True)
+    for ax, (name, profile) in zip(axes[0], named):
+        fractions = profile.class_counts / profile.n_cues[:, None]
+        ax.stackplot(profile.levels, fractions.T, colors=[colors[c] for c in profile.classes], alpha=0.35,
+                     labels=list(profile.classes))
+        ax.plot(profile.levels, profile.probability, "o-", color="tab:red", lw=2, label="P(retrieve cued)")
+        edge = profile.edge(0.5)
+        if np.isfinite(edge):
+            ax.axvline(edge, color="k", ls=":", lw=1, label=f"P ≥ 0.5 up to {edge:.3g}")
+        target = "all memories" if profile.memory is None else f"memory {profile.memory}"
+        ax.set_title(f"{name} ({target}, {int(profile.n_cues[0])} cues per level)".strip(), fontsize=9)
+        ax.set_xlabel({"delete": "fraction of active units deleted", "flip": "fraction of units flipped",
+                       "noise": "noise σ added to the rates"}.get(profile.kind, profile.kind))
+        ax.set_ylim(0, 1.02)
+        ax.set_xlim(profile.levels[0], profile.levels[-1])
+        ax.legend(loc="lower left", fontsize=7, framealpha=0.85)
+    axes[0, 0].set_ylabel("fraction of cues")
+    figure.suptitle(title or "basin of attraction: where corrupted cues end", fontsize=10)
+    figure.tight_layout()
+    return figure
+
+
+def capacity_plot(curves, *, title: str | None = None) -> Figure:
+    """Fraction of working memories against the load P/N.
+
+    Solid: memories that are stable equilibria *and* retrieved (the capacity criterion); thin
+    lines: each test alone. The dotted line marks the default load ``1 / (10 ln N)``.
+
+    Parameters
+    ----------
+    curves : CapacityCurve, mapping of name -> CapacityCurve, or sequence of (name, curve)
+        Drawn on one axis.
+    """
+    named = _named(curves, "CapacityCurve")
+    figure, ax = plt.subplots(figsize=(6.2, 4.0))
+    palette = plt.rcParams["axes.prop_cycle"].by_key()["color"]
+    for i, (name, curve) in enumerate(named):
+        color = palette[i % len(palette)]
+        prefix = f"{name}: " if name else ""
+        ax.plot(curve.loads, curve.success_rate, "o-", color=color, lw=2, label=f"{prefix}stable equilibrium + retrieved")
+        ax.plot(curve.loads, curve.equilibrium_rate, "--", color=color, lw=1, label=f"{prefix}equilibrium found")
+        ax.plot(curve.loads, curve.retrieval_rate, ":", color=color, lw=1, label=f"{prefix}retrieved from cue")
+    n_units = named[0][1].n_units
+    default = 1.0 / (10.0 * np.log(n_units))
+    ax.axvline(default, color="k", ls=":", lw=1, label=f"P/N = 1/(10 ln N) = {default:.3g}")
+    ax.set_xlabel("load P / N")
+    ax.set_ylabel("fraction of memories")
+    ax.set_ylim(-0.02, 1.05)
+    ax.legend(loc="lower left", fontsize=7, framealpha=0.85)
+    curve = named[0][1]
+    ax.set_title(title or f"capacity, N={n_units}, q={curve.q:g}, a={curve.a:g}, b={curve.b:g}, cue {curve.cue}",
+                 fontsize=9)
+    figure.tight_layout()
+    return figure
+
+
+def letter_recall(letters, cues, result, *, max_letters: int = 8) -> Figure:
+    """Stored letter, cue and recalled state, one column per cue (the bitmap part of each pattern).
+
+    Parameters
+    ----------
+    letters : LetterPatterns
+        The stored letters (from :func:`assocrate.retrieval.letter_patterns`).
+    cues : CueSet
+        The cues that were run.
+    result : RetrievalResult
+        The run from `cues`.
+    max_letters : int, default 8
+        Columns drawn (the first cues).
+    """
+    n_cols = min(max_letters, result.n_cues)
+    figure, axes = plt.subplots(3, n_cols, figsize=(1.25 * n_cols + 0.8, 4.6), squeeze=False)
+    rows = [("stored", lambda j: letters.image(letters.patterns[:, cues.cued[j]].astype(float))),
+            ("cue", lambda j: letters.image(cues.x0[:, j])),
+            ("recalled", lambda j: letters.image(result.final_states[:, j]))]
+    for r, (name, image) in enumerate(rows):
+        for j in range(n_cols):
+            ax = axes[r, j]
+            ax.imshow(image(j), cmap="Greys", vmin=0, vmax=1, interpolation="nearest")
+            ax.set_xticks([])
+            ax.set_yticks([])
+            if j == 0:
+                ax.set_ylabel(name, fontsize=9)
+            if r == 2:
+                ok = result.labels[j] == "cued memory"
+                ax.set_xlabel(result.labels[j], fontsize=7, color="tab:green" if ok else "tab:red")
+            if r == 0:
+                ax.set_title(letters.letters[cues.cued[j]], fontsize=10)
+    n_extra = letters.patterns.shape[0] - letters.n_pixels
+    padding = f" + {n_extra} random units" if n_extra else ""
+    figure.suptitle(f"letters {letters.shape[0]}×{letters.shape[1]} px{padding}; cue {cues.spec}, "
+                    f"t = {result.times[-1]:g}", fontsize=9)
+    figure.tight_layout()
+    return figure
