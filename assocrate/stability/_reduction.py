@@ -163,6 +163,17 @@ def exact_class_weights(network, part: Partition) -> flint.fmpq_mat:
     return U_hat * C * U_hat.transpose()
 
 
+def _fmpq(value) -> flint.fmpq:
+    if isinstance(value, flint.fmpq):
+        return value
+    value = Fraction(value)
+    return flint.fmpq(value.numerator, value.denominator)
+
+
+def _fractions(M: flint.fmpq_mat) -> list[Fraction]:
+    return [Fraction(int(x.p), int(x.q)) for x in M.entries()]
+
+
 def fraction_vector(values) -> list[Fraction]:
     """Floats (or rationals) as exact Fractions."""
     out = []
@@ -234,14 +245,61 @@ class ReducedNetwork:
         return exact_class_weights(self.network, self.part)
 
     @cached_property
-    def W_parts_exact(self) -> tuple[flint.fmpq_mat, flint.fmpq_mat]:
-        """``(max(W_hat, 0), min(W_hat, 0))`` exactly: ``W_hat`` is their sum, ``|W_hat|`` their difference."""
-        numerators, denominator = self.W_exact.numer_denom()
+    def U_exact(self) -> flint.fmpq_mat:
+        """``U_hat`` (k x m) exactly."""
+        return to_rational(np.asarray(self.network.U[self.part.representatives]))
+
+    @cached_property
+    def c_exact(self) -> list[flint.fmpq]:
+        """The diagonal of C exactly."""
+        return [flint.fmpq(*float(x).as_integer_ratio()) for x in np.asarray(self.network.c)]
+
+    @cached_property
+    def sign_exact(self) -> flint.fmpz_mat:
+        """``sign(W_hat)`` exactly (k x k, entries -1, 0, 1).
+
+        Decided in floating point where ``|fl(W_hat)|`` exceeds a rigorous bound on its rounding
+        error, ``2 (m + 3) u (|U_hat| |C| |U_hat|^T)`` with ``u = 2**-53`` (the forward error of an
+        m-term dot product in any summation order is at most ``gamma_m`` times the sum of the
+        absolute terms; the factor 2 and the +3 cover the products, the symmetrisation and the
+        rounding of the bound itself); the remaining entries are summed in exact rationals.
+        """
+        U = np.asarray(self.network.U[self.part.representatives], dtype=float)
+        c = np.asarray(self.network.c, dtype=float)
+        bound = (np.abs(U) * np.abs(c)) @ np.abs(U).T
+        error = 2.0 * (c.size + 3) * 2.0**-53 * bound + np.finfo(float).tiny
+        signs = np.where(np.abs(self.W_hat) > error, np.sign(self.W_hat), 0).astype(np.int64)
+        for s, t in np.argwhere(np.abs(self.W_hat) <= error):
+            exact = sum(
+                Fraction(*float(cj).as_integer_ratio()) * Fraction(*float(a).as_integer_ratio())
+                * Fraction(*float(b).as_integer_ratio())
+                for cj, a, b in zip(c, U[s], U[t])
+            )
+            signs[s, t] = (exact > 0) - (exact < 0)
         k = self.n_classes
-        entries = [int(x) for x in numerators.entries()]
-        positive = flint.fmpz_mat(k, k, [x if x > 0 else 0 for x in entries])
-        negative = flint.fmpz_mat(k, k, [x if x < 0 else 0 for x in entries])
-        return flint.fmpq_mat(positive) / denominator, flint.fmpq_mat(negative) / denominator
+        return flint.fmpz_mat(k, k, signs.ravel().tolist())
+
+    def times_exact(self, y) -> list[Fraction]:
+        """``W_hat diag(n) y`` exactly, through the factors: ``(W x)_i`` for class-constant x = y."""
+        weighted = flint.fmpq_mat(len(y), 1, [_fmpq(n * v) for n, v in zip(self.counts_exact, y)])
+        coefficients = self.U_exact.transpose() * weighted
+        scaled = flint.fmpq_mat(coefficients.nrows(), 1, [coefficients[j, 0] * cj for j, cj in enumerate(self.c_exact)])
+        return _fractions(self.U_exact * scaled)
+
+    def abs_times_exact(self, y) -> list[Fraction]:
+        """``|W_hat| diag(n) y`` exactly: ``sum_j c_j u_j o (sign(W_hat) (u_j o n o y))``."""
+        k, m = self.U_exact.nrows(), self.U_exact.ncols()
+        U = self.U_exact
+        weighted = [_fmpq(n * v) for n, v in zip(self.counts_exact, y)]
+        Y = flint.fmpq_mat(k, m, [U[t, j] * weighted[t] for t in range(k) for j in range(m)])
+        Z = flint.fmpq_mat(self.sign_exact) * Y
+        out = []
+        for s in range(k):
+            total = flint.fmpq(0)
+            for j, cj in enumerate(self.c_exact):
+                total += cj * U[s, j] * Z[s, j]
+            out.append(Fraction(int(total.p), int(total.q)))
+        return out
 
     @cached_property
     def counts_exact(self) -> list[int]:

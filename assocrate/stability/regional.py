@@ -116,15 +116,12 @@ def _fractions_of(M: flint.fmpq_mat) -> list[Fraction]:
 
 def _abs_times(red: ReducedNetwork, w: Sequence[Fraction]) -> list[Fraction]:
     """``|W_hat| diag(n) w`` exactly, i.e. ``(|W| w)_i`` for class-constant w."""
-    positive, negative = red.W_parts_exact
-    weighted = _column([Fraction(n) * x for n, x in zip(red.counts_exact, w)])
-    return _fractions_of((positive - negative) * weighted)
+    return red.abs_times_exact(w)
 
 
 def _times(red: ReducedNetwork, w: Sequence[Fraction]) -> list[Fraction]:
     """``W_hat diag(n) w`` exactly."""
-    weighted = _column([Fraction(n) * x for n, x in zip(red.counts_exact, w)])
-    return _fractions_of(red.W_exact * weighted)
+    return red.times_exact(w)
 
 
 def _dyadic_floor(value: float, bits: int) -> Fraction:
@@ -206,24 +203,27 @@ def class_equilibrium(red: ReducedNetwork, h0: np.ndarray, u: np.ndarray | None 
     """Newton's method for ``h = W_hat n Phi(h) + u`` on the classes, from `h0` (k,).
 
     The equilibrium near a class-constant start is class-constant (units of a class are
-    interchangeable), so this is the equilibrium of the full network. Returns the best iterate.
+    interchangeable), so this is the equilibrium of the full network. Each step solves with the
+    Jacobian through the factors of ``W_hat`` (Woodbury, O(k m^2)). Returns the best iterate.
     """
     activation = red.network.activation
-    WN = red.W_hat * red.counts[None, :]
+    U = np.asarray(red.network.U[red.part.representatives], dtype=float)
+    A = U * red.network.c  # W_hat = A U^T
     u = np.zeros(red.n_classes) if u is None else u
     h = np.array(h0, dtype=float)
 
     def residual(x: np.ndarray) -> np.ndarray:
-        return WN @ activation.phi(x) + u - x
+        return A @ (U.T @ (red.counts * activation.phi(x))) + u - x
 
     r = residual(h)
     for _ in range(max_iter):
         norm = float(np.max(np.abs(r)))
         if norm == 0.0:
             break
-        J = WN * activation.dphi(h)[None, :] - np.eye(h.size)
+        # Newton step s = -(W_hat n D - I)^{-1} r by Woodbury: s = r + A (I - B A)^{-1} B r, B = U^T n D
+        B = U.T * (red.counts * activation.dphi(h))
         try:
-            step = -scipy.linalg.solve(J, r)
+            step = r + A @ scipy.linalg.solve(np.eye(A.shape[1]) - B @ A, B @ r)
         except (np.linalg.LinAlgError, scipy.linalg.LinAlgWarning):
             break
         improved = False
@@ -674,22 +674,25 @@ class AbsorbingBox:
 def interval_iteration(red: ReducedNetwork, u: Sequence[Fraction], n_steps: int) -> tuple[list, list, int, bool]:
     """Rigorous interval iteration on the classes: at most `n_steps` steps, stopping at a fixed point."""
     activation = red.network.activation
-    positive, negative = red.W_parts_exact
     n = red.counts_exact
 
-    def apply(matrix, w):
-        return _fractions_of(matrix * _column([Fraction(nt) * x for nt, x in zip(n, w)]))
+    def parts(w):  # (W+ w, W- w) on the classes: W+ = (|W| + W) / 2, W- = (W - |W|) / 2
+        plain, absolute = _times(red, w), _abs_times(red, w)
+        return [(a + p) / 2 for a, p in zip(absolute, plain)], [(p - a) / 2 for a, p in zip(absolute, plain)]
 
     ones = [Fraction(1)] * len(n)
-    lower = [_down(x + us) for x, us in zip(apply(negative, ones), u)]
-    upper = [_up(x + us) for x, us in zip(apply(positive, ones), u)]
+    positive_ones, negative_ones = parts(ones)
+    lower = [_down(x + us) for x, us in zip(negative_ones, u)]
+    upper = [_up(x + us) for x, us in zip(positive_ones, u)]
     steps = 0
     converged = False
     while steps < n_steps:
         phi_low = [phi_bounds(activation, h)[0] for h in lower]
         phi_high = [phi_bounds(activation, h)[1] for h in upper]
-        new_upper = [_up(p + q + us) for p, q, us in zip(apply(positive, phi_high), apply(negative, phi_low), u)]
-        new_lower = [_down(p + q + us) for p, q, us in zip(apply(positive, phi_low), apply(negative, phi_high), u)]
+        positive_high, negative_high = parts(phi_high)
+        positive_low, negative_low = parts(phi_low)
+        new_upper = [_up(p + q + us) for p, q, us in zip(positive_high, negative_low, u)]
+        new_lower = [_down(p + q + us) for p, q, us in zip(positive_low, negative_high, u)]
         new_upper = [min(a, b) for a, b in zip(upper, new_upper)]
         new_lower = [max(a, b) for a, b in zip(lower, new_lower)]
         steps += 1
