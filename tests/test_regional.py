@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from fractions import Fraction
 
 import mpmath
@@ -10,7 +11,7 @@ import pytest
 
 from assocrate.activations import RectifiedTanh, Sigmoid
 from assocrate.design import design
-from assocrate.patterns import equal_overlap_patterns
+from assocrate.patterns import equal_overlap_patterns, random_patterns
 from assocrate.stability._reduction import reduce_network
 from assocrate.stability._rigorous import phi_bounds, slope_lower, slope_upper
 from assocrate.stability.regional import (
@@ -22,7 +23,7 @@ from assocrate.stability.regional import (
 )
 from assocrate.stability.verification import verify
 
-from .conftest import REFERENCE_SIGMOID
+from .conftest import REFERENCE_SIGMOID, design_quietly
 
 
 def _euler_current(network, H, steps, s=0.5, u=0.0):
@@ -241,3 +242,21 @@ def test_rejects_bad_arguments(equal_overlap_network):
         certify_input_driven(net, np.zeros(3))
     with pytest.raises(ValueError, match="`max_iter` must be an integer"):
         absorbing_box(net, max_iter=0)
+
+
+def test_exact_products_through_the_factors():
+    net = design_quietly(random_patterns(30, 4, 0.3, seed=5), REFERENCE_SIGMOID, -0.3, 0.95)
+    red = reduce_network(net)
+    W = red.W_exact
+    exact_sign = [[(W[s, t] > 0) - (W[s, t] < 0) for t in range(red.n_classes)] for s in range(red.n_classes)]
+    sign = red.sign_exact
+    assert [[int(sign[s, t]) for t in range(red.n_classes)] for s in range(red.n_classes)] == exact_sign
+    # every entry undecided in floating point: the exact fallback gives the same signs
+    blind = dataclasses.replace(red, W_hat=np.zeros_like(red.W_hat))
+    assert blind.sign_exact == sign
+    y = [Fraction(int(v), 7) for v in np.random.default_rng(6).integers(-9, 9, red.n_classes)]
+    n = red.counts_exact
+    plain = [sum(Fraction(int(W[s, t].p), int(W[s, t].q)) * n[t] * y[t] for t in range(len(n))) for s in range(len(n))]
+    absolute = [sum(abs(Fraction(int(W[s, t].p), int(W[s, t].q))) * n[t] * y[t] for t in range(len(n))) for s in range(len(n))]
+    assert red.times_exact(y) == plain
+    assert red.abs_times_exact(y) == absolute
