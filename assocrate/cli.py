@@ -148,13 +148,18 @@ def demo_command(
     seed: SeedOption = 0,
 ) -> None:
     """Design, verify and retrieve the reference networks; write report.md and figures to --out."""
-    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+    from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
     from .demo import run_demo
 
-    with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(), transient=True) as bar:
+    columns = (SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"))
+    with Progress(*columns, TimeElapsedColumn(), transient=True) as bar:
         task = bar.add_task("starting", total=None)
-        result = run_demo(out, seed=seed, progress=lambda step: bar.update(task, description=step))
+
+        def progress(step: str, done: int, total: int) -> None:
+            bar.update(task, description=step, completed=done, total=total)
+
+        result = run_demo(out, seed=seed, progress=progress)
     typer.echo(result.summary())
 
 
@@ -451,6 +456,157 @@ def verify_command(
         typer.echo(result.summary())
     if not result.verified:
         raise typer.Exit(code=1)
+
+
+def _progress_bar(description: str, unit: str):
+    """A rich progress bar on stderr and its ``progress(done, total)`` callback (started on first call)."""
+    from rich.console import Console
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    columns = (TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total} " + unit))
+    bar = Progress(*columns, TimeElapsedColumn(), console=Console(stderr=True), transient=True)
+    task = bar.add_task(description, total=None)
+
+    def progress(done: int, total: int) -> None:
+        if not bar.live.is_started:
+            bar.start()
+        bar.update(task, completed=done, total=total)
+
+    return bar, progress
+
+
+def _cue_option(spec: str) -> tuple[str, float, float]:
+    from .retrieval import parse_cue
+
+    try:
+        return parse_cue(spec)
+    except ValueError as error:
+        raise typer.BadParameter(str(error).replace("`cue` ", ""), param_hint="'--cue'") from None
+
+
+CueOption = Annotated[
+    str,
+    typer.Option("--cue", help="delete:FRACTION, flip:FRACTION, noise:SIGMA or input:KAPPA[:DURATION]."),
+]
+NoiseOption = Annotated[float, typer.Option("--sigma", help="Dynamical noise sigma >= 0 (Euler-Maruyama).")]
+DurationOption = Annotated[float, typer.Option("--t-max", help="Duration of each run (units of tau).")]
+StepOption = Annotated[float, typer.Option("--dt", help="Euler-Maruyama step.")]
+FigureOption = Annotated[Optional[Path], typer.Option("--figure", help="Draw the figure here (.png/.pdf/.svg).")]
+
+
+class PrecisionName(str, Enum):
+    float64 = "float64"
+    float32 = "float32"
+
+
+@app.command("retrieve")
+def retrieve_command(
+    network_file: Annotated[Path, typer.Argument(help="A network saved by `assocrate design --out` (.npz).")],
+    cue: CueOption = "delete:0.4",
+    trials: Annotated[int, typer.Option("--trials", help="Cues per stored memory (B = P x trials).")] = 1,
+    sigma: NoiseOption = 0.0,
+    seed: Annotated[int, typer.Option("--seed", help="Seed of the cues and the noise.")] = 0,
+    t_max: DurationOption = 10.0,
+    dt: StepOption = 0.01,
+    tol: Annotated[float, typer.Option("--tol", help="Classification tolerance in overlap units, in (0, 0.5).")] = 0.15,
+    dtype: Annotated[PrecisionName, typer.Option("--dtype", help="Arithmetic precision.")] = PrecisionName.float64,
+    figure: FigureOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Cue every stored memory, run the rate dynamics and report where the trajectories end (DESIGN.md §7)."""
+    import numpy as np
+
+    from .io import load_network
+    from .retrieval import make_cues, retrieve
+
+    kind, level, duration = _cue_option(cue)
+    network = load_network(network_file)
+    cues = make_cues(network, kind, level, trials=trials, duration=duration, seed=seed)
+    rng = np.random.default_rng(seed)
+    result = retrieve(
+        network, cues, t_max=t_max, dt=dt, sigma=sigma, seed=rng, tol=tol,
+        dtype=np.float32 if dtype is PrecisionName.float32 else np.float64,
+    )
+    record = {**result.to_record(), "seed": seed, "network": str(network_file), "n_patterns": network.n_patterns}
+    if figure is not None:
+        from .plots import overlap_time_courses, save_figure
+
+        save_figure(overlap_time_courses({str(network_file.name): result}), figure)
+        record["figure"] = str(figure)
+    if as_json:
+        typer.echo(json.dumps(record))
+        return
+    typer.echo(result.summary())
+    if figure is not None:
+        typer.echo(f"figure written to {figure}")
+
+
+def _loads_option(text: str):
+    """``START:STOP:COUNT`` (evenly spaced) or a comma-separated list of loads."""
+    import numpy as np
+
+    try:
+        if ":" in text:
+            start, stop, count = text.split(":")
+            if int(count) < 1:
+                raise ValueError
+            values = np.linspace(float(start), float(stop), int(count))
+        else:
+            values = np.array([float(item) for item in text.split(",")])
+    except ValueError:
+        raise typer.BadParameter(
+            f"{text!r} is not START:STOP:COUNT or a comma-separated list of numbers", param_hint="'--loads'"
+        ) from None
+    if values.size == 0 or not np.all(np.isfinite(values)) or np.any(values <= 0):
+        raise typer.BadParameter(f"loads must be > 0; got {text!r}", param_hint="'--loads'")
+    return values
+
+
+@app.command("capacity")
+def capacity_command(
+    n: UnitsOption = 1000,
+    loads: Annotated[
+        str, typer.Option("--loads", help="Loads P/N: START:STOP:COUNT or a comma-separated list.")
+    ] = "0.01:0.1:7",
+    q: ActivityOption = 0.2,
+    activation: ActivationOption = ActivationName.sigmoid,
+    rho: GainOption = 4.8,
+    threshold: ThresholdOption = 0.2,
+    a: LowOption = -0.3,
+    b: HighOption = 0.95,
+    trials: Annotated[int, typer.Option("--trials", help="Random pattern sets per load.")] = 1,
+    seed: SeedOption = 0,
+    cue: CueOption = "delete:0.4",
+    t_max: DurationOption = 10.0,
+    figure: FigureOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Capacity of random patterns: fraction of memories that are stable equilibria and retrieved, vs P/N."""
+    from .retrieval import capacity_curve
+
+    load_values = _loads_option(loads)
+    _cue_option(cue)
+    function = activation_from_name(activation.value, rho=rho, threshold=threshold)
+    bar, progress = _progress_bar("capacity", "pattern sets")
+    try:
+        curve = capacity_curve(
+            n, load_values, q, function, (a, b), trials, seed, cue=cue, t_max=t_max, progress=progress
+        )
+    finally:
+        if bar.live.is_started:
+            bar.stop()
+    record = curve.to_record()
+    if figure is not None:
+        from .plots import capacity_plot, save_figure
+
+        save_figure(capacity_plot(curve), figure)
+        record["figure"] = str(figure)
+    if as_json:
+        typer.echo(json.dumps(record))
+        return
+    typer.echo(curve.summary())
+    if figure is not None:
+        typer.echo(f"figure written to {figure}")
 
 
 def _one_line(message: str) -> str:

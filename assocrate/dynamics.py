@@ -49,9 +49,11 @@ FORMS = ("rate", "current")
 #: Boundary treatments of Euler–Maruyama for the rate form (the current form has none).
 BOUNDARIES = ("reflect", "clip", "none")
 
-# Noise is drawn per fixed block of rows, each with its own generator, so the same seed gives the
-# same trajectories whether the blocks run in worker threads or not.
+# Noise is drawn per block of rows, each with its own generator, so the same seed gives the same
+# trajectories whether the blocks run in worker threads or not. The number of blocks depends only
+# on the problem size: up to 8, about one per `_BLOCK_ENTRIES` state entries.
 _NOISE_BLOCKS = 8
+_BLOCK_ENTRIES = 1 << 16
 # Below this many state entries per step the elementwise work runs in the calling thread.
 _THREAD_MIN_ENTRIES = 1 << 19
 # Refuse to record full states beyond this many bytes (use `readout` or a larger `record_every`).
@@ -614,7 +616,7 @@ class _Kernel:
         self.sigma = sigma
         self.boundary = boundary
         self.generators = generators
-        bounds = np.linspace(0, n_units, min(_NOISE_BLOCKS, n_units) + 1).astype(int)
+        bounds = np.linspace(0, n_units, _block_count(n_units, X.shape[1]) + 1).astype(int)
         self.blocks = [slice(int(lo), int(hi)) for lo, hi in zip(bounds[:-1], bounds[1:]) if hi > lo]
         self.speed = np.zeros((len(self.blocks), X.shape[1]), dtype=np.float64)
         workers = min(len(self.blocks), os.cpu_count() or 1)
@@ -701,6 +703,11 @@ def _reflect(X: np.ndarray) -> None:
             X -= 1.0
             np.abs(X, out=X)
             np.subtract(1.0, X, out=X)
+
+
+def _block_count(n_units: int, batch: int) -> int:
+    """Row blocks of the elementwise work (and noise streams) for an (N, B) batch."""
+    return int(min(_NOISE_BLOCKS, n_units, max(1, n_units * batch // _BLOCK_ENTRIES)))
 
 
 def _integer_seed(seed: object) -> int | None:
@@ -827,7 +834,7 @@ def euler_maruyama(
         )
     source = _Input(u, network.n_units, X.shape[1], dtype)
     int_seed = _integer_seed(seed)
-    generators = _noise_generators(seed, min(_NOISE_BLOCKS, network.n_units)) if sigma > 0 else []
+    generators = _noise_generators(seed, _block_count(*X.shape)) if sigma > 0 else []
     kernel = _Kernel(network, X, form=form, dt=dt, sigma=sigma, boundary=boundary, source=source, generators=generators)
     recorded, speeds, steps_recorded = [], [], []
 

@@ -283,9 +283,11 @@ def capacity_plot(curves, *, title: str | None = None) -> Figure:
     for i, (name, curve) in enumerate(named):
         color = palette[i % len(palette)]
         prefix = f"{name}: " if name else ""
-        ax.plot(curve.loads, curve.success_rate, "o-", color=color, lw=2, label=f"{prefix}stable equilibrium + retrieved")
-        ax.plot(curve.loads, curve.equilibrium_rate, "--", color=color, lw=1, label=f"{prefix}equilibrium found")
-        ax.plot(curve.loads, curve.retrieval_rate, ":", color=color, lw=1, label=f"{prefix}retrieved from cue")
+        ax.plot(curve.loads, curve.success_rate, "o-", color=color, lw=2.5, alpha=0.6,
+                label=f"{prefix}stable equilibrium + retrieved")
+        ax.plot(curve.loads, curve.equilibrium_rate, "x--", color="k", lw=1, label=f"{prefix}equilibrium found")
+        ax.plot(curve.loads, curve.stable_rate, "+:", color="tab:green", lw=1, label=f"{prefix}stable equilibrium")
+        ax.plot(curve.loads, curve.retrieval_rate, "s:", color="tab:red", lw=1, ms=3, label=f"{prefix}retrieved from cue")
     n_units = named[0][1].n_units
     default = 1.0 / (10.0 * np.log(n_units))
     ax.axvline(default, color="k", ls=":", lw=1, label=f"P/N = 1/(10 ln N) = {default:.3g}")

@@ -238,10 +238,12 @@ def test_same_seed_same_trajectories_and_threading_does_not_matter(small_network
     other = euler_maruyama(small_network, X0, 0.01, 50, **{**kwargs, "seed": 12})
     np.testing.assert_array_equal(first.states, again.states)
     assert not np.array_equal(first.final, other.final)
-    monkeypatch.setattr(dynamics, "_THREAD_MIN_ENTRIES", 0)  # force the worker threads
-    threaded = euler_maruyama(small_network, X0, 0.01, 50, **kwargs)
-    np.testing.assert_array_equal(threaded.final, first.final)
     assert first.seed == 11
+    monkeypatch.setattr(dynamics, "_BLOCK_ENTRIES", 100)  # 8 row blocks, each with its own noise stream
+    serial = euler_maruyama(small_network, X0, 0.01, 50, **kwargs)
+    monkeypatch.setattr(dynamics, "_THREAD_MIN_ENTRIES", 0)  # the same blocks in worker threads
+    threaded = euler_maruyama(small_network, X0, 0.01, 50, **kwargs)
+    np.testing.assert_array_equal(threaded.final, serial.final)
 
 
 @given(seed=st.integers(0, 2**32 - 1), sigma=st.floats(0.0, 1.0))
