@@ -275,3 +275,9 @@ def test_reduced_spectrum_helper_is_consistent(small_network):
     dense = np.linalg.eigvalsh(small_network.dense_weights())
     reduced = scipy.linalg.eigvalsh(W_tilde)
     np.testing.assert_allclose(np.sort(reduced)[-3:], np.sort(dense)[-3:], atol=1e-12)
+
+
+def test_too_many_classes_is_a_verdict(random_network):
+    for cert in (certify_lds(random_network), certify_contraction(random_network)):
+        assert not cert.verified_exact
+        assert "would have dimension" in cert.claim and cert.solver is None

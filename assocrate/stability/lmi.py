@@ -77,6 +77,7 @@ from assocrate.stability.exact import is_positive_definite_exact
 __all__ = [
     "CLARABEL_MAX_SIZE",
     "FORMS",
+    "LMI_MAX_SIZE",
     "SOLVERS",
     "STATUS_VERDICTS",
     "certify_contraction",
@@ -91,6 +92,8 @@ SOLVERS = ("CLARABEL", "SCS", "CVXOPT")
 CLARABEL_MAX_SIZE = 40
 #: The two forms of the dynamics.
 FORMS = ("rate", "current")
+#: Largest LMI dimension assocrate hands to a solver (SCS needs about 25 s at 400 on two cores).
+LMI_MAX_SIZE = 400
 
 #: cvxpy status -> None (a solution to round and verify) or the verdict when there is none.
 STATUS_VERDICTS: Mapping[str, str | None] = {
@@ -140,6 +143,16 @@ def _check_solver(solver: object, size: int) -> str:
     if name not in cp.installed_solvers():
         raise ValueError(f"`solver`={name!r} is not installed; installed: {sorted(set(SOLVERS) & set(cp.installed_solvers()))}")
     return name
+
+
+def size_verdict(size: int, n_classes: int) -> str | None:
+    """The no-certificate reason when an LMI of dimension `size` is too large to hand to a solver."""
+    if size <= LMI_MAX_SIZE:
+        return None
+    return (
+        f"the LMI would have dimension {size} > {LMI_MAX_SIZE} (the network has {n_classes} classes of "
+        "interchangeable units): certificates need few row types (use reduction='types' with structured patterns)"
+    )
 
 
 def _check_options(solver_options: object) -> dict:
@@ -531,6 +544,9 @@ def certify_lds(
     solver = _check_solver(solver, k)
     eta = _eta(network)
     parameters = {**base_parameters(network, red), "eta": float(eta)}
+    too_large = size_verdict(k, k)
+    if too_large is not None:
+        return no_certificate("lds", too_large, solver=None, parameters=parameters)
     n = red.counts
     A = float(eta) * red.W_tilde - np.eye(k)
     p = cp.Variable(k, nonneg=True)
@@ -742,6 +758,9 @@ def incremental_certificate(
     kind: str = "contraction",
 ) -> Certificate:
     """Solve, round and exactly verify the contraction LMI with per-class slope bounds K."""
+    too_large = size_verdict(2 * red.n_classes, red.n_classes)
+    if too_large is not None:
+        return no_certificate(kind, too_large, solver=None, parameters=parameters)
     K_float = np.array([float(x) for x in K])
     solution = solve_incremental_lmi(red, form=form, K_plus=K_float, K_minus=None, solver=solver, options=options)
     if solution.failure is not None:

@@ -77,6 +77,7 @@ from assocrate.stability.lmi import (
     incremental_certificate,
     no_certificate,
     round_vector,
+    size_verdict,
     solve_incremental_lmi,
     to_fmpq,
 )
@@ -430,6 +431,10 @@ def certified_radius(
     parameters = {**base_parameters(network, red), "memory": mu, "method": method, "weights": weights}
     if method == "lmi":
         solver = _check_solver(solver, 2 * red.n_classes)
+        too_large = size_verdict(2 * red.n_classes, red.n_classes)
+        if too_large is not None:
+            cert = no_certificate("sector", too_large, solver=None, parameters=parameters)
+            return CertifiedRadius(mu, method, weights, 0.0, 0.0, "l2", cert)
         return _sector_radius(red, mu, center, nominal, center_exact, R, solver, options, parameters)
     abs_weights = np.abs(red.W_hat) * red.counts[None, :]
     R_float = np.array([float(r) for r in R])
