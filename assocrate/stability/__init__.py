@@ -4,3 +4,13 @@ from .energy import GlobalConvergence, check_global_convergence, current_energy,
 from .lmi import certify_contraction, certify_lds
 from .regional import AbsorbingBox, CertifiedRadius, absorbing_box, certified_radius, certify_input_driven
 from .verification import Verification, verify
+# Local stability (DESIGN.md §4): exact Jacobian spectra, the paper's conditions, Lyapunov certificates.
+from .local import (
+    LocalStability,
+    Verdict,
+    closed_form_spectrum,
+    conditions,
+    jacobian_spectrum,
+    local_stability,
+    lyapunov_certificate,
+)
