@@ -195,3 +195,21 @@ def test_rejects_bad_input(equal_overlap_network):
         check_global_convergence(net, dt=1.0)
     with pytest.raises(ValueError, match="`trajectory` must have shape"):
         energy_along(net, np.zeros((3, 4)))
+
+
+@pytest.mark.parametrize("which", ["sigmoid-rate", "tanh-current"])
+def test_energy_along_solve_ivp_trajectories(equal_overlap_network, tanh_network, which):
+    """Along the adaptive RK45 trajectories of dynamics.simulate, E never rises beyond the integration error."""
+    from assocrate.dynamics import simulate
+
+    net = equal_overlap_network if which == "sigmoid-rate" else tanh_network
+    x0 = np.random.default_rng(5).random((net.n_units, 5))
+    if which == "sigmoid-rate":
+        result = simulate(net, x0, (0.0, 30.0))
+    else:
+        result = simulate(net, net.weights_matvec(x0), (0.0, 30.0), form="current")
+    energies = energy_along(net, result)
+    assert energies.shape == (result.t.size, 5)
+    tolerance = 1e-8 * (1 + np.abs(energies[:-1]))  # solver tolerances rtol=1e-8, atol=1e-10
+    assert np.all(np.diff(energies, axis=0) <= tolerance)
+    assert np.all(energies[-1] < energies[0])

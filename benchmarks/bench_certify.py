@@ -1,0 +1,201 @@
+"""Certificates at scale: LMIs on row types vs the full N x N LMI, exact re-check time, radius vs basin.
+
+Run: ``python benchmarks/bench_certify.py`` (a few minutes on two cores). Prints a human-readable
+line and one JSON line per measurement:
+
+(a) the LDS LMI (N x N) and the rate-form contraction LMI (2N x 2N) for the equal-overlap design
+    run with a low-gain sigmoid (rho = 0.5, so the LMIs are feasible), solved on the row types
+    (7 or 8 classes) and as the full LMI, N = 40, 100, 200, with Clarabel (only where the LMI
+    dimension is at most 80: it was seen to take > 16 GB at 200) and SCS; wall time of the
+    certify call (solve + rounding + exact check), the solver's own time, peak memory, the margin
+    t and whether the exact check passed; also N = 10^5 on row types;
+(b) exact re-check time vs N: :func:`~assocrate.stability.verification.verify` on each certificate;
+(c) the certified retrieval radius (Metzler, row types and unit by unit) at N = 1000 and 10^5;
+(d) certified radius vs the empirical basin: the largest multiple of the certified radius at
+    which 100 random starts (corners of the box, and uniform in it) all converge.
+
+Every solver run happens in its own subprocess with an address-space cap (``RLIMIT_AS``, 6 GB)
+and a timeout, so a runaway solve cannot take the machine (other people share it).
+"""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+
+import dataclasses  # noqa: E402
+import json  # noqa: E402
+import resource  # noqa: E402
+import subprocess  # noqa: E402
+import sys  # noqa: E402
+import time  # noqa: E402
+
+MEMORY_CAP = 6 * 1024**3
+TIMEOUT = 900
+
+
+def _network(n_units: int, low_gain: bool):
+    from assocrate.activations import Sigmoid
+    from assocrate.design import design
+    from assocrate.patterns import equal_overlap_patterns
+
+    network = design(equal_overlap_patterns(0.2, n_units), Sigmoid(4.8, 0.2), -0.3, 0.95)
+    return dataclasses.replace(network, activation=Sigmoid(0.5, 0.2)) if low_gain else network
+
+
+def _peak_rss_gb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1e6
+
+
+def child_lmi(config: dict) -> dict:
+    from assocrate.stability.lmi import certify_contraction, certify_lds
+    from assocrate.stability.verification import verify
+
+    network = _network(config["n"], low_gain=True)
+    start = time.perf_counter()
+    if config["lmi"] == "lds":
+        cert = certify_lds(network, reduction=config["reduction"], solver=config["solver"])
+    else:
+        cert = certify_contraction(network, reduction=config["reduction"], solver=config["solver"])
+    total = time.perf_counter() - start
+    start = time.perf_counter()
+    verified = verify(cert, network).verified if cert.verified_exact else False
+    recheck = time.perf_counter() - start
+    return {
+        **config,
+        "n_classes": cert.parameters["n_classes"],
+        "certify_s": total,
+        "solver_s": cert.solver.solve_time,
+        "status": cert.solver.status.split(" ")[0],
+        "margin": cert.data.get("margin"),
+        "verified_exact": cert.verified_exact,
+        "recheck_s": recheck,
+        "rechecked": verified,
+        "peak_rss_gb": _peak_rss_gb(),
+    }
+
+
+def child_radius(config: dict) -> dict:
+    from assocrate.stability.regional import certified_radius
+    from assocrate.stability.verification import verify
+
+    network = _network(config["n"], low_gain=False)
+    start = time.perf_counter()
+    result = certified_radius(network, 0, reduction=config["reduction"])
+    total = time.perf_counter() - start
+    start = time.perf_counter()
+    verified = verify(result.certificate, network).verified
+    return {
+        **config,
+        "radius": result.radius,
+        "certified": result.certified,
+        "certify_s": total,
+        "recheck_s": time.perf_counter() - start,
+        "rechecked": verified,
+        "peak_rss_gb": _peak_rss_gb(),
+    }
+
+
+def child_basin(config: dict) -> dict:
+    import numpy as np
+
+    from assocrate.stability.regional import certified_radius
+
+    network = _network(config["n"], low_gain=False)
+    result = certified_radius(network, 0)
+    delta = result.radius
+    center = network.memory_currents()[:, 0]
+    phi = network.activation.phi
+    rng = np.random.default_rng(0)
+    largest = {}
+    for mode in ("corner", "uniform"):
+        largest[mode] = None
+        for factor in np.arange(1.0, 2.45, 0.1):
+            shape = (network.n_units, config["starts"])
+            offsets = rng.choice([-1.0, 1.0], shape) if mode == "corner" else rng.uniform(-1.0, 1.0, shape)
+            H = center[:, None] + factor * delta * offsets
+            for _ in range(150):
+                H = H + 0.5 * (-H + network.weights_matvec(phi(H)))
+            if np.all(np.max(np.abs(H - center[:, None]), axis=0) < 1e-6):
+                largest[mode] = round(float(factor), 2)
+            else:
+                break
+    return {**config, "certified_radius": delta, "largest_all_converged_factor": largest}
+
+
+CHILDREN = {"lmi": child_lmi, "radius": child_radius, "basin": child_basin}
+
+
+def _limit_memory() -> None:
+    resource.setrlimit(resource.RLIMIT_AS, (MEMORY_CAP, MEMORY_CAP))
+
+
+def run_child(config: dict) -> dict:
+    """Run one measurement in a subprocess with a memory cap and a timeout."""
+    start = time.perf_counter()
+    try:
+        completed = subprocess.run(
+            [sys.executable, __file__, "--child", json.dumps(config)],
+            capture_output=True, text=True, timeout=TIMEOUT, preexec_fn=_limit_memory,
+        )
+    except subprocess.TimeoutExpired:
+        return {**config, "error": f"timeout after {TIMEOUT} s"}
+    if completed.returncode != 0:
+        tail = " ".join(completed.stderr.strip().splitlines()[-1:])
+        return {**config, "error": f"exit {completed.returncode}: {tail[:200]}", "wall_s": time.perf_counter() - start}
+    return json.loads(completed.stdout.strip().splitlines()[-1])
+
+
+def _describe(record: dict) -> str:
+    if "error" in record:
+        return f"{record['task']} {record}: ERROR {record['error']}"
+    if record["task"] == "lmi":
+        return (
+            f"{record['lmi']:<11} N={record['n']:<6} {record['reduction']:<5} {record['solver']:<8} "
+            f"k={record['n_classes']:<5} certify {record['certify_s']:8.3f} s (solver {record['solver_s']:8.3f} s, "
+            f"{record['status']}) margin {record['margin']:.6g} exact={record['verified_exact']} "
+            f"re-check {record['recheck_s']:7.3f} s  peak {record['peak_rss_gb']:.2f} GB"
+        )
+    if record["task"] == "radius":
+        return (
+            f"radius      N={record['n']:<6} {record['reduction']:<5} radius {record['radius']:.6f} "
+            f"certified={record['certified']} certify {record['certify_s']:.3f} s re-check {record['recheck_s']:.3f} s "
+            f"peak {record['peak_rss_gb']:.2f} GB"
+        )
+    return (
+        f"basin       N={record['n']} certified radius {record['certified_radius']:.4f}; all {record['starts']} "
+        f"starts converge up to factor {record['largest_all_converged_factor']}"
+    )
+
+
+def configurations() -> list[dict]:
+    configs = []
+    for lmi in ("lds", "contraction"):
+        for n in (40, 100, 200):
+            for reduction in ("types", "full"):
+                for solver in ("CLARABEL", "SCS"):
+                    dimension = n if lmi == "lds" else 2 * n
+                    if solver == "CLARABEL" and reduction == "full" and dimension > 80:
+                        continue  # Clarabel: only small full LMIs (memory)
+                    configs.append({"task": "lmi", "lmi": lmi, "n": n, "reduction": reduction, "solver": solver})
+        configs.append({"task": "lmi", "lmi": lmi, "n": 100_000, "reduction": "types", "solver": "CLARABEL"})
+    for n, reduction in ((1000, "types"), (1000, "full"), (100_000, "types")):
+        configs.append({"task": "radius", "n": n, "reduction": reduction})
+    configs.append({"task": "basin", "n": 1000, "starts": 100})
+    return configs
+
+
+def main() -> None:
+    if len(sys.argv) == 3 and sys.argv[1] == "--child":
+        config = json.loads(sys.argv[2])
+        print(json.dumps(CHILDREN[config["task"]](config)))
+        return
+    for config in configurations():
+        record = run_child(config)
+        print(_describe(record), flush=True)
+        print(json.dumps({"benchmark": "certify", **record}), flush=True)
+
+
+if __name__ == "__main__":
+    main()
