@@ -260,3 +260,22 @@ def test_exact_products_through_the_factors():
     absolute = [sum(abs(Fraction(int(W[s, t].p), int(W[s, t].q))) * n[t] * y[t] for t in range(len(n))) for s in range(len(n))]
     assert red.times_exact(y) == plain
     assert red.abs_times_exact(y) == absolute
+
+
+def test_rate_cues_in_the_certified_box_retrieve(equal_overlap_network, reference_radius):
+    from assocrate.retrieval import cue_rates, delete_active
+
+    net = equal_overlap_network
+    cues = np.column_stack(
+        [cue_rates(net, delete_active(net.patterns[:, 0], f, seed=s)) for f in (0.1, 0.3, 0.4, 0.6) for s in range(5)]
+    )
+    provable = reference_radius.retrieves(net, cues)
+    assert provable[:5].all() and not provable[-5:].any()
+    X = cues
+    for _ in range(80):  # rate-form Euler
+        X = X + 0.5 * (net.activation.phi(net.weights_matvec(X)) - X)
+    memory = net.memory_rates()[:, 0]
+    retrieved = np.max(np.abs(X - memory[:, None]), axis=0) < 1e-6
+    assert np.all(retrieved[provable])
+    with pytest.raises(ValueError, match="not the network this radius was certified for"):
+        reference_radius.retrieves(design(equal_overlap_patterns(0.2, 100), REFERENCE_SIGMOID, -0.3, 0.95), cues[:100])

@@ -59,7 +59,7 @@ import numpy as np
 import scipy.linalg
 
 from assocrate._validation import check_index
-from assocrate.stability._reduction import ReducedNetwork, fraction_vector, reduce_network
+from assocrate.stability._reduction import ReducedNetwork, fraction_vector, network_digest, reduce_network
 from assocrate.stability._rigorous import phi_bounds, slope_lower, slope_upper
 from assocrate.stability.certificate import Certificate, ConstraintResidual, seal
 from assocrate.stability.exact import is_positive_definite_exact
@@ -280,6 +280,60 @@ class CertifiedRadius:
     def certified(self) -> bool:
         """Whether the exact check passed."""
         return self.certificate.verified_exact
+
+    def retrieves(self, network, x: np.ndarray, u: float | np.ndarray | None = None) -> bool | np.ndarray:
+        """Whether rate cues provably retrieve the memory: ``h = W x + u`` lies in the certified set.
+
+        Box (Metzler): ``|h_i - h_c,i| <= delta v_i`` for every unit; ellipsoid (LMI): the l2 ball of
+        radius `radius` (a sufficient test). Always False when nothing was certified.
+
+        Parameters
+        ----------
+        network : MemoryNetwork
+            The network the certificate was made for.
+        x : numpy.ndarray, shape (N,) or (N, B)
+            Rate cues, one per column.
+        u : float or numpy.ndarray of shape (N,), optional
+            The constant input the network runs with after the cue (none for the memory's basin).
+
+        Returns
+        -------
+        bool, or numpy.ndarray of bool of shape (B,)
+
+        Examples
+        --------
+        >>> from assocrate import Sigmoid, design, equal_overlap_patterns
+        >>> net = design(equal_overlap_patterns(0.2, 1000), Sigmoid(4.8, 0.2), -0.3, 0.95)
+        >>> result = certified_radius(net, 0)
+        >>> cue = net.memory_rates()[:, 0].copy()
+        >>> cue[net.patterns[:, 0]] *= 0.7  # 30 % weaker on the active units
+        >>> bool(result.retrieves(net, cue)), bool(result.retrieves(net, 0.3 * cue))
+        (True, False)
+        """
+        if self.certificate.parameters.get("network") != network_digest(network):
+            raise ValueError("`network` is not the network this radius was certified for (its digest differs)")
+        X = np.asarray(x, dtype=float)
+        if X.ndim not in (1, 2) or X.shape[0] != network.n_units:
+            raise ValueError(f"`x` must have shape ({network.n_units},) or ({network.n_units}, B); got {X.shape}")
+        H = network.weights_matvec(X)
+        if u is not None:
+            u_array = np.asarray(u, dtype=float)
+            H = H + (u_array[:, None] if u_array.ndim == 1 and H.ndim == 2 else u_array)
+        if not self.certified:
+            return np.zeros(X.shape[1], dtype=bool) if X.ndim == 2 else False
+        part = reduce_network(network, reduction=self.certificate.parameters["reduction"]).part
+        center = part.expand(self.certificate.data["center"])
+        if self.norm == "box":
+            width = self.radius * part.expand(self.certificate.data["v"])
+            if H.ndim == 2:
+                inside = np.all(np.abs(H - center[:, None]) <= width[:, None], axis=0)
+            else:
+                inside = bool(np.all(np.abs(H - center) <= width))
+        else:
+            offset = H - (center[:, None] if H.ndim == 2 else center)
+            inside = np.linalg.norm(offset, axis=0) <= self.radius
+            inside = bool(inside) if H.ndim == 1 else inside
+        return inside
 
     def summary(self) -> str:
         """The radius and the certificate."""
