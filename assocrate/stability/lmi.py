@@ -294,11 +294,6 @@ def _row(values) -> flint.fmpq_mat:
     return flint.fmpq_mat(1, len(values), [to_fmpq(v) for v in values])
 
 
-def row_values(M: flint.fmpq_mat) -> list[flint.fmpq]:
-    """The entries of a 1 x k exact row."""
-    return list(M.entries())
-
-
 def lds_blocks(red: ReducedNetwork, eta, p: Sequence) -> list[Block]:
     """Exact blocks of the LDS certificate: ``P > 0`` and ``-(P(eta W - I) + (eta W - I)^T P) > 0``.
 

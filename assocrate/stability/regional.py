@@ -107,14 +107,6 @@ _EPSILON = Fraction(1, 2**16)  # enlargement of the absorbing box
 # ---------------------------------------------------------------------------------------------
 
 
-def _column(values: Sequence) -> flint.fmpq_mat:
-    return flint.fmpq_mat(len(values), 1, [to_fmpq(v) for v in values])
-
-
-def _fractions_of(M: flint.fmpq_mat) -> list[Fraction]:
-    return [Fraction(int(x.p), int(x.q)) for x in M.entries()]
-
-
 def _abs_times(red: ReducedNetwork, w: Sequence[Fraction]) -> list[Fraction]:
     """``|W_hat| diag(n) w`` exactly, i.e. ``(|W| w)_i`` for class-constant w."""
     return red.abs_times_exact(w)
