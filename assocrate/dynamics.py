@@ -220,6 +220,24 @@ def _check_form(form: str) -> str:
     return form
 
 
+def _sigmoid_core(Z: np.ndarray) -> None:
+    expit(Z, out=Z)
+
+
+def _tanh_core(Z: np.ndarray) -> None:
+    np.maximum(Z, 0.0, out=Z)
+    np.tanh(Z, out=Z)
+
+
+def _affine_part(activation) -> tuple[float, float, Callable[[np.ndarray], None]] | None:
+    """``(scale, shift, g)`` with ``phi(h) = g(scale h + shift)`` (g in place), or None if unknown."""
+    if isinstance(activation, Sigmoid):
+        return activation.steepness, -activation.steepness * activation.center, _sigmoid_core
+    if isinstance(activation, RectifiedTanh):
+        return activation.rho, -activation.rho * activation.threshold, _tanh_core
+    return None
+
+
 def _phi_inplace(activation, H: np.ndarray) -> np.ndarray:
     """Overwrite `H` with ``phi(H)`` without temporaries (keeps float32 as float32)."""
     if isinstance(activation, Sigmoid):
@@ -608,6 +626,13 @@ class _Kernel:
         self.U = network.U.astype(self.dtype, copy=False)
         self.c = network.c.astype(self.dtype)[:, None]
         self.matvec = matvec
+        # Rate form: fold phi's affine part into the small coefficient matrix, so that the GEMM
+        # returns z = scale (W x) + shift directly (U's last column is the constant 1).
+        self.affine = _affine_part(network.activation) if form == "rate" and matvec is None else None
+        if self.affine is not None and not np.all(network.U[:, -1] == 1.0):
+            self.affine = None
+        if self.affine is not None:
+            self.c_scaled = (network.c * self.affine[0]).astype(self.dtype)[:, None]
         self.coefficients = np.empty((self.U.shape[1], X.shape[1]), dtype=self.dtype)
         self.H = np.empty_like(X)
         self.R = np.empty_like(X) if form == "current" else None
@@ -647,7 +672,12 @@ class _Kernel:
         u_t = self.source.value(t)
         self.measure = measure
         self.u_t = u_t
-        if self.form == "rate":
+        if self.affine is not None:
+            np.matmul(self.U.T, self.X, out=self.coefficients)
+            self.coefficients *= self.c_scaled
+            self.coefficients[-1] += self.affine[1]
+            np.matmul(self.U, self.coefficients, out=self.H)
+        elif self.form == "rate":
             self._weights_times(self.X, self.H)
         else:
             self._map(self._phi_block)
@@ -664,8 +694,11 @@ class _Kernel:
         H, X = self.H[rows], self.X[rows]
         u_t = self.u_t
         if u_t is not None:
-            H += u_t[rows] if u_t.ndim else u_t
-        if self.form == "rate":
+            value = u_t[rows] if u_t.ndim else u_t
+            H += value if self.affine is None else value * self.affine[0]
+        if self.affine is not None:
+            self.affine[2](H)
+        elif self.form == "rate":
             _phi_inplace(self.network.activation, H)
         H -= X
         if self.measure:
@@ -688,21 +721,24 @@ class _Kernel:
 def _reflect(X: np.ndarray) -> None:
     """Fold X into [0, 1] by reflection at 0 and 1, in place.
 
-    One reflection at each wall (cheap passes) covers every step whose excursion is below 1; the
-    general fold ``1 - |1 - (X mod 2)|`` runs only if something is still outside.
+    Values in [-1, 2] (every step whose excursion is below 1) take one reflection at each wall:
+    ``|x|`` and ``min(x, 2 - x)``; anything farther takes the general fold ``1 - |1 - (x mod 2)|``.
     """
     if X.size == 0:
         return
-    np.abs(X, out=X)
-    if X.max() > 1.0:
-        np.subtract(1.0, X, out=X)
+    low, high = X.min(), X.max()
+    if low >= 0.0 and high <= 1.0:
+        return
+    if low < -1.0 or high > 2.0:
+        np.remainder(X, 2.0, out=X)
+        X -= 1.0
         np.abs(X, out=X)
         np.subtract(1.0, X, out=X)
-        if X.min() < 0.0:
-            np.remainder(X, 2.0, out=X)
-            X -= 1.0
-            np.abs(X, out=X)
-            np.subtract(1.0, X, out=X)
+        return
+    if low < 0.0:
+        np.abs(X, out=X)
+    if high > 1.0:
+        np.minimum(X, 2.0 - X, out=X)
 
 
 def _block_count(n_units: int, batch: int) -> int:

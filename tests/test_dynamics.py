@@ -358,3 +358,15 @@ def test_refuses_to_record_huge_state_histories(small_network, monkeypatch):
     monkeypatch.setattr(dynamics, "_MAX_RECORD_BYTES", 1000)
     with pytest.raises(ValueError, match="pass `readout`"):
         euler_maruyama(small_network, np.zeros((200, 2)), 0.01, 5, sigma=0.0, record_every=1)
+
+
+@pytest.mark.parametrize("activation", [REFERENCE_SIGMOID, REFERENCE_TANH], ids=["sigmoid", "tanh"])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_euler_step_with_input_matches_the_vector_field(activation, dtype):
+    """One deterministic step is x + dt f(x) exactly (phi's affine part is folded into the GEMM)."""
+    network = design_quietly(random_patterns(300, 4, 0.2, seed=2), activation, 0.5, 1.2, q=0.2, r=0.2)
+    x0 = np.random.default_rng(1).random((300, 3))
+    u = np.linspace(-0.2, 0.3, 300)
+    run = euler_maruyama(network, x0.astype(dtype), 0.05, 1, sigma=0.0, u=u, boundary="none", dtype=dtype)
+    expected = x0 + 0.05 * vector_field(network, x0, u=u)
+    np.testing.assert_allclose(run.final, expected, atol=1e-12 if dtype == np.float64 else 2e-6)

@@ -1,0 +1,158 @@
+"""Euler–Maruyama through the low-rank factors against a dense W built in the same run.
+
+Run: ``python benchmarks/bench_dynamics.py [--quick]``. Prints a human-readable line and one JSON
+line per benchmark:
+
+- ``em_step``: one Euler–Maruyama step (mat-vec, phi, update, noise, reflection) for N = 20000,
+  P = 50, 32 cues, low-rank vs the same step with a dense ``W @ X``; the time split into mat-vec,
+  phi and noise; achieved GFLOP/s of the low-rank mat-vec (4 N (P+1) B flops) against two numpy
+  GEMMs timed in the same run: the dense ``W @ X`` (2 N^2 B flops) and a square 2048^3 GEMM.
+- ``retrieval``: a full retrieval run at N = 10^5, P = 100, 32 cues, 1000 steps (t = 10, dt = 0.01,
+  sigma = 0.1), float32 and float64.
+
+Times are the best of several repeats (the least noisy estimate on a shared machine).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import time
+
+import numpy as np
+from scipy.special import expit
+
+from assocrate import dynamics
+from assocrate.activations import Sigmoid
+from assocrate.design import design
+from assocrate.patterns import random_patterns
+from assocrate.retrieval import make_cues, retrieve
+
+ACTIVATION = Sigmoid(rho=4.8, threshold=0.2)
+
+
+def best_of(function, repeats: int) -> float:
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        function()
+        times.append(time.perf_counter() - start)
+    return min(times)
+
+
+def network_for(n_units: int, n_patterns: int):
+    return design(random_patterns(n_units, n_patterns, 0.2, seed=0), ACTIVATION, -0.3, 0.95, q=0.2, r=0.2)
+
+
+def kernel_for(network, X, *, sigma: float, matvec=None):
+    """The Euler–Maruyama step object of assocrate.dynamics (optionally with a dense mat-vec)."""
+    source = dynamics._Input(None, network.n_units, X.shape[1], X.dtype)
+    generators = dynamics._noise_generators(0, dynamics._block_count(*X.shape))
+    return dynamics._Kernel(
+        network, X, form="rate", dt=0.01, sigma=sigma, boundary="reflect", source=source, generators=generators,
+        matvec=matvec,
+    )
+
+
+def bench_em_step(n_units: int, n_patterns: int, n_cues: int, dtype, repeats: int) -> dict:
+    network = network_for(n_units, n_patterns)
+    X0 = np.ascontiguousarray(0.7 * network.memory_rates()[:, np.arange(n_cues) % n_patterns], dtype=dtype)
+    m = n_patterns + 1
+    record = {"benchmark": "em_step", "n_units": n_units, "n_patterns": n_patterns, "n_cues": n_cues,
+              "dtype": np.dtype(dtype).name, "cpu_count": os.cpu_count()}
+
+    X = X0.copy()
+    lowrank = kernel_for(network, X, sigma=0.1)
+    with dynamics._blas_threads_for(X.size):
+        record["lowrank_step_s"] = best_of(lambda: lowrank.step(0.0, measure=False), repeats)
+        record["lowrank_matvec_s"] = best_of(lambda: lowrank._weights_times(X, lowrank.H), repeats)
+        H = lowrank.H
+        record["phi_s"] = best_of(lambda: expit(H, out=H), repeats)
+        generator = lowrank.generators[0]
+        record["noise_s"] = best_of(lambda: generator.standard_normal(out=H, dtype=H.dtype), repeats)
+        deterministic = kernel_for(network, X.copy(), sigma=0.0)
+        record["lowrank_step_nonoise_s"] = best_of(lambda: deterministic.step(0.0, measure=False), repeats)
+    lowrank.close()
+    deterministic.close()
+
+    # the public entry point, per step (difference of 1 and 1 + k steps removes the set-up cost)
+    k = 10
+    one = best_of(lambda: dynamics.euler_maruyama(network, X0, 0.01, 1, sigma=0.1, seed=0, dtype=dtype), 3)
+    many = best_of(lambda: dynamics.euler_maruyama(network, X0, 0.01, 1 + k, sigma=0.1, seed=0, dtype=dtype), 3)
+    record["euler_maruyama_per_step_s"] = (many - one) / k
+
+    W = network.dense_weights().astype(dtype)
+    Xd = X0.copy()
+    dense = kernel_for(network, Xd, sigma=0.1, matvec=lambda Y: W @ Y)
+    record["dense_step_s"] = best_of(lambda: dense.step(0.0, measure=False), max(2, repeats // 5))
+    dense.close()
+    record["dense_matvec_s"] = best_of(lambda: W @ X0, max(2, repeats // 5))
+    record["max_abs_matvec_difference"] = float(np.max(np.abs(W @ X0 - network.weights_matvec(X0))))
+    del W
+
+    square = np.random.default_rng(0).random((2048, 2048)).astype(dtype)
+    record["square_gemm_s"] = best_of(lambda: square @ square, 3)
+    lowrank_flops = 4 * n_units * m * n_cues
+    record["lowrank_matvec_gflops"] = lowrank_flops / record["lowrank_matvec_s"] / 1e9
+    record["lowrank_step_gflops"] = lowrank_flops / record["lowrank_step_s"] / 1e9
+    record["dense_gemm_gflops"] = 2 * n_units**2 * n_cues / record["dense_matvec_s"] / 1e9
+    record["square_gemm_gflops"] = 2 * 2048**3 / record["square_gemm_s"] / 1e9
+    record["step_ratio"] = record["dense_step_s"] / record["lowrank_step_s"]
+    record["matvec_ratio"] = record["dense_matvec_s"] / record["lowrank_matvec_s"]
+    record["matvec_fraction_of_dense_gemm"] = record["lowrank_matvec_gflops"] / record["dense_gemm_gflops"]
+    record["matvec_fraction_of_square_gemm"] = record["lowrank_matvec_gflops"] / record["square_gemm_gflops"]
+    return record
+
+
+def bench_retrieval(n_units: int, n_patterns: int, n_cues: int, n_steps: int, dtype) -> dict:
+    network = network_for(n_units, n_patterns)
+    cues = make_cues(network, "delete", 0.4, memories=np.arange(n_cues) % n_patterns, seed=1)
+    start = time.perf_counter()
+    result = retrieve(network, cues, t_max=n_steps * 0.01, dt=0.01, sigma=0.1, seed=2, dtype=dtype)
+    seconds = time.perf_counter() - start
+    return {
+        "benchmark": "retrieval",
+        "n_units": n_units,
+        "n_patterns": n_patterns,
+        "n_cues": n_cues,
+        "n_steps": n_steps,
+        "dtype": np.dtype(dtype).name,
+        "seconds": seconds,
+        "per_step_ms": seconds / n_steps * 1e3,
+        "success_rate": result.success_rate,
+        "goal_s": 60.0,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="smaller sizes (a smoke test, not the goals)")
+    args = parser.parse_args()
+    step_size = (2000, 20, 32) if args.quick else (20000, 50, 32)
+    run_size = (10000, 50, 32, 100) if args.quick else (10**5, 100, 32, 1000)
+    for dtype in (np.float64, np.float32):
+        r = bench_em_step(*step_size, dtype, repeats=20)
+        print(
+            f"EM step N={r['n_units']} P={r['n_patterns']} B={r['n_cues']} {r['dtype']}: low-rank "
+            f"{r['lowrank_step_s'] * 1e3:.2f} ms (mat-vec {r['lowrank_matvec_s'] * 1e3:.2f}, phi "
+            f"{r['phi_s'] * 1e3:.2f}, noise {r['noise_s'] * 1e3:.2f}; no noise {r['lowrank_step_nonoise_s'] * 1e3:.2f}; "
+            f"via euler_maruyama {r['euler_maruyama_per_step_s'] * 1e3:.2f}) vs dense {r['dense_step_s'] * 1e3:.1f} ms "
+            f"-> step ratio {r['step_ratio']:.0f}x, mat-vec ratio {r['matvec_ratio']:.0f}x; low-rank mat-vec "
+            f"{r['lowrank_matvec_gflops']:.1f} GFLOP/s = {r['matvec_fraction_of_dense_gemm']:.0%} of the dense GEMM "
+            f"({r['dense_gemm_gflops']:.1f}) and {r['matvec_fraction_of_square_gemm']:.0%} of a 2048^3 GEMM "
+            f"({r['square_gemm_gflops']:.1f})"
+        )
+        print(json.dumps(r))
+    for dtype in (np.float32, np.float64):
+        r = bench_retrieval(*run_size, dtype)
+        print(
+            f"retrieval N={r['n_units']} P={r['n_patterns']} B={r['n_cues']} {r['n_steps']} steps {r['dtype']} "
+            f"sigma=0.1: {r['seconds']:.1f} s ({r['per_step_ms']:.1f} ms/step; goal < {r['goal_s']:.0f} s), "
+            f"success {r['success_rate']:.0%}"
+        )
+        print(json.dumps(r))
+
+
+if __name__ == "__main__":
+    main()
