@@ -481,7 +481,7 @@ def certified_radius(
         if too_large is not None:
             cert = no_certificate("sector", too_large, solver=None, parameters=parameters)
             return CertifiedRadius(mu, method, weights, 0.0, 0.0, "l2", cert)
-        return _sector_radius(red, mu, center, nominal, center_exact, R, solver, options, parameters)
+        return _sector_radius(red, mu, center, center_exact, R, solver, options, parameters)
     abs_weights = np.abs(red.W_hat) * red.counts[None, :]
     R_float = np.array([float(r) for r in R])
     perron = weights == "perron"
@@ -610,7 +610,7 @@ def sector_claim(memory: int, r2: float, delta: float, n_units: int) -> str:
     )
 
 
-def _sector_radius(red, mu, center, nominal, center_exact, R, solver, options, parameters) -> CertifiedRadius:
+def _sector_radius(red, mu, center, center_exact, R, solver, options, parameters) -> CertifiedRadius:
     network = red.network
     activation = network.activation
     v_exact = [Fraction(1)] * red.n_classes
