@@ -172,7 +172,6 @@ class _Input:
         if isinstance(u, Pulses):
             self.pulses = u
             self._cache = [self._shape(u.values[k], "u") for k in range(u.n_pieces)]
-            self._zero = None
         elif callable(u):
             self.function = u
         else:

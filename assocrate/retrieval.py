@@ -40,6 +40,7 @@ from .patterns import random_patterns
 __all__ = [
     "CUE_KINDS",
     "DEFAULT_TOL",
+    "OUTCOMES",
     "BasinProfile",
     "CapacityCurve",
     "Classification",
@@ -438,6 +439,7 @@ class Outcome(enum.Enum):
     NONE = "none"
 
 
+#: The class names, in the order of :class:`Outcome`.
 OUTCOMES = tuple(outcome.value for outcome in Outcome)
 
 
