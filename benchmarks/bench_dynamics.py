@@ -10,7 +10,8 @@ line per benchmark:
 - ``retrieval``: a full retrieval run at N = 10^5, P = 100, 32 cues, 1000 steps (t = 10, dt = 0.01,
   sigma = 0.1), float32 and float64.
 
-Times are the best of several repeats (the least noisy estimate on a shared machine).
+Times are the best of several repeats (the least noisy estimate on a shared machine); each record
+carries the 1-minute load average, since other processes on a 2-core machine can double the times.
 """
 
 from __future__ import annotations
@@ -60,7 +61,7 @@ def bench_em_step(n_units: int, n_patterns: int, n_cues: int, dtype, repeats: in
     X0 = np.ascontiguousarray(0.7 * network.memory_rates()[:, np.arange(n_cues) % n_patterns], dtype=dtype)
     m = n_patterns + 1
     record = {"benchmark": "em_step", "n_units": n_units, "n_patterns": n_patterns, "n_cues": n_cues,
-              "dtype": np.dtype(dtype).name, "cpu_count": os.cpu_count()}
+              "dtype": np.dtype(dtype).name, "cpu_count": os.cpu_count(), "load_average_1min": os.getloadavg()[0]}
 
     X = X0.copy()
     lowrank = kernel_for(network, X, sigma=0.1)
@@ -122,6 +123,7 @@ def bench_retrieval(n_units: int, n_patterns: int, n_cues: int, n_steps: int, dt
         "per_step_ms": seconds / n_steps * 1e3,
         "success_rate": result.success_rate,
         "goal_s": 60.0,
+        "load_average_1min": os.getloadavg()[0],
     }
 
 
@@ -141,7 +143,7 @@ def main() -> None:
             f"-> step ratio {r['step_ratio']:.0f}x, mat-vec ratio {r['matvec_ratio']:.0f}x; low-rank mat-vec "
             f"{r['lowrank_matvec_gflops']:.1f} GFLOP/s = {r['matvec_fraction_of_dense_gemm']:.0%} of the dense GEMM "
             f"({r['dense_gemm_gflops']:.1f}) and {r['matvec_fraction_of_square_gemm']:.0%} of a 2048^3 GEMM "
-            f"({r['square_gemm_gflops']:.1f})"
+            f"({r['square_gemm_gflops']:.1f}); load average {r['load_average_1min']:.1f} on {r['cpu_count']} cores"
         )
         print(json.dumps(r))
     for dtype in (np.float32, np.float64):
@@ -149,7 +151,7 @@ def main() -> None:
         print(
             f"retrieval N={r['n_units']} P={r['n_patterns']} B={r['n_cues']} {r['n_steps']} steps {r['dtype']} "
             f"sigma=0.1: {r['seconds']:.1f} s ({r['per_step_ms']:.1f} ms/step; goal < {r['goal_s']:.0f} s), "
-            f"success {r['success_rate']:.0%}"
+            f"success {r['success_rate']:.0%}; load average {r['load_average_1min']:.1f}"
         )
         print(json.dumps(r))
 
