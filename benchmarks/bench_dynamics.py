@@ -7,8 +7,8 @@ line per benchmark:
   P = 50, 32 cues, low-rank vs the same step with a dense ``W @ X``; the time split into mat-vec,
   phi and noise; achieved GFLOP/s of the low-rank mat-vec (4 N (P+1) B flops) against two numpy
   GEMMs timed in the same run: the dense ``W @ X`` (2 N^2 B flops) and a square 2048^3 GEMM.
-- ``retrieval``: a full retrieval run at N = 10^5, P = 100, 32 cues, 1000 steps (t = 10, dt = 0.01,
-  sigma = 0.1), float32 and float64.
+- ``retrieval``: a full retrieval run at N = 10^5, P = 100, 32 cues, 1000 steps (t = 10, dt = 0.01):
+  deterministic and with noise sigma = 0.1 in float32, with noise in float64.
 
 Times are the best of several repeats (the least noisy estimate on a shared machine); each record
 carries the 1-minute load average, since other processes on a 2-core machine can double the times.
@@ -88,6 +88,9 @@ def bench_em_step(n_units: int, n_patterns: int, n_cues: int, dtype, repeats: in
     dense = kernel_for(network, Xd, sigma=0.1, matvec=lambda Y: W @ Y)
     record["dense_step_s"] = best_of(lambda: dense.step(0.0, measure=False), max(2, repeats // 5))
     dense.close()
+    dense = kernel_for(network, X0.copy(), sigma=0.0, matvec=lambda Y: W @ Y)
+    record["dense_step_nonoise_s"] = best_of(lambda: dense.step(0.0, measure=False), max(2, repeats // 5))
+    dense.close()
     record["dense_matvec_s"] = best_of(lambda: W @ X0, max(2, repeats // 5))
     record["max_abs_matvec_difference"] = float(np.max(np.abs(W @ X0 - network.weights_matvec(X0))))
     del W
@@ -100,17 +103,18 @@ def bench_em_step(n_units: int, n_patterns: int, n_cues: int, dtype, repeats: in
     record["dense_gemm_gflops"] = 2 * n_units**2 * n_cues / record["dense_matvec_s"] / 1e9
     record["square_gemm_gflops"] = 2 * 2048**3 / record["square_gemm_s"] / 1e9
     record["step_ratio"] = record["dense_step_s"] / record["lowrank_step_s"]
+    record["step_ratio_nonoise"] = record["dense_step_nonoise_s"] / record["lowrank_step_nonoise_s"]
     record["matvec_ratio"] = record["dense_matvec_s"] / record["lowrank_matvec_s"]
     record["matvec_fraction_of_dense_gemm"] = record["lowrank_matvec_gflops"] / record["dense_gemm_gflops"]
     record["matvec_fraction_of_square_gemm"] = record["lowrank_matvec_gflops"] / record["square_gemm_gflops"]
     return record
 
 
-def bench_retrieval(n_units: int, n_patterns: int, n_cues: int, n_steps: int, dtype) -> dict:
+def bench_retrieval(n_units: int, n_patterns: int, n_cues: int, n_steps: int, dtype, sigma: float) -> dict:
     network = network_for(n_units, n_patterns)
     cues = make_cues(network, "delete", 0.4, memories=np.arange(n_cues) % n_patterns, seed=1)
     start = time.perf_counter()
-    result = retrieve(network, cues, t_max=n_steps * 0.01, dt=0.01, sigma=0.1, seed=2, dtype=dtype)
+    result = retrieve(network, cues, t_max=n_steps * 0.01, dt=0.01, sigma=sigma, seed=2, dtype=dtype)
     seconds = time.perf_counter() - start
     return {
         "benchmark": "retrieval",
@@ -119,6 +123,7 @@ def bench_retrieval(n_units: int, n_patterns: int, n_cues: int, n_steps: int, dt
         "n_cues": n_cues,
         "n_steps": n_steps,
         "dtype": np.dtype(dtype).name,
+        "sigma": sigma,
         "seconds": seconds,
         "per_step_ms": seconds / n_steps * 1e3,
         "success_rate": result.success_rate,
@@ -140,17 +145,17 @@ def main() -> None:
             f"{r['lowrank_step_s'] * 1e3:.2f} ms (mat-vec {r['lowrank_matvec_s'] * 1e3:.2f}, phi "
             f"{r['phi_s'] * 1e3:.2f}, noise {r['noise_s'] * 1e3:.2f}; no noise {r['lowrank_step_nonoise_s'] * 1e3:.2f}; "
             f"via euler_maruyama {r['euler_maruyama_per_step_s'] * 1e3:.2f}) vs dense {r['dense_step_s'] * 1e3:.1f} ms "
-            f"-> step ratio {r['step_ratio']:.0f}x, mat-vec ratio {r['matvec_ratio']:.0f}x; low-rank mat-vec "
+            f"-> step ratio {r['step_ratio']:.0f}x ({r['step_ratio_nonoise']:.0f}x without noise), mat-vec ratio {r['matvec_ratio']:.0f}x; low-rank mat-vec "
             f"{r['lowrank_matvec_gflops']:.1f} GFLOP/s = {r['matvec_fraction_of_dense_gemm']:.0%} of the dense GEMM "
             f"({r['dense_gemm_gflops']:.1f}) and {r['matvec_fraction_of_square_gemm']:.0%} of a 2048^3 GEMM "
             f"({r['square_gemm_gflops']:.1f}); load average {r['load_average_1min']:.1f} on {r['cpu_count']} cores"
         )
         print(json.dumps(r))
-    for dtype in (np.float32, np.float64):
-        r = bench_retrieval(*run_size, dtype)
+    for dtype, sigma in ((np.float32, 0.0), (np.float32, 0.1), (np.float64, 0.1)):
+        r = bench_retrieval(*run_size, dtype, sigma)
         print(
             f"retrieval N={r['n_units']} P={r['n_patterns']} B={r['n_cues']} {r['n_steps']} steps {r['dtype']} "
-            f"sigma=0.1: {r['seconds']:.1f} s ({r['per_step_ms']:.1f} ms/step; goal < {r['goal_s']:.0f} s), "
+            f"sigma={r['sigma']:g}: {r['seconds']:.1f} s ({r['per_step_ms']:.1f} ms/step; goal < {r['goal_s']:.0f} s), "
             f"success {r['success_rate']:.0%}; load average {r['load_average_1min']:.1f}"
         )
         print(json.dumps(r))
