@@ -8,7 +8,7 @@ from assocrate.cli import main
 from assocrate.demo import STEPS, run_demo
 
 FIGURES = ["equal_overlap_weights.png", "random_weights.png", "overlaps.png", "overlaps_noisy.png", "basins.png",
-           "capacity.png", "letters.png"]
+           "capacity.png", "letters.png", "phase_diagrams.png"]
 
 
 @pytest.fixture(scope="module")
@@ -27,7 +27,8 @@ def test_demo_writes_report_and_figures(demo):
     report = (result.out_dir / "report.md").read_text()
     for figure in FIGURES:
         assert f"]({figure})" in report
-    for heading in ("## Design", "## Equilibria", "## Retrieval", "## Basins", "## Capacity", "## Letters"):
+    for heading in ("## Design", "## Equilibria", "## Local stability", "## Phase diagrams", "## Retrieval",
+                    "## Basins", "## Certified retrieval radius", "## Capacity", "## Letters"):
         assert heading in report
 
 
@@ -44,6 +45,21 @@ def test_demo_reproduces_the_reference_experiment(demo):
     assert 0.5 <= numbers["basin edge delete"] < 1.0 and 0.2 <= numbers["basin edge flip"] < 0.5
     assert numbers["capacity 0.9"] >= 0.06
     assert numbers["letters padded success"] == 1.0 and numbers["letters bare success"] < 0.5
+
+
+def test_demo_checks_and_certifies(demo):
+    result, _ = demo
+    numbers = result.numbers
+    # Local stability from the exact spectra: every memory of the retrieving designs is stable.
+    assert numbers["equal overlap stable memories"] == 6
+    assert numbers["negative gamma stable memories"] == 14
+    # DESIGN.md §5.3: certified radius 0.414 on the equal-overlap reference design (a third of b - a).
+    assert numbers["radius equal overlap"] == pytest.approx(0.414, abs=1e-3)
+    assert numbers["radius min"] > 0.0
+    # A certified cue that the simulation does not retrieve would be a false certificate.
+    assert numbers["certified but not retrieved"] == 0
+    names = {path.name for path in result.files}
+    assert "radius_0.json" in names and "phase_sigmoid_negative_gamma.nc" in names
 
 
 def test_demo_reports_progress_and_timing(demo):
