@@ -221,7 +221,7 @@ def retrieve_reference(ctx: DemoContext) -> list[str]:
         "",
         f"Cues keep 60 % of a stored pattern's active units ({DEMO_CUES_PER_MEMORY} cues per memory); "
         f"{DEMO_NONSTORED} more cues are random patterns that are not stored. Deterministic Euler steps, dt = 0.01, "
-        f"t ∈ [0, {DEMO_T_MAX:g}] (the reference reads t = {DEMO_T_REFERENCE:g}). Overlap m^ν = x·ξ^ν / |ξ^ν|; a final "
+        f"t ∈ [0, {DEMO_T_MAX:g}] (DESIGN.md §7 reads the state at t = {DEMO_T_REFERENCE:g}; both are reported). Overlap m^ν = x·ξ^ν / |ξ^ν|; a final "
         "state is classified by its overlaps and mean rate against the ideal memories and uniform states "
         "(max-norm tolerance 0.15).",
         "",
@@ -415,7 +415,8 @@ def certify_basins(ctx: DemoContext) -> list[str]:
         f"design: δ = {exact_radius.radius:.4f} (b − a = {network.b - network.a:g}), "
         f"{'certified' if exact_radius.certified else 'NOT certified'}. Random patterns, γ < 0, δ per memory: "
         f"{per_memory} ({sum(r.certified for r in radii)}/{len(radii)} certified; files in `certificates/`, "
-        "re-check one with `assocrate verify certificates/radius_0.json random_negative_gamma.npz`).",
+        f"re-check one with `assocrate verify {ctx.out / 'certificates' / 'radius_0.json'} "
+        f"{ctx.out / 'random_negative_gamma.npz'}`).",
         "",
         "The certificate is a lower bound on the basin: "
         + (

@@ -14,7 +14,7 @@ import json
 import os
 import tempfile
 import zipfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import BinaryIO
 
@@ -26,6 +26,7 @@ from .design import MemoryNetwork, design
 __all__ = [
     "FileFormatError",
     "NETWORK_FORMAT",
+    "atomic_path",
     "atomic_write",
     "atomic_write_bytes",
     "atomic_write_text",
@@ -48,23 +49,23 @@ def _current_umask() -> int:
     return mask
 
 
-def atomic_write(path: str | os.PathLike, write: Callable[[BinaryIO], None]) -> Path:
-    """Write a file atomically: temp file in the same directory, fsync, rename.
+@contextlib.contextmanager
+def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
+    """Yield a temporary path beside `path`; on success make it durable and rename it to `path`.
 
-    A reader never sees a half-written file, and an existing file is replaced only once the new
-    content is complete on disk.
+    For writers that need a file name (netCDF, say). A reader never sees a half-written file; an
+    existing file is replaced only once the new content is complete on disk and keeps its
+    permissions; a new file gets the permissions ``open()`` would give it. On error the temporary
+    file is removed and `path` is untouched.
 
-    Parameters
-    ----------
-    path : str or os.PathLike
-        Destination.
-    write : callable
-        Called with a binary file object to write the content.
-
-    Returns
-    -------
-    pathlib.Path
-        The destination.
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> with atomic_path(folder / "notes.txt") as temporary:
+    ...     _ = temporary.write_text("hello")
+    >>> (folder / "notes.txt").read_text()
+    'hello'
     """
     target = Path(path)
     directory = target.parent if str(target.parent) else Path(".")
@@ -75,10 +76,10 @@ def atomic_write(path: str | os.PathLike, write: Callable[[BinaryIO], None]) -> 
     except FileNotFoundError:
         mode = 0o666 & ~_current_umask()  # a new file gets what open() would give it
     fd, temp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=directory)
+    os.close(fd)
     try:
-        with os.fdopen(fd, "wb") as handle:
-            write(handle)
-            handle.flush()
+        yield Path(temp_name)
+        with open(temp_name, "rb") as handle:
             os.fsync(handle.fileno())
         os.chmod(temp_name, mode)
         os.replace(temp_name, target)
@@ -94,7 +95,19 @@ def atomic_write(path: str | os.PathLike, write: Callable[[BinaryIO], None]) -> 
             os.fsync(dir_fd)
         finally:
             os.close(dir_fd)
-    return target
+
+
+def atomic_write(path: str | os.PathLike, write: Callable[[BinaryIO], None]) -> Path:
+    """Write a file atomically through :func:`atomic_path`; `write` gets a binary file object.
+
+    Returns
+    -------
+    pathlib.Path
+        The destination.
+    """
+    with atomic_path(path) as temporary, open(temporary, "wb") as handle:
+        write(handle)
+    return Path(path)
 
 
 def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> Path:

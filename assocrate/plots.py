@@ -226,7 +226,7 @@ def overlap_time_courses(results, *, title: str | None = None) -> Figure:
         ax.set_xlabel("time t (units of τ)")
         ax.set_ylim(-0.03, 1.08)
         ax.legend(loc="center right", fontsize=7, framealpha=0.85)
-    axes[0, 0].set_ylabel("overlap  m^ν(t) = x·ξ^ν / |ξ^ν|")
+    axes[0, 0].set_ylabel(r"overlap  $m^\nu(t) = x\cdot\xi^\nu / |\xi^\nu|$")
     sigma = named[0][1].sigma
     figure.suptitle(title or f"average overlap, cues {named[0][1].cue}, σ = {sigma:g}", fontsize=10)
     figure.tight_layout()

@@ -11,9 +11,7 @@ curves, which simulate retrieval) are the ones to map over dask.distributed (DES
 
 from __future__ import annotations
 
-import contextlib
 import os
-import tempfile
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -23,6 +21,7 @@ import xarray as xr
 from . import __version__
 from ._validation import check_finite_float, check_patterns, check_positive, check_positive_int
 from .activations import RectifiedTanh, Sigmoid
+from .io import atomic_path
 from .patterns import ENSEMBLES, make_patterns, pattern_statistics, row_types
 from .stability.local import (
     _batched_max_reduced_eigenvalue,
@@ -324,17 +323,6 @@ def save_dataset(path: str | os.PathLike, dataset: xr.Dataset) -> Path:
     ...         bool(back["unstable"].equals(ds["unstable"]))
     True
     """
-    target = Path(path)
-    directory = target.parent if str(target.parent) else Path(".")
-    if not directory.is_dir():
-        raise FileNotFoundError(f"cannot write {str(target)!r}: the directory {str(directory)!r} does not exist")
-    fd, temporary = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=directory)
-    os.close(fd)
-    try:
+    with atomic_path(path) as temporary:
         dataset.to_netcdf(temporary)
-        os.replace(temporary, target)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(temporary)
-        raise
-    return target
+    return Path(path)

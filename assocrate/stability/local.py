@@ -328,9 +328,22 @@ class JacobianSpectrum:
         return self.spectrum.max
 
     @property
+    def equilibrium_found(self) -> bool:
+        """Whether the spectrum was taken at an equilibrium (exact design or converged Newton), or at="ideal"."""
+        return self.at != "equilibrium" or self.equilibrium_status in (
+            "exact design",
+            "closed form",
+            NewtonStatus.CONVERGED.value,
+        )
+
+    @property
     def verdict(self) -> Verdict:
-        """Stable / unstable / undecided from the sign of :attr:`max_eigenvalue`."""
-        if self.equilibrium_status not in ("exact design", "closed form", NewtonStatus.CONVERGED.value) and self.at == "equilibrium":
+        """Stable / unstable / undecided from the sign of :attr:`max_eigenvalue`.
+
+        Undecided also when no equilibrium was found near the memory (the spectrum is then that of a
+        point that is not an equilibrium and says nothing about stability).
+        """
+        if not self.equilibrium_found:
             return Verdict.UNDECIDED
         return _verdict(self.max_eigenvalue, self.tolerance)
 
@@ -834,16 +847,27 @@ class LocalStability:
             "-" * len(header),
         ]
         for m in self.memories:
+            instability = f"{c.instability_value:.3g} {'yes' if c.instability_holds else 'no'}"
+            if not m.spectrum.equilibrium_found:
+                newton = m.spectrum.equilibrium_status.split(":")[0]
+                missing = f"no equilibrium found near the memory (Newton: {newton})"
+                lines.append(
+                    f"{m.index:>4}  {'n/a':>11}  {missing:<51}  {instability:>17}  {m.spectrum.equilibrium_residual:>9.2g}"
+                )
+                continue
             slowest = m.slowest_time_constant
             slowest_text = f"{slowest:.6g}" if slowest > 0 else f"grows {-slowest:.3g}"
             sufficient = f"{m.sufficient_value:.3g} {'yes' if m.sufficient_holds else 'no'}"
-            instability = f"{c.instability_value:.3g} {'yes' if c.instability_holds else 'no'}"
             lines.append(
                 f"{m.index:>4}  {m.max_eigenvalue:>11.5g}  {m.verdict.name.lower():<10}  {slowest_text:>15}  "
                 f"{sufficient:>16}  {instability:>17}  {m.spectrum.equilibrium_residual:>9.2g}"
             )
         lines += ["", "conditions (DESIGN.md §4):", *("  " + line for line in c.summary().splitlines())]
-        lines.append("uniform states s 1 (s = phi(gamma s)):")
+        lines.append(
+            "  (the per-memory 'sufficient' column uses the slopes at that memory's equilibrium; the line above "
+            "uses the slopes phi'(a), phi'(b) at the designed levels)"
+        )
+        lines.append("uniform states x = s 1 with s = phi(gamma s):")
         for s in self.uniform_states:
             lines.append(
                 f"  {s.kind:<12} rate {s.rate:.4g}, max eigenvalue {s.max_eigenvalue:.4g} -> "
