@@ -18,7 +18,7 @@ equilibrium, ~1e-15 in practice), then
 3. hence B holds exactly one equilibrium (Brouwer for the flow on the compact convex B, and 2.),
    the memory, and every trajectory starting in B converges to it exponentially.
 
-A rate-form cue x retrieves the memory whenever ``W x + u`` lies in B (``h = W x + u`` solves the
+A rate-form cue x retrieves the memory whenever ``W x`` lies in B (``h = W x`` solves the
 current form). With ``v = 1`` the largest such delta is the **certified retrieval radius**; a
 Perron-weighted v can certify a larger delta on a thinner box, so the smallest half-width
 ``delta min v`` is always reported next to delta.
@@ -273,8 +273,11 @@ class CertifiedRadius:
         """Whether the exact check passed."""
         return self.certificate.verified_exact
 
-    def retrieves(self, network, x: np.ndarray, u: float | np.ndarray | None = None) -> bool | np.ndarray:
-        """Whether rate cues provably retrieve the memory: ``h = W x + u`` lies in the certified set.
+    def retrieves(self, network, x: np.ndarray) -> bool | np.ndarray:
+        """Whether rate cues provably retrieve the memory: ``h = W x`` lies in the certified set.
+
+        The certificate is for the autonomous network (no input); a statement with a constant input
+        needs :func:`certify_input_driven`.
 
         Box (Metzler): ``|h_i - h_c,i| <= delta v_i`` for every unit; ellipsoid (LMI): the l2 ball of
         radius `radius` (a sufficient test). Always False when nothing was certified.
@@ -285,8 +288,6 @@ class CertifiedRadius:
             The network the certificate was made for.
         x : numpy.ndarray, shape (N,) or (N, B)
             Rate cues, one per column.
-        u : float or numpy.ndarray of shape (N,), optional
-            The constant input the network runs with after the cue (none for the memory's basin).
 
         Returns
         -------
@@ -308,9 +309,6 @@ class CertifiedRadius:
         if X.ndim not in (1, 2) or X.shape[0] != network.n_units:
             raise ValueError(f"`x` must have shape ({network.n_units},) or ({network.n_units}, B); got {X.shape}")
         H = network.weights_matvec(X)
-        if u is not None:
-            u_array = np.asarray(u, dtype=float)
-            H = H + (u_array[:, None] if u_array.ndim == 1 and H.ndim == 2 else u_array)
         if not self.certified:
             return np.zeros(X.shape[1], dtype=bool) if X.ndim == 2 else False
         part = reduce_network(network, reduction=self.certificate.parameters["reduction"]).part
