@@ -218,3 +218,18 @@ def test_certify_rejects_bad_options(capsys, network_file):
     assert code == 2
     code, _, err = run(capsys, "certify", network_file, "--method", "lmi", "--weights", "perron")
     assert code == 2 and "--weights" in err
+
+
+@pytest.mark.parametrize("name", ["radius", "sector"])
+def test_a_certificate_relabelled_to_another_memory_fails(certificates, name):
+    """Resealed with memory 1 and a matching claim: the box is not around memory 1's equilibrium."""
+    cert, net = certificates[name]
+    mu = cert.parameters["memory"]
+    other = (mu + 1) % net.n_patterns
+    claim = cert.claim.replace(f"memory {mu} ", f"memory {other} ").replace(f"memory {mu}:", f"memory {other}:")
+    assert claim != cert.claim
+    forged = dataclasses.replace(cert, claim=claim, parameters={**cert.parameters, "memory": other})
+    forged = dataclasses.replace(forged, parameters={**forged.parameters, CHECKSUM: checksum(forged)})
+    result = verify(forged, net)
+    assert not result.verified
+    assert any(f"memory {other}" in problem for problem in result.problems), result.problems

@@ -32,6 +32,7 @@ from assocrate.stability.lmi import (
 )
 from assocrate.stability.regional import (
     _EPSILON,
+    _memory_center,
     input_claim,
     input_metzler,
     interval_iteration,
@@ -181,6 +182,27 @@ def _center_and_box(certificate):
     return center, v, delta
 
 
+def _memory_in_box(certificate, network, red, center, v, delta) -> int:
+    """The named memory, tied to the certified box: its equilibrium must lie in the box.
+
+    The memory index in ``parameters`` is otherwise only text in the claim. The equilibrium of
+    memory ``mu`` is recomputed from the network exactly as :func:`certified_radius` computes the
+    centre (Newton from the rescaled pattern, :func:`class_equilibrium`); it must lie in the box
+    ``|h - center| <= delta v``, in which the exact checks prove there is exactly one equilibrium
+    attracting the whole box. So a certificate relabelled to another memory is not verified.
+    """
+    mu = certificate.parameters.get("memory", -1)
+    if isinstance(mu, bool) or not isinstance(mu, int) or not 0 <= mu < network.n_patterns:
+        raise _Failed(f"memory index {mu!r} is not a memory of the network")
+    recomputed, _ = _memory_center(network, red, mu)
+    if not np.all(np.isfinite(recomputed)) or not all(
+        abs(Fraction(*float(h).as_integer_ratio()) - c) <= delta * vt for h, c, vt in zip(recomputed, center, v)
+    ):
+        raise _Failed(f"the equilibrium of memory {mu}, recomputed from the network, is not in the certified box: "
+                      "the certificate is not about that memory")
+    return mu
+
+
 def _radius(certificate, network, red):
     center, v, delta = _center_and_box(certificate)
     R = residual_bound(red, center, None)
@@ -189,9 +211,7 @@ def _radius(certificate, network, red):
     _same("slope bounds K_plus", _exact(certificate, "K_plus"), check.K_plus)
     if not check.holds:
         raise _Failed(f"the Metzler inequality fails exactly (ratio {check.ratio:.9g} >= 1)")
-    mu = int(certificate.parameters.get("memory", -1))
-    if not 0 <= mu < network.n_patterns:
-        raise _Failed(f"memory index {mu} is not a memory of the network")
+    mu = _memory_in_box(certificate, network, red, center, v, delta)
     if certificate.parameters.get("radius") != float(delta):
         raise _Failed("the recorded radius differs from the exact delta")
     rows = network.patterns[red.part.representatives, mu].astype(float)
@@ -217,7 +237,7 @@ def _sector(certificate, network, red):
                       f"{check.inside_box}, ball in ellipsoid {check.ball_inside}, invariance {check.invariant})")
     if certificate.parameters.get("radius") != float(r2):
         raise _Failed("the recorded radius differs from the exact r2")
-    mu = int(certificate.parameters.get("memory", -1))
+    mu = _memory_in_box(certificate, network, red, center, v, delta)
     return check.residuals, check.verified_float, sector_claim(mu, float(r2), float(delta), network.n_units)
 
 
