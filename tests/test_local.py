@@ -338,3 +338,25 @@ def test_exact_criterion_is_sharp_at_the_boundary():
     assert not _exact_all_below(_rational(H), _rational(Z), exact_top)[0]
     assert _exact_all_below(_rational(H), _rational(Z), exact_top + flint.fmpq(1, 2**40))[0]
     assert top == pytest.approx(1.0)
+
+
+def test_ideal_point_that_is_not_an_equilibrium_is_undecided_and_refused():
+    """Regression: at="ideal" on an approximate design called non-equilibria "stable" and certified them."""
+    network = design_quietly(random_patterns(1000, 14, 0.1, seed=0), REFERENCE_SIGMOID, 0.1, 0.95)
+    js = jacobian_spectrum(network, 0, at="ideal")
+    assert js.equilibrium_residual > 1e-3 and js.max_eigenvalue < 0  # Hurwitz, but not an equilibrium
+    assert not js.equilibrium_found and js.verdict is Verdict.UNDECIDED
+    result = local_stability(network, at="ideal")
+    assert result.n_stable == 0 and set(result.verdicts) == {Verdict.UNDECIDED}
+    assert "0 of 14 memories stable" in result.summary() and "not an equilibrium" in result.summary()
+    certificate = lyapunov_certificate(network, 0, at="ideal")
+    assert not certificate.certified and certificate.parameters["status"] == "refused"
+    assert certificate.claim.startswith("refused: memory 0 is undecided: the designed memory is not an equilibrium")
+
+
+def test_ideal_point_of_an_exact_design_is_unchanged():
+    network = design(equal_overlap_patterns(0.2, 200), REFERENCE_SIGMOID, -0.3, 0.95)
+    js = jacobian_spectrum(network, 0, at="ideal")
+    assert js.equilibrium_found and js.verdict is Verdict.STABLE
+    assert local_stability(network, at="ideal").all_stable
+    assert lyapunov_certificate(network, 0, at="ideal").certified

@@ -56,6 +56,10 @@ _METHODS = ("auto", "explicit", "lyapunov")
 #: 4500 ulps, far above the rounding error of the (P+1) x (P+1) reduction.
 VERDICT_RTOL = 1e-12
 
+# A designed memory (at="ideal") of an approximate design counts as an equilibrium only when its
+# fixed-point residual max |W x̄ - h̄| is below this, times max(1, |a|, |b|) (rounding).
+IDEAL_RESIDUAL_ATOL = 1e-10
+
 # Rows per block when summing over N: one BLAS call on 10^6 rows is several times slower than
 # blocks that stay in cache (see assocrate.lowrank.weighted_gram).
 _CHUNK = 32768
@@ -303,6 +307,9 @@ class JacobianSpectrum:
         ``max |x - x̄^mu|`` between the point and the designed memory.
     tolerance : float
         Half-width of the undecided band around 0 for the verdict.
+    equilibrium_tolerance : float
+        Largest :attr:`equilibrium_residual` at which an ``at="ideal"`` point of an approximate
+        design counts as an equilibrium (rounding: ``IDEAL_RESIDUAL_ATOL * max(1, |a|, |b|)``).
     """
 
     mu: int
@@ -316,6 +323,7 @@ class JacobianSpectrum:
     equilibrium_status: str
     equilibrium_shift: float
     tolerance: float
+    equilibrium_tolerance: float = 0.0
 
     @property
     def rank(self) -> int:
@@ -329,19 +337,24 @@ class JacobianSpectrum:
 
     @property
     def equilibrium_found(self) -> bool:
-        """Whether the spectrum was taken at an equilibrium (exact design or converged Newton), or at="ideal"."""
-        return self.at != "equilibrium" or self.equilibrium_status in (
-            "exact design",
-            "closed form",
-            NewtonStatus.CONVERGED.value,
-        )
+        """Whether the spectrum was taken at an equilibrium.
+
+        ``at="equilibrium"``: an exact design, the closed form, or a converged Newton refinement.
+        ``at="ideal"``: an exact design, or a designed memory whose fixed-point residual is within
+        rounding (:attr:`equilibrium_tolerance`); the designed memories of an approximate design
+        are in general not equilibria.
+        """
+        if self.at == "ideal":
+            return self.equilibrium_status == "exact design" or self.equilibrium_residual <= self.equilibrium_tolerance
+        return self.equilibrium_status in ("exact design", "closed form", NewtonStatus.CONVERGED.value)
 
     @property
     def verdict(self) -> Verdict:
         """Stable / unstable / undecided from the sign of :attr:`max_eigenvalue`.
 
-        Undecided also when no equilibrium was found near the memory (the spectrum is then that of a
-        point that is not an equilibrium and says nothing about stability).
+        Undecided also when no equilibrium was found near the memory, or (``at="ideal"``) when the
+        designed memory is not an equilibrium: the linearisation at a point that is not an
+        equilibrium says nothing about stability.
         """
         if not self.equilibrium_found:
             return Verdict.UNDECIDED
@@ -396,6 +409,7 @@ def _spectrum_from_reduced(
         equilibrium_status=point.status if status is None else status,
         equilibrium_shift=point.shift,
         tolerance=VERDICT_RTOL * scale / tau,
+        equilibrium_tolerance=IDEAL_RESIDUAL_ATOL * max(1.0, abs(network.a), abs(network.b)),
     )
 
 
@@ -849,8 +863,11 @@ class LocalStability:
         for m in self.memories:
             instability = f"{c.instability_value:.3g} {'yes' if c.instability_holds else 'no'}"
             if not m.spectrum.equilibrium_found:
-                newton = m.spectrum.equilibrium_status.split(":")[0]
-                missing = f"no equilibrium found near the memory (Newton: {newton})"
+                if m.spectrum.at == "ideal":
+                    missing = "designed memory is not an equilibrium: undecided"
+                else:
+                    newton = m.spectrum.equilibrium_status.split(":")[0]
+                    missing = f"no equilibrium found near the memory (Newton: {newton})"
                 lines.append(
                     f"{m.index:>4}  {'n/a':>11}  {missing:<51}  {instability:>17}  {m.spectrum.equilibrium_residual:>9.2g}"
                 )
@@ -1020,16 +1037,25 @@ def _float_root(H: np.ndarray) -> np.ndarray:
 
 
 def _refused(network: MemoryNetwork, js: JacobianSpectrum, form: str) -> Certificate:
-    reason = (
-        "the equilibrium could not be located"
-        if js.verdict is Verdict.UNDECIDED and js.equilibrium_status not in ("exact design", NewtonStatus.CONVERGED.value)
-        and js.at == "equilibrium"
-        else f"its largest Jacobian eigenvalue is {js.max_eigenvalue:.6g}"
-        + (" (within rounding of 0)" if js.verdict is Verdict.UNDECIDED else " > 0")
-    )
+    if not js.equilibrium_found and js.at == "ideal":
+        reason = (
+            f"the designed memory is not an equilibrium (fixed-point residual {js.equilibrium_residual:.3g} > "
+            f"{js.equilibrium_tolerance:.3g}) and the linearisation at a point that is not an equilibrium says "
+            "nothing about stability; a Lyapunov certificate there certifies nothing (use at='equilibrium')"
+        )
+    elif not js.equilibrium_found:
+        reason = (
+            "the equilibrium could not be located; a Lyapunov certificate at a point that is not an "
+            "equilibrium certifies nothing"
+        )
+    else:
+        reason = (
+            f"its largest Jacobian eigenvalue is {js.max_eigenvalue:.6g}"
+            + (" (within rounding of 0)" if js.verdict is Verdict.UNDECIDED else " > 0")
+            + "; no P > 0 with J^T P + P J < 0 exists for a Jacobian that is not Hurwitz"
+        )
     return Certificate(
-        f"refused: memory {js.mu} is {js.verdict.name.lower()}: {reason}; no P > 0 with "
-        "J^T P + P J < 0 exists for a Jacobian that is not Hurwitz",
+        f"refused: memory {js.mu} is {js.verdict.name.lower()}: {reason}",
         "lyapunov",
         {"max_eigenvalue": js.max_eigenvalue},
         residuals=[ConstraintResidual("-(largest eigenvalue of J) > 0", -js.max_eigenvalue)],
@@ -1044,6 +1070,8 @@ def _refused(network: MemoryNetwork, js: JacobianSpectrum, form: str) -> Certifi
             "n_units": network.n_units,
             "max_eigenvalue": js.max_eigenvalue,
             "verdict": js.verdict.name.lower(),
+            "equilibrium_found": js.equilibrium_found,
+            "equilibrium_residual": js.equilibrium_residual,
         },
     )
 
