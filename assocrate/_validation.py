@@ -98,7 +98,7 @@ def check_patterns(name: str, patterns: object) -> np.ndarray:
         if np.any(bad):
             value = array[bad].flat[0]
             raise ValueError(f"`{name}` must be binary (0 or 1); found the value {value!r}")
-    result = np.ascontiguousarray(array, dtype=np.bool_)
+    result = np.array(array, dtype=np.bool_, order="C", copy=True)  # never freeze the caller's array
     result.flags.writeable = False
     return result
 

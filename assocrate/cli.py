@@ -642,6 +642,12 @@ def main(args: list[str] | None = None) -> int:
         except (ValueError, TypeError) as error:
             print(f"error: {_one_line(str(error))}", file=sys.stderr)
             return 2
+        except OSError as error:  # e.g. an output directory that does not exist, a full disk
+            print(f"error: {_one_line(str(error))}", file=sys.stderr)
+            return 2
+        except MemoryError:
+            print("error: not enough memory for this problem size; reduce --n or --p", file=sys.stderr)
+            return 2
     return result if isinstance(result, int) else 0
 
 

@@ -61,7 +61,8 @@ def design_parameters(activation: Activation, a: float, b: float, q: float, r: f
     r = check_fraction("r", r)
     if a >= b:
         raise ValueError(f"`a` must be < `b`; got a={a!r}, b={b!r}")
-    phi_a, phi_b = float(activation.phi(a)), float(activation.phi(b))
+    with np.errstate(over="ignore"):  # phi saturates at extreme levels; that is not an error here
+        phi_a, phi_b = float(activation.phi(a)), float(activation.phi(b))
     if phi_b <= phi_a:
         raise ValueError(
             f"`b` must have phi(b) > phi(a); got phi(a)={phi_a!r}, phi(b)={phi_b!r} for a={a!r}, b={b!r} "
@@ -71,7 +72,13 @@ def design_parameters(activation: Activation, a: float, b: float, q: float, r: f
     alpha = (b - a) / (phi_b - phi_a)
     beta = q * ((1.0 - r) * phi_a + r * phi_b) / mean_rate
     gamma = ((1.0 - beta) * a + beta * b) / mean_rate
-    return DesignParameters(alpha=alpha, alpha_prime=alpha / (q * (1.0 - r)), beta=beta, gamma=gamma)
+    params = DesignParameters(alpha=alpha, alpha_prime=alpha / (q * (1.0 - r)), beta=beta, gamma=gamma)
+    if not all(np.isfinite([params.alpha, params.alpha_prime, params.beta, params.gamma])):
+        raise ValueError(
+            f"`a`, `b` give non-finite design parameters (alpha={alpha!r}, gamma={gamma!r}); got a={a!r}, b={b!r}: "
+            "use levels of moderate size"
+        )
+    return params
 
 
 def _readonly(array: np.ndarray) -> np.ndarray:

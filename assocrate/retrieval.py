@@ -1168,6 +1168,10 @@ class CapacityCurve:
         )
 
 
+#: Draws of a random pattern set allowed before capacity_curve gives up on an empty pattern.
+_MAX_REDRAWS = 100
+
+
 def capacity_curve(
     n: int,
     loads: Sequence[float],
@@ -1242,8 +1246,15 @@ def capacity_curve(
         for trial in range(trials):
             rng = np.random.default_rng(children[i * trials + trial])
             xi = random_patterns(n, int(n_patterns), q, rng)
-            while np.any(xi.sum(axis=0) == 0):  # an empty pattern has no overlap; redraw (tiny N only)
+            for _ in range(_MAX_REDRAWS):  # an empty pattern has no overlap; redraw (tiny N only)
+                if not np.any(xi.sum(axis=0) == 0):
+                    break
                 xi = random_patterns(n, int(n_patterns), q, rng)
+            else:
+                raise ValueError(
+                    f"`n` * `q` is too small: with n={n}, q={q} a random pattern is empty too often "
+                    f"({_MAX_REDRAWS} draws of {n_patterns} patterns); increase n or q"
+                )
             network = design(xi, activation, a, b, q=q, r=q)
             with _blas_threads_for(n * int(n_patterns)):
                 check = _check_memories(network, tol)

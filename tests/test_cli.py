@@ -72,6 +72,8 @@ def test_design_from_csv(tmp_path, capsys):
         (["design", "--rho", "-1"], "`rho` must be > 0; got -1.0"),
         (["design", "--tau", "0"], "`tau` must be > 0; got 0.0"),
         (["nonsense"], "No such command"),
+        (["design", "--out", "no-such-directory/net.npz"], "no-such-directory' does not exist"),
+        (["design", "--a", "-1e308", "--b", "1e308"], "non-finite design parameters"),
     ],
 )
 def test_errors_are_one_line_exit_2(capsys, args, message):

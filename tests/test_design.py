@@ -172,3 +172,9 @@ def test_correlated_reference_design():
     assert net.beta == pytest.approx(0.399991, abs=1e-6)
     assert net.gamma == pytest.approx(0.999910, abs=1e-6)
     assert np.all(equilibrium_residual(net) <= 1e-12)
+
+
+def test_design_leaves_the_callers_array_writable():
+    patterns = np.array(equal_overlap_patterns(0.2, 100))  # a writable copy
+    design(patterns, REFERENCE_SIGMOID, -0.3, 0.95)
+    assert patterns.flags.writeable

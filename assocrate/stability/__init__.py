@@ -7,14 +7,8 @@ is called certified; :func:`verify` re-checks a saved certificate from scratch.
 """
 
 from .certificate import Certificate, load_certificate, save_certificate
-from .energy import (
-    GlobalConvergence,
-    check_global_convergence,
-    current_energy,
-    energy,
-    energy_along,
-    energy_gradient,
-)
+# The function `energy` is not re-exported: it would shadow the submodule `assocrate.stability.energy`.
+from .energy import GlobalConvergence, check_global_convergence, current_energy, energy_along, energy_gradient
 from .lmi import certify_contraction, certify_lds
 from .local import (
     LocalStability,
@@ -45,7 +39,6 @@ __all__ = [
     "closed_form_spectrum",
     "conditions",
     "current_energy",
-    "energy",
     "energy_along",
     "energy_gradient",
     "jacobian_spectrum",
