@@ -836,6 +836,11 @@ def euler_maruyama(
     form = _check_form(form)
     X0 = _check_states(network, X0, "X0")
     dt = check_positive("dt", dt)
+    if dt > network.tau:
+        raise ValueError(
+            f"`dt` must be <= tau = {network.tau:g} (an Euler step longer than the time constant is "
+            f"inaccurate or unstable); got {dt!r}"
+        )
     n_steps = check_positive_int("n_steps", n_steps)
     sigma = check_finite_float("sigma", sigma)
     if sigma < 0:

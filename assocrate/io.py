@@ -120,6 +120,15 @@ def atomic_write_text(path: str | os.PathLike, text: str) -> Path:
     return atomic_write_bytes(path, text.encode("utf-8"))
 
 
+def _existing_file(path: str | os.PathLike) -> Path:
+    target = Path(path)
+    if target.is_dir():
+        raise FileFormatError(f"{target}: is a directory, not a file")
+    if not target.is_file():
+        raise FileFormatError(f"{target}: no such file")
+    return target
+
+
 def save_network(path: str | os.PathLike, network: MemoryNetwork) -> Path:
     """Save a network atomically as ``.npz`` (patterns + JSON metadata).
 
@@ -156,14 +165,18 @@ def load_network(path: str | os.PathLike) -> MemoryNetwork:
         If the file is missing, corrupt, truncated, of another format or version, or its stored
         design scalars disagree with the rebuilt network.
     """
-    target = Path(path)
-    if not target.is_file():
-        raise FileFormatError(f"{target}: no such file")
+    target = _existing_file(path)
     try:
-        with open(target, "rb") as handle, np.load(handle, allow_pickle=False) as archive:
-            packed = archive["patterns"]
-            n_units = int(archive["n_units"])
-            metadata = json.loads(archive["metadata"].tobytes().decode("utf-8"))
+        with open(target, "rb") as handle:
+            archive = np.load(handle, allow_pickle=False)
+            if not isinstance(archive, np.lib.npyio.NpzFile):
+                raise FileFormatError(f"{target}: not an assocrate network file (a single array, not an .npz archive)")
+            with archive:
+                packed = archive["patterns"]
+                n_units = int(archive["n_units"])
+                metadata = json.loads(archive["metadata"].tobytes().decode("utf-8"))
+    except FileFormatError:
+        raise
     except (zipfile.BadZipFile, OSError, KeyError, ValueError, EOFError, UnicodeDecodeError) as error:
         raise FileFormatError(f"{target}: not a readable assocrate network file ({error})") from None
     if not isinstance(metadata, dict) or metadata.get("format") != NETWORK_FORMAT:
@@ -200,9 +213,7 @@ def load_patterns(path: str | os.PathLike) -> np.ndarray:
     FileFormatError
         If the file cannot be read as such an array.
     """
-    target = Path(path)
-    if not target.is_file():
-        raise FileFormatError(f"{target}: no such file")
+    target = _existing_file(path)
     suffix = target.suffix.lower()
     try:
         if suffix == ".npy":

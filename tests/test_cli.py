@@ -74,6 +74,7 @@ def test_design_from_csv(tmp_path, capsys):
         (["nonsense"], "No such command"),
         (["design", "--out", "no-such-directory/net.npz"], "no-such-directory' does not exist"),
         (["design", "--a", "-1e308", "--b", "1e308"], "non-finite design parameters"),
+        (["retrieve", "missing.npz"], "missing.npz"),
     ],
 )
 def test_errors_are_one_line_exit_2(capsys, args, message):

@@ -129,3 +129,12 @@ def test_load_patterns_errors(tmp_path):
     with pytest.raises(FileFormatError, match="expected an array named 'patterns'"):
         load_patterns(many)
     assert zipfile.is_zipfile(many)
+
+
+def test_single_array_and_directory_are_not_networks(tmp_path):
+    array_file = tmp_path / "f.npy"
+    np.save(array_file, np.zeros(3))
+    with pytest.raises(FileFormatError, match="f.npy: not an assocrate network file \\(a single array"):
+        load_network(array_file)
+    with pytest.raises(FileFormatError, match="is a directory, not a file"):
+        load_network(tmp_path)
