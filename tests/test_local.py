@@ -360,3 +360,29 @@ def test_ideal_point_of_an_exact_design_is_unchanged():
     assert js.equilibrium_found and js.verdict is Verdict.STABLE
     assert local_stability(network, at="ideal").all_stable
     assert lyapunov_certificate(network, 0, at="ideal").certified
+
+
+def test_sufficient_condition_does_not_apply_to_an_approximate_design():
+    """Regression: "sufficient ... holds" was printed for designed memories that are not equilibria."""
+    network = design_quietly(random_patterns(1000, 14, 0.1, seed=0), REFERENCE_SIGMOID, 0.1, 0.95)
+    found = conditions(network)
+    assert found.sufficient_holds and not found.applies
+    assert "not equilibria of this approximate design" in found.summary()
+    assert "every designed memory is locally exponentially stable" not in found.summary()
+    exact = conditions(design(equal_overlap_patterns(0.2, 200), REFERENCE_SIGMOID, -0.3, 0.95))
+    assert exact.applies and "holds: every designed memory is locally exponentially stable" in exact.summary()
+
+
+@pytest.mark.parametrize("at", ["ideal", "equilibrium"])
+def test_record_reports_no_spectrum_without_an_equilibrium(at):
+    """Regression: to_record gave a max eigenvalue (and time constant) for memories with no equilibrium."""
+    network = design_quietly(random_patterns(1000, 14, 0.1, seed=0), REFERENCE_SIGMOID, 0.1, 0.95)
+    result = local_stability(network, at=at)
+    missing = [m for m in result.memories if not m.spectrum.equilibrium_found]
+    assert missing
+    record = json.loads(json.dumps(result.to_record()))
+    assert record["conditions"]["applies"] is False
+    for m in missing:
+        row = record["memories"][m.index]
+        assert row["max_eigenvalue"] is None and row["slowest_time_constant"] is None
+        assert row["stable"] is False and row["equilibrium_found"] is False

@@ -603,6 +603,11 @@ class StabilityConditions:
         Whether the patterns are the equal-overlap construction with ``r = q`` for which the
         implication "instability condition ⇒ unstable memories" is a theorem. Elsewhere the
         condition is the paper's heuristic and is reported, not used.
+    applies : bool
+        Whether the designed memories are equilibria (an exact design), so that the sufficient
+        condition at the designed levels speaks about the memories. For an approximate design the
+        inequality is still evaluated, but it implies nothing about the memories: their verdicts
+        come from the spectra at the refined equilibria.
     """
 
     d_a: float
@@ -616,10 +621,16 @@ class StabilityConditions:
     instability_terms: tuple[float, float]
     instability_value: float
     instability_proven: bool
+    applies: bool = True
 
     @property
     def sufficient_holds(self) -> bool:
-        """``eta * max(lambda_max(W), 0) < 1``: every designed memory is locally exponentially stable."""
+        """The inequality ``eta * max(lambda_max(W), 0) < 1``.
+
+        When :attr:`applies` (an exact design) it implies that every designed memory is locally
+        exponentially stable; otherwise the designed memories are not equilibria and it implies
+        nothing about them.
+        """
         return self.sufficient_value < 1.0
 
     @property
@@ -630,12 +641,21 @@ class StabilityConditions:
     def summary(self) -> str:
         """Both conditions, their values and what they imply."""
         scope = "a proven implication for this design" if self.instability_proven else "paper's heuristic; derived for r = q"
+        if not self.sufficient_holds:
+            sufficient = "does not hold"
+        elif self.applies:
+            sufficient = "holds: every designed memory is locally exponentially stable"
+        else:
+            sufficient = (
+                "holds at the designed levels, but the designed memories are not equilibria of this "
+                "approximate design, so it implies nothing about them: the verdicts come from the spectra at "
+                "the refined equilibria"
+            )
         return "\n".join(
             [
                 f"slopes d_a={self.d_a:.4g}, d_b={self.d_b:.4g}, eta={self.eta:.4g}; alpha={self.alpha:.6g}, "
                 f"gamma={self.gamma:.6g}, lambda_max(W)={self.lambda_max_W:.6g}",
-                f"sufficient   eta*max(lambda_max(W),0) = {self.sufficient_value:.4g} < 1: "
-                f"{'holds' if self.sufficient_holds else 'does not hold'}",
+                f"sufficient   eta*max(lambda_max(W),0) = {self.sufficient_value:.4g} < 1: {sufficient}",
                 f"instability  max({self.instability_terms[0]:.4g}, {self.instability_terms[1]:.4g}) = "
                 f"{self.instability_value:.4g} > 0: {'holds' if self.instability_holds else 'does not hold'} ({scope})",
             ]
@@ -703,6 +723,7 @@ def conditions(network: MemoryNetwork) -> StabilityConditions:
         instability_terms=(float(terms[0]), float(terms[1])),
         instability_value=float(max(terms)),
         instability_proven=_equal_overlap_structure(network) is None,
+        applies=_is_exact(network),
     )
 
 
@@ -813,14 +834,18 @@ class LocalStability:
             "memories": [
                 {
                     "index": m.index,
-                    "max_eigenvalue": m.max_eigenvalue,
-                    "stable": m.verdict is Verdict.STABLE,
+                    # no equilibrium: the spectrum of a non-equilibrium point is not reported
+                    "max_eigenvalue": m.max_eigenvalue if m.spectrum.equilibrium_found else None,
+                    "stable": m.spectrum.equilibrium_found and m.verdict is Verdict.STABLE,
                     "verdict": m.verdict.name.lower(),
+                    "equilibrium_found": m.spectrum.equilibrium_found,
                     "sufficient_holds": m.sufficient_holds,
                     "sufficient_value": m.sufficient_value,
                     "instability_holds": c.instability_holds,
                     "instability_value": c.instability_value,
-                    "slowest_time_constant": finite(m.slowest_time_constant),
+                    "slowest_time_constant": (
+                        finite(m.slowest_time_constant) if m.spectrum.equilibrium_found else None
+                    ),
                     "equilibrium_residual": m.spectrum.equilibrium_residual,
                     "equilibrium_status": m.spectrum.equilibrium_status,
                 }
@@ -839,6 +864,7 @@ class LocalStability:
                 "instability_value": c.instability_value,
                 "instability_holds": c.instability_holds,
                 "instability_proven": c.instability_proven,
+                "applies": c.applies,
             },
             "uniform_states": [
                 {"kind": s.kind, "rate": s.rate, "max_eigenvalue": s.max_eigenvalue, "stable": s.stable}
