@@ -233,3 +233,36 @@ def test_a_certificate_relabelled_to_another_memory_fails(certificates, name):
     result = verify(forged, net)
     assert not result.verified
     assert any(f"memory {other}" in problem for problem in result.problems), result.problems
+
+
+@pytest.mark.parametrize("name", [n for n in NAMES if n != "lyapunov"])
+def test_a_deleted_checksum_fails(certificates, name):
+    cert, net = certificates[name]
+    document = json.loads(to_json(cert))
+    del document["parameters"][CHECKSUM]
+    result = verify(from_json(json.dumps(document)), net)
+    assert not result.verified
+    assert any("no checksum" in problem for problem in result.problems), result.problems
+
+
+@pytest.mark.parametrize(("key", "value"), [("tau", 2.0), ("n_units", 999), ("max_eigenvalue", -5.0),
+                                            ("n_row_types", 3), ("status", "other")])
+def test_edited_lyapunov_parameters_fail(certificates, key, value):
+    cert, net = certificates["lyapunov"]
+    edited = dataclasses.replace(cert, parameters={**cert.parameters, key: value})
+    result = verify(edited, net)
+    assert not result.verified and any(key in problem for problem in result.problems), result.problems
+
+
+@pytest.mark.parametrize(("key", "value"), [("memory", 99), ("form", "bogus"), ("at", "nowhere"), ("memory", "x")])
+def test_lyapunov_parameters_that_break_the_rebuild_are_not_verified(capsys, tmp_path, certificates, network_file,
+                                                                     key, value):
+    cert, net = certificates["lyapunov"]
+    document = json.loads(to_json(cert))
+    document["parameters"][key] = value
+    result = verify(from_json(json.dumps(document)), net)
+    assert not result.verified and result.problems
+    path = tmp_path / "edited.json"
+    path.write_text(json.dumps(document))
+    code, stdout, _ = run(capsys, "verify", path, network_file)
+    assert code == 1 and "NOT VERIFIED" in stdout

@@ -278,15 +278,39 @@ def _lyapunov(certificate, network):
 
     parameters = certificate.parameters
     method = "explicit" if str(parameters.get("method", "")).startswith("explicit") else "lyapunov"
-    rebuilt = lyapunov_certificate(network, int(parameters.get("memory", -1)), form=parameters.get("form", "rate"),
-                                   at=parameters.get("at", "equilibrium"), method=method)
+    try:
+        rebuilt = lyapunov_certificate(network, parameters.get("memory", -1), form=parameters.get("form", "rate"),
+                                       at=parameters.get("at", "equilibrium"), method=method)
+    except (TypeError, ValueError, IndexError, KeyError, ArithmeticError) as error:
+        raise _Failed(f"the local Lyapunov certificate cannot be rebuilt from its parameters: {error}") from None
     if not rebuilt.verified_exact:
         raise _Failed("the local Lyapunov certificate could not be rebuilt and verified for this network")
     if dict(rebuilt.exact_data) != dict(certificate.exact_data) or rebuilt.data.keys() != certificate.data.keys() or any(
         not np.array_equal(rebuilt.data[key], certificate.data[key]) for key in rebuilt.data
     ):
         raise _Failed("the certificate's data differ from the ones rebuilt from the network")
+    _same_parameters(parameters, rebuilt.parameters)
     return rebuilt.residuals, rebuilt.verified_float, rebuilt.claim
+
+
+def _same_parameters(stored, rebuilt) -> None:
+    """Every parameter (n_units, tau, form, memory, max_eigenvalue, ...) must be the rebuilt one.
+
+    Lyapunov certificates are not sealed, so this comparison (with the data, exact data and claim
+    compared in :func:`_lyapunov`) is what pins them to the network: floats to a relative 1e-9.
+    """
+    stored = {key: value for key, value in stored.items() if key != CHECKSUM}
+    if stored.keys() != rebuilt.keys():
+        raise _Failed("the certificate's parameters differ from the ones rebuilt from the network")
+    for key, value in rebuilt.items():
+        mine = stored[key]
+        if isinstance(value, float) and isinstance(mine, (int, float)) and not isinstance(mine, bool):
+            same = math.isclose(mine, value, rel_tol=1e-9, abs_tol=1e-300)
+        else:
+            same = type(mine) is type(value) and mine == value
+        if not same:
+            raise _Failed(f"the certificate's parameter {key!r} = {mine!r} differs from the one rebuilt from the network "
+                          f"({value!r})")
 
 
 _CHECKS = {"lds": _lds, "contraction": _contraction, "radius": _radius, "sector": _sector, "input": _input}
@@ -330,7 +354,12 @@ def verify(certificate: Certificate, network) -> Verification:
         problems.append("the certificate was made for another network (the network digest differs)")
         return Verification(False, replace_verdicts(certificate, (), False, False), tuple(problems))
     stored_checksum = certificate.parameters.get(CHECKSUM)
-    if stored_checksum is not None and stored_checksum != checksum(certificate):
+    if stored_checksum is None:
+        # Every kind but "lyapunov" is sealed when built; a Lyapunov certificate is instead rebuilt
+        # from the network and compared entry by entry (data, exact data, parameters, claim).
+        if kind != "lyapunov":
+            problems.append("the certificate has no checksum (parameters['checksum']): it was not sealed or was edited")
+    elif stored_checksum != checksum(certificate):
         problems.append("the certificate's checksum does not match its content: the file was edited")
     problems.extend(_check_consistency(certificate))
     try:
@@ -347,6 +376,10 @@ def verify(certificate: Certificate, network) -> Verification:
             raise _Failed(f"certificates of kind {kind!r} cannot be re-verified")
     except _Failed as failure:
         problems.append(str(failure))
+        return Verification(False, replace_verdicts(certificate, certificate.residuals, False, False), tuple(problems))
+    except (TypeError, ValueError, IndexError, KeyError, ArithmeticError) as error:
+        # Edited parameters the checks cannot even be run with: not verified, not invalid input.
+        problems.append(f"the certificate cannot be re-checked against the network (edited parameters?): {error}")
         return Verification(False, replace_verdicts(certificate, certificate.residuals, False, False), tuple(problems))
     if not _same_rows(certificate.residuals, tuple(residuals)):
         problems.append("the recorded residual table differs from the recomputed one")
