@@ -34,7 +34,6 @@ from .activations import Activation
 from .design import MemoryNetwork, design
 from .dynamics import Pulses, _blas_threads_for, _integer_seed, euler_maruyama, pulse
 from .equilibria import refine_equilibrium, uniform_states
-from .lowrank import reduced_spectrum, weighted_gram
 from .patterns import random_patterns
 
 __all__ = [
@@ -1032,7 +1031,7 @@ _NEWTON_ITERATIONS = 25
 @dataclass(frozen=True)
 class _MemoryCheck:
     equilibrium: np.ndarray  # (P,) bool: refinement converged to a state classified as memory mu
-    stable: np.ndarray  # (P,) bool: largest Jacobian eigenvalue < 0 there
+    stable: np.ndarray  # (P,) bool: verdict STABLE there (assocrate.stability.local)
     max_eigenvalue: np.ndarray  # (P,) float (NaN without an equilibrium)
 
 
@@ -1045,6 +1044,8 @@ def _check_memories(network: MemoryNetwork, tol: float, *, t_relax: float = 20.0
     Newton converges to a state still classified as that memory. Stability from the reduced
     problem: spec(J) = {-1} U {-1 + spec(C U^T D U)} (tau = 1), D = diag(phi'(h)) there.
     """
+    from .stability.local import Verdict, _spectrum_at_state  # lazy: keeps importing retrieval cheap
+
     ideals = _ideals(network)
     readout = _readout(network)
     n_patterns = network.n_patterns
@@ -1060,10 +1061,10 @@ def _check_memories(network: MemoryNetwork, tol: float, *, t_relax: float = 20.0
         refined = refine_equilibrium(network, start, max_iter=_NEWTON_ITERATIONS)
         if not refined.success or not is_memory(mu, refined.x):
             return False
-            return False
-        gram = weighted_gram(network.U, network.activation.dphi(refined.h))
-        max_eigenvalue[mu] = (-1.0 + reduced_spectrum(gram, network.c, network.n_units).max) / network.tau
-        equilibrium[mu], stable[mu] = True, max_eigenvalue[mu] < 0.0
+        # the verdict of assocrate.stability.local (same tolerance), so the two modules cannot disagree
+        spectrum = _spectrum_at_state(network, mu, refined.h, refined.residual, refined.status.value)
+        max_eigenvalue[mu] = spectrum.max_eigenvalue
+        equilibrium[mu], stable[mu] = True, spectrum.verdict is Verdict.STABLE
         return True
 
     rates = network.memory_rates()
@@ -1086,7 +1087,8 @@ class CapacityCurve:
 
     A memory counts only if (1) Newton refinement from its rescaled pattern converges to an
     equilibrium that is still classified as that memory, (2) the equilibrium is locally stable
-    (largest Jacobian eigenvalue < 0, from the reduced (P+1) x (P+1) problem), and (3) a cue made
+    (verdict STABLE of :mod:`assocrate.stability.local`: largest Jacobian eigenvalue below 0 beyond
+    rounding, from the reduced (P+1) x (P+1) problem), and (3) a cue made
     from it is retrieved.
 
     Attributes

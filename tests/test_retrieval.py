@@ -338,3 +338,21 @@ def test_padded_letters_are_retrieved_and_bare_letters_are_not():
 
 def test_outcome_values_are_the_class_names():
     assert [o.value for o in Outcome] == ["cued memory", "other memory", "quiescent", "all-on", "none"]
+
+
+def test_capacity_stability_uses_the_local_stability_verdict(monkeypatch):
+    """Regression: the capacity check decided "stable" with a bare max_eigenvalue < 0, so it could
+    disagree with assocrate.stability.local inside the undecided band."""
+    import assocrate.stability.local as local
+    from assocrate.retrieval import DEFAULT_TOL, _check_memories
+
+    network = design_quietly(random_patterns(300, 5, 0.2, seed=7), REFERENCE_SIGMOID, -0.3, 0.95)
+    check = _check_memories(network, DEFAULT_TOL)
+    verdicts = local.local_stability(network).verdicts
+    assert check.equilibrium.all()
+    assert list(check.stable) == [v is local.Verdict.STABLE for v in verdicts] == [True] * 5
+    np.testing.assert_allclose(check.max_eigenvalue, local.local_stability(network).max_eigenvalues, atol=1e-9)
+    # widen the undecided band past every eigenvalue: both modules must now refuse "stable"
+    monkeypatch.setattr(local, "VERDICT_RTOL", 10.0)
+    assert set(local.local_stability(network).verdicts) == {local.Verdict.UNDECIDED}
+    assert not _check_memories(network, DEFAULT_TOL).stable.any()

@@ -413,6 +413,20 @@ def _spectrum_from_reduced(
     )
 
 
+def _spectrum_at_state(network: MemoryNetwork, mu: int, h: np.ndarray, residual: float, status: str) -> JacobianSpectrum:
+    """The rate-form spectrum at a state with currents `h` already located near memory `mu`.
+
+    For callers that found the equilibrium themselves (``assocrate.retrieval.capacity_curve``), so
+    that their stability decision is :attr:`JacobianSpectrum.verdict`, with its tolerance and its
+    "no equilibrium" rule. O(N P^2).
+    """
+    slopes = np.asarray(network.activation.dphi(h), dtype=float)
+    point = _Point(network.U, np.ones(network.n_units, dtype=np.int64), slopes, float(slopes.max()), residual, status, 0.0)
+    return _spectrum_from_reduced(
+        network, mu, "equilibrium", "rate", _reduced_eigenvalues(_point_gram(point), network.c), point
+    )
+
+
 def jacobian_spectrum(
     network: MemoryNetwork, mu: int, *, at: Point = "equilibrium", form: Form = "rate"
 ) -> JacobianSpectrum:
