@@ -279,3 +279,22 @@ def test_rate_cues_in_the_certified_box_retrieve(equal_overlap_network, referenc
     assert np.all(retrieved[provable])
     with pytest.raises(ValueError, match="not the network this radius was certified for"):
         reference_radius.retrieves(design(equal_overlap_patterns(0.2, 100), REFERENCE_SIGMOID, -0.3, 0.95), cues[:100])
+
+
+def test_claims_round_bounds_the_safe_way(equal_overlap_network):
+    """Lower bounds are printed rounded down, upper bounds rounded up (never the nearest decimal)."""
+    from assocrate.stability.lmi import _format_down, _format_up
+    from assocrate.stability.regional import input_claim, radius_claim, sector_claim
+
+    assert (_format_down(0.4140819211), _format_up(0.4140811211)) == ("0.414081", "0.414082")
+    assert (_format_down(0.99999999999909, 4), _format_up(1.0000000001, 4)) == ("0.9999", "1.001")
+    assert _format_down(0.5) == "0.5" and _format_up(-0.4140819211) == "-0.414081"
+    assert "delta = 0.414081," in radius_claim(0, 0.4140819211, 0.4140819211, False)
+    assert "smallest half-width 0.414081)" in radius_claim(0, 0.4140819211, 0.4140819211, False)
+    claim = input_claim(1, 1, 0.99999999999909, 0.20000000001)
+    assert "at least 0.9999," in claim and "at most 0.2001)" in claim
+    claim = sector_claim(0, 0.4140819211, 0.4140811211, 1)
+    assert "radius 0.414081 " in claim and "half-width 0.414082 " in claim and "half-width 0.414)" in claim
+    result = certified_radius(equal_overlap_network, 0)
+    printed = result.certificate.claim.split("delta = ")[1].split(",")[0]
+    assert float(printed) <= result.radius and printed in result.summary()

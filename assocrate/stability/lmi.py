@@ -56,6 +56,7 @@ Cholesky test of the same blocks in double precision. Solver statuses are mapped
 
 from __future__ import annotations
 
+import decimal
 import importlib.metadata
 import math
 import time
@@ -480,6 +481,32 @@ def _symmetric(expression):
 # ---------------------------------------------------------------------------------------------
 
 
+def _format_directed(x: float, digits: int, rounding: str) -> str:
+    if not math.isfinite(x):
+        return f"{x:.{digits}g}"
+    rounded = decimal.Context(prec=digits, rounding=rounding).plus(decimal.Decimal(x))
+    # `rounded` has at most `digits` significant digits, so the float nearest to it prints as it.
+    return f"{float(rounded):.{digits}g}"
+
+
+def _format_down(x: float, digits: int = 6) -> str:
+    """`x` to `digits` significant digits, rounded towards -inf: the way to print a lower bound.
+
+    >>> _format_down(0.99999999999909, 4), _format_down(0.4140819211)
+    ('0.9999', '0.414081')
+    """
+    return _format_directed(float(x), digits, decimal.ROUND_FLOOR)
+
+
+def _format_up(x: float, digits: int = 6) -> str:
+    """`x` to `digits` significant digits, rounded towards +inf: the way to print an upper bound.
+
+    >>> _format_up(0.4140811, 4), _format_up(-0.4140819211)
+    ('0.4141', '-0.414081')
+    """
+    return _format_directed(float(x), digits, decimal.ROUND_CEILING)
+
+
 def lds_claim(eta: float) -> str:
     """The statement an exactly verified LDS certificate proves."""
     return (
@@ -593,7 +620,7 @@ def contraction_claim(form: str, rate: float, where: str) -> str:
     state = "x" if form == "rate" else "h"
     return (
         f"the {form} form contracts {where}: any two trajectories satisfy "
-        f"|{state}1(t) - {state}2(t)|_Q <= exp(-{rate:.6g} t/tau) |{state}1(0) - {state}2(0)|_Q "
+        f"|{state}1(t) - {state}2(t)|_Q <= exp(-{_format_down(rate)} t/tau) |{state}1(0) - {state}2(0)|_Q "
         f"(incremental LMI, slopes bounded by K); hence exactly one equilibrium, globally exponentially stable"
     )
 

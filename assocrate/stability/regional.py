@@ -68,6 +68,8 @@ from assocrate.stability.lmi import (
     _check_options,
     _check_reduction,
     _check_solver,
+    _format_down,
+    _format_up,
     _row,
     base_parameters,
     check_blocks,
@@ -329,13 +331,13 @@ class CertifiedRadius:
         """The radius and the certificate."""
         if self.norm == "box":
             head = (
-                f"memory {self.memory}: certified retrieval radius {self.radius:.6g} "
-                f"(box, {self.weights} weights; smallest half-width {self.min_half_width:.6g})"
+                f"memory {self.memory}: certified retrieval radius {_format_down(self.radius)} "
+                f"(box, {self.weights} weights; smallest half-width {_format_down(self.min_half_width)})"
             )
         else:
             head = (
-                f"memory {self.memory}: certified l2 radius {self.radius:.6g} (sector-LMI ellipsoid; "
-                f"inscribed cube half-width {self.min_half_width:.3g}) — an l2 statement, not the retrieval radius"
+                f"memory {self.memory}: certified l2 radius {_format_down(self.radius)} (sector-LMI ellipsoid; "
+                f"inscribed cube half-width {_format_down(self.min_half_width, 3)}) — an l2 statement, not the retrieval radius"
             )
         return head + "\n" + self.certificate.summary()
 
@@ -356,7 +358,7 @@ def radius_claim(memory: int, delta: float, min_half_width: float, in_box: bool)
     nominal = "; the rescaled pattern a + (b - a) xi lies in the box" if in_box else ""
     return (
         f"every current-form trajectory starting in the box |h - h_c| <= delta v around memory {memory} "
-        f"(delta = {delta:.6g}, max v = 1, smallest half-width {min_half_width:.6g}) stays in it and converges "
+        f"(delta = {_format_down(delta)}, max v = 1, smallest half-width {_format_down(min_half_width)}) stays in it and converges "
         f"exponentially to the memory, the only equilibrium in the box (Metzler majorant |W| K+ v < v); "
         f"a rate state x retrieves it whenever W x lies in the box{nominal}"
     )
@@ -603,7 +605,8 @@ def sector_claim(memory: int, r2: float, delta: float, n_units: int) -> str:
     return (
         f"every current-form trajectory starting in the ellipsoid (h - h_c)^T Q (h - h_c) <= l around memory "
         f"{memory} converges exponentially to the memory; the ellipsoid lies in the box of half-width "
-        f"{delta:.6g} and contains the l2 ball of radius {r2:.6g} (the cube of half-width {r2 / math.sqrt(n_units):.3g}): "
+        f"{_format_up(delta)} and contains the l2 ball of radius {_format_down(r2)} (the cube of half-width "
+        f"{_format_down(r2 / math.sqrt(n_units) * (1 - 2.0**-48), 3)}): "
         f"an l2 statement (sector LMI), not the certified retrieval radius"
     )
 
@@ -713,7 +716,7 @@ class AbsorbingBox:
     def summary(self) -> str:
         """One line."""
         state = "converged" if self.converged else "not converged (valid, not tightest)"
-        return (f"absorbing box: currents in [{self.lower.min():.4g}, {self.upper.max():.4g}], largest width "
+        return (f"absorbing box: currents in [{_format_down(self.lower.min(), 4)}, {_format_up(self.upper.max(), 4)}], largest width "
                 f"{self.width:.3g}; interval iteration {state} after {self.iterations} steps")
 
     def __repr__(self) -> str:
@@ -819,8 +822,8 @@ def overlap_bounds(red: ReducedNetwork, lower: Sequence[Fraction], upper: Sequen
 def input_claim(memory: int | None, retrieved: int | None, rate_lo: float, rate_hi: float) -> str:
     """The statement an exactly verified input-driven certificate proves."""
     near = (
-        f"; its mean rate over the active units of memory {retrieved} is at least {rate_lo:.4g}, above every "
-        f"other memory's (at most {rate_hi:.4g}): the input retrieves memory {retrieved}"
+        f"; its mean rate over the active units of memory {retrieved} is at least {_format_down(rate_lo, 4)}, above every "
+        f"other memory's (at most {_format_up(rate_hi, 4)}): the input retrieves memory {retrieved}"
         if retrieved is not None else ""
     )
     return (
