@@ -831,6 +831,8 @@ def retrieve(
         raise ValueError(f"`cues` name memories beyond the network's {network.n_patterns}")
     t_max = check_positive("t_max", t_max)
     dt = check_positive("dt", dt)
+    if dt > t_max:
+        raise ValueError(f"`dt` must be <= `t_max`; got dt={dt!r}, t_max={t_max!r}")
     tol = _check_tol(tol)
     n_steps = max(1, int(round(t_max / dt)))
     readout = _readout(network)
