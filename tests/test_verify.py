@@ -266,3 +266,27 @@ def test_lyapunov_parameters_that_break_the_rebuild_are_not_verified(capsys, tmp
     path.write_text(json.dumps(document))
     code, stdout, _ = run(capsys, "verify", path, network_file)
     assert code == 1 and "NOT VERIFIED" in stdout
+
+
+def test_an_input_not_constant_on_row_types_verifies_with_its_u(equal_overlap_network, tmp_path):
+    net = equal_overlap_network
+    cue = 1.0 * (2.0 * net.patterns[:, 1] - 1.0)
+    cue[:3] += [0.01, 0.02, -0.01]  # splits row types: the classes depend on u
+    cert = certify_input_driven(net, cue, memory=1)
+    assert cert.verified_exact
+    loaded = load_certificate(save_certificate(tmp_path / "c.json", cert))
+    result = verify(loaded, net, u=cue)
+    assert result.verified, result.problems
+    assert verify_from_certificate_module(loaded, net, u=cue).verified
+    without = verify(loaded, net)
+    assert not without.verified and "u=u" in without.problems[0]
+    other = cue.copy()
+    other[:3] = cue[3]
+    assert not verify(loaded, net, u=other).verified
+    shifted = cue.copy()
+    shifted[0] += 0.005  # same classes, another input
+    assert not verify(loaded, net, u=shifted).verified
+    assert not verify(certified_radius(net, 0).certificate, net, u=cue).verified
+    # a type-constant input still verifies with or without u
+    plain = certify_input_driven(net, 1.0 * (2.0 * net.patterns[:, 1] - 1.0), memory=1)
+    assert verify(plain, net).verified and verify(plain, net, u=1.0 * (2.0 * net.patterns[:, 1] - 1.0)).verified

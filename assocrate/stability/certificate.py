@@ -961,15 +961,15 @@ def seal(certificate: Certificate) -> Certificate:
     return dataclasses.replace(unsealed, parameters={**unsealed.parameters, CHECKSUM: checksum(unsealed)})
 
 
-def verify(certificate: Certificate, network):
-    """Re-check `certificate` from scratch against `network`.
+def verify(certificate: Certificate, network, u=None):
+    """Re-check `certificate` from scratch against `network` (`u`: the input, for kind "input").
 
     See :func:`assocrate.stability.verification.verify` (imported lazily: the network-side code
     depends on this module, not the other way round).
     """
     from assocrate.stability.verification import verify as _verify
 
-    return _verify(certificate, network)
+    return _verify(certificate, network, u=u)
 
 
 # ----------------------------------------------------------------------------------------------

@@ -21,7 +21,7 @@ from fractions import Fraction
 
 import numpy as np
 
-from assocrate.stability._reduction import network_digest, reduce_network
+from assocrate.stability._reduction import fraction_vector, network_digest, reduce_network
 from assocrate.stability.certificate import CHECKSUM, Certificate, ConstraintResidual, checksum
 from assocrate.stability.lmi import (
     check_blocks,
@@ -130,7 +130,8 @@ def _counts(certificate: Certificate, red) -> None:
     if certificate.parameters.get("n_classes") != red.n_classes:
         raise _Failed(
             f"the certificate has {certificate.parameters.get('n_classes')} classes of units; the network has "
-            f"{red.n_classes} (an input that is not constant on row types needs reduction='full')"
+            f"{red.n_classes} (an input certificate whose u is not constant on row types is re-checked "
+            "with that input: verify(certificate, network, u=u))"
         )
     if "counts" in certificate.data and not np.array_equal(np.asarray(certificate.data["counts"]), red.counts):
         raise _Failed("the class sizes recorded in the certificate differ from the network's")
@@ -241,10 +242,12 @@ def _sector(certificate, network, red):
     return check.residuals, check.verified_float, sector_claim(mu, float(r2), float(delta), network.n_units)
 
 
-def _input(certificate, network, red):
+def _input(certificate, network, red, u_given=None):
     u = _exact(certificate, "u")
     if len(u) != red.n_classes:
         raise _Failed("the recorded input does not match the network's classes")
+    if u_given is not None and list(u) != fraction_vector(u_given[red.part.representatives]):
+        raise _Failed("the input recorded in the certificate is not the input `u` given to verify")
     if _exact(certificate, "epsilon") != _EPSILON:
         raise _Failed("unexpected epsilon")
     steps = int(certificate.parameters.get("iterations", 0))
@@ -316,7 +319,7 @@ def _same_parameters(stored, rebuilt) -> None:
 _CHECKS = {"lds": _lds, "contraction": _contraction, "radius": _radius, "sector": _sector, "input": _input}
 
 
-def verify(certificate: Certificate, network) -> Verification:
+def verify(certificate: Certificate, network, u: float | np.ndarray | None = None) -> Verification:
     """Re-check `certificate` from scratch against `network`.
 
     Parameters
@@ -324,6 +327,13 @@ def verify(certificate: Certificate, network) -> Verification:
     certificate : Certificate
         E.g. from :func:`~assocrate.stability.certificate.load_certificate`.
     network : MemoryNetwork
+    u : float or numpy.ndarray of shape (N,), optional
+        For kind ``"input"`` only: the input the certificate was made for. An input certificate
+        records its input per class of units (row type and value of u), not per unit, so when u
+        is not constant on row types the classes can only be rebuilt from u itself: pass it here.
+        The classes are then ``reduce_network(network, u=u)`` and the recorded per-class input
+        must equal u on them. Without `u` the classes are the row types (enough when u is
+        constant on them; otherwise the class counts differ and the certificate is not verified).
 
     Returns
     -------
@@ -369,9 +379,17 @@ def verify(certificate: Certificate, network) -> Verification:
             reduction = certificate.parameters.get("reduction", "types")
             if reduction not in ("types", "full"):
                 raise _Failed(f"unknown reduction {reduction!r}")
-            red = reduce_network(network, reduction=reduction)
-            _counts(certificate, red)
-            residuals, verified_float, claim = _CHECKS[kind](certificate, network, red)
+            if u is not None and kind != "input":
+                raise _Failed(f"an input `u` applies to certificates of kind 'input' only, not {kind!r}")
+            if u is None:
+                red = reduce_network(network, reduction=reduction)
+                _counts(certificate, red)
+                residuals, verified_float, claim = _CHECKS[kind](certificate, network, red)
+            else:
+                u_vec = np.broadcast_to(np.asarray(u, dtype=float), (network.n_units,))
+                red = reduce_network(network, u=u_vec, reduction=reduction)
+                _counts(certificate, red)
+                residuals, verified_float, claim = _input(certificate, network, red, u_vec)
         else:
             raise _Failed(f"certificates of kind {kind!r} cannot be re-verified")
     except _Failed as failure:
