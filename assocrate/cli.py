@@ -453,6 +453,7 @@ def verify_command(
         record = _certificate_record(result.certificate, verified=result.verified, problems=list(result.problems))
         typer.echo(json.dumps(record))
     else:
+        typer.echo(f"{certificate_file} against {network_file}:")
         typer.echo(result.summary())
     if not result.verified:
         raise typer.Exit(code=1)
