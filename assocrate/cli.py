@@ -453,8 +453,8 @@ def verify_command(
         record = _certificate_record(result.certificate, verified=result.verified, problems=list(result.problems))
         typer.echo(json.dumps(record))
     else:
-        typer.echo(f"{certificate_file} against {network_file}:")
         typer.echo(result.summary())
+        typer.echo(f"(certificate {certificate_file}, network {network_file})")
     if not result.verified:
         raise typer.Exit(code=1)
 
