@@ -18,6 +18,7 @@ __all__ = [
     "check_patterns",
     "check_positive",
     "check_positive_int",
+    "readonly",
 ]
 
 
@@ -112,3 +113,13 @@ def as_generator(seed: int | np.random.Generator | None) -> np.random.Generator:
             raise ValueError(f"`seed` must be a non-negative integer; got {seed!r}")
         return np.random.default_rng(seed)
     raise TypeError(f"`seed` must be an int, a numpy Generator or None; got {seed!r}")
+
+
+def readonly(array: np.ndarray) -> np.ndarray:
+    """Return `array` (as an ndarray, not copied) with its ``writeable`` flag cleared.
+
+    Results are frozen dataclasses; their arrays are made read-only with this one helper.
+    """
+    array = np.asarray(array)
+    array.flags.writeable = False
+    return array

@@ -12,6 +12,7 @@ from functools import cached_property
 
 import numpy as np
 
+from ._validation import readonly as _readonly
 from ._validation import check_finite_float, check_fraction, check_patterns, check_positive
 from .activations import Activation
 from .lowrank import Spectrum, lowrank_matvec, reduced_spectrum, weighted_gram
@@ -79,11 +80,6 @@ def design_parameters(activation: Activation, a: float, b: float, q: float, r: f
             "use levels of moderate size"
         )
     return params
-
-
-def _readonly(array: np.ndarray) -> np.ndarray:
-    array.flags.writeable = False
-    return array
 
 
 @dataclass(frozen=True, repr=False)

@@ -25,6 +25,7 @@ import scipy.integrate
 from scipy.special import expit
 from threadpoolctl import threadpool_limits
 
+from ._validation import readonly as _readonly
 from ._validation import as_generator, check_finite_float, check_positive, check_positive_int
 from .activations import RectifiedTanh, Sigmoid
 from .design import MemoryNetwork
@@ -58,11 +59,6 @@ _BLOCK_ENTRIES = 1 << 16
 _THREAD_MIN_ENTRIES = 1 << 19
 # Refuse to record full states beyond this many bytes (use `readout` or a larger `record_every`).
 _MAX_RECORD_BYTES = 2 * 1024**3
-
-
-def _readonly(array: np.ndarray) -> np.ndarray:
-    array.flags.writeable = False
-    return array
 
 
 def _blas_threads_for(n_entries: int) -> contextlib.AbstractContextManager:

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ._validation import readonly as _readonly
 from ._validation import as_generator, check_fraction, check_patterns, check_positive_int
 
 __all__ = [
@@ -31,11 +32,6 @@ _COUNT_EPS = 1e-9
 
 def _count(x: float) -> int:
     return math.floor(x + _COUNT_EPS)
-
-
-def _readonly(array: np.ndarray) -> np.ndarray:
-    array.flags.writeable = False
-    return array
 
 
 def random_patterns(

@@ -21,6 +21,7 @@ from importlib import resources
 
 import numpy as np
 
+from ._validation import readonly as _readonly
 from ._validation import (
     as_generator,
     check_finite_float,
@@ -73,12 +74,6 @@ CUE_KINDS = {
 }
 #: Default classification tolerance (max-norm distance in overlap units to an ideal state).
 DEFAULT_TOL = 0.15
-
-
-def _readonly(array: np.ndarray) -> np.ndarray:
-    array = np.asarray(array)
-    array.flags.writeable = False
-    return array
 
 
 # ---------------------------------------------------------------------------------------------

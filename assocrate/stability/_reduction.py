@@ -19,6 +19,7 @@ from functools import cached_property
 import flint
 import numpy as np
 
+from assocrate._validation import readonly as _readonly
 from assocrate.stability.exact import to_rational
 
 __all__ = [
@@ -35,11 +36,6 @@ __all__ = [
 #: Allowed values of the ``reduction`` option: ``"types"`` (row types, refined by the input) or
 #: ``"full"`` (every unit its own class: the N x N problem).
 REDUCTIONS = ("types", "full")
-
-
-def _readonly(array: np.ndarray) -> np.ndarray:
-    array.flags.writeable = False
-    return array
 
 
 @dataclass(frozen=True, repr=False)

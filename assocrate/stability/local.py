@@ -25,7 +25,7 @@ import flint
 import numpy as np
 import scipy.linalg
 
-from .._validation import check_index
+from .._validation import check_index, readonly as _readonly
 from ..design import MemoryNetwork
 from ..equilibria import NewtonStatus, UniformState, refine_equilibrium, uniform_states
 from ..lowrank import Spectrum, make_spectrum, weighted_gram
@@ -91,12 +91,6 @@ def _check_network(network: object) -> MemoryNetwork:
     if not isinstance(network, MemoryNetwork):
         raise TypeError(f"`network` must be a MemoryNetwork; got {type(network).__name__}")
     return network
-
-
-def _readonly(array: np.ndarray) -> np.ndarray:
-    array = np.ascontiguousarray(array)
-    array.flags.writeable = False
-    return array
 
 
 def _verdict(max_eigenvalue: float, tolerance: float) -> Verdict:
