@@ -7,12 +7,12 @@ benchmark. Dense W is built only where it fits (N <= 20000: 3.2 GB in float64).
 from __future__ import annotations
 
 import json
-import resource
 import time
 import warnings
 
 import numpy as np
 
+from _timing import best_of, peak_rss_gb
 from assocrate.activations import Sigmoid
 from assocrate.design import design
 from assocrate.patterns import random_patterns
@@ -20,14 +20,6 @@ from assocrate.patterns import random_patterns
 ACTIVATION = Sigmoid(rho=4.8, threshold=0.2)
 
 
-def best_of(function, repeats: int) -> float:
-    """Smallest wall time of `repeats` calls (the least noisy estimate on a shared machine)."""
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        function()
-        times.append(time.perf_counter() - start)
-    return min(times)
 
 
 def design_quietly(patterns):
@@ -36,8 +28,6 @@ def design_quietly(patterns):
         return design(patterns, ACTIVATION, -0.3, 0.95)
 
 
-def peak_rss_gb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1e6
 
 
 def bench(n_units: int, n_patterns: int, *, dense: bool, repeats: int) -> dict:

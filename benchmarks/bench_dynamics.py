@@ -24,6 +24,7 @@ import time
 import numpy as np
 from scipy.special import expit
 
+from _timing import best_of
 from assocrate import dynamics
 from assocrate.activations import Sigmoid
 from assocrate.design import design
@@ -33,13 +34,6 @@ from assocrate.retrieval import make_cues, retrieve
 ACTIVATION = Sigmoid(rho=4.8, threshold=0.2)
 
 
-def best_of(function, repeats: int) -> float:
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        function()
-        times.append(time.perf_counter() - start)
-    return min(times)
 
 
 def network_for(n_units: int, n_patterns: int):

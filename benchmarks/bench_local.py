@@ -23,7 +23,6 @@ import os
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 import json  # noqa: E402
-import resource  # noqa: E402
 import sys  # noqa: E402
 import time  # noqa: E402
 import tracemalloc  # noqa: E402
@@ -31,6 +30,7 @@ import warnings  # noqa: E402
 
 import numpy as np  # noqa: E402
 
+from _timing import best_of_with_result as best_of, peak_rss_gb  # noqa: E402
 from assocrate.activations import Sigmoid  # noqa: E402
 from assocrate.design import design  # noqa: E402
 from assocrate.patterns import correlated_patterns, equal_overlap_patterns, random_patterns  # noqa: E402
@@ -46,18 +46,8 @@ def design_quietly(patterns, activation=ACTIVATION, a=-0.3, b=0.95):
         return design(patterns, activation, a, b)
 
 
-def best_of(function, repeats: int) -> tuple[float, object]:
-    """Smallest wall time of `repeats` calls, and the last result."""
-    times, result = [], None
-    for _ in range(repeats):
-        start = time.perf_counter()
-        result = function()
-        times.append(time.perf_counter() - start)
-    return min(times), result
 
 
-def peak_rss_gb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1e6
 
 
 def dense_spectra(network, *, ideal: bool = True) -> list[np.ndarray]:
