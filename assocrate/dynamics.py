@@ -25,6 +25,7 @@ import scipy.integrate
 from scipy.special import expit
 from threadpoolctl import threadpool_limits
 
+from ._gaussian import fill_standard_normal
 from ._validation import readonly as _readonly
 from ._validation import as_generator, check_finite_float, check_positive, check_positive_int
 from .activations import RectifiedTanh, Sigmoid
@@ -716,7 +717,7 @@ class _Kernel:
         H *= self.rate
         X += H
         if self.sigma > 0.0:
-            self.generators[i].standard_normal(out=H, dtype=self.dtype)
+            fill_standard_normal(self.generators[i], H)
             H *= self.noise_scale
             X += H
         if self.boundary == "clip":
@@ -813,7 +814,8 @@ def euler_maruyama(
         ``"reflect"`` for the rate form and ``"none"`` (the only one allowed) for the current form.
     seed : int, numpy.random.Generator or None
         Source of the noise; the same seed (and dtype) gives identical trajectories, whether or not
-        the elementwise work runs in threads. float32 and float64 draw different noise streams.
+        the elementwise work runs in threads. float32 and float64 draw different noise streams
+        (float64 by numpy's ziggurat, float32 by the Box–Muller transform, |n| <= 6.76).
     record_every : int, optional
         Record every this many steps (and the final state); default: only the start and the end.
     readout : numpy.ndarray, shape (N, K), optional
@@ -833,7 +835,8 @@ def euler_maruyama(
     Notes
     -----
     Each step costs two skinny GEMMs with the low-rank factors, O(N P B), plus O(N B) elementwise
-    work (phi and the noise dominate). No N x N matrix is formed.
+    work (phi and the noise dominate), done by row blocks so that each block's rows stay in cache;
+    large batches spread the blocks over the cores. No N x N matrix is formed.
 
     Examples
     --------

@@ -25,6 +25,7 @@ import numpy as np
 
 from _timing import best_of
 from assocrate import dynamics
+from assocrate._gaussian import fill_standard_normal
 from assocrate.activations import Sigmoid
 from assocrate.design import design
 from assocrate.patterns import random_patterns
@@ -63,7 +64,11 @@ def bench_em_step(n_units: int, n_patterns: int, n_cues: int, dtype, repeats: in
         H = lowrank.H
         record["phi_s"] = best_of(lambda: dynamics._sigmoid_core(H), repeats)
         generator = lowrank.generators[0]
-        record["noise_s"] = best_of(lambda: generator.standard_normal(out=H, dtype=H.dtype), repeats)
+        blocks = [H[rows] for rows in lowrank.blocks]  # one thread, block by block as in the step
+        record["noise_s"] = best_of(lambda: [fill_standard_normal(generator, block) for block in blocks], repeats)
+        record["numpy_standard_normal_s"] = best_of(
+            lambda: [generator.standard_normal(out=block, dtype=H.dtype) for block in blocks], repeats
+        )
         deterministic = kernel_for(network, X.copy(), sigma=0.0)
         record["lowrank_step_nonoise_s"] = best_of(lambda: deterministic.step(0.0, measure=False), repeats)
     lowrank.close()

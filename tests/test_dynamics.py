@@ -219,12 +219,13 @@ def test_deterministic_euler_matches_solve_ivp(random_network, dt, tolerance, no
     assert error < tolerance
 
 
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
 @pytest.mark.parametrize("dt", [1e-2, 1e-4])
-def test_noise_of_one_step_has_variance_sigma2_dt(small_network, dt):
+def test_noise_of_one_step_has_variance_sigma2_dt(small_network, dt, dtype):
     """x1 - x0 - f(x0) dt = sigma sqrt(dt) n: its variance is sigma^2 dt (2e5 samples: within 2 %)."""
     X0 = np.full((200, 1000), 0.5)
     sigma = 0.3
-    run = euler_maruyama(small_network, X0, dt, 1, sigma=sigma, boundary="none", seed=7)
+    run = euler_maruyama(small_network, X0, dt, 1, sigma=sigma, boundary="none", seed=7, dtype=dtype)
     increment = run.final - X0 - dt * vector_field(small_network, X0)
     assert increment.var() / (sigma**2 * dt) == pytest.approx(1.0, abs=0.02)
     assert abs(increment.mean()) < 4 * sigma * np.sqrt(dt / increment.size)
