@@ -7,6 +7,7 @@ iteration (DESIGN.md §3).
 from __future__ import annotations
 
 import enum
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -21,6 +22,7 @@ __all__ = [
     "EquilibriumResult",
     "NewtonStatus",
     "UniformState",
+    "damped_newton",
     "equilibrium_residual",
     "fixed_point_residual",
     "refine_equilibrium",
@@ -121,12 +123,58 @@ class EquilibriumResult:
         return f"EquilibriumResult(status={self.status.name}, residual={self.residual:.3g}, iterations={self.iterations})"
 
 
+# Step halvings before the line search gives up.
+_HALVINGS = 40
+
+
 def _newton_step(network: MemoryNetwork, slopes: np.ndarray, residual: np.ndarray) -> np.ndarray:
     """Solve ``(-I + D U C U^T) dx = -F`` by Woodbury: ``dx = F + D U (I - C U^T D U)^{-1} C U^T F``."""
     U, c = network.U, network.c
     small = np.eye(c.size) - c[:, None] * weighted_gram(U, slopes)
     rhs = c * (U.T @ residual)
     return residual + slopes * (U @ scipy.linalg.solve(small, rhs))
+
+
+def damped_newton(
+    residual: Callable[[np.ndarray], np.ndarray],
+    newton_step: Callable[[np.ndarray, np.ndarray], np.ndarray],
+    start: np.ndarray,
+    *,
+    tol: float,
+    max_iter: int,
+) -> tuple[np.ndarray, np.ndarray, int, NewtonStatus]:
+    """Damped Newton for ``F(z) = 0``: ``z <- z + s``, ``s = newton_step(z, F(z))`` halved until ``max |F|`` drops.
+
+    The one Newton loop of the package: :func:`refine_equilibrium` runs it on the rates of the
+    full network, :func:`assocrate.stability.regional.class_equilibrium` on the currents of the
+    row-type classes. A singular Newton system, or 40 halvings without a decrease, stalls it.
+
+    Returns
+    -------
+    (z, F(z), iterations, status)
+        The last accepted iterate, which is also the one with the smallest ``max |F|``.
+    """
+    z = start
+    f = residual(z)
+    norm = float(np.max(np.abs(f)))
+    for iteration in range(max_iter):
+        if norm <= tol:
+            return z, f, iteration, NewtonStatus.CONVERGED
+        try:
+            step = newton_step(z, f)
+        except (np.linalg.LinAlgError, scipy.linalg.LinAlgWarning):
+            return z, f, iteration, NewtonStatus.STALLED
+        for _ in range(_HALVINGS):
+            candidate = z + step
+            f_new = residual(candidate)
+            norm_new = float(np.max(np.abs(f_new)))
+            if norm_new < norm:
+                break
+            step = 0.5 * step
+        else:
+            return z, f, iteration, NewtonStatus.STALLED
+        z, f, norm = candidate, f_new, norm_new
+    return z, f, max_iter, NewtonStatus.CONVERGED if norm <= tol else NewtonStatus.MAX_ITERATIONS
 
 
 def refine_equilibrium(
@@ -183,33 +231,18 @@ def refine_equilibrium(
     u_vec = _input_vector(network, u)
     phi, dphi = network.activation.phi, network.activation.dphi
 
-    def evaluate(x_: np.ndarray) -> tuple[np.ndarray, np.ndarray, float]:
-        h_ = network.weights_matvec(x_) + u_vec
-        f_ = phi(h_) - x_
-        return h_, f_, float(np.max(np.abs(f_)))
+    def currents(x_: np.ndarray) -> np.ndarray:
+        return network.weights_matvec(x_) + u_vec
 
-    h, f, norm = evaluate(x)
-    status = NewtonStatus.MAX_ITERATIONS
-    iterations = 0
-    for iterations in range(1, max_iter + 1):
-        if norm <= tol:
-            iterations -= 1
-            status = NewtonStatus.CONVERGED
-            break
-        step = _newton_step(network, dphi(h), f)
-        for _ in range(40):
-            candidate = x + step
-            h_new, f_new, norm_new = evaluate(candidate)
-            if norm_new < norm:
-                break
-            step = 0.5 * step
-        else:
-            status = NewtonStatus.STALLED
-            break
-        x, h, f, norm = candidate, h_new, f_new, norm_new
-    else:
-        if norm <= tol:
-            status = NewtonStatus.CONVERGED
+    x, f, iterations, status = damped_newton(
+        lambda x_: phi(currents(x_)) - x_,
+        lambda x_, f_: _newton_step(network, dphi(currents(x_)), f_),
+        x,
+        tol=tol,
+        max_iter=max_iter,
+    )
+    h = currents(x)
+    norm = float(np.max(np.abs(f)))
     x.flags.writeable = False
     h.flags.writeable = False
     return EquilibriumResult(x=x, h=h, residual=norm, iterations=iterations, status=status)

@@ -59,6 +59,7 @@ import numpy as np
 import scipy.linalg
 
 from assocrate._validation import check_index
+from assocrate.equilibria import damped_newton
 from assocrate.stability._reduction import ReducedNetwork, fraction_vector, network_digest, reduce_network
 from assocrate.stability._rigorous import phi_bounds, slope_lower, slope_upper
 from assocrate.stability.certificate import Certificate, ConstraintResidual, seal
@@ -205,33 +206,17 @@ def class_equilibrium(red: ReducedNetwork, h0: np.ndarray, u: np.ndarray | None 
     U = np.asarray(red.network.U[red.part.representatives], dtype=float)
     A = U * red.network.c  # W_hat = A U^T
     u = np.zeros(red.n_classes) if u is None else u
-    h = np.array(h0, dtype=float)
 
-    def residual(x: np.ndarray) -> np.ndarray:
-        return A @ (U.T @ (red.counts * activation.phi(x))) + u - x
+    def residual(h: np.ndarray) -> np.ndarray:
+        return A @ (U.T @ (red.counts * activation.phi(h))) + u - h
 
-    r = residual(h)
-    for _ in range(max_iter):
-        norm = float(np.max(np.abs(r)))
-        if norm == 0.0:
-            break
-        # Newton step s = -(W_hat n D - I)^{-1} r by Woodbury: s = r + A (I - B A)^{-1} B r, B = U^T n D
+    def newton_step(h: np.ndarray, r: np.ndarray) -> np.ndarray:
+        # s = -(W_hat n D - I)^{-1} r by Woodbury: s = r + A (I - B A)^{-1} B r, B = U^T n D
         B = U.T * (red.counts * activation.dphi(h))
-        try:
-            step = r + A @ scipy.linalg.solve(np.eye(A.shape[1]) - B @ A, B @ r)
-        except (np.linalg.LinAlgError, scipy.linalg.LinAlgWarning):
-            break
-        improved = False
-        for _ in range(30):
-            candidate = h + step
-            r_new = residual(candidate)
-            if np.max(np.abs(r_new)) < norm:
-                h, r, improved = candidate, r_new, True
-                break
-            step = step / 2
-        if not improved:
-            break
-    return h
+        return r + A @ scipy.linalg.solve(np.eye(A.shape[1]) - B @ A, B @ r)
+
+    # tol 0: iterate until the residual stops decreasing (the certificates want the best centre)
+    return damped_newton(residual, newton_step, np.array(h0, dtype=float), tol=0.0, max_iter=max_iter)[0]
 
 
 # ---------------------------------------------------------------------------------------------
