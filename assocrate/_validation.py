@@ -12,9 +12,11 @@ import numpy as np
 
 __all__ = [
     "as_generator",
+    "check_choice",
     "check_finite_float",
     "check_fraction",
     "check_index",
+    "check_network",
     "check_patterns",
     "check_positive",
     "check_positive_int",
@@ -64,6 +66,22 @@ def check_index(name: str, value: object, size: int) -> int:
     if not 0 <= value < size:
         raise ValueError(f"`{name}` must be in [0, {size - 1}]; got {value!r}")
     return int(value)
+
+
+def check_choice(name: str, value: object, allowed: tuple[str, ...]) -> str:
+    """Return `value` if it is one of `allowed`, else raise naming `name` and listing the choices."""
+    if not isinstance(value, str) or value not in allowed:
+        raise ValueError(f"`{name}` must be one of {list(allowed)}; got {value!r}")
+    return value
+
+
+def check_network(network: object):
+    """Return `network` if it is a :class:`~assocrate.design.MemoryNetwork`, else raise TypeError."""
+    from .design import MemoryNetwork  # lazy: design imports this module
+
+    if not isinstance(network, MemoryNetwork):
+        raise TypeError(f"`network` must be a MemoryNetwork; got {type(network).__name__}")
+    return network
 
 
 def check_patterns(name: str, patterns: object) -> np.ndarray:

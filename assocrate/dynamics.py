@@ -22,12 +22,11 @@ from typing import Union
 
 import numpy as np
 import scipy.integrate
-from scipy.special import expit
 from threadpoolctl import threadpool_limits
 
 from ._gaussian import fill_standard_normal
 from ._validation import readonly as _readonly
-from ._validation import as_generator, check_finite_float, check_positive, check_positive_int
+from ._validation import as_generator, check_choice, check_finite_float, check_positive, check_positive_int
 from .activations import RectifiedTanh, Sigmoid
 from .design import MemoryNetwork
 
@@ -215,12 +214,6 @@ class _Input:
 # ---------------------------------------------------------------------------------------------
 
 
-def _check_form(form: str) -> str:
-    if form not in FORMS:
-        raise ValueError(f"`form` must be one of {FORMS!r}; got {form!r}")
-    return form
-
-
 def _sigmoid_core(Z: np.ndarray) -> None:
     """``Z <- 1 / (1 + exp(-Z))`` in place.
 
@@ -311,7 +304,7 @@ def vector_field(
     >>> float(np.max(np.abs(vector_field(net, h, form="current")))) < 1e-12
     True
     """
-    form = _check_form(form)
+    form = check_choice("form", form, FORMS)
     X = _check_states(network, X, "X")
     dtype = np.float32 if X.dtype == np.float32 else np.float64
     X = X.astype(dtype, copy=False)
@@ -486,7 +479,7 @@ def simulate(
     >>> result.status.name, bool(np.max(np.abs(result.final - net.memory_rates()[:, 0])) < 1e-5)
     ('STEADY', True)
     """
-    form = _check_form(form)
+    form = check_choice("form", form, FORMS)
     x0 = _check_states(network, x0, "x0").astype(float)
     if len(t_span) != 2:
         raise ValueError(f"`t_span` must be (t0, t1); got {t_span!r}")
@@ -851,7 +844,7 @@ def euler_maruyama(
     >>> bool(np.max(np.abs(result.final - net.memory_rates()[:, :3]).mean(axis=0)) < 0.05)
     True
     """
-    form = _check_form(form)
+    form = check_choice("form", form, FORMS)
     X0 = _check_states(network, X0, "X0")
     dt = check_positive("dt", dt)
     if dt > network.tau:
@@ -865,8 +858,7 @@ def euler_maruyama(
         raise ValueError(f"`sigma` must be >= 0; got {sigma!r}")
     if boundary is None:
         boundary = "reflect" if form == "rate" else "none"
-    if boundary not in BOUNDARIES:
-        raise ValueError(f"`boundary` must be one of {BOUNDARIES!r}; got {boundary!r}")
+    boundary = check_choice("boundary", boundary, BOUNDARIES)
     if form == "current" and boundary != "none":
         raise ValueError(f"`boundary`={boundary!r} needs form='rate'; the current form has no [0, 1] bounds")
     record_every = n_steps if record_every is None else check_positive_int("record_every", record_every)

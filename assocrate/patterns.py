@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ._validation import readonly as _readonly
-from ._validation import as_generator, check_fraction, check_patterns, check_positive_int
+from ._validation import as_generator, check_choice, check_fraction, check_patterns, check_positive_int
 
 __all__ = [
     "ENSEMBLES",
@@ -310,8 +310,7 @@ def make_patterns(
     """
     if ensemble == "equal-overlap":
         return equal_overlap_patterns(q, n)
-    if ensemble not in ENSEMBLES:
-        raise ValueError(f"`ensemble` must be one of {list(ENSEMBLES)}; got {ensemble!r}")
+    check_choice("ensemble", ensemble, ENSEMBLES)
     if ensemble == "random":
         return random_patterns(n, default_pattern_count(n) if p is None else p, q, seed)
     if r is None:

@@ -24,6 +24,7 @@ import numpy as np
 from ._validation import readonly as _readonly
 from ._validation import (
     as_generator,
+    check_choice,
     check_finite_float,
     check_fraction,
     check_index,
@@ -318,8 +319,7 @@ def make_cues(
     >>> cues.n_cues, cues.cued.tolist()
     (12, [0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5])
     """
-    if kind not in CUE_KINDS:
-        raise ValueError(f"`kind` must be one of {sorted(CUE_KINDS)}; got {kind!r}")
+    kind = check_choice("kind", kind, tuple(CUE_KINDS))
     trials = check_positive_int("trials", trials)
     level = check_finite_float("level", level)
     if memories is None:
@@ -987,8 +987,7 @@ def basin_profile(
     >>> profile.probability.tolist()
     [1.0, 0.0]
     """
-    if kind not in ("delete", "flip", "noise"):
-        raise ValueError(f"`kind` must be one of ('delete', 'flip', 'noise'); got {kind!r}")
+    kind = check_choice("kind", kind, ("delete", "flip", "noise"))
     levels = np.asarray(fractions, dtype=float)
     if levels.ndim != 1 or levels.size == 0 or not np.all(np.isfinite(levels)):
         raise ValueError(f"`fractions` must be a non-empty 1-D sequence of finite numbers; got {fractions!r}")

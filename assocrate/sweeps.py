@@ -19,7 +19,7 @@ import numpy as np
 import xarray as xr
 
 from . import __version__
-from ._validation import check_finite_float, check_patterns, check_positive, check_positive_int
+from ._validation import check_choice, check_finite_float, check_patterns, check_positive, check_positive_int
 from .activations import RectifiedTanh, Sigmoid
 from .io import atomic_path
 from .patterns import ENSEMBLES, make_patterns, pattern_statistics, row_types
@@ -236,8 +236,7 @@ def phase_diagram(
         raise ValueError(f"`rho` must be > 0 everywhere; got min {float(rho.min())!r}")
     threshold = _check_axis("threshold", np.linspace(0.0, 0.9, 30) if threshold is None else threshold)
     tau = check_positive("tau", tau)
-    if method not in PHASE_METHODS:
-        raise ValueError(f"`method` must be one of {list(PHASE_METHODS)}; got {method!r}")
+    method = check_choice("method", method, PHASE_METHODS)
     if isinstance(patterns, str):
         if patterns not in ENSEMBLES:
             raise ValueError(f"`patterns` must be one of {list(ENSEMBLES)} or a 0/1 array; got {patterns!r}")

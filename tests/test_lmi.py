@@ -145,7 +145,7 @@ def test_incremental_blocks_match_the_full_matrix(small_network, form):
     net = small_network
     red = reduce_network(net)
     rng = np.random.default_rng(1)
-    k, N = red.n_classes, net.n_units
+    k = red.n_classes
     B = rng.normal(size=(k, k))
     Q_hat = B @ B.T + k * np.diag(red.counts)
     sigma, lam, K = rng.uniform(0.5, 2, k), rng.uniform(0.5, 2, k), rng.uniform(0.1, 1, k)

@@ -283,12 +283,12 @@ def test_rate_cues_in_the_certified_box_retrieve(equal_overlap_network, referenc
 
 def test_claims_round_bounds_the_safe_way(equal_overlap_network):
     """Lower bounds are printed rounded down, upper bounds rounded up (never the nearest decimal)."""
-    from assocrate.stability.lmi import _format_down, _format_up
+    from assocrate.stability._rigorous import format_down, format_up
     from assocrate.stability.regional import input_claim, radius_claim, sector_claim
 
-    assert (_format_down(0.4140819211), _format_up(0.4140811211)) == ("0.414081", "0.414082")
-    assert (_format_down(0.99999999999909, 4), _format_up(1.0000000001, 4)) == ("0.9999", "1.001")
-    assert _format_down(0.5) == "0.5" and _format_up(-0.4140819211) == "-0.414081"
+    assert (format_down(0.4140819211), format_up(0.4140811211)) == ("0.414081", "0.414082")
+    assert (format_down(0.99999999999909, 4), format_up(1.0000000001, 4)) == ("0.9999", "1.001")
+    assert format_down(0.5) == "0.5" and format_up(-0.4140819211) == "-0.414081"
     assert "delta = 0.414081," in radius_claim(0, 0.4140819211, 0.4140819211, False)
     assert "smallest half-width 0.414081)" in radius_claim(0, 0.4140819211, 0.4140819211, False)
     claim = input_claim(1, 1, 0.99999999999909, 0.20000000001)

@@ -19,6 +19,7 @@ from functools import cached_property
 import flint
 import numpy as np
 
+from assocrate._validation import check_choice
 from assocrate._validation import readonly as _readonly
 from assocrate.stability.exact import to_rational
 
@@ -114,8 +115,7 @@ def partition(network, *, u: object = None, reduction: str = "types") -> Partiti
     >>> partition(net, reduction="full").n_classes
     1000
     """
-    if reduction not in REDUCTIONS:
-        raise ValueError(f"`reduction` must be one of {REDUCTIONS}; got {reduction!r}")
+    reduction = check_choice("reduction", reduction, REDUCTIONS)
     n_units = network.n_units
     u_vec = _input_vector(u, n_units)
     if reduction == "full":

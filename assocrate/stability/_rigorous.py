@@ -13,12 +13,13 @@ float parameters ``rho`` and ``threshold`` the network stores.
 
 from __future__ import annotations
 
+import decimal
 import math
 from fractions import Fraction
 
 import flint
 
-__all__ = ["GRID_BITS", "phi_bounds", "slope_lower", "slope_upper"]
+__all__ = ["GRID_BITS", "format_down", "format_up", "phi_bounds", "slope_lower", "slope_upper"]
 
 #: Working precision of the ball arithmetic (bits).
 PRECISION = 128
@@ -131,3 +132,29 @@ def slope_lower(activation, lo, hi) -> Fraction:
         points = (lo, hi)
     with flint.ctx.workprec(PRECISION):
         return max(min(_down(_slope_ball(activation, p)) for p in points), Fraction(0))
+
+
+def _format_directed(x: float, digits: int, rounding: str) -> str:
+    if not math.isfinite(x):
+        return f"{x:.{digits}g}"
+    rounded = decimal.Context(prec=digits, rounding=rounding).plus(decimal.Decimal(x))
+    # `rounded` has at most `digits` significant digits, so the float nearest to it prints as it.
+    return f"{float(rounded):.{digits}g}"
+
+
+def format_down(x: float, digits: int = 6) -> str:
+    """`x` to `digits` significant digits, rounded towards -inf: the way to print a lower bound.
+
+    >>> format_down(0.99999999999909, 4), format_down(0.4140819211)
+    ('0.9999', '0.414081')
+    """
+    return _format_directed(float(x), digits, decimal.ROUND_FLOOR)
+
+
+def format_up(x: float, digits: int = 6) -> str:
+    """`x` to `digits` significant digits, rounded towards +inf: the way to print an upper bound.
+
+    >>> format_up(0.4140811, 4), format_up(-0.4140819211)
+    ('0.4141', '-0.414081')
+    """
+    return _format_directed(float(x), digits, decimal.ROUND_CEILING)

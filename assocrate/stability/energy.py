@@ -59,7 +59,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from assocrate._validation import as_generator, check_positive, check_positive_int
+from assocrate._validation import as_generator, check_choice, check_positive, check_positive_int
+from assocrate.dynamics import FORMS
 
 __all__ = [
     "GlobalConvergence",
@@ -73,7 +74,6 @@ __all__ = [
     "euler_step_bound",
 ]
 
-FORMS = ("rate", "current")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -103,12 +103,6 @@ def _check_input(network, u: object) -> np.ndarray | float:
     if not np.all(np.isfinite(array)):
         raise ValueError("`u` must be finite; found NaN or inf")
     return array
-
-
-def _check_form(form: object) -> str:
-    if form not in FORMS:
-        raise ValueError(f"`form` must be one of {FORMS}; got {form!r}")
-    return str(form)
 
 
 def _column(u: np.ndarray | float, X: np.ndarray) -> np.ndarray | float:
@@ -276,7 +270,7 @@ def energy_derivative(
     >>> bool(np.all(energy_derivative(net, x) <= 0))
     True
     """
-    form = _check_form(form)
+    form = check_choice("form", form, FORMS)
     S = _check_states(network, state, "state")
     u_vec = _check_input(network, u)
     phi = network.activation.phi
@@ -326,7 +320,7 @@ def energy_along(
     states = getattr(trajectory, "states", trajectory)
     if form is None:
         form = getattr(trajectory, "form", "rate")
-    form = _check_form(form)
+    form = check_choice("form", form, FORMS)
     array = np.asarray(states, dtype=float)
     if array.ndim not in (2, 3) or array.shape[1] != network.n_units:
         raise ValueError(

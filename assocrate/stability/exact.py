@@ -21,6 +21,8 @@ import flint
 import numpy as np
 import scipy.linalg
 
+from assocrate._validation import check_choice
+
 __all__ = [
     "is_negative_definite_exact",
     "is_positive_definite_exact",
@@ -314,12 +316,6 @@ def _check_square_symmetric(name: str, Q: flint.fmpq_mat) -> None:
                     )
 
 
-def _check_method(method: object) -> str:
-    if method not in _METHODS:
-        raise ValueError(f"`method` must be one of {_METHODS}; got {method!r}")
-    return str(method)
-
-
 def _integer_matrix(Q: flint.fmpq_mat) -> flint.fmpz_mat:
     """``d * Q`` as an integer matrix for the least common denominator ``d > 0``.
 
@@ -542,7 +538,7 @@ def is_positive_definite_exact(M: object, *, method: Method = "auto") -> bool:
     >>> is_positive_definite_exact([[1, 1], [1, 1]])  # positive semidefinite, singular
     False
     """
-    method = _check_method(method)
+    method = check_choice("method", method, _METHODS)
     Q = _as_fmpq_mat("M", M)
     _check_square_symmetric("M", Q)
     return _is_positive_definite_integer(_integer_matrix(Q), method)
@@ -574,7 +570,7 @@ def is_negative_definite_exact(M: object, *, method: Method = "auto") -> bool:
     >>> is_negative_definite_exact(np.array([[-2.0, 0.0], [0.0, 0.0]]))
     False
     """
-    method = _check_method(method)
+    method = check_choice("method", method, _METHODS)
     Q = _as_fmpq_mat("M", M)
     _check_square_symmetric("M", Q)
     return _is_positive_definite_integer(_integer_matrix(-Q), method)

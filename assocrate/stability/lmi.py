@@ -56,7 +56,6 @@ Cholesky test of the same blocks in double precision. Solver statuses are mapped
 
 from __future__ import annotations
 
-import decimal
 import importlib.metadata
 import math
 import time
@@ -71,8 +70,11 @@ import flint
 import numpy as np
 import scipy.linalg
 
+from assocrate._validation import check_choice, check_network
+from assocrate.dynamics import FORMS
 from assocrate.stability._reduction import REDUCTIONS, ReducedNetwork, network_digest, reduce_network
 from assocrate.stability.certificate import Certificate, ConstraintResidual, SolverInfo, is_definite_float, seal
+from assocrate.stability._rigorous import format_down
 from assocrate.stability.exact import is_positive_definite_exact
 
 __all__ = [
@@ -91,8 +93,6 @@ SOLVERS = ("CLARABEL", "SCS", "CVXOPT")
 #: Largest LMI dimension for which Clarabel is chosen by default (it is accurate but slow and
 #: memory-hungry above; DESIGN.md §5 "Solver policy").
 CLARABEL_MAX_SIZE = 40
-#: The two forms of the dynamics.
-FORMS = ("rate", "current")
 #: Largest LMI dimension assocrate hands to a solver (SCS needs about 25 s at 400 on two cores).
 LMI_MAX_SIZE = 400
 
@@ -135,7 +135,7 @@ def default_solver(size: int) -> str:
     return "CVXOPT" if "CVXOPT" in cp.installed_solvers() else "SCS"
 
 
-def _check_solver(solver: object, size: int) -> str:
+def check_solver(solver: object, size: int) -> str:
     if solver is None:
         return default_solver(size)
     if not isinstance(solver, str) or solver.upper() not in SOLVERS:
@@ -156,7 +156,7 @@ def size_verdict(size: int, n_classes: int) -> str | None:
     )
 
 
-def _check_options(solver_options: object) -> dict:
+def check_solver_options(solver_options: object) -> dict:
     if solver_options is None:
         return {}
     if not isinstance(solver_options, Mapping):
@@ -291,7 +291,8 @@ def check_blocks(blocks: Sequence[Block], *, exact: bool = True) -> tuple[tuple[
     return residuals, verified_float, verified_exact
 
 
-def _row(values) -> flint.fmpq_mat:
+def fmpq_row(values: Sequence) -> flint.fmpq_mat:
+    """The 1 x n exact matrix of `values` (floats are read exactly)."""
     return flint.fmpq_mat(1, len(values), [to_fmpq(v) for v in values])
 
 
@@ -420,24 +421,6 @@ def round_vector(v: np.ndarray, bits: int = _ROUNDING_BITS) -> tuple[np.ndarray,
 # ---------------------------------------------------------------------------------------------
 
 
-def _check_reduction(reduction: object) -> str:
-    if reduction not in REDUCTIONS:
-        raise ValueError(f"`reduction` must be one of {REDUCTIONS}; got {reduction!r}")
-    return str(reduction)
-
-
-def _check_form(form: object) -> str:
-    if form not in FORMS:
-        raise ValueError(f"`form` must be one of {FORMS}; got {form!r}")
-    return str(form)
-
-
-def _check_network(network) -> None:
-    for attribute in ("U", "C", "c", "activation", "row_types", "patterns"):
-        if not hasattr(network, attribute):
-            raise TypeError(f"`network` must be a MemoryNetwork; got {type(network).__name__}")
-
-
 def base_parameters(network, red: ReducedNetwork) -> dict:
     """Parameters every certificate records: the network's digest and the partition."""
     return {
@@ -479,32 +462,6 @@ def _symmetric(expression):
 # ---------------------------------------------------------------------------------------------
 # Lyapunov-diagonal stability
 # ---------------------------------------------------------------------------------------------
-
-
-def _format_directed(x: float, digits: int, rounding: str) -> str:
-    if not math.isfinite(x):
-        return f"{x:.{digits}g}"
-    rounded = decimal.Context(prec=digits, rounding=rounding).plus(decimal.Decimal(x))
-    # `rounded` has at most `digits` significant digits, so the float nearest to it prints as it.
-    return f"{float(rounded):.{digits}g}"
-
-
-def _format_down(x: float, digits: int = 6) -> str:
-    """`x` to `digits` significant digits, rounded towards -inf: the way to print a lower bound.
-
-    >>> _format_down(0.99999999999909, 4), _format_down(0.4140819211)
-    ('0.9999', '0.414081')
-    """
-    return _format_directed(float(x), digits, decimal.ROUND_FLOOR)
-
-
-def _format_up(x: float, digits: int = 6) -> str:
-    """`x` to `digits` significant digits, rounded towards +inf: the way to print an upper bound.
-
-    >>> _format_up(0.4140811, 4), _format_up(-0.4140819211)
-    ('0.4141', '-0.414081')
-    """
-    return _format_directed(float(x), digits, decimal.ROUND_CEILING)
 
 
 def lds_claim(eta: float) -> str:
@@ -558,12 +515,12 @@ def certify_lds(
     >>> certify_lds(low_gain).verified_exact
     True
     """
-    _check_network(network)
-    reduction = _check_reduction(reduction)
-    options = _check_options(solver_options)
+    check_network(network)
+    reduction = check_choice("reduction", reduction, REDUCTIONS)
+    options = check_solver_options(solver_options)
     red = reduce_network(network, reduction=reduction)
     k = red.n_classes
-    solver = _check_solver(solver, k)
+    solver = check_solver(solver, k)
     eta = _eta(network)
     parameters = {**base_parameters(network, red), "eta": float(eta)}
     too_large = size_verdict(k, k)
@@ -606,7 +563,7 @@ def certify_lds(
         verified_float=verified_float,
         verified_exact=True,
         parameters=parameters,
-        exact_data={"p": _row(p_exact), "eta": eta},
+        exact_data={"p": fmpq_row(p_exact), "eta": eta},
     ))
 
 
@@ -620,7 +577,7 @@ def contraction_claim(form: str, rate: float, where: str) -> str:
     state = "x" if form == "rate" else "h"
     return (
         f"the {form} form contracts {where}: any two trajectories satisfy "
-        f"|{state}1(t) - {state}2(t)|_Q <= exp(-{_format_down(rate)} t/tau) |{state}1(0) - {state}2(0)|_Q "
+        f"|{state}1(t) - {state}2(t)|_Q <= exp(-{format_down(rate)} t/tau) |{state}1(0) - {state}2(0)|_Q "
         f"(incremental LMI, slopes bounded by K); hence exactly one equilibrium, globally exponentially stable"
     )
 
@@ -753,12 +710,12 @@ def certify_contraction(
     >>> cert.verified_exact, cert.parameters["rate"] > 0
     (True, True)
     """
-    _check_network(network)
-    form = _check_form(form)
-    reduction = _check_reduction(reduction)
-    options = _check_options(solver_options)
+    check_network(network)
+    form = check_choice("form", form, FORMS)
+    reduction = check_choice("reduction", reduction, REDUCTIONS)
+    options = check_solver_options(solver_options)
     red = reduce_network(network, reduction=reduction)
-    solver = _check_solver(solver, 2 * red.n_classes)
+    solver = check_solver(solver, 2 * red.n_classes)
     eta = _eta(network)
     K = [eta] * red.n_classes
     parameters = {**base_parameters(network, red), "form": form, "eta": float(eta)}
@@ -815,6 +772,6 @@ def incremental_certificate(
         verified_float=verified_float,
         verified_exact=True,
         parameters=parameters,
-        exact_data={"Q": exact["Q"], "sigma": _row(exact["sigma"]), "lambda": _row(exact["lambda"]),
-                    "K": _row(K), "c": c},
+        exact_data={"Q": exact["Q"], "sigma": fmpq_row(exact["sigma"]), "lambda": fmpq_row(exact["lambda"]),
+                    "K": fmpq_row(K), "c": c},
     ))

@@ -25,7 +25,7 @@ import flint
 import numpy as np
 import scipy.linalg
 
-from .._validation import check_index, readonly as _readonly
+from .._validation import check_choice, check_index, check_network, readonly as _readonly
 from ..design import MemoryNetwork
 from ..equilibria import NewtonStatus, UniformState, refine_equilibrium, uniform_states
 from ..lowrank import Spectrum, make_spectrum, weighted_gram
@@ -79,18 +79,6 @@ class Verdict(enum.Enum):
     STABLE = "stable"
     UNSTABLE = "unstable"
     UNDECIDED = "undecided (largest eigenvalue within rounding of 0)"
-
-
-def _check_choice(name: str, value: object, allowed: tuple[str, ...]) -> str:
-    if value not in allowed:
-        raise ValueError(f"`{name}` must be one of {list(allowed)}; got {value!r}")
-    return str(value)
-
-
-def _check_network(network: object) -> MemoryNetwork:
-    if not isinstance(network, MemoryNetwork):
-        raise TypeError(f"`network` must be a MemoryNetwork; got {type(network).__name__}")
-    return network
 
 
 def _verdict(max_eigenvalue: float, tolerance: float) -> Verdict:
@@ -465,10 +453,10 @@ def jacobian_spectrum(
     >>> js.spectrum.size, js.verdict.value, round(js.max_eigenvalue, 6)
     (1000, 'stable', -0.99978)
     """
-    network = _check_network(network)
+    network = check_network(network)
     mu = check_index("mu", mu, network.n_patterns)
-    at = _check_choice("at", at, _POINTS)
-    form = _check_choice("form", form, _FORMS)
+    at = check_choice("at", at, _POINTS)
+    form = check_choice("form", form, _FORMS)
     point = _points(network, [mu], at)[0]
     return _spectrum_from_reduced(network, mu, at, form, _reduced_eigenvalues(_point_gram(point), network.c), point)
 
@@ -547,7 +535,7 @@ def closed_form_spectrum(network: MemoryNetwork, mu: int) -> JacobianSpectrum:
     >>> round(closed_form_spectrum(net, 0).max_eigenvalue, 6)
     -0.99978
     """
-    network = _check_network(network)
+    network = check_network(network)
     mu = check_index("mu", mu, network.n_patterns)
     reason = _equal_overlap_structure(network)
     if reason is not None:
@@ -714,7 +702,7 @@ def conditions(network: MemoryNetwork) -> StabilityConditions:
     >>> c.sufficient_holds, c.instability_holds
     (True, False)
     """
-    network = _check_network(network)
+    network = check_network(network)
     d_a, d_b = float(network.activation.dphi(network.a)), float(network.activation.dphi(network.b))
     eta = max(d_a, d_b)
     lambda_max = _lambda_max_weights(network)
@@ -960,8 +948,8 @@ def local_stability(network: MemoryNetwork, *, at: Point = "equilibrium") -> Loc
     >>> result.n_stable, [s.kind for s in result.uniform_states]
     (6, ['quiescent', 'intermediate', 'all-on'])
     """
-    network = _check_network(network)
-    at = _check_choice("at", at, _POINTS)
+    network = check_network(network)
+    at = check_choice("at", at, _POINTS)
     memories = list(range(network.n_patterns))
     found = conditions(network)
     lambda_plus = max(found.lambda_max_W, 0.0)
@@ -1178,11 +1166,11 @@ def lyapunov_certificate(
     >>> cert.certified, cert.parameters["method"]
     (True, 'explicit P = D^-1')
     """
-    network = _check_network(network)
+    network = check_network(network)
     mu = check_index("mu", mu, network.n_patterns)
-    form = _check_choice("form", form, _FORMS)
-    at = _check_choice("at", at, _POINTS)
-    method = _check_choice("method", method, _METHODS)
+    form = check_choice("form", form, _FORMS)
+    at = check_choice("at", at, _POINTS)
+    method = check_choice("method", method, _METHODS)
     point = _points(network, [mu], at)[0]
     G1 = _point_gram(point)
     js = _spectrum_from_reduced(network, mu, at, form, _reduced_eigenvalues(G1, network.c), point)

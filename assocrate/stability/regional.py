@@ -58,25 +58,21 @@ import flint
 import numpy as np
 import scipy.linalg
 
-from assocrate._validation import check_index
+from assocrate._validation import check_choice, check_index, check_network
 from assocrate.equilibria import damped_newton
-from assocrate.stability._reduction import ReducedNetwork, fraction_vector, network_digest, reduce_network
-from assocrate.stability._rigorous import phi_bounds, slope_lower, slope_upper
+from assocrate.stability._reduction import REDUCTIONS, ReducedNetwork, fraction_vector, network_digest, reduce_network
+from assocrate.stability._rigorous import format_down, format_up, phi_bounds, slope_lower, slope_upper
 from assocrate.stability.certificate import Certificate, ConstraintResidual, seal
 from assocrate.stability.exact import is_positive_definite_exact
 from assocrate.stability.lmi import (
-    _check_network,
-    _check_options,
-    _check_reduction,
-    _check_solver,
-    _format_down,
-    _format_up,
-    _row,
     base_parameters,
     check_blocks,
+    check_solver,
+    check_solver_options,
     contraction_blocks,
     exact_contraction_data,
     fmpq_diag,
+    fmpq_row,
     incremental_certificate,
     no_certificate,
     round_vector,
@@ -316,13 +312,13 @@ class CertifiedRadius:
         """The radius and the certificate."""
         if self.norm == "box":
             head = (
-                f"memory {self.memory}: certified retrieval radius {_format_down(self.radius)} "
-                f"(box, {self.weights} weights; smallest half-width {_format_down(self.min_half_width)})"
+                f"memory {self.memory}: certified retrieval radius {format_down(self.radius)} "
+                f"(box, {self.weights} weights; smallest half-width {format_down(self.min_half_width)})"
             )
         else:
             head = (
-                f"memory {self.memory}: certified l2 radius {_format_down(self.radius)} (sector-LMI ellipsoid; "
-                f"inscribed cube half-width {_format_down(self.min_half_width, 3)}) — an l2 statement, not the retrieval radius"
+                f"memory {self.memory}: certified l2 radius {format_down(self.radius)} (sector-LMI ellipsoid; "
+                f"inscribed cube half-width {format_down(self.min_half_width, 3)}) — an l2 statement, not the retrieval radius"
             )
         return head + "\n" + self.certificate.summary()
 
@@ -343,7 +339,7 @@ def radius_claim(memory: int, delta: float, min_half_width: float, in_box: bool)
     nominal = "; the rescaled pattern a + (b - a) xi lies in the box" if in_box else ""
     return (
         f"every current-form trajectory starting in the box |h - h_c| <= delta v around memory {memory} "
-        f"(delta = {_format_down(delta)}, max v = 1, smallest half-width {_format_down(min_half_width)}) stays in it and converges "
+        f"(delta = {format_down(delta)}, max v = 1, smallest half-width {format_down(min_half_width)}) stays in it and converges "
         f"exponentially to the memory, the only equilibrium in the box (Metzler majorant |W| K+ v < v); "
         f"a rate state x retrieves it whenever W x lies in the box{nominal}"
     )
@@ -445,23 +441,21 @@ def certified_radius(
     >>> result.certified, round(result.radius, 3)
     (True, 0.414)
     """
-    _check_network(network)
+    check_network(network)
     mu = check_index("mu", mu, network.n_patterns)
-    if method not in METHODS:
-        raise ValueError(f"`method` must be one of {METHODS}; got {method!r}")
-    if weights not in WEIGHTS:
-        raise ValueError(f"`weights` must be one of {WEIGHTS}; got {weights!r}")
+    method = check_choice("method", method, METHODS)
+    weights = check_choice("weights", weights, WEIGHTS)
     if method == "lmi" and weights != "uniform":
         raise ValueError(f"`weights`={weights!r} applies to method='metzler' only; got method='lmi'")
-    reduction = _check_reduction(reduction)
-    options = _check_options(solver_options)
+    reduction = check_choice("reduction", reduction, REDUCTIONS)
+    options = check_solver_options(solver_options)
     red = reduce_network(network, reduction=reduction)
     center, nominal = _memory_center(network, red, mu)
     center_exact = fraction_vector(center)
     R = residual_bound(red, center_exact, None)
     parameters = {**base_parameters(network, red), "memory": mu, "method": method, "weights": weights}
     if method == "lmi":
-        solver = _check_solver(solver, 2 * red.n_classes)
+        solver = check_solver(solver, 2 * red.n_classes)
         too_large = size_verdict(2 * red.n_classes, red.n_classes)
         if too_large is not None:
             cert = no_certificate("sector", too_large, solver=None, parameters=parameters)
@@ -509,8 +503,8 @@ def certified_radius(
         verified_float=float_ratio < 1.0,
         verified_exact=True,
         parameters={**parameters, "radius": float(delta)},
-        exact_data={"center": _row(center_exact), "v": _row(v_exact), "delta": delta,
-                    "K_plus": _row(check.K_plus), "R": _row(R)},
+        exact_data={"center": fmpq_row(center_exact), "v": fmpq_row(v_exact), "delta": delta,
+                    "K_plus": fmpq_row(check.K_plus), "R": fmpq_row(R)},
     ))
     return CertifiedRadius(mu, method, weights, float(delta), min_half_width, "box", cert)
 
@@ -590,8 +584,8 @@ def sector_claim(memory: int, r2: float, delta: float, n_units: int) -> str:
     return (
         f"every current-form trajectory starting in the ellipsoid (h - h_c)^T Q (h - h_c) <= l around memory "
         f"{memory} converges exponentially to the memory; the ellipsoid lies in the box of half-width "
-        f"{_format_up(delta)} and contains the l2 ball of radius {_format_down(r2)} (the cube of half-width "
-        f"{_format_down(r2 / math.sqrt(n_units) * (1 - 2.0**-48), 3)}): "
+        f"{format_up(delta)} and contains the l2 ball of radius {format_down(r2)} (the cube of half-width "
+        f"{format_down(r2 / math.sqrt(n_units) * (1 - 2.0**-48), 3)}): "
         f"an l2 statement (sector LMI), not the certified retrieval radius"
     )
 
@@ -646,10 +640,10 @@ def _sector_radius(red, mu, center, center_exact, R, solver, options, parameters
                 verified_float=check.verified_float,
                 verified_exact=True,
                 parameters={**parameters, "radius": float(r2)},
-                exact_data={"Q": exact["Q"], "sigma": _row(exact["sigma"]), "lambda": _row(exact["lambda"]),
-                            "K_minus": _row(K_minus), "K_plus": _row(K_plus), "center": _row(center_exact),
-                            "v": _row(v_exact), "delta": delta, "margin": margin, "ell": ell, "r2": r2,
-                            "R": _row(R)},
+                exact_data={"Q": exact["Q"], "sigma": fmpq_row(exact["sigma"]), "lambda": fmpq_row(exact["lambda"]),
+                            "K_minus": fmpq_row(K_minus), "K_plus": fmpq_row(K_plus), "center": fmpq_row(center_exact),
+                            "v": fmpq_row(v_exact), "delta": delta, "margin": margin, "ell": ell, "r2": r2,
+                            "R": fmpq_row(R)},
             ))
             return CertifiedRadius(mu, "lmi", "uniform", float(r2), float(r2) / math.sqrt(network.n_units), "l2", cert)
         delta_float *= 0.8
@@ -701,7 +695,7 @@ class AbsorbingBox:
     def summary(self) -> str:
         """One line."""
         state = "converged" if self.converged else "not converged (valid, not tightest)"
-        return (f"absorbing box: currents in [{_format_down(self.lower.min(), 4)}, {_format_up(self.upper.max(), 4)}], largest width "
+        return (f"absorbing box: currents in [{format_down(self.lower.min(), 4)}, {format_up(self.upper.max(), 4)}], largest width "
                 f"{self.width:.3g}; interval iteration {state} after {self.iterations} steps")
 
     def __repr__(self) -> str:
@@ -775,10 +769,10 @@ def absorbing_box(network, u: float | np.ndarray | None = None, *, max_iter: int
     >>> box.converged, round(box.width, 6)
     (True, 0.0)
     """
-    _check_network(network)
+    check_network(network)
     if isinstance(max_iter, bool) or not isinstance(max_iter, int) or max_iter < 1:
         raise ValueError(f"`max_iter` must be an integer >= 1; got {max_iter!r}")
-    reduction = _check_reduction(reduction)
+    reduction = check_choice("reduction", reduction, REDUCTIONS)
     red, u_exact = _input_classes(network, u, reduction)
     lower, upper, steps, converged = interval_iteration(red, u_exact, max_iter)
     lo = red.part.expand(np.array([float(x) for x in lower]))
@@ -807,8 +801,8 @@ def overlap_bounds(red: ReducedNetwork, lower: Sequence[Fraction], upper: Sequen
 def input_claim(memory: int | None, retrieved: int | None, rate_lo: float, rate_hi: float) -> str:
     """The statement an exactly verified input-driven certificate proves."""
     near = (
-        f"; its mean rate over the active units of memory {retrieved} is at least {_format_down(rate_lo, 4)}, above every "
-        f"other memory's (at most {_format_up(rate_hi, 4)}): the input retrieves memory {retrieved}"
+        f"; its mean rate over the active units of memory {retrieved} is at least {format_down(rate_lo, 4)}, above every "
+        f"other memory's (at most {format_up(rate_hi, 4)}): the input retrieves memory {retrieved}"
         if retrieved is not None else ""
     )
     return (
@@ -881,15 +875,14 @@ def certify_input_driven(
     >>> cert.verified_exact, cert.parameters["retrieved"]
     (True, 0)
     """
-    _check_network(network)
-    if method not in ("metzler", "contraction"):
-        raise ValueError(f"`method` must be one of ('metzler', 'contraction'); got {method!r}")
+    check_network(network)
+    method = check_choice("method", method, ("metzler", "contraction"))
     if memory is not None:
         memory = check_index("memory", memory, network.n_patterns)
     if isinstance(max_iter, bool) or not isinstance(max_iter, int) or max_iter < 1:
         raise ValueError(f"`max_iter` must be an integer >= 1; got {max_iter!r}")
-    reduction = _check_reduction(reduction)
-    options = _check_options(solver_options)
+    reduction = check_choice("reduction", reduction, REDUCTIONS)
+    options = check_solver_options(solver_options)
     if u is None:
         raise ValueError("`u` must be a scalar or an array of shape (N,); got None")
     red, u_exact = _input_classes(network, u, reduction)
@@ -906,12 +899,12 @@ def certify_input_driven(
     data = {"lower": np.array([float(x) for x in lower]), "upper": np.array([float(x) for x in upper]),
             "u": np.array([float(x) for x in u_exact]), "counts": red.counts,
             "overlap_lower": rate_lo, "overlap_upper": rate_hi}
-    exact_box = {"lower": _row(lower), "upper": _row(upper), "u": _row(u_exact), "epsilon": _EPSILON}
+    exact_box = {"lower": fmpq_row(lower), "upper": fmpq_row(upper), "u": fmpq_row(u_exact), "epsilon": _EPSILON}
     other_high = float(others.max()) if others.size else 0.0
     claim = input_claim(memory, retrieved, float(rate_lo[best]), other_high)
     if method == "contraction":
         K_plus = [slope_upper(network.activation, lo - _EPSILON, hi + _EPSILON) for lo, hi in zip(lower, upper)]
-        solver = _check_solver(solver, 2 * red.n_classes)
+        solver = check_solver(solver, 2 * red.n_classes)
         inner = incremental_certificate(red, form="current", K=K_plus, solver=solver, options=options,
                                         parameters=parameters, where="on the absorbing box", kind="input")
         if not inner.verified_exact:
@@ -934,5 +927,5 @@ def certify_input_driven(
         )
     return seal(Certificate(
         claim, "input", data, residuals=[row], verified_float=True, verified_exact=True, parameters=parameters,
-        exact_data={**exact_box, "K_plus": _row(K_plus), "v": _row(v)},
+        exact_data={**exact_box, "K_plus": fmpq_row(K_plus), "v": fmpq_row(v)},
     ))
