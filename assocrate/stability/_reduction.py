@@ -21,6 +21,7 @@ import numpy as np
 
 from assocrate._validation import check_choice
 from assocrate._validation import readonly as _readonly
+from assocrate.stability._rational import fraction_vector, to_fmpq, to_fraction
 from assocrate.stability.exact import to_rational
 
 __all__ = [
@@ -159,30 +160,6 @@ def exact_class_weights(network, part: Partition) -> flint.fmpq_mat:
     return U_hat * C * U_hat.transpose()
 
 
-def _fmpq(value) -> flint.fmpq:
-    if isinstance(value, flint.fmpq):
-        return value
-    value = Fraction(value)
-    return flint.fmpq(value.numerator, value.denominator)
-
-
-def _fractions(M: flint.fmpq_mat) -> list[Fraction]:
-    return [Fraction(int(x.p), int(x.q)) for x in M.entries()]
-
-
-def fraction_vector(values) -> list[Fraction]:
-    """Floats (or rationals) as exact Fractions."""
-    out = []
-    for value in np.asarray(values, dtype=object).ravel():
-        if isinstance(value, Fraction):
-            out.append(value)
-        elif isinstance(value, flint.fmpq):
-            out.append(Fraction(int(value.p), int(value.q)))
-        else:
-            out.append(Fraction(*float(value).as_integer_ratio()))
-    return out
-
-
 def network_digest(network) -> str:
     """SHA-256 of what defines a network: patterns, activation, levels, q, r and tau.
 
@@ -248,7 +225,7 @@ class ReducedNetwork:
     @cached_property
     def c_exact(self) -> list[flint.fmpq]:
         """The diagonal of C exactly."""
-        return [flint.fmpq(*float(x).as_integer_ratio()) for x in np.asarray(self.network.c)]
+        return [to_fmpq(x) for x in np.asarray(self.network.c)]
 
     @cached_property
     def sign_exact(self) -> flint.fmpz_mat:
@@ -267,8 +244,7 @@ class ReducedNetwork:
         signs = np.where(np.abs(self.W_hat) > error, np.sign(self.W_hat), 0).astype(np.int64)
         for s, t in np.argwhere(np.abs(self.W_hat) <= error):
             exact = sum(
-                Fraction(*float(cj).as_integer_ratio()) * Fraction(*float(a).as_integer_ratio())
-                * Fraction(*float(b).as_integer_ratio())
+                to_fraction(cj) * to_fraction(a) * to_fraction(b)
                 for cj, a, b in zip(c, U[s], U[t])
             )
             signs[s, t] = (exact > 0) - (exact < 0)
@@ -277,16 +253,16 @@ class ReducedNetwork:
 
     def times_exact(self, y) -> list[Fraction]:
         """``W_hat diag(n) y`` exactly, through the factors: ``(W x)_i`` for class-constant x = y."""
-        weighted = flint.fmpq_mat(len(y), 1, [_fmpq(n * v) for n, v in zip(self.counts_exact, y)])
+        weighted = flint.fmpq_mat(len(y), 1, [to_fmpq(n * v) for n, v in zip(self.counts_exact, y)])
         coefficients = self.U_exact.transpose() * weighted
         scaled = flint.fmpq_mat(coefficients.nrows(), 1, [coefficients[j, 0] * cj for j, cj in enumerate(self.c_exact)])
-        return _fractions(self.U_exact * scaled)
+        return fraction_vector((self.U_exact * scaled).entries())
 
     def abs_times_exact(self, y) -> list[Fraction]:
         """``|W_hat| diag(n) y`` exactly: ``sum_j c_j u_j o (sign(W_hat) (u_j o n o y))``."""
         k, m = self.U_exact.nrows(), self.U_exact.ncols()
         U = self.U_exact
-        weighted = [_fmpq(n * v) for n, v in zip(self.counts_exact, y)]
+        weighted = [to_fmpq(n * v) for n, v in zip(self.counts_exact, y)]
         Y = flint.fmpq_mat(k, m, [U[t, j] * weighted[t] for t in range(k) for j in range(m)])
         Z = flint.fmpq_mat(self.sign_exact) * Y
         out = []
@@ -294,7 +270,7 @@ class ReducedNetwork:
             total = flint.fmpq(0)
             for j, cj in enumerate(self.c_exact):
                 total += cj * U[s, j] * Z[s, j]
-            out.append(Fraction(int(total.p), int(total.q)))
+            out.append(to_fraction(total))
         return out
 
     @cached_property

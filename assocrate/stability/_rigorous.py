@@ -19,18 +19,14 @@ from fractions import Fraction
 
 import flint
 
+from assocrate.stability._rational import to_fraction
+
 __all__ = ["GRID_BITS", "format_down", "format_up", "phi_bounds", "slope_lower", "slope_upper"]
 
 #: Working precision of the ball arithmetic (bits).
 PRECISION = 128
 #: Bounds are rounded outward to multiples of ``2**-GRID_BITS``.
 GRID_BITS = 48
-
-
-def _fraction(value) -> Fraction:
-    if isinstance(value, Fraction):
-        return value
-    return Fraction(*float(value).as_integer_ratio())
 
 
 def _ball(value: Fraction) -> flint.arb:
@@ -58,18 +54,18 @@ def _down(ball: flint.arb) -> Fraction:
 
 
 def _sigmoid_constants(activation) -> tuple[Fraction, Fraction]:
-    rho = _fraction(activation.rho)
-    return 4 * rho, _fraction(activation.threshold) + 1 / (2 * rho)
+    rho = to_fraction(activation.rho)
+    return 4 * rho, to_fraction(activation.threshold) + 1 / (2 * rho)
 
 
 def _phi_ball(activation, h: Fraction) -> flint.arb:
     if activation.name == "sigmoid":
         k, c = _sigmoid_constants(activation)
         return 1 / (1 + (-_ball(k * (h - c))).exp())
-    threshold = _fraction(activation.threshold)
+    threshold = to_fraction(activation.threshold)
     if h <= threshold:
         return flint.arb(0)
-    return _ball(_fraction(activation.rho) * (h - threshold)).tanh()
+    return _ball(to_fraction(activation.rho) * (h - threshold)).tanh()
 
 
 def _slope_ball(activation, h: Fraction) -> flint.arb:
@@ -78,8 +74,8 @@ def _slope_ball(activation, h: Fraction) -> flint.arb:
         k, c = _sigmoid_constants(activation)
         decay = (-abs(_ball(k * (h - c)))).exp()
         return _ball(k) * decay / (1 + decay) ** 2
-    rho = _fraction(activation.rho)
-    return _ball(rho) / _ball(rho * (h - _fraction(activation.threshold))).cosh() ** 2
+    rho = to_fraction(activation.rho)
+    return _ball(rho) / _ball(rho * (h - to_fraction(activation.threshold))).cosh() ** 2
 
 
 def _check_activation(activation) -> None:
@@ -91,24 +87,24 @@ def phi_bounds(activation, h) -> tuple[Fraction, Fraction]:
     """Dyadic rationals ``lo <= phi(h) <= hi`` for an exact rational (or float) `h`."""
     _check_activation(activation)
     with flint.ctx.workprec(PRECISION):
-        ball = _phi_ball(activation, _fraction(h))
+        ball = _phi_ball(activation, to_fraction(h))
         return _down(ball), _up(ball)
 
 
 def slope_upper(activation, lo, hi) -> Fraction:
     """A dyadic rational ``>= max phi'`` on ``[lo, hi]`` (hence a Lipschitz bound of phi there)."""
     _check_activation(activation)
-    lo, hi = _fraction(lo), _fraction(hi)
+    lo, hi = to_fraction(lo), to_fraction(hi)
     if lo > hi:
         raise ValueError(f"`lo` must be <= `hi`; got lo={float(lo)!r}, hi={float(hi)!r}")
-    rho = _fraction(activation.rho)
+    rho = to_fraction(activation.rho)
     if activation.name == "sigmoid":
         _, peak = _sigmoid_constants(activation)
         if lo <= peak <= hi:
             return rho  # the global maximum k/4 = rho, exactly
         point = hi if hi < peak else lo
     else:
-        threshold = _fraction(activation.threshold)
+        threshold = to_fraction(activation.threshold)
         if hi < threshold:
             return Fraction(0)
         if lo <= threshold:
@@ -121,11 +117,11 @@ def slope_upper(activation, lo, hi) -> Fraction:
 def slope_lower(activation, lo, hi) -> Fraction:
     """A dyadic rational ``<= min phi'`` on ``[lo, hi]``, and ``>= 0``."""
     _check_activation(activation)
-    lo, hi = _fraction(lo), _fraction(hi)
+    lo, hi = to_fraction(lo), to_fraction(hi)
     if lo > hi:
         raise ValueError(f"`lo` must be <= `hi`; got lo={float(lo)!r}, hi={float(hi)!r}")
     if activation.name == "tanh":
-        if lo < _fraction(activation.threshold):
+        if lo < to_fraction(activation.threshold):
             return Fraction(0)
         points = (hi,)
     else:

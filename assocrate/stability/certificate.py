@@ -29,7 +29,8 @@ import numpy as np
 import scipy.linalg
 
 from assocrate.io import atomic_write_text
-from assocrate.stability.exact import _as_fmpq_mat, _fmpq_mat_to_fractions
+from assocrate.stability._rational import fraction_vector, to_fraction
+from assocrate.stability.exact import to_rational
 
 __all__ = [
     "CERTIFICATE_KINDS",
@@ -311,22 +312,6 @@ def _freeze_data(data: object) -> Mapping[str, np.ndarray | float]:
     return MappingProxyType(frozen)
 
 
-def _exact_scalar(label: str, value: object) -> Fraction:
-    if isinstance(value, (bool, np.bool_)):
-        raise TypeError(f"`{label}` must be a rational number or matrix; got {value!r}")
-    if isinstance(value, flint.fmpq):
-        return Fraction(int(value.p), int(value.q))
-    if isinstance(value, (numbers.Integral, flint.fmpz)):
-        return Fraction(int(value))
-    if isinstance(value, numbers.Rational):
-        return Fraction(int(value.numerator), int(value.denominator))
-    if isinstance(value, (float, np.floating)):
-        if not math.isfinite(value):
-            raise ValueError(f"`{label}` must be finite; got {value!r}")
-        return Fraction(*value.as_integer_ratio())
-    raise TypeError(f"`{label}` must be a rational number or matrix; got {value!r}")
-
-
 def _freeze_exact_data(exact_data: object) -> Mapping[str, ExactValue] | None:
     if exact_data is None:
         return None
@@ -344,9 +329,9 @@ def _freeze_exact_data(exact_data: object) -> Mapping[str, ExactValue] | None:
         )
         if is_scalar:
             scalar = value.item() if isinstance(value, np.ndarray) else value
-            frozen[key] = _exact_scalar(label, scalar)
+            frozen[key] = to_fraction(scalar, label)
         else:
-            frozen[key] = _fmpq_mat_to_fractions(_as_fmpq_mat(label, value))
+            frozen[key] = _fraction_rows(to_rational(value, name=label))
     return MappingProxyType(frozen) if frozen else None
 
 
@@ -490,7 +475,7 @@ class Certificate:
         value = self.exact_data[name]
         if isinstance(value, Fraction):
             return flint.fmpq_mat(1, 1, [flint.fmpq(value.numerator, value.denominator)])
-        return _as_fmpq_mat(name, value)
+        return to_rational(value, name=name)
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Certificate):
@@ -582,6 +567,12 @@ class Certificate:
                     f"    {row.name:<{width}}  {row.min_eigenvalue:>12.4e}  {status}{relation}"
                 )
         return "\n".join(lines)
+
+
+def _fraction_rows(Q: flint.fmpq_mat) -> tuple[tuple[Fraction, ...], ...]:
+    """An fmpq_mat as an immutable nested tuple of Fractions."""
+    entries, cols = fraction_vector(Q.entries()), Q.ncols()
+    return tuple(tuple(entries[i : i + cols]) for i in range(0, len(entries), cols))
 
 
 def _exact_dict(exact_data: Mapping[str, ExactValue] | None) -> dict[str, ExactValue] | None:

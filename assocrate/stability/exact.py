@@ -22,6 +22,7 @@ import numpy as np
 import scipy.linalg
 
 from assocrate._validation import check_choice
+from assocrate.stability._rational import to_fraction
 
 __all__ = [
     "is_negative_definite_exact",
@@ -66,30 +67,6 @@ def _is_power_of_two(value: int) -> bool:
 def _round_to_grid(value: Fraction, grid: int) -> Fraction:
     """Nearest multiple of ``1/grid`` (ties to even), exactly."""
     return Fraction(round(value * grid), grid)
-
-
-def _entry_to_fraction(name: str, value: object, index: tuple[int, ...]) -> Fraction:
-    """Convert one matrix entry exactly to a Fraction, or raise naming `name` and the index."""
-    if isinstance(value, (bool, np.bool_)):
-        raise TypeError(
-            f"`{name}` must hold real numbers (int, float, Fraction, fmpq); got the bool "
-            f"{value!r} at index {index}"
-        )
-    if isinstance(value, (numbers.Integral, flint.fmpz)):
-        return Fraction(int(value))
-    if isinstance(value, flint.fmpq):
-        return Fraction(int(value.p), int(value.q))
-    if isinstance(value, numbers.Rational):  # Fraction, sympy Rational, ...
-        return Fraction(int(value.numerator), int(value.denominator))
-    if isinstance(value, (float, np.floating)):
-        if not np.isfinite(value):
-            raise ValueError(f"`{name}` must be finite; got {float(value)!r} at index {index}")
-        numerator, denominator = value.as_integer_ratio()
-        return Fraction(numerator, denominator)
-    raise TypeError(
-        f"`{name}` must hold real numbers (int, float, Fraction, fmpq); got {value!r} of type "
-        f"{type(value).__name__} at index {index}"
-    )
 
 
 def _fractions_to_fmpq_mat(rows: int, cols: int, entries: Iterable[Fraction]) -> flint.fmpq_mat:
@@ -161,7 +138,7 @@ def _as_fmpq_mat(name: str, M: object, *, grid: int | None = None) -> flint.fmpq
         return _float_array_to_fmpq_mat(array, grid)
     if kind == "O":
         fractions = [
-            _entry_to_fraction(name, array[i, j], (i, j)) for i in range(rows) for j in range(cols)
+            to_fraction(array[i, j], name, f" at index {(i, j)}") for i in range(rows) for j in range(cols)
         ]
         if grid is not None:
             fractions = [_round_to_grid(f, grid) for f in fractions]
@@ -189,7 +166,7 @@ def _holds_exact_entries(M: object) -> bool:
     return False
 
 
-def to_rational(M: object, *, grid: int | None = None) -> flint.fmpq_mat:
+def to_rational(M: object, *, grid: int | None = None, name: str = "M") -> flint.fmpq_mat:
     """Convert a real matrix to an exact rational matrix.
 
     Parameters
@@ -204,6 +181,8 @@ def to_rational(M: object, *, grid: int | None = None) -> flint.fmpq_mat:
         multiple of ``1/grid`` (ties to even), i.e. ``grid`` is the common *denominator*, not the
         spacing: ``grid=2**30`` gives spacing ``2**-30``. Powers of two are fastest and are exact
         on floats.
+    name : str, default "M"
+        The argument named in errors.
 
     Returns
     -------
@@ -235,7 +214,7 @@ def to_rational(M: object, *, grid: int | None = None) -> flint.fmpq_mat:
     [1/2, 1/8]
     """
     grid = _check_grid(grid)
-    return _as_fmpq_mat("M", M, grid=grid)
+    return _as_fmpq_mat(name, M, grid=grid)
 
 
 def round_dyadic(M: object, *, bits: int = 30) -> tuple[np.ndarray, flint.fmpq_mat]:
@@ -287,13 +266,6 @@ def round_dyadic(M: object, *, bits: int = 30) -> tuple[np.ndarray, flint.fmpq_m
         rounded = np.rint(matrix / step) * step
         exact = to_rational(rounded)
     return rounded.reshape(array.shape), exact
-
-
-def _fmpq_mat_to_fractions(Q: flint.fmpq_mat) -> tuple[tuple[Fraction, ...], ...]:
-    """An fmpq_mat as an immutable nested tuple of Fractions (used by certificates)."""
-    cols = Q.ncols()
-    entries = [Fraction(int(q.p), int(q.q)) for q in Q.entries()]
-    return tuple(tuple(entries[i : i + cols]) for i in range(0, len(entries), cols))
 
 
 # ----------------------------------------------------------------------------------------------

@@ -74,6 +74,7 @@ from assocrate._validation import check_choice, check_network
 from assocrate.dynamics import FORMS
 from assocrate.stability._reduction import REDUCTIONS, ReducedNetwork, network_digest, reduce_network
 from assocrate.stability.certificate import Certificate, ConstraintResidual, SolverInfo, is_definite_float, seal
+from assocrate.stability._rational import to_fmpq, to_fraction
 from assocrate.stability._rigorous import format_down
 from assocrate.stability.exact import is_positive_definite_exact
 
@@ -226,18 +227,6 @@ def fmpq_diag(values: Sequence) -> flint.fmpq_mat:
     for i, value in enumerate(values):
         entries[i * k + i] = to_fmpq(value)
     return flint.fmpq_mat(k, k, entries)
-
-
-def to_fmpq(value) -> flint.fmpq:
-    """An exact rational (int, Fraction, fmpq or float read exactly) as fmpq."""
-    if isinstance(value, flint.fmpq):
-        return value
-    if isinstance(value, Fraction):
-        return flint.fmpq(value.numerator, value.denominator)
-    if isinstance(value, (int, np.integer)):
-        return flint.fmpq(int(value))
-    numerator, denominator = float(value).as_integer_ratio()
-    return flint.fmpq(numerator, denominator)
 
 
 def fmpq_bmat(blocks: Sequence[Sequence[flint.fmpq_mat]]) -> flint.fmpq_mat:
@@ -447,7 +436,7 @@ def no_certificate(kind: str, reason: str, *, solver: SolverInfo | None, paramet
 
 
 def _eta(network) -> Fraction:
-    return Fraction(*float(network.activation.max_slope).as_integer_ratio())
+    return to_fraction(network.activation.max_slope)
 
 
 def _maximise(margin: cp.Variable, constraints: list, solver: str, options: dict):

@@ -31,6 +31,7 @@ from ..equilibria import NewtonStatus, UniformState, refine_equilibrium, uniform
 from ..lowrank import Spectrum, make_spectrum, weighted_gram
 from ..patterns import PatternStatistics
 from .certificate import Certificate, ConstraintResidual, is_definite_float
+from ._rational import to_fmpq
 from .exact import is_positive_definite_exact, to_rational
 
 __all__ = [
@@ -1256,7 +1257,7 @@ def _lyapunov_solution_certificate(network, point, G1, form, claim, parameters, 
     verified_float = bool(
         is_definite_float(0.5 * tau * np.eye(2 * m) + XH, sign=1) and is_definite_float(ZH / tau - np.eye(2 * m))
     )
-    tau_q = flint.fmpq(*float(tau).as_integer_ratio())
+    tau_q = to_fmpq(tau)
     H_exact = _exact_gram_blocks(point, m)
     X_exact = to_rational(X)
     K_exact = flint.fmpq_mat(2 * m, 2 * m)

@@ -60,7 +60,8 @@ import scipy.linalg
 
 from assocrate._validation import check_choice, check_index, check_network
 from assocrate.equilibria import damped_newton
-from assocrate.stability._reduction import REDUCTIONS, ReducedNetwork, fraction_vector, network_digest, reduce_network
+from assocrate.stability._rational import fraction_vector, to_fmpq, to_fraction
+from assocrate.stability._reduction import REDUCTIONS, ReducedNetwork, network_digest, reduce_network
 from assocrate.stability._rigorous import format_down, format_up, phi_bounds, slope_lower, slope_upper
 from assocrate.stability.certificate import Certificate, ConstraintResidual, seal
 from assocrate.stability.exact import is_positive_definite_exact
@@ -78,7 +79,6 @@ from assocrate.stability.lmi import (
     round_vector,
     size_verdict,
     solve_incremental_lmi,
-    to_fmpq,
 )
 
 __all__ = [
@@ -490,7 +490,7 @@ def certified_radius(
         return CertifiedRadius(mu, method, weights, 0.0, 0.0, "box", cert)
     min_half_width = float(delta * min(v_exact))
     float_ratio = _metzler_ratio(red, abs_weights, center, float(delta), R_float, perron)[0]
-    in_box = all(abs(Fraction(*float(h).as_integer_ratio()) - c) <= delta * vt
+    in_box = all(abs(to_fraction(h) - c) <= delta * vt
                  for h, c, vt in zip(nominal, center_exact, v_exact))
     data.update({"v": v_float, "delta": float(delta), "K_plus": np.array([float(k) for k in check.K_plus]),
                  "residual_bound": np.array([float(r) for r in R]), "ratio": check.ratio,
@@ -548,9 +548,9 @@ def inverse_diagonal(red: ReducedNetwork, Q: flint.fmpq_mat, sigma: Sequence) ->
     inverse = Q.inv()
     out = []
     for t, n in enumerate(red.counts_exact):
-        value = Fraction(int(inverse[t, t].p), int(inverse[t, t].q))
+        value = to_fraction(inverse[t, t])
         if n >= 2:
-            s = Fraction(int(to_fmpq(sigma[t]).p), int(to_fmpq(sigma[t]).q))
+            s = to_fraction(sigma[t])
             value += (1 - Fraction(1, n)) / s
         out.append(value)
     return out

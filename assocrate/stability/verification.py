@@ -21,7 +21,8 @@ from fractions import Fraction
 
 import numpy as np
 
-from assocrate.stability._reduction import fraction_vector, network_digest, reduce_network
+from assocrate.stability._rational import fraction_vector, to_fraction
+from assocrate.stability._reduction import network_digest, reduce_network
 from assocrate.stability.certificate import CHECKSUM, Certificate, ConstraintResidual, checksum
 from assocrate.stability.lmi import (
     check_blocks,
@@ -149,7 +150,7 @@ def _same(name: str, stored, recomputed) -> None:
 
 def _lds(certificate, network, red):
     eta = _exact(certificate, "eta")
-    if eta != Fraction(*float(network.activation.max_slope).as_integer_ratio()):
+    if eta != to_fraction(network.activation.max_slope):
         raise _Failed(f"eta = {float(eta)!r} is not sup phi' = {network.activation.max_slope!r}")
     residuals, verified_float, verified_exact = check_blocks(lds_blocks(red, eta, _exact(certificate, "p")))
     if not verified_exact:
@@ -160,7 +161,7 @@ def _lds(certificate, network, red):
 def _contraction(certificate, network, red, *, K=None, where="globally, for every constant input u"):
     form = certificate.parameters.get("form", "current")
     if K is None:
-        eta = Fraction(*float(network.activation.max_slope).as_integer_ratio())
+        eta = to_fraction(network.activation.max_slope)
         K = [eta] * red.n_classes
     _same("slope bounds K", _exact(certificate, "K"), K)
     c = _exact(certificate, "c")
@@ -197,7 +198,7 @@ def _memory_in_box(certificate, network, red, center, v, delta) -> int:
         raise _Failed(f"memory index {mu!r} is not a memory of the network")
     recomputed, _ = _memory_center(network, red, mu)
     if not np.all(np.isfinite(recomputed)) or not all(
-        abs(Fraction(*float(h).as_integer_ratio()) - c) <= delta * vt for h, c, vt in zip(recomputed, center, v)
+        abs(to_fraction(h) - c) <= delta * vt for h, c, vt in zip(recomputed, center, v)
     ):
         raise _Failed(f"the equilibrium of memory {mu}, recomputed from the network, is not in the certified box: "
                       "the certificate is not about that memory")
@@ -217,7 +218,7 @@ def _radius(certificate, network, red):
         raise _Failed("the recorded radius differs from the exact delta")
     rows = network.patterns[red.part.representatives, mu].astype(float)
     nominal = network.a + (network.b - network.a) * rows
-    in_box = all(abs(Fraction(*float(h).as_integer_ratio()) - c) <= delta * vt for h, c, vt in zip(nominal, center, v))
+    in_box = all(abs(to_fraction(h) - c) <= delta * vt for h, c, vt in zip(nominal, center, v))
     claim = radius_claim(mu, float(delta), float(delta * min(v)), in_box)
     return (check.residual,), True, claim
 
