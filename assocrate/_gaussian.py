@@ -16,12 +16,15 @@ import numpy as np
 
 __all__ = ["BOX_MULLER_MAX", "fill_standard_normal"]
 
-#: The largest ``|z|`` the float32 Box–Muller fill can return: ``sqrt(-2 ln 2^-33)``.
-BOX_MULLER_MAX = math.sqrt(66.0 * math.log(2.0))
-
 _UNIT = np.float32(2.0**-32)
 _HALF_UNIT = np.float32(2.0**-33)
 _ANGLE_UNIT = np.float32(2.0 * math.pi * 2.0**-32)
+# Bit generators whose raw words carry 64 random bits (MT19937's carry 32).
+_SIXTY_FOUR_BIT = (np.random.SFC64, np.random.PCG64, np.random.PCG64DXSM, np.random.Philox)
+
+#: The largest ``|z|`` the float32 Box–Muller fill can return: the float32 radius at the
+#: smallest uniform, ``sqrt(-2 ln 2^-33)`` = 6.7637 (``|cos|, |sin| <= 1``).
+BOX_MULLER_MAX = float(np.sqrt(np.float32(-2.0) * np.log(_HALF_UNIT)))
 
 
 def fill_standard_normal(generator: np.random.Generator, out: np.ndarray) -> None:
@@ -52,10 +55,13 @@ def fill_standard_normal(generator: np.random.Generator, out: np.ndarray) -> Non
 
 
 def _box_muller(generator: np.random.Generator, flat: np.ndarray) -> None:
-    """Box–Muller in float32: each raw 64-bit word gives the two uniforms of one pair."""
+    """Box–Muller in float32: two 32-bit words (one raw 64-bit word where the bit generator has one) per pair."""
     n = flat.size
     pairs = (n + 1) // 2
-    words = generator.bit_generator.random_raw(pairs).view(np.uint32).reshape(pairs, 2)
+    if isinstance(generator.bit_generator, _SIXTY_FOUR_BIT):
+        words = generator.bit_generator.random_raw(pairs).view(np.uint32).reshape(pairs, 2)
+    else:
+        words = generator.integers(0, 2**32, size=(pairs, 2), dtype=np.uint32)
     radius = words[:, 0].astype(np.float32)
     radius *= _UNIT
     radius += _HALF_UNIT  # u1 in (0, 1]: float32 rounding can reach 1, never 0

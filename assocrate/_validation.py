@@ -7,8 +7,12 @@ and what is allowed, e.g. ``ValueError: `q` must be in (0, 1); got 1.5``.
 from __future__ import annotations
 
 import numbers
+from typing import TYPE_CHECKING
 
 import numpy as np
+
+if TYPE_CHECKING:  # design imports this module
+    from .design import MemoryNetwork
 
 __all__ = [
     "as_generator",
@@ -69,13 +73,18 @@ def check_index(name: str, value: object, size: int) -> int:
 
 
 def check_choice(name: str, value: object, allowed: tuple[str, ...]) -> str:
-    """Return `value` if it is one of `allowed`, else raise naming `name` and listing the choices."""
-    if not isinstance(value, str) or value not in allowed:
+    """Return `value` (as str) if it is one of `allowed`, else raise naming `name` and listing the choices.
+
+    A value that is not a string raises TypeError, a string not allowed ValueError.
+    """
+    if not isinstance(value, str):
+        raise TypeError(f"`{name}` must be one of {list(allowed)}; got {value!r} of type {type(value).__name__}")
+    if value not in allowed:
         raise ValueError(f"`{name}` must be one of {list(allowed)}; got {value!r}")
-    return value
+    return str(value)
 
 
-def check_network(network: object):
+def check_network(network: object) -> MemoryNetwork:
     """Return `network` if it is a :class:`~assocrate.design.MemoryNetwork`, else raise TypeError."""
     from .design import MemoryNetwork  # lazy: design imports this module
 

@@ -12,8 +12,8 @@ from functools import cached_property
 
 import numpy as np
 
-from ._validation import readonly as _readonly
 from ._validation import check_finite_float, check_fraction, check_patterns, check_positive
+from ._validation import readonly as _readonly
 from .activations import Activation
 from .lowrank import Spectrum, lowrank_matvec, reduced_spectrum, weighted_gram
 from .patterns import RowTypes, pattern_statistics, row_types

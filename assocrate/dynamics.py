@@ -22,11 +22,18 @@ from typing import Union
 
 import numpy as np
 import scipy.integrate
+from scipy.special import expit
 from threadpoolctl import threadpool_limits
 
 from ._gaussian import fill_standard_normal
+from ._validation import (
+    as_generator,
+    check_choice,
+    check_finite_float,
+    check_positive,
+    check_positive_int,
+)
 from ._validation import readonly as _readonly
-from ._validation import as_generator, check_choice, check_finite_float, check_positive, check_positive_int
 from .activations import RectifiedTanh, Sigmoid
 from .design import MemoryNetwork
 
@@ -215,16 +222,8 @@ class _Input:
 
 
 def _sigmoid_core(Z: np.ndarray) -> None:
-    """``Z <- 1 / (1 + exp(-Z))`` in place.
-
-    Written with numpy's exp (SIMD in float32, about 3x faster than scipy's expit there); an
-    overflowing ``exp(-Z)`` gives inf and the exact limit 0.
-    """
-    with np.errstate(over="ignore"):
-        np.negative(Z, out=Z)
-        np.exp(Z, out=Z)
-    Z += 1.0
-    np.reciprocal(Z, out=Z)
+    """``Z <- expit(Z)`` in place (DESIGN.md §2: scipy's expit, never a raw exp ratio)."""
+    expit(Z, out=Z)
 
 
 def _tanh_core(Z: np.ndarray) -> None:
@@ -616,7 +615,9 @@ class _Kernel:
     ``W Y = U (c * (U^T Y))`` is split by row blocks b: each block first computes its share
     ``U_b^T Y_b`` of the small (P+1) x B coefficient matrix; after the shares are summed, each
     block computes its own rows ``U_b (c * U^T Y)`` and runs the elementwise work (phi, update,
-    noise, boundary) on them while they are still in cache. The blocks are dealt out in
+    noise, boundary) on them right away, one pass over memory per block instead of one per
+    operation over the whole batch (at most 8 blocks, so one block fits in cache only for
+    moderate N B). The blocks are dealt out in
     contiguous runs to the calling thread and, for large batches, to worker threads; BLAS runs
     single-threaded inside them (the caller holds `_single_threaded_blas`). Each block owns its
     noise generator, so the results do not depend on the threading.
@@ -828,8 +829,10 @@ def euler_maruyama(
     Notes
     -----
     Each step costs two skinny GEMMs with the low-rank factors, O(N P B), plus O(N B) elementwise
-    work (phi and the noise dominate), done by row blocks so that each block's rows stay in cache;
-    large batches spread the blocks over the cores. No N x N matrix is formed.
+    work (phi and the noise dominate), done by row blocks; large batches (N B >= 2^19) spread the
+    blocks over the cores, with BLAS held at one thread for the duration of the run. That limit
+    is process-wide (threadpoolctl), so BLAS calls made concurrently from other threads also
+    run single-threaded meanwhile. No N x N matrix is formed.
 
     Examples
     --------

@@ -11,7 +11,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
-import scipy.linalg
 import scipy.optimize
 
 from ._validation import check_index, check_positive, check_positive_int
@@ -22,7 +21,6 @@ __all__ = [
     "EquilibriumResult",
     "NewtonStatus",
     "UniformState",
-    "damped_newton",
     "equilibrium_residual",
     "fixed_point_residual",
     "refine_equilibrium",
@@ -132,7 +130,28 @@ def _newton_step(network: MemoryNetwork, slopes: np.ndarray, residual: np.ndarra
     U, c = network.U, network.c
     small = np.eye(c.size) - c[:, None] * weighted_gram(U, slopes)
     rhs = c * (U.T @ residual)
-    return residual + slopes * (U @ scipy.linalg.solve(small, rhs))
+    return residual + slopes * (U @ np.linalg.solve(small, rhs))  # raises only if singular, never warns
+
+
+@dataclass(frozen=True)
+class NewtonRun:
+    """What :func:`damped_newton` returns.
+
+    Attributes
+    ----------
+    z : numpy.ndarray
+        The last accepted iterate (also the one with the smallest ``max |F|``).
+    residual : numpy.ndarray
+        ``F(z)``.
+    iterations : int
+        Newton iterations taken, counting the one that stalled.
+    status : NewtonStatus
+    """
+
+    z: np.ndarray
+    residual: np.ndarray
+    iterations: int
+    status: NewtonStatus
 
 
 def damped_newton(
@@ -142,28 +161,47 @@ def damped_newton(
     *,
     tol: float,
     max_iter: int,
-) -> tuple[np.ndarray, np.ndarray, int, NewtonStatus]:
+) -> NewtonRun:
     """Damped Newton for ``F(z) = 0``: ``z <- z + s``, ``s = newton_step(z, F(z))`` halved until ``max |F|`` drops.
 
-    The one Newton loop of the package: :func:`refine_equilibrium` runs it on the rates of the
-    full network, :func:`assocrate.stability.regional.class_equilibrium` on the currents of the
-    row-type classes. A singular Newton system, or 40 halvings without a decrease, stalls it.
+    The one Newton loop of the package (internal; not in ``__all__``): :func:`refine_equilibrium`
+    runs it on the rates of the full network, ``stability.regional.class_equilibrium`` on the
+    currents of the row-type classes.
+
+    Parameters
+    ----------
+    residual : callable
+        ``F(z)``.
+    newton_step : callable
+        ``(z, F(z)) -> s`` with ``J(z) s = -F(z)``; a ``numpy.linalg.LinAlgError`` (singular
+        system) stalls the run.
+    start : numpy.ndarray
+        Not modified.
+    tol : float
+        Converged when ``max |F| <= tol`` (0: iterate until the residual stops decreasing).
+    max_iter : int
+        At most this many Newton steps; 40 halvings without a decrease stall the run.
 
     Returns
     -------
-    (z, F(z), iterations, status)
-        The last accepted iterate, which is also the one with the smallest ``max |F|``.
+    NewtonRun
+
+    Examples
+    --------
+    >>> run = damped_newton(lambda z: z**2 - 2.0, lambda z, f: -f / (2 * z), np.array([1.0]), tol=1e-15, max_iter=20)
+    >>> run.status.name, bool(abs(run.z[0] - 2**0.5) < 1e-15)
+    ('CONVERGED', True)
     """
     z = start
     f = residual(z)
     norm = float(np.max(np.abs(f)))
     for iteration in range(max_iter):
         if norm <= tol:
-            return z, f, iteration, NewtonStatus.CONVERGED
+            return NewtonRun(z, f, iteration, NewtonStatus.CONVERGED)
         try:
             step = newton_step(z, f)
-        except (np.linalg.LinAlgError, scipy.linalg.LinAlgWarning):
-            return z, f, iteration, NewtonStatus.STALLED
+        except np.linalg.LinAlgError:
+            return NewtonRun(z, f, iteration + 1, NewtonStatus.STALLED)
         for _ in range(_HALVINGS):
             candidate = z + step
             f_new = residual(candidate)
@@ -172,9 +210,9 @@ def damped_newton(
                 break
             step = 0.5 * step
         else:
-            return z, f, iteration, NewtonStatus.STALLED
+            return NewtonRun(z, f, iteration + 1, NewtonStatus.STALLED)
         z, f, norm = candidate, f_new, norm_new
-    return z, f, max_iter, NewtonStatus.CONVERGED if norm <= tol else NewtonStatus.MAX_ITERATIONS
+    return NewtonRun(z, f, max_iter, NewtonStatus.CONVERGED if norm <= tol else NewtonStatus.MAX_ITERATIONS)
 
 
 def refine_equilibrium(
@@ -234,18 +272,18 @@ def refine_equilibrium(
     def currents(x_: np.ndarray) -> np.ndarray:
         return network.weights_matvec(x_) + u_vec
 
-    x, f, iterations, status = damped_newton(
+    run = damped_newton(
         lambda x_: phi(currents(x_)) - x_,
         lambda x_, f_: _newton_step(network, dphi(currents(x_)), f_),
         x,
         tol=tol,
         max_iter=max_iter,
     )
-    h = currents(x)
-    norm = float(np.max(np.abs(f)))
+    x, h = run.z, currents(run.z)
     x.flags.writeable = False
     h.flags.writeable = False
-    return EquilibriumResult(x=x, h=h, residual=norm, iterations=iterations, status=status)
+    residual = float(np.max(np.abs(run.residual)))
+    return EquilibriumResult(x=x, h=h, residual=residual, iterations=run.iterations, status=run.status)
 
 
 @dataclass(frozen=True)

@@ -10,8 +10,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ._validation import (
+    as_generator,
+    check_choice,
+    check_fraction,
+    check_patterns,
+    check_positive_int,
+)
 from ._validation import readonly as _readonly
-from ._validation import as_generator, check_choice, check_fraction, check_patterns, check_positive_int
 
 __all__ = [
     "ENSEMBLES",

@@ -11,8 +11,8 @@ import time
 import warnings
 
 import numpy as np
-
 from _timing import best_of, peak_rss_gb
+
 from assocrate.activations import Sigmoid
 from assocrate.design import design
 from assocrate.patterns import random_patterns

@@ -29,8 +29,9 @@ import tracemalloc  # noqa: E402
 import warnings  # noqa: E402
 
 import numpy as np  # noqa: E402
+from _timing import best_of_with_result as best_of  # noqa: E402
+from _timing import peak_rss_gb
 
-from _timing import best_of_with_result as best_of, peak_rss_gb  # noqa: E402
 from assocrate.activations import Sigmoid  # noqa: E402
 from assocrate.design import design  # noqa: E402
 from assocrate.patterns import correlated_patterns, equal_overlap_patterns, random_patterns  # noqa: E402

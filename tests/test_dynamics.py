@@ -371,3 +371,14 @@ def test_euler_step_with_input_matches_the_vector_field(activation, dtype):
     run = euler_maruyama(network, x0.astype(dtype), 0.05, 1, sigma=0.0, u=u, boundary="none", dtype=dtype)
     expected = x0 + 0.05 * vector_field(network, x0, u=u)
     np.testing.assert_allclose(run.final, expected, atol=1e-12 if dtype == np.float64 else 2e-6)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_saturating_inputs_raise_no_floating_point_errors(small_network, dtype):
+    """phi of very large |W x + u| saturates at 0 and 1 exactly, with numpy set to raise on every error."""
+    X0 = np.full((200, 3), 0.5)
+    with np.errstate(all="raise"):
+        for u in (1e3, -1e3):
+            run = euler_maruyama(small_network, X0, 0.01, 3, sigma=0.0, u=u, dtype=dtype)
+            assert np.all(np.isfinite(run.final))
+            assert np.all(np.isfinite(vector_field(small_network, X0.astype(dtype), u=u)))

@@ -7,6 +7,7 @@ import pytest
 
 from assocrate.equilibria import (
     NewtonStatus,
+    damped_newton,
     equilibrium_residual,
     fixed_point_residual,
     refine_equilibrium,
@@ -14,7 +15,7 @@ from assocrate.equilibria import (
 )
 from assocrate.patterns import random_patterns
 
-from .conftest import REFERENCE_TANH, design_quietly
+from .conftest import REFERENCE_SIGMOID, REFERENCE_TANH, design_quietly
 
 
 def test_refine_random_memories(random_network):
@@ -63,6 +64,27 @@ def test_max_iterations_is_a_status(random_network):
     result = refine_equilibrium(random_network, np.full(1000, 0.5), max_iter=1)
     assert result.status in (NewtonStatus.MAX_ITERATIONS, NewtonStatus.CONVERGED)
     assert "increase max_iter" in NewtonStatus.MAX_ITERATIONS.value
+
+
+def test_a_stalled_line_search_is_a_status_and_counts_the_failed_iteration():
+    """Input 0.3 moves memory 0 far from an equilibrium: Newton stalls after 13 accepted steps (14 taken)."""
+    net = design_quietly(random_patterns(1000, 14, 0.2, seed=0), REFERENCE_SIGMOID, -0.3, 0.95)
+    result = refine_equilibrium(net, net.memory_rates()[:, 0], 0.3)
+    assert result.status is NewtonStatus.STALLED and result.iterations == 14
+    assert result.residual == pytest.approx(fixed_point_residual(net, result.x, 0.3), rel=1e-12)
+
+
+def test_a_singular_newton_system_stalls_instead_of_raising():
+    singular = np.array([[1.0, 1.0], [1.0, 1.0]])
+    run = damped_newton(
+        lambda z: singular @ z - np.array([1.0, 2.0]),
+        lambda z, f: -np.linalg.solve(singular, f),
+        np.zeros(2),
+        tol=1e-12,
+        max_iter=10,
+    )
+    assert run.status is NewtonStatus.STALLED and run.iterations == 1
+    np.testing.assert_array_equal(run.z, np.zeros(2))
 
 
 def test_uniform_states_negative_gamma(equal_overlap_network):

@@ -221,12 +221,16 @@ def test_unstable_memories_are_reported():
         (lambda net: jacobian_spectrum(net, 0, at="fixed"), "`at` must be one of"),
         (lambda net: jacobian_spectrum(net, 0, form="voltage"), "`form` must be one of"),
         (lambda net: lyapunov_certificate(net, 0, method="sdp"), "`method` must be one of"),
-        (lambda net: local_stability(net, at=None), "`at` must be one of"),
     ],
 )
 def test_invalid_arguments_are_named(equal_overlap_network, call, message):
     with pytest.raises(ValueError, match=message):
         call(equal_overlap_network)
+
+
+def test_a_choice_of_the_wrong_type_is_a_type_error(equal_overlap_network):
+    with pytest.raises(TypeError, match=r"`at` must be one of \['equilibrium', 'ideal'\]; got None of type NoneType"):
+        local_stability(equal_overlap_network, at=None)
 
 
 def test_network_type_is_checked():

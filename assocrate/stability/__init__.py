@@ -7,8 +7,15 @@ is called certified; :func:`verify` re-checks a saved certificate from scratch.
 """
 
 from .certificate import Certificate, load_certificate, save_certificate
+
 # The function `energy` is not re-exported: it would shadow the submodule `assocrate.stability.energy`.
-from .energy import GlobalConvergence, check_global_convergence, current_energy, energy_along, energy_gradient
+from .energy import (
+    GlobalConvergence,
+    check_global_convergence,
+    current_energy,
+    energy_along,
+    energy_gradient,
+)
 from .lmi import certify_contraction, certify_lds
 from .local import (
     LocalStability,
@@ -19,7 +26,13 @@ from .local import (
     local_stability,
     lyapunov_certificate,
 )
-from .regional import AbsorbingBox, CertifiedRadius, absorbing_box, certified_radius, certify_input_driven
+from .regional import (
+    AbsorbingBox,
+    CertifiedRadius,
+    absorbing_box,
+    certified_radius,
+    certify_input_driven,
+)
 from .verification import Verification, verify
 
 __all__ = [

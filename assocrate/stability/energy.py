@@ -59,7 +59,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from assocrate._validation import as_generator, check_choice, check_positive, check_positive_int
+from assocrate._validation import (
+    as_generator,
+    check_choice,
+    check_positive,
+    check_positive_int,
+)
 from assocrate.dynamics import FORMS
 
 __all__ = [

@@ -72,10 +72,21 @@ import scipy.linalg
 
 from assocrate._validation import check_choice, check_network
 from assocrate.dynamics import FORMS
-from assocrate.stability._reduction import REDUCTIONS, ReducedNetwork, network_digest, reduce_network
-from assocrate.stability.certificate import Certificate, ConstraintResidual, SolverInfo, is_definite_float, seal
 from assocrate.stability._rational import to_fmpq, to_fraction
+from assocrate.stability._reduction import (
+    REDUCTIONS,
+    ReducedNetwork,
+    network_digest,
+    reduce_network,
+)
 from assocrate.stability._rigorous import format_down
+from assocrate.stability.certificate import (
+    Certificate,
+    ConstraintResidual,
+    SolverInfo,
+    is_definite_float,
+    seal,
+)
 from assocrate.stability.exact import is_positive_definite_exact
 
 __all__ = [
@@ -137,6 +148,10 @@ def default_solver(size: int) -> str:
 
 
 def check_solver(solver: object, size: int) -> str:
+    """The cvxpy solver name for an LMI of dimension `size`: `solver` validated, or the default by size.
+
+    Raises ValueError for a name not in `SOLVERS` or not installed.
+    """
     if solver is None:
         return default_solver(size)
     if not isinstance(solver, str) or solver.upper() not in SOLVERS:
@@ -158,6 +173,7 @@ def size_verdict(size: int, n_classes: int) -> str | None:
 
 
 def check_solver_options(solver_options: object) -> dict:
+    """A copy of `solver_options` (a mapping passed on to cvxpy), ``{}`` for None; TypeError otherwise."""
     if solver_options is None:
         return {}
     if not isinstance(solver_options, Mapping):

@@ -25,13 +25,15 @@ import flint
 import numpy as np
 import scipy.linalg
 
-from .._validation import check_choice, check_index, check_network, readonly as _readonly
+from .._validation import check_choice, check_index, check_network
+from .._validation import readonly as _readonly
 from ..design import MemoryNetwork
+from ..dynamics import FORMS
 from ..equilibria import NewtonStatus, UniformState, refine_equilibrium, uniform_states
 from ..lowrank import Spectrum, make_spectrum, weighted_gram
 from ..patterns import PatternStatistics
-from .certificate import Certificate, ConstraintResidual, is_definite_float
 from ._rational import to_fmpq
+from .certificate import Certificate, ConstraintResidual, is_definite_float
 from .exact import is_positive_definite_exact, to_rational
 
 __all__ = [
@@ -50,7 +52,6 @@ __all__ = [
 Point = Literal["equilibrium", "ideal"]
 Form = Literal["rate", "current"]
 _POINTS = ("equilibrium", "ideal")
-_FORMS = ("rate", "current")
 _METHODS = ("auto", "explicit", "lyapunov")
 
 #: Half-width of the "undecided" band around 0, relative to ``max(1, max |lambda|) / tau``: about
@@ -457,7 +458,7 @@ def jacobian_spectrum(
     network = check_network(network)
     mu = check_index("mu", mu, network.n_patterns)
     at = check_choice("at", at, _POINTS)
-    form = check_choice("form", form, _FORMS)
+    form = check_choice("form", form, FORMS)
     point = _points(network, [mu], at)[0]
     return _spectrum_from_reduced(network, mu, at, form, _reduced_eigenvalues(_point_gram(point), network.c), point)
 
@@ -1169,7 +1170,7 @@ def lyapunov_certificate(
     """
     network = check_network(network)
     mu = check_index("mu", mu, network.n_patterns)
-    form = check_choice("form", form, _FORMS)
+    form = check_choice("form", form, FORMS)
     at = check_choice("at", at, _POINTS)
     method = check_choice("method", method, _METHODS)
     point = _points(network, [mu], at)[0]

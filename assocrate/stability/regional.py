@@ -61,8 +61,19 @@ import scipy.linalg
 from assocrate._validation import check_choice, check_index, check_network
 from assocrate.equilibria import damped_newton
 from assocrate.stability._rational import fraction_vector, to_fmpq, to_fraction
-from assocrate.stability._reduction import REDUCTIONS, ReducedNetwork, network_digest, reduce_network
-from assocrate.stability._rigorous import format_down, format_up, phi_bounds, slope_lower, slope_upper
+from assocrate.stability._reduction import (
+    REDUCTIONS,
+    ReducedNetwork,
+    network_digest,
+    reduce_network,
+)
+from assocrate.stability._rigorous import (
+    format_down,
+    format_up,
+    phi_bounds,
+    slope_lower,
+    slope_upper,
+)
 from assocrate.stability.certificate import Certificate, ConstraintResidual, seal
 from assocrate.stability.exact import is_positive_definite_exact
 from assocrate.stability.lmi import (
@@ -209,10 +220,10 @@ def class_equilibrium(red: ReducedNetwork, h0: np.ndarray, u: np.ndarray | None 
     def newton_step(h: np.ndarray, r: np.ndarray) -> np.ndarray:
         # s = -(W_hat n D - I)^{-1} r by Woodbury: s = r + A (I - B A)^{-1} B r, B = U^T n D
         B = U.T * (red.counts * activation.dphi(h))
-        return r + A @ scipy.linalg.solve(np.eye(A.shape[1]) - B @ A, B @ r)
+        return r + A @ np.linalg.solve(np.eye(A.shape[1]) - B @ A, B @ r)
 
     # tol 0: iterate until the residual stops decreasing (the certificates want the best centre)
-    return damped_newton(residual, newton_step, np.array(h0, dtype=float), tol=0.0, max_iter=max_iter)[0]
+    return damped_newton(residual, newton_step, np.array(h0, dtype=float), tol=0.0, max_iter=max_iter).z
 
 
 # ---------------------------------------------------------------------------------------------

@@ -23,7 +23,12 @@ import numpy as np
 
 from assocrate.stability._rational import fraction_vector, to_fraction
 from assocrate.stability._reduction import network_digest, reduce_network
-from assocrate.stability.certificate import CHECKSUM, Certificate, ConstraintResidual, checksum
+from assocrate.stability.certificate import (
+    CHECKSUM,
+    Certificate,
+    ConstraintResidual,
+    checksum,
+)
 from assocrate.stability.lmi import (
     check_blocks,
     contraction_blocks,
