@@ -744,7 +744,10 @@ class DaleStability:
         return "\n".join(lines)
 
     def __repr__(self) -> str:
-        return f"DaleStability(n_patterns={len(self.spectra)}, n_stable={self.n_stable}, max_real={self.max_real_parts.max():.6g})"
+        return (
+            f"DaleStability(n_patterns={len(self.spectra)}, n_stable={self.n_stable}, "
+            f"max_real={self.max_real_parts.max():.6g})"
+        )
 
 
 def dale_stability(dale: DaleNetwork, *, at: Point = "equilibrium") -> DaleStability:

@@ -180,7 +180,8 @@ def test_min_pair_product_by_small_blocks(seed, monkeypatch):
 def test_random_designs_obey_dale(seed, n_units, n_patterns):
     """Random small designs (nominal q = r = 0.2): the realization obeys Dale's law and its smallest
     E->E weight is the dense one, within the stated sign tolerance."""
-    network = design_quietly(random_patterns(n_units, n_patterns, 0.5, seed=seed), REFERENCE_SIGMOID, -0.3, 0.95, q=0.2, r=0.2)
+    patterns = random_patterns(n_units, n_patterns, 0.5, seed=seed)
+    network = design_quietly(patterns, REFERENCE_SIGMOID, -0.3, 0.95, q=0.2, r=0.2)
     dale = dale_realization(network)
     signs = dale.signs()
     EE = dale.dense_blocks().EE
@@ -216,7 +217,8 @@ def test_refined_equilibria_of_random_designs(seed, n_patterns, tau_inhibitory):
     equilibrium of the augmented system; its residual equals the designed network's fixed-point
     residual (<= 1e-12 after Newton) up to 1e-13 (the two currents W x and W_EE x - w_EI mean(x)
     differ by rounding of O(alpha') terms)."""
-    network = design_quietly(random_patterns(300, n_patterns, 0.2, seed=seed), REFERENCE_SIGMOID, -0.3, 0.95, q=0.2, r=0.2)
+    patterns = random_patterns(300, n_patterns, 0.2, seed=seed)
+    network = design_quietly(patterns, REFERENCE_SIGMOID, -0.3, 0.95, q=0.2, r=0.2)
     dale = dale_realization(network, tau_inhibitory=tau_inhibitory)
     x = refine_equilibrium(network, network.memory_rates()[:, 0]).x
     residual = fixed_point_residual(network, x)
@@ -306,7 +308,9 @@ def test_tau_inhibitory_limits():
     assert np.min(np.abs(slow.reduced)) < 1e-3
 
 
-def test_reference_networks_are_stable_for_every_tau_inhibitory(equal_overlap_network, correlated_network, random_network):
+def test_reference_networks_are_stable_for_every_tau_inhibitory(
+    equal_overlap_network, correlated_network, random_network
+):
     """What is true for the reference networks: their slopes are tiny (phi' ~ 1e-4 at a, b), so even
     with frozen inhibition every excitatory eigenvalue is < 0 and each memory is stable for every
     tau_I (the reduced matrix is negative definite plus skew). Checked at tau_I from 1e-2 to 1e4."""
