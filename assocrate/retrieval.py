@@ -1166,8 +1166,181 @@ class CapacityCurve:
         )
 
 
-#: Draws of a random pattern set allowed before capacity_curve gives up on an empty pattern.
+#: Draws of a random pattern set allowed before a capacity cell gives up on an empty pattern.
 _MAX_REDRAWS = 100
+
+
+@dataclass(frozen=True, repr=False)
+class _CapacitySetup:
+    """The validated arguments of a capacity experiment: everything one (load, trial) cell needs.
+
+    Shared by :func:`capacity_curve` (serial) and :func:`assocrate.sweeps.capacity_sweep` (one
+    dask task per cell), so the two check their input and compute their cells the same way.
+    """
+
+    n: int
+    loads: np.ndarray  # (L,) the requested loads
+    n_patterns: np.ndarray  # (L,) P = max(1, round(load * n))
+    q: float
+    activation: Activation
+    a: float
+    b: float
+    trials: int
+    cue: str
+    kind: str
+    level: float
+    duration: float
+    t_max: float
+    dt: float
+    tol: float
+
+    def seeds(self, seed: int | None) -> list[np.random.SeedSequence]:
+        """One child of ``SeedSequence(seed)`` per cell; cell (i, t) gets child ``i * trials + t``."""
+        return np.random.SeedSequence(seed).spawn(self.n_patterns.size * self.trials)
+
+
+def _capacity_setup(
+    n: object,
+    loads: object,
+    q: object,
+    activation: Activation,
+    levels: object,
+    trials: object,
+    seed: object,
+    *,
+    cue: str,
+    t_max: object,
+    dt: object,
+    tol: object,
+) -> _CapacitySetup:
+    """Check the arguments of :func:`capacity_curve` (named in every error) before any cell runs."""
+    n = check_positive_int("n", n, minimum=2)
+    load_array = np.asarray(loads, dtype=float)
+    if load_array.ndim != 1 or load_array.size == 0 or not np.all(np.isfinite(load_array)) or np.any(load_array <= 0):
+        raise ValueError(f"`loads` must be a non-empty 1-D sequence of numbers > 0; got {loads!r}")
+    q = check_fraction("q", q)
+    if not all(hasattr(activation, name) for name in ("name", "rho", "threshold", "phi", "dphi")):
+        raise TypeError(f"`activation` must be an Activation (Sigmoid or RectifiedTanh); got {activation!r}")
+    if len(levels) != 2:
+        raise ValueError(f"`levels` must be (a, b); got {levels!r}")
+    a, b = check_finite_float("levels[0]", levels[0]), check_finite_float("levels[1]", levels[1])
+    trials = check_positive_int("trials", trials)
+    if seed is not None:
+        check_positive_int("seed", seed, minimum=0)
+    kind, level, duration = parse_cue(cue)
+    t_max, dt = check_positive("t_max", t_max), check_positive("dt", dt)
+    if dt > t_max:
+        raise ValueError(f"`dt` must be <= `t_max`; got dt={dt!r}, t_max={t_max!r}")
+    n_patterns = np.maximum(1, np.round(load_array * n)).astype(int)
+    return _CapacitySetup(
+        n=n, loads=_readonly(load_array.copy()), n_patterns=_readonly(n_patterns), q=q, activation=activation,
+        a=a, b=b, trials=trials, cue=cue, kind=kind, level=level, duration=duration, t_max=t_max, dt=dt,
+        tol=_check_tol(tol),
+    )
+
+
+@dataclass(frozen=True)
+class _CapacityCell:
+    """What one (load, trial) cell found: counts of its P memories, and its eigenvalue sum."""
+
+    equilibria: int  # refined to an equilibrium still classified as the memory
+    stable: int  # ... and that equilibrium has the verdict STABLE
+    retrieved: int  # its cue was retrieved
+    success: int  # all three
+    eigenvalue_sum: float  # sum of the largest Jacobian eigenvalue over memories with an equilibrium
+    eigenvalue_count: int  # how many memories that sum has
+
+
+def _capacity_cell(setup: _CapacitySetup, n_patterns: int, seed: np.random.SeedSequence) -> _CapacityCell:
+    """One (load, trial) cell: draw P random patterns, design, check every memory, cue it once.
+
+    A pure function of its arguments (all randomness from `seed`), so a cell gives the same numbers
+    in any process and in any order; it is the task :func:`assocrate.sweeps.capacity_sweep` sends
+    to dask workers. (Cells running concurrently in threads of one process share its BLAS thread
+    pool, whose size they change, and may then differ in the last bits of `eigenvalue_sum`.)
+    """
+    n, q = setup.n, setup.q
+    rng = np.random.default_rng(seed)
+    xi = random_patterns(n, n_patterns, q, rng)
+    for _ in range(_MAX_REDRAWS):  # an empty pattern has no overlap; redraw (tiny N only)
+        if not np.any(xi.sum(axis=0) == 0):
+            break
+        xi = random_patterns(n, n_patterns, q, rng)
+    else:
+        raise ValueError(
+            f"`n` * `q` is too small: with n={n}, q={q} a random pattern is empty too often "
+            f"({_MAX_REDRAWS} draws of {n_patterns} patterns); increase n or q"
+        )
+    network = design(xi, setup.activation, setup.a, setup.b, q=q, r=q)
+    with _blas_threads_for(n * n_patterns):
+        check = _check_memories(network, setup.tol)
+    cues = make_cues(network, setup.kind, setup.level, duration=setup.duration, seed=rng)
+    retrieved = retrieve(network, cues, t_max=setup.t_max, dt=setup.dt, seed=rng, tol=setup.tol).success
+    finite = np.isfinite(check.max_eigenvalue)
+    return _CapacityCell(
+        equilibria=int(check.equilibrium.sum()),
+        stable=int(check.stable.sum()),
+        retrieved=int(retrieved.sum()),
+        success=int(np.sum(check.equilibrium & check.stable & retrieved)),
+        eigenvalue_sum=float(check.max_eigenvalue[finite].sum()),
+        eigenvalue_count=int(finite.sum()),
+    )
+
+
+#: The per-cell counts of a capacity experiment, in the order of :func:`_capacity_rates`' columns.
+_RATE_COUNTS = ("equilibria", "stable", "retrieved", "success")
+
+
+def _capacity_rates(
+    n_patterns: np.ndarray, counts: np.ndarray, eigenvalue_sum: np.ndarray, eigenvalue_count: np.ndarray,
+    done: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Per-load rates (L, 4) in the order of `_RATE_COUNTS` and mean largest eigenvalue (L,).
+
+    `counts` (L, T, 4), `eigenvalue_sum` and `eigenvalue_count` (L, T) hold the cells; only cells
+    with `done` (L, T) count. Rates are totals over the finished trials divided by P times their
+    number (NaN for a load with none); sums run over trials in order, so every caller gets the
+    same floating-point numbers.
+    """
+    n_loads, trials = done.shape
+    totals = np.zeros((n_loads, len(_RATE_COUNTS)))
+    eigen_sum, eigen_count = np.zeros(n_loads), np.zeros(n_loads)
+    for trial in range(trials):
+        finished = done[:, trial]
+        totals += np.where(finished[:, None], counts[:, trial], 0)
+        eigen_sum += np.where(finished, eigenvalue_sum[:, trial], 0.0)
+        eigen_count += np.where(finished, eigenvalue_count[:, trial], 0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        rates = totals / (n_patterns * done.sum(axis=1))[:, None]
+        mean_eigen = np.where(eigen_count > 0, eigen_sum / np.maximum(eigen_count, 1), np.nan)
+    return rates, mean_eigen
+
+
+def _capacity_result(
+    setup: _CapacitySetup, seed: int | None, counts: np.ndarray, eigenvalue_sum: np.ndarray,
+    eigenvalue_count: np.ndarray,
+) -> CapacityCurve:
+    """The :class:`CapacityCurve` of a finished experiment (every cell done); arrays as in `_capacity_rates`."""
+    rates, mean_eigen = _capacity_rates(
+        setup.n_patterns, counts, eigenvalue_sum, eigenvalue_count, np.ones(counts.shape[:2], dtype=bool)
+    )
+    return CapacityCurve(
+        n_units=setup.n,
+        loads=_readonly(setup.n_patterns / setup.n),
+        n_patterns=_readonly(setup.n_patterns.copy()),
+        trials=setup.trials,
+        equilibrium_rate=_readonly(rates[:, 0].copy()),
+        stable_rate=_readonly(rates[:, 1].copy()),
+        retrieval_rate=_readonly(rates[:, 2].copy()),
+        success_rate=_readonly(rates[:, 3].copy()),
+        max_eigenvalue=_readonly(mean_eigen),
+        q=setup.q,
+        a=setup.a,
+        b=setup.b,
+        activation=repr(setup.activation),
+        cue=setup.cue,
+        seed=seed,
+    )
 
 
 def capacity_curve(
@@ -1189,7 +1362,9 @@ def capacity_curve(
 
     For every load and trial: draw i.i.d. Bernoulli(q) patterns, design with the nominal q and
     r = q, refine every memory to a true equilibrium, test its local stability through the
-    reduced eigenproblem, and cue it once.
+    reduced eigenproblem, and cue it once. The cells run one after the other in this process;
+    :func:`assocrate.sweeps.capacity_sweep` runs the same cells on dask.distributed, with
+    checkpoints, and gives the same numbers.
 
     Parameters
     ----------
@@ -1205,7 +1380,8 @@ def capacity_curve(
     trials : int
         Pattern sets per load.
     seed : int or None
-        Seeds every pattern set, cue and run (one child seed per cell).
+        Seeds every pattern set, cue and run: cell (load i, trial t) uses child ``i * trials + t``
+        of ``numpy.random.SeedSequence(seed).spawn``.
     cue : str, default "delete:0.4"
         Cue spec (see :func:`parse_cue`).
     t_max, dt, tol :
@@ -1217,6 +1393,10 @@ def capacity_curve(
     -------
     CapacityCurve
 
+    See Also
+    --------
+    assocrate.sweeps.capacity_sweep : the same cells on dask.distributed, as an xarray Dataset.
+
     Examples
     --------
     >>> from assocrate.activations import Sigmoid
@@ -1224,68 +1404,18 @@ def capacity_curve(
     >>> curve.success_rate.tolist()
     [1.0]
     """
-    n = check_positive_int("n", n, minimum=2)
-    load_array = np.asarray(loads, dtype=float)
-    if load_array.ndim != 1 or load_array.size == 0 or not np.all(np.isfinite(load_array)) or np.any(load_array <= 0):
-        raise ValueError(f"`loads` must be a non-empty 1-D sequence of numbers > 0; got {loads!r}")
-    q = check_fraction("q", q)
-    if len(levels) != 2:
-        raise ValueError(f"`levels` must be (a, b); got {levels!r}")
-    a, b = check_finite_float("levels[0]", levels[0]), check_finite_float("levels[1]", levels[1])
-    trials = check_positive_int("trials", trials)
-    kind, level, duration = parse_cue(cue)
-    tol = _check_tol(tol)
-    counts = np.maximum(1, np.round(load_array * n).astype(int))
-    children = np.random.SeedSequence(seed).spawn(counts.size * trials)
-    totals = np.zeros((counts.size, 4))
-    eigen_sum, eigen_count = np.zeros(counts.size), np.zeros(counts.size)
-    done = 0
-    for i, n_patterns in enumerate(counts):
-        for trial in range(trials):
-            rng = np.random.default_rng(children[i * trials + trial])
-            xi = random_patterns(n, int(n_patterns), q, rng)
-            for _ in range(_MAX_REDRAWS):  # an empty pattern has no overlap; redraw (tiny N only)
-                if not np.any(xi.sum(axis=0) == 0):
-                    break
-                xi = random_patterns(n, int(n_patterns), q, rng)
-            else:
-                raise ValueError(
-                    f"`n` * `q` is too small: with n={n}, q={q} a random pattern is empty too often "
-                    f"({_MAX_REDRAWS} draws of {n_patterns} patterns); increase n or q"
-                )
-            network = design(xi, activation, a, b, q=q, r=q)
-            with _blas_threads_for(n * int(n_patterns)):
-                check = _check_memories(network, tol)
-            cues = make_cues(network, kind, level, duration=duration, seed=rng)
-            retrieved = retrieve(network, cues, t_max=t_max, dt=dt, seed=rng, tol=tol).success
-            totals[i] += [check.equilibrium.sum(), check.stable.sum(), retrieved.sum(),
-                          np.sum(check.equilibrium & check.stable & retrieved)]
-            finite = np.isfinite(check.max_eigenvalue)
-            eigen_sum[i] += check.max_eigenvalue[finite].sum()
-            eigen_count[i] += finite.sum()
-            done += 1
-            if progress is not None:
-                progress(done, counts.size * trials)
-    rates = totals / (counts * trials)[:, None]
-    with np.errstate(invalid="ignore", divide="ignore"):
-        mean_eigen = np.where(eigen_count > 0, eigen_sum / np.maximum(eigen_count, 1), np.nan)
-    return CapacityCurve(
-        n_units=n,
-        loads=_readonly(counts / n),
-        n_patterns=_readonly(counts),
-        trials=trials,
-        equilibrium_rate=_readonly(rates[:, 0].copy()),
-        stable_rate=_readonly(rates[:, 1].copy()),
-        retrieval_rate=_readonly(rates[:, 2].copy()),
-        success_rate=_readonly(rates[:, 3].copy()),
-        max_eigenvalue=_readonly(mean_eigen),
-        q=q,
-        a=a,
-        b=b,
-        activation=repr(activation),
-        cue=cue,
-        seed=seed,
-    )
+    setup = _capacity_setup(n, loads, q, activation, levels, trials, seed, cue=cue, t_max=t_max, dt=dt, tol=tol)
+    shape = (setup.n_patterns.size, setup.trials)
+    counts = np.zeros((*shape, len(_RATE_COUNTS)), dtype=np.int64)
+    eigenvalue_sum, eigenvalue_count = np.zeros(shape), np.zeros(shape, dtype=np.int64)
+    for index, child in enumerate(setup.seeds(seed)):
+        i, trial = divmod(index, setup.trials)
+        cell = _capacity_cell(setup, int(setup.n_patterns[i]), child)
+        counts[i, trial] = [getattr(cell, name) for name in _RATE_COUNTS]
+        eigenvalue_sum[i, trial], eigenvalue_count[i, trial] = cell.eigenvalue_sum, cell.eigenvalue_count
+        if progress is not None:
+            progress(index + 1, counts.shape[0] * setup.trials)
+    return _capacity_result(setup, seed, counts, eigenvalue_sum, eigenvalue_count)
 
 
 # ---------------------------------------------------------------------------------------------
