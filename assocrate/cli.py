@@ -563,6 +563,26 @@ def _loads_option(text: str):
     return values
 
 
+def _output_option(option: str, path: Path | None) -> Path | None:
+    """Refuse an output path whose directory is missing before the work that precedes writing it."""
+    if path is not None:
+        if path.is_dir():
+            raise typer.BadParameter(f"{str(path)!r} is a directory, not a file", param_hint=f"'{option}'")
+        if not path.resolve().parent.is_dir():
+            raise typer.BadParameter(f"the directory of {str(path)!r} does not exist", param_hint=f"'{option}'")
+    return path
+
+
+def _scheduler_option(text: str) -> str:
+    from .sweeps import _check_scheduler
+
+    try:
+        return _check_scheduler(text)
+    except ValueError as error:
+        message = str(error).replace("`scheduler` ", "").replace(", or a distributed.Client", "")
+        raise typer.BadParameter(message, param_hint="'--scheduler'") from None
+
+
 @app.command("capacity")
 def capacity_command(
     n: UnitsOption = 1000,
@@ -579,24 +599,57 @@ def capacity_command(
     seed: SeedOption = 0,
     cue: CueOption = "delete:0.4",
     t_max: DurationOption = 10.0,
+    scheduler: Annotated[
+        str,
+        typer.Option("--scheduler", help="local (a LocalCluster, one worker process per core), synchronous (no "
+                     "cluster: small sweeps) or the address of a running dask scheduler, e.g. tcp://HOST:8786."),
+    ] = "local",
+    checkpoint: Annotated[
+        Optional[Path],
+        typer.Option("--checkpoint", help="Keep finished cells in this netCDF file as they complete; rerunning "
+                     "with the same options resumes from it."),
+    ] = None,
+    out: Annotated[
+        Optional[Path], typer.Option("--out", help="Write the sweep Dataset here (netCDF, atomically).")
+    ] = None,
     figure: FigureOption = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Capacity of random patterns: fraction of memories that are stable equilibria and retrieved, vs P/N."""
-    from .retrieval import capacity_curve
+    """Capacity of random patterns: fraction of memories that are stable equilibria and retrieved, vs P/N.
+
+    Every (load, pattern set) cell is a dask task (DESIGN.md §8); the numbers do not depend on --scheduler.
+    """
+    from .sweeps import capacity_from_sweep, capacity_sweep, save_dataset
 
     load_values = _loads_option(loads)
     _cue_option(cue)
+    scheduler = _scheduler_option(scheduler)
+    for option, path in (("--checkpoint", checkpoint), ("--out", out), ("--figure", figure)):
+        _output_option(option, path)
     function = activation_from_name(activation.value, rho=rho, threshold=threshold)
-    bar, progress = _progress_bar("capacity", "pattern sets")
+    bar, show = _progress_bar("capacity", "pattern sets")
+    computed = []
+
+    def progress(done: int, total: int) -> None:
+        computed.append(done)
+        show(done, total)
+
     try:
-        curve = capacity_curve(
-            n, load_values, q, function, (a, b), trials, seed, cue=cue, t_max=t_max, progress=progress
+        dataset = capacity_sweep(
+            n, load_values, q, function, (a, b), trials, seed, cue=cue, t_max=t_max, scheduler=scheduler,
+            checkpoint=checkpoint, progress=progress,
         )
     finally:
         if bar.live.is_started:
             bar.stop()
+    curve = capacity_from_sweep(dataset)
     record = curve.to_record()
+    if checkpoint is not None:
+        record["checkpoint"] = str(checkpoint)
+        record["cells_loaded"] = int(dataset["done"].size) - len(computed)
+    if out is not None:
+        save_dataset(out, dataset)
+        record["out"] = str(out)
     if figure is not None:
         from .plots import capacity_plot, save_figure
 
@@ -606,8 +659,12 @@ def capacity_command(
         typer.echo(json.dumps(record))
         return
     typer.echo(curve.summary())
-    if figure is not None:
-        typer.echo(f"figure written to {figure}")
+    if checkpoint is not None:
+        typer.echo(f"checkpoint {checkpoint}: {record['cells_loaded']} of {dataset['done'].size} cells loaded, "
+                   f"{len(computed)} computed")
+    for label, path in (("dataset", out), ("figure", figure)):
+        if path is not None:
+            typer.echo(f"{label} written to {path}")
 
 
 def _one_line(message: str) -> str:
