@@ -24,6 +24,7 @@ __all__ = [
     "check_patterns",
     "check_positive",
     "check_positive_int",
+    "check_t_span",
     "readonly",
 ]
 
@@ -61,6 +62,16 @@ def check_positive_int(name: str, value: object, *, minimum: int = 1) -> int:
     if value < minimum:
         raise ValueError(f"`{name}` must be >= {minimum}; got {value!r}")
     return int(value)
+
+
+def check_t_span(t_span: object) -> tuple[float, float]:
+    """Return ``(t0, t1)`` from a time span of two finite numbers with ``t1 > t0``, or raise."""
+    if isinstance(t_span, (str, bytes)) or not hasattr(t_span, "__len__") or len(t_span) != 2:
+        raise ValueError(f"`t_span` must be (t0, t1); got {t_span!r}")
+    t0, t1 = check_finite_float("t_span[0]", t_span[0]), check_finite_float("t_span[1]", t_span[1])
+    if t1 <= t0:
+        raise ValueError(f"`t_span` must have t1 > t0; got {t_span!r}")
+    return t0, t1
 
 
 def check_index(name: str, value: object, size: int) -> int:

@@ -36,6 +36,7 @@ from ._validation import (
     check_network,
     check_positive,
     check_positive_int,
+    check_t_span,
 )
 from ._validation import readonly as _readonly
 from .design import DENSE_LIMIT, MemoryNetwork
@@ -1003,11 +1004,7 @@ def simulate_dale(
     if r0.shape != (N_I,) + batch:
         raise ValueError(f"`r0` must be a scalar or have shape {(N_I,) + batch}; got {r0.shape}")
     Z0 = _check_augmented(dale, np.concatenate([x0, r0]), "x0, r0")
-    if len(t_span) != 2:
-        raise ValueError(f"`t_span` must be (t0, t1); got {t_span!r}")
-    t0, t1 = check_finite_float("t_span[0]", t_span[0]), check_finite_float("t_span[1]", t_span[1])
-    if t1 <= t0:
-        raise ValueError(f"`t_span` must have t1 > t0; got {t_span!r}")
+    t0, t1 = check_t_span(t_span)
     if steady_tol is not None:
         steady_tol = check_positive("steady_tol", steady_tol)
     u_value = _check_input(u, N, batch[0] if batch else None)

@@ -32,6 +32,7 @@ from ._validation import (
     check_finite_float,
     check_positive,
     check_positive_int,
+    check_t_span,
 )
 from ._validation import readonly as _readonly
 from .activations import RectifiedTanh, Sigmoid
@@ -480,11 +481,7 @@ def simulate(
     """
     form = check_choice("form", form, FORMS)
     x0 = _check_states(network, x0, "x0").astype(float)
-    if len(t_span) != 2:
-        raise ValueError(f"`t_span` must be (t0, t1); got {t_span!r}")
-    t0, t1 = check_finite_float("t_span[0]", t_span[0]), check_finite_float("t_span[1]", t_span[1])
-    if t1 <= t0:
-        raise ValueError(f"`t_span` must have t1 > t0; got {t_span!r}")
+    t0, t1 = check_t_span(t_span)
     if steady_tol is not None:
         steady_tol = check_positive("steady_tol", steady_tol)
     shape = x0.shape

@@ -21,7 +21,6 @@ from importlib import resources
 
 import numpy as np
 
-from ._validation import readonly as _readonly
 from ._validation import (
     as_generator,
     check_choice,
@@ -32,6 +31,7 @@ from ._validation import (
     check_positive,
     check_positive_int,
 )
+from ._validation import readonly as _readonly
 from .activations import Activation
 from .design import MemoryNetwork, design
 from .dynamics import Pulses, _blas_threads_for, _integer_seed, euler_maruyama, pulse

@@ -19,8 +19,8 @@ from assocrate.io import FileFormatError, save_network
 from assocrate.patterns import correlated_patterns, equal_overlap_patterns, random_patterns
 from assocrate.plots import phase_diagram as draw_phase_diagram
 from assocrate.plots import phase_diagram_panels
-from assocrate.stability.local import conditions, local_stability
 from assocrate.retrieval import capacity_curve
+from assocrate.stability.local import conditions, local_stability
 from assocrate.sweeps import CAPACITY_FORMAT, capacity_from_sweep, capacity_sweep, phase_diagram, save_dataset
 
 from .conftest import REFERENCE_TANH, design_quietly
