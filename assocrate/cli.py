@@ -204,6 +204,67 @@ def check_command(
         typer.echo(f"memory {certificate.parameters['memory']}: {status}: {certificate.claim}")
 
 
+@app.command("dale")
+def dale_command(
+    network_file: Annotated[Path, typer.Argument(help="A network saved by `assocrate design --out` (.npz).")],
+    n_inhibitory: Annotated[int, typer.Option("--n-inhibitory", min=1, help="Linear inhibitory units N_I.")] = 1,
+    tau_inhibitory: Annotated[
+        Optional[float], typer.Option("--tau-inhibitory", help="Their time constant tau_I > 0 (default: tau).")
+    ] = None,
+    at: Annotated[
+        PointName, typer.Option("--at", help="Linearise at the true equilibrium (refined) or the designed memory.")
+    ] = PointName.equilibrium,
+    as_json: JsonOption = False,
+) -> None:
+    """Dale's-law realization (DESIGN.md §6): the E/I weights, their signs, and every memory's augmented spectrum.
+
+    Exits 0 whatever the verdicts, 2 on invalid input (including a design with gamma > c, which
+    has no such realization).
+    """
+    from .dale import dale_realization, dale_stability
+    from .io import load_network
+
+    dale = dale_realization(load_network(network_file), n_inhibitory=n_inhibitory, tau_inhibitory=tau_inhibitory)
+    stability = dale_stability(dale, at=at.value)
+    if not as_json:
+        typer.echo(dale.summary())
+        typer.echo(stability.summary())
+        return
+    signs = dale.signs()
+    record = {
+        "n_units": dale.n_units,
+        "n_inhibitory": dale.n_inhibitory,
+        "tau": dale.tau,
+        "tau_inhibitory": dale.tau_inhibitory,
+        "c": float(dale.c),
+        "w_EI": float(dale.w_EI),
+        "signs": {
+            "min_W_EE": float(signs.min_W_EE),
+            "max_W_EE": float(signs.max_W_EE),
+            "W_IE": float(signs.W_IE),
+            "W_EI": float(signs.W_EI),
+            "tolerance": float(signs.tolerance),
+            "obeys_dale": bool(signs.obeys_dale),
+        },
+        "at": at.value,
+        "n_stable": int(stability.n_stable),
+        "memories": [
+            {
+                "memory": int(s.mu),
+                "max_real": float(s.max_real),
+                "imag": float(abs(s.rightmost.imag)),
+                "verdict": s.verdict.name.lower(),
+                "designed_max_eigenvalue": float(s.plain.max_eigenvalue),
+                "designed_verdict": s.plain.verdict.name.lower(),
+                "frozen_inhibition_max_eigenvalue": float(s.excitatory_max_eigenvalue),
+                "stable_for_every_tau_inhibitory": bool(s.stable_for_every_tau_inhibitory),
+            }
+            for s in stability.spectra
+        ],
+    }
+    typer.echo(json.dumps(record))
+
+
 def _grid_axis(option: str, values: tuple[float, float, int]):
     import numpy as np
 

@@ -15,7 +15,7 @@ import contextlib
 import enum
 import math
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Union
@@ -614,9 +614,8 @@ class _Kernel:
     block computes its own rows ``U_b (c * U^T Y)`` and runs the elementwise work (phi, update,
     noise, boundary) on them right away, one pass over memory per block instead of one per
     operation over the whole batch (at most 8 blocks, so one block fits in cache only for
-    moderate N B). The blocks are dealt out in
-    contiguous runs to the calling thread and, for large batches, to worker threads; BLAS runs
-    single-threaded inside them (the caller holds `_single_threaded_blas`). Each block owns its
+    moderate N B). The calling thread and, for large batches, worker threads take the blocks on
+    demand; BLAS runs single-threaded inside them (the caller holds `_single_threaded_blas`). Each block owns its
     noise generator, so the results do not depend on the threading.
     """
 
@@ -647,7 +646,7 @@ class _Kernel:
         self.shares = np.zeros((len(self.blocks), *self.coefficients.shape), dtype=self.dtype)
         self.speed = np.zeros((len(self.blocks), batch), dtype=np.float64)
         workers = min(len(self.blocks), os.cpu_count() or 1) if X.size >= _THREAD_MIN_ENTRIES else 1
-        self.runs = [run.tolist() for run in np.array_split(np.arange(len(self.blocks)), workers)]
+        self.workers = workers
         self.pool = ThreadPoolExecutor(workers - 1) if workers > 1 else None
         self.measure, self.u_t = False, None
 
@@ -656,9 +655,14 @@ class _Kernel:
             self.pool.shutdown()
 
     def _map(self, function: Callable[[int], None]) -> None:
-        """Call ``function(i)`` for every block: the first run here, the others in the workers."""
-        futures = [self.pool.submit(_call_each, function, run) for run in self.runs[1:]] if self.pool else []
-        _call_each(function, self.runs[0])
+        """Call ``function(i)`` for every block; this thread and the workers take blocks from one queue.
+
+        Taking blocks on demand (not a fixed half each) lets a core that the machine slows down
+        do fewer of them; which thread runs a block does not change its result.
+        """
+        pending = iter(range(len(self.blocks)))  # next() on it is atomic under the GIL
+        futures = [self.pool.submit(_drain, function, pending) for _ in range(self.workers - 1)] if self.pool else []
+        _drain(function, pending)
         for future in futures:
             future.result()
 
@@ -720,8 +724,8 @@ class _Kernel:
         return self.speed.max(axis=0) / self.network.tau
 
 
-def _call_each(function: Callable[[int], None], indices: list[int]) -> None:
-    for i in indices:
+def _drain(function: Callable[[int], None], pending: Iterator[int]) -> None:
+    for i in pending:
         function(i)
 
 

@@ -101,3 +101,34 @@ def test_help_and_runner():
 def test_no_arguments_shows_help(capsys):
     code, out, _ = run(capsys)
     assert code == 0 and "Commands" in out
+
+
+def test_dale_realization_json_and_text(tmp_path, capsys):
+    net_file = tmp_path / "net.npz"
+    assert run(capsys, "design", "--out", str(net_file))[0] == 0
+    code, out, err = run(capsys, "dale", str(net_file), "--tau-inhibitory", "10", "--n-inhibitory", "3", "--json")
+    assert code == 0, err
+    record = json.loads(out)
+    assert record["n_inhibitory"] == 3 and record["tau_inhibitory"] == 10.0
+    assert record["signs"]["obeys_dale"] and record["signs"]["W_EI"] <= 0 < record["signs"]["W_IE"]
+    assert record["w_EI"] == pytest.approx(record["c"] + 0.249992, abs=1e-6)  # w_EI = c - gamma
+    assert record["n_stable"] == 6 == len(record["memories"])
+    assert {m["designed_verdict"] for m in record["memories"]} == {"stable"}
+    code, out, _ = run(capsys, "dale", str(net_file))
+    assert code == 0 and "Dale's law: obeyed" in out and "6 of 6 memories stable" in out
+
+
+@pytest.mark.parametrize(
+    ("design_args", "dale_args", "message"),
+    [
+        (["--a", "0.1"], [], "gamma="),  # positive gamma: W > 0 entrywise, no Dale realization needed
+        ([], ["--tau-inhibitory", "-1"], "tau_inhibitory"),
+        ([], ["--n-inhibitory", "0"], "--n-inhibitory"),
+    ],
+)
+def test_dale_bad_input_is_one_line_exit_2(tmp_path, capsys, design_args, dale_args, message):
+    net_file = tmp_path / "net.npz"
+    assert run(capsys, "design", *design_args, "--out", str(net_file))[0] == 0
+    code, out, err = run(capsys, "dale", str(net_file), *dale_args)
+    assert code == 2 and out == ""
+    assert err.startswith("error:") and err.count("\n") == 1 and message in err
