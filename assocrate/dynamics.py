@@ -619,7 +619,7 @@ class _Kernel:
     noise generator, so the results do not depend on the threading.
     """
 
-    def __init__(self, network, X, *, form, dt, sigma, boundary, source, generators, matvec=None):
+    def __init__(self, network, X, *, form, dt, sigma, boundary, source, generators, matvec=None, workers=None):
         self.network, self.X, self.form, self.source = network, X, form, source
         self.dtype = X.dtype
         n_units, batch = X.shape
@@ -645,7 +645,8 @@ class _Kernel:
         self.blocks = [slice(int(lo), int(hi)) for lo, hi in zip(bounds[:-1], bounds[1:]) if hi > lo]
         self.shares = np.zeros((len(self.blocks), *self.coefficients.shape), dtype=self.dtype)
         self.speed = np.zeros((len(self.blocks), batch), dtype=np.float64)
-        workers = min(len(self.blocks), os.cpu_count() or 1) if X.size >= _THREAD_MIN_ENTRIES else 1
+        if workers is None:  # automatic: one per core for large batches
+            workers = min(len(self.blocks), os.cpu_count() or 1) if X.size >= _THREAD_MIN_ENTRIES else 1
         self.workers = workers
         self.pool = ThreadPoolExecutor(workers - 1) if workers > 1 else None
         self.measure, self.u_t = False, None

@@ -8,7 +8,8 @@ line per benchmark:
   phi and noise (one thread, block by block; noise also with numpy's own normal generator for
   comparison); achieved GFLOP/s of the low-rank mat-vec (4 N (P+1) B flops, the public
   ``weights_matvec``) against two numpy GEMMs timed in the same run: the dense ``W @ X``
-  (2 N^2 B flops) and a square 2048^3 GEMM.
+  (2 N^2 B flops) and a square 2048^3 GEMM; and the same step ratio on one core (one thread,
+  one BLAS thread, for both), which does not depend on how much of a second core the machine lends.
 - ``retrieval``: a full retrieval run at N = 10^5, P = 100, 32 cues, 1000 steps (t = 10, dt = 0.01):
   deterministic and with noise sigma = 0.1, in float32 and in float64.
 
@@ -44,13 +45,13 @@ def network_for(n_units: int, n_patterns: int):
     return design(random_patterns(n_units, n_patterns, 0.2, seed=0), ACTIVATION, -0.3, 0.95, q=0.2, r=0.2)
 
 
-def kernel_for(network, X, *, sigma: float, matvec=None):
-    """The Euler–Maruyama step object of assocrate.dynamics (optionally with a dense mat-vec)."""
+def kernel_for(network, X, *, sigma: float, matvec=None, workers=None):
+    """The Euler–Maruyama step object of assocrate.dynamics (optionally with a dense mat-vec, or on one core)."""
     source = dynamics._Input(None, network.n_units, X.shape[1], X.dtype)
     generators = dynamics._noise_generators(0, dynamics._block_count(*X.shape))
     return dynamics._Kernel(
         network, X, form="rate", dt=0.01, sigma=sigma, boundary="reflect", source=source, generators=generators,
-        matvec=matvec,
+        matvec=matvec, workers=workers,
     )
 
 
@@ -111,6 +112,16 @@ def bench_em_step(n_units: int, n_patterns: int, n_cues: int, dtype, repeats: in
     record["max_abs_matvec_difference"] = float(np.max(np.abs(W @ X0 - network.weights_matvec(X0))))
     for kernel in (lowrank, deterministic, dense, dense_deterministic):
         kernel.close()
+    # the same step on one core (no worker threads, one BLAS thread): a ratio that does not depend
+    # on how much of the second core a shared machine lends
+    one_core = {}
+    with dynamics._single_threaded_blas():
+        for name, matvec in (("lowrank", None), ("dense", lambda Y: W @ Y)):
+            kernel = kernel_for(network, X0.copy(), sigma=0.1, matvec=matvec, workers=1)
+            one_core[name] = best_of(lambda: kernel.step(0.0, measure=False), repeats if matvec is None else 2)
+            kernel.close()
+    record["one_core_lowrank_step_s"], record["one_core_dense_step_s"] = one_core["lowrank"], one_core["dense"]
+    record["one_core_step_ratio"] = one_core["dense"] / one_core["lowrank"]
     W = None  # free the N x N matrix before the square GEMM
 
     square = np.random.default_rng(0).random((2048, 2048)).astype(dtype)
@@ -166,7 +177,9 @@ def main() -> None:
             f"-> step ratio {r['step_ratio']:.0f}x ({r['step_ratio_nonoise']:.0f}x without noise), mat-vec ratio {r['matvec_ratio']:.0f}x; low-rank mat-vec "
             f"{r['lowrank_matvec_gflops']:.1f} GFLOP/s = {r['matvec_fraction_of_dense_gemm']:.0%} of the dense GEMM "
             f"({r['dense_gemm_gflops']:.1f}) and {r['matvec_fraction_of_square_gemm']:.0%} of a 2048^3 GEMM "
-            f"({r['square_gemm_gflops']:.1f}); load average {r['load_average_1min']:.1f} on {r['cpu_count']} cores"
+            f"({r['square_gemm_gflops']:.1f}); on one core {r['one_core_lowrank_step_s'] * 1e3:.2f} vs "
+            f"{r['one_core_dense_step_s'] * 1e3:.0f} ms -> {r['one_core_step_ratio']:.0f}x; "
+            f"load average {r['load_average_1min']:.1f} on {r['cpu_count']} cores"
         )
         print(json.dumps(r))
     for dtype, sigma in ((np.float32, 0.0), (np.float32, 0.1), (np.float64, 0.0), (np.float64, 0.1)):
