@@ -612,11 +612,11 @@ class _Kernel:
     ``W Y = U (c * (U^T Y))`` is split by row blocks b: each block first computes its share
     ``U_b^T Y_b`` of the small (P+1) x B coefficient matrix; after the shares are summed, each
     block computes its own rows ``U_b (c * U^T Y)`` and runs the elementwise work (phi, update,
-    noise, boundary) on them right away, one pass over memory per block instead of one per
-    operation over the whole batch (at most 8 blocks, so one block fits in cache only for
-    moderate N B). The calling thread and, for large batches, worker threads take the blocks on
-    demand; BLAS runs single-threaded inside them (the caller holds `_single_threaded_blas`). Each block owns its
-    noise generator, so the results do not depend on the threading.
+    noise, boundary) on them right away, while they are in cache when a block is small enough
+    (there are at most 8 blocks). The calling thread and, for large batches, worker threads take
+    the blocks on demand; BLAS runs single-threaded inside them (the caller holds
+    `_single_threaded_blas`). Each block owns its noise generator, so the results do not depend
+    on the threading.
     """
 
     def __init__(self, network, X, *, form, dt, sigma, boundary, source, generators, matvec=None, workers=None):
