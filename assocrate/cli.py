@@ -494,13 +494,20 @@ def certify_command(
 def verify_command(
     certificate_file: Annotated[Path, typer.Argument(help="A certificate saved by `assocrate certify --out` (.json).")],
     network_file: Annotated[Path, typer.Argument(help="The network it is about (.npz).")],
+    input_file: Annotated[
+        Optional[Path],
+        typer.Option(
+            "--input",
+            help="The input u (N numbers, .npy/.npz/.csv) of an input certificate whose u is not constant on row types.",
+        ),
+    ] = None,
     as_json: JsonOption = False,
 ) -> None:
     """Re-check a certificate file from scratch against a network, in exact arithmetic.
 
     Exits 0 when verified, 1 when not verified, 2 on invalid input (unreadable or malformed files).
     """
-    from .io import load_network
+    from .io import load_array, load_network
     from .stability.certificate import load_certificate
     from .stability.verification import verify
 
@@ -509,7 +516,8 @@ def verify_command(
     except OSError as error:
         raise ValueError(f"cannot read the certificate {str(certificate_file)!r}: {error.strerror or error}") from None
     network = load_network(network_file)
-    result = verify(certificate, network)
+    u = None if input_file is None else load_array(input_file, name="u").ravel()
+    result = verify(certificate, network, u=u)
     if as_json:
         record = _certificate_record(result.certificate, verified=result.verified, problems=list(result.problems))
         typer.echo(json.dumps(record))

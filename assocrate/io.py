@@ -30,6 +30,7 @@ __all__ = [
     "atomic_write",
     "atomic_write_bytes",
     "atomic_write_text",
+    "load_array",
     "load_network",
     "load_patterns",
     "save_network",
@@ -202,16 +203,16 @@ def load_network(path: str | os.PathLike) -> MemoryNetwork:
     return network
 
 
-def load_patterns(path: str | os.PathLike) -> np.ndarray:
-    """Read a binary pattern matrix (N x P) from ``.npy``, ``.npz`` or ``.csv``.
+def load_array(path: str | os.PathLike, *, name: str) -> np.ndarray:
+    """Read a numeric array from ``.npy``, ``.npz`` or ``.csv``.
 
-    In an ``.npz`` the array named ``patterns`` is used, else the only array. A ``.csv`` holds one
-    unit per line and one pattern per column, comma-separated 0/1 values.
+    In an ``.npz`` the array called `name` is used, else the only array. A ``.csv`` holds
+    comma-separated numbers, one row per line (read as 2-D).
 
     Raises
     ------
     FileFormatError
-        If the file cannot be read as such an array.
+        If the file cannot be read as such an array; the message names the file and `name`.
     """
     target = _existing_file(path)
     suffix = target.suffix.lower()
@@ -222,15 +223,29 @@ def load_patterns(path: str | os.PathLike) -> np.ndarray:
         if suffix == ".npz":
             with open(target, "rb") as handle, np.load(handle, allow_pickle=False) as archive:
                 names = list(archive.keys())
-                if "patterns" in names:
-                    return archive["patterns"]
+                if name in names:
+                    return archive[name]
                 if len(names) == 1:
                     return archive[names[0]]
-                raise FileFormatError(f"{target}: expected an array named 'patterns' or a single array; found {names}")
+                raise FileFormatError(f"{target}: expected an array named {name!r} or a single array; found {names}")
         if suffix == ".csv":
             return np.loadtxt(target, delimiter=",", ndmin=2)
     except (zipfile.BadZipFile, OSError, ValueError, EOFError) as error:
         if isinstance(error, FileFormatError):
             raise
-        raise FileFormatError(f"{target}: cannot read patterns ({error})") from None
-    raise FileFormatError(f"{target}: pattern files must end in .npy, .npz or .csv; got {suffix!r}")
+        raise FileFormatError(f"{target}: cannot read {name} ({error})") from None
+    raise FileFormatError(f"{target}: {name} files must end in .npy, .npz or .csv; got {suffix!r}")
+
+
+def load_patterns(path: str | os.PathLike) -> np.ndarray:
+    """Read a binary pattern matrix (N x P) from ``.npy``, ``.npz`` or ``.csv`` (see :func:`load_array`).
+
+    In an ``.npz`` the array named ``patterns`` is used, else the only array. A ``.csv`` holds one
+    unit per line and one pattern per column, comma-separated 0/1 values.
+
+    Raises
+    ------
+    FileFormatError
+        If the file cannot be read as such an array.
+    """
+    return load_array(path, name="patterns")

@@ -13,6 +13,7 @@ import pytest
 from assocrate.io import (
     FileFormatError,
     atomic_write_text,
+    load_array,
     load_network,
     load_patterns,
     save_network,
@@ -138,3 +139,15 @@ def test_single_array_and_directory_are_not_networks(tmp_path):
         load_network(array_file)
     with pytest.raises(FileFormatError, match="is a directory, not a file"):
         load_network(tmp_path)
+
+
+def test_load_array_picks_the_named_array_and_names_it_in_errors(tmp_path):
+    archive = tmp_path / "inputs.npz"
+    np.savez(archive, u=np.arange(3.0), other=np.zeros(2))
+    np.testing.assert_array_equal(load_array(archive, name="u"), np.arange(3.0))
+    with pytest.raises(FileFormatError, match=r"expected an array named 'w' or a single array"):
+        load_array(archive, name="w")
+    broken = tmp_path / "u.npy"
+    broken.write_bytes(b"not an array")
+    with pytest.raises(FileFormatError, match=r"u\.npy: cannot read u"):
+        load_array(broken, name="u")

@@ -6,6 +6,7 @@ import dataclasses
 import json
 from fractions import Fraction
 
+import numpy as np
 import pytest
 
 from assocrate.activations import Sigmoid
@@ -268,7 +269,7 @@ def test_lyapunov_parameters_that_break_the_rebuild_are_not_verified(capsys, tmp
     assert code == 1 and "NOT VERIFIED" in stdout
 
 
-def test_an_input_not_constant_on_row_types_verifies_with_its_u(equal_overlap_network, tmp_path):
+def test_an_input_not_constant_on_row_types_verifies_with_its_u(equal_overlap_network, tmp_path, capsys):
     net = equal_overlap_network
     cue = 1.0 * (2.0 * net.patterns[:, 1] - 1.0)
     cue[:3] += [0.01, 0.02, -0.01]  # splits row types: the classes depend on u
@@ -287,6 +288,18 @@ def test_an_input_not_constant_on_row_types_verifies_with_its_u(equal_overlap_ne
     shifted[0] += 0.005  # same classes, another input
     assert not verify(loaded, net, u=shifted).verified
     assert not verify(certified_radius(net, 0).certificate, net, u=cue).verified
+    # the command line takes u from a file (`verify --input`); a u of the wrong length is bad input
+    cert_file, net_file, u_file = tmp_path / "c.json", tmp_path / "net.npz", tmp_path / "u.npy"
+    save_certificate(cert_file, cert)
+    save_network(net_file, net)
+    np.save(u_file, cue)
+    code, out, _ = run(capsys, "verify", cert_file, net_file)
+    assert code == 1 and "u=u" in out
+    code, out, _ = run(capsys, "verify", cert_file, net_file, "--input", u_file)
+    assert code == 0 and "VERIFIED" in out
+    np.save(u_file, cue[:-1])
+    code, out, err = run(capsys, "verify", cert_file, net_file, "--input", u_file)
+    assert code == 2 and out == "" and err.count("\n") == 1 and "`u` must be a scalar or have shape (1000,)" in err
     # a type-constant input still verifies with or without u
     plain = certify_input_driven(net, 1.0 * (2.0 * net.patterns[:, 1] - 1.0), memory=1)
     assert verify(plain, net).verified and verify(plain, net, u=1.0 * (2.0 * net.patterns[:, 1] - 1.0)).verified

@@ -79,7 +79,8 @@ class Partition:
         return f"Partition(reduction={self.reduction!r}, n_units={self.n_units}, n_classes={self.n_classes})"
 
 
-def _input_vector(u: object, n_units: int) -> np.ndarray | None:
+def input_vector(u: object, n_units: int) -> np.ndarray | None:
+    """`u` (None, a scalar or shape (N,)) as a finite float vector of length `n_units`, or None; else ValueError."""
     if u is None:
         return None
     array = np.asarray(u, dtype=float)
@@ -118,7 +119,7 @@ def partition(network, *, u: object = None, reduction: str = "types") -> Partiti
     """
     reduction = check_choice("reduction", reduction, REDUCTIONS)
     n_units = network.n_units
-    u_vec = _input_vector(u, n_units)
+    u_vec = input_vector(u, n_units)
     if reduction == "full":
         units = np.arange(n_units, dtype=np.int64)
         return Partition(_readonly(units.copy()), _readonly(np.ones(n_units, dtype=np.int64)), _readonly(units), "full")

@@ -21,8 +21,9 @@ from fractions import Fraction
 
 import numpy as np
 
+from assocrate._validation import check_network
 from assocrate.stability._rational import fraction_vector, to_fraction
-from assocrate.stability._reduction import network_digest, reduce_network
+from assocrate.stability._reduction import input_vector, network_digest, reduce_network
 from assocrate.stability.certificate import (
     CHECKSUM,
     Certificate,
@@ -358,9 +359,8 @@ def verify(certificate: Certificate, network, u: float | np.ndarray | None = Non
     """
     if not isinstance(certificate, Certificate):
         raise TypeError(f"`certificate` must be a Certificate; got {type(certificate).__name__}")
-    for attribute in ("U", "C", "patterns", "activation"):
-        if not hasattr(network, attribute):
-            raise TypeError(f"`network` must be a MemoryNetwork; got {type(network).__name__}")
+    network = check_network(network)
+    u = input_vector(u, network.n_units)
     problems: list[str] = []
     if not certificate.verified_exact or certificate.exact_data is None:
         problems.append(f"the certificate does not claim an exactly verified result: {certificate.claim}")
@@ -392,10 +392,9 @@ def verify(certificate: Certificate, network, u: float | np.ndarray | None = Non
                 _counts(certificate, red)
                 residuals, verified_float, claim = _CHECKS[kind](certificate, network, red)
             else:
-                u_vec = np.broadcast_to(np.asarray(u, dtype=float), (network.n_units,))
-                red = reduce_network(network, u=u_vec, reduction=reduction)
+                red = reduce_network(network, u=u, reduction=reduction)
                 _counts(certificate, red)
-                residuals, verified_float, claim = _input(certificate, network, red, u_vec)
+                residuals, verified_float, claim = _input(certificate, network, red, u)
         else:
             raise _Failed(f"certificates of kind {kind!r} cannot be re-verified")
     except _Failed as failure:
