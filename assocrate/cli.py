@@ -643,10 +643,10 @@ def _output_option(option: str, path: Path | None) -> Path | None:
 
 
 def _scheduler_option(text: str) -> str:
-    from .sweeps import _check_scheduler
+    from .sweeps import check_scheduler
 
     try:
-        return _check_scheduler(text)
+        return check_scheduler(text)
     except ValueError as error:
         message = str(error).replace("`scheduler` ", "").replace(", or a distributed.Client", "")
         raise typer.BadParameter(message, param_hint="'--scheduler'") from None

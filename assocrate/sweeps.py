@@ -384,7 +384,8 @@ _RATES = {
 }
 
 
-def _check_scheduler(scheduler: object) -> object:
+def check_scheduler(scheduler: object) -> object:
+    """`scheduler` if it is "local", "synchronous", a scheduler address or a distributed.Client; else ValueError."""
     if isinstance(scheduler, str):
         if scheduler in SCHEDULERS or _ADDRESS.match(scheduler):
             return scheduler
@@ -753,7 +754,7 @@ def capacity_sweep(
     0.02
     """
     setup = _capacity_setup(n, loads, q, activation, levels, trials, seed, cue=cue, t_max=t_max, dt=dt, tol=tol)
-    scheduler = _check_scheduler(scheduler)
+    scheduler = check_scheduler(scheduler)
     path = _check_checkpoint(checkpoint)
     if path is not None and seed is None:
         raise ValueError("`seed` must be an integer when `checkpoint` is given (a resumed sweep must draw the same "
