@@ -26,7 +26,6 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Literal, NamedTuple
 
 import numpy as np
-import scipy.integrate
 import scipy.linalg
 
 from ._validation import (
@@ -40,7 +39,7 @@ from ._validation import (
 )
 from ._validation import readonly as _readonly
 from .design import DENSE_LIMIT, MemoryNetwork
-from .dynamics import SimulationResult, SimulationStatus
+from .dynamics import SimulationResult, SimulationStatus, integrate_to_steady
 from .lowrank import lowrank_matvec
 
 if TYPE_CHECKING:  # stability.local imports cvxpy and flint (seconds): imported lazily where used
@@ -1013,28 +1012,5 @@ def simulate_dale(
     def rhs(t: float, y: np.ndarray) -> np.ndarray:
         return _field(dale, y.reshape(shape), u_value).ravel()
 
-    def steady(t: float, y: np.ndarray) -> float:
-        return float(np.max(np.abs(rhs(t, y)))) - steady_tol
-
-    steady.terminal = True
-    steady.direction = -1
-    if steady_tol is not None and steady(t0, Z0.ravel()) < 0:  # an event needs a crossing: report at once
-        times, states, nfev, message = np.array([t0]), Z0[None], 1, "already steady at t_span[0]"
-        status, t_steady = SimulationStatus.STEADY, t0
-    else:
-        solution = scipy.integrate.solve_ivp(
-            rhs, (t0, t1), Z0.ravel(), method=method, rtol=rtol, atol=atol,
-            events=None if steady_tol is None else steady,
-        )
-        times, states = solution.t, solution.y.T.reshape((-1,) + shape)
-        nfev, message, t_steady = int(solution.nfev), str(solution.message), None
-        if solution.status < 0:
-            status = SimulationStatus.FAILED
-        elif solution.status == 1:
-            status, t_steady = SimulationStatus.STEADY, float(solution.t_events[0][0])
-        else:
-            status = SimulationStatus.END_OF_SPAN
-    trajectory = SimulationResult(
-        _readonly(times), _readonly(states), status, t_steady, message, nfev, method, "rate", steady_tol
-    )
+    trajectory = integrate_to_steady(rhs, Z0, (t0, t1), method=method, rtol=rtol, atol=atol, steady_tol=steady_tol)
     return DaleSimulation(trajectory, N)

@@ -15,7 +15,7 @@ import contextlib
 import enum
 import math
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Union
@@ -491,17 +491,69 @@ def simulate(
     def rhs(t: float, y: np.ndarray) -> np.ndarray:
         return vector_field(network, y.reshape(shape), t, u=source.value(t), form=form).ravel()
 
+    # The steady event is used only where the input stays constant from then on.
+    event_from = source.breakpoints[-1] if source.pulses is not None else (np.inf if source.function is not None else t0)
+    return integrate_to_steady(
+        rhs, x0, (t0, t1), method=method, rtol=rtol, atol=atol, steady_tol=steady_tol, dense_output=dense_output,
+        breakpoints=[float(e) for e in source.breakpoints if t0 < e < t1], event_from=event_from, form=form,
+    )
+
+
+def integrate_to_steady(
+    rhs: Callable[[float, np.ndarray], np.ndarray],
+    y0: np.ndarray,
+    t_span: tuple[float, float],
+    *,
+    method: str,
+    rtol: float,
+    atol: float,
+    steady_tol: float | None,
+    dense_output: bool = False,
+    breakpoints: Sequence[float] = (),
+    event_from: float | None = None,
+    form: str = "rate",
+) -> SimulationResult:
+    """:func:`scipy.integrate.solve_ivp` on ``y' = rhs(t, y)`` with a terminal steady-state event.
+
+    The integration restarts at every breakpoint (where a piecewise input jumps); the event
+    ``||rhs||_inf < steady_tol`` is armed only on pieces starting at or after `event_from`
+    (default: t0). Used by :func:`simulate` and :func:`assocrate.dale.simulate_dale`.
+
+    Parameters
+    ----------
+    rhs : callable
+        ``rhs(t, y)`` on flat states, returning a flat array.
+    y0 : numpy.ndarray
+        Initial state, in the shape the returned states keep.
+    t_span : (float, float)
+        Checked by the caller.
+    method, rtol, atol, dense_output
+        As for :func:`scipy.integrate.solve_ivp`.
+    steady_tol : float or None
+        None integrates to the end.
+    breakpoints : sequence of float
+        Times strictly inside `t_span`, increasing.
+    event_from : float, optional
+    form : str
+        Recorded in the result.
+
+    Returns
+    -------
+    SimulationResult
+    """
+    t0, t1 = t_span
+    event_from = t0 if event_from is None else event_from
+    shape = y0.shape
+
     def steady_event(t: float, y: np.ndarray) -> float:
         return float(np.max(np.abs(rhs(t, y)))) - steady_tol
 
     steady_event.terminal = True
     steady_event.direction = -1
 
-    edges = [t0] + [float(e) for e in source.breakpoints if t0 < e < t1] + [t1]
-    # The steady event is used only where the input stays constant from then on.
-    event_from = source.breakpoints[-1] if source.pulses is not None else (np.inf if source.function is not None else t0)
-    times, states, solutions = [np.array([t0])], [x0[None]], []
-    y, nfev, message, status, t_steady = x0.ravel(), 0, "", SimulationStatus.END_OF_SPAN, None
+    edges = [t0, *breakpoints, t1]
+    times, states, solutions = [np.array([t0])], [y0[None]], []
+    y, nfev, message, status, t_steady = y0.ravel(), 0, "", SimulationStatus.END_OF_SPAN, None
     if steady_tol is not None and event_from <= t0 and steady_event(t0, y) < 0:
         status, t_steady, message = SimulationStatus.STEADY, t0, "already steady at t_span[0]"
         edges = [t0]
