@@ -634,11 +634,13 @@ def _loads_option(text: str):
 
 def _output_option(option: str, path: Path | None) -> Path | None:
     """Refuse an output path whose directory is missing before the work that precedes writing it."""
+    from .io import check_output_path
+
     if path is not None:
-        if path.is_dir():
-            raise typer.BadParameter(f"{str(path)!r} is a directory, not a file", param_hint=f"'{option}'")
-        if not path.resolve().parent.is_dir():
-            raise typer.BadParameter(f"the directory of {str(path)!r} does not exist", param_hint=f"'{option}'")
+        try:
+            check_output_path(option, path)
+        except (ValueError, FileNotFoundError) as error:
+            raise typer.BadParameter(str(error).replace(f"`{option}` ", ""), param_hint=f"'{option}'") from None
     return path
 
 

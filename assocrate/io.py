@@ -30,6 +30,7 @@ __all__ = [
     "atomic_write",
     "atomic_write_bytes",
     "atomic_write_text",
+    "check_output_path",
     "load_array",
     "load_network",
     "load_patterns",
@@ -119,6 +120,28 @@ def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> Path:
 def atomic_write_text(path: str | os.PathLike, text: str) -> Path:
     """Atomically write UTF-8 `text` to `path`."""
     return atomic_write_bytes(path, text.encode("utf-8"))
+
+
+def check_output_path(name: str, path: str | os.PathLike) -> Path:
+    """`path` as a Path that can name a file to write: not a directory, in a directory that exists.
+
+    Lets a long computation refuse a bad output path before it starts (`name` is the argument or
+    option named in the error).
+
+    Raises
+    ------
+    ValueError
+        If `path` is a directory.
+    FileNotFoundError
+        If its directory does not exist.
+    """
+    target = Path(path)
+    if target.is_dir():
+        raise ValueError(f"`{name}` must be a file path; {str(target)!r} is a directory")
+    directory = target.parent if str(target.parent) else Path(".")
+    if not directory.is_dir():
+        raise FileNotFoundError(f"`{name}` {str(target)!r}: the directory {str(directory)!r} does not exist")
+    return target
 
 
 def _existing_file(path: str | os.PathLike) -> Path:

@@ -26,7 +26,7 @@ import xarray as xr
 from . import __version__
 from ._validation import check_choice, check_finite_float, check_patterns, check_positive, check_positive_int
 from .activations import Activation, RectifiedTanh, Sigmoid, activation_from_name
-from .io import FileFormatError, atomic_path
+from .io import FileFormatError, atomic_path, check_output_path
 from .patterns import ENSEMBLES, make_patterns, pattern_statistics, row_types
 from .retrieval import (
     _RATE_COUNTS,
@@ -405,13 +405,7 @@ def _check_checkpoint(checkpoint: object) -> Path | None:
         return None
     if not isinstance(checkpoint, (str, os.PathLike)):
         raise TypeError(f"`checkpoint` must be a path or None; got {checkpoint!r} of type {type(checkpoint).__name__}")
-    path = Path(checkpoint)
-    if path.is_dir():
-        raise ValueError(f"`checkpoint` must be a file path; {str(path)!r} is a directory")
-    directory = path.parent if str(path.parent) else Path(".")
-    if not directory.is_dir():
-        raise FileNotFoundError(f"`checkpoint` {str(path)!r}: the directory {str(directory)!r} does not exist")
-    return path
+    return check_output_path("checkpoint", checkpoint)
 
 
 @dataclass
