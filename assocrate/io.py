@@ -2,7 +2,7 @@
 
 A network file is a ``.npz`` archive holding the patterns (bool) and a JSON metadata record
 (format name and version, activation, levels, q, r, tau and the design scalars). Loading rebuilds
-the network with :func:`assocrate.design.design` and checks the stored scalars against the rebuilt
+the network with :func:`assocrate.core.design.design` and checks the stored scalars against the rebuilt
 ones, so a tampered or foreign file is refused with a message naming it.
 """
 
@@ -20,8 +20,9 @@ from typing import BinaryIO
 
 import numpy as np
 
-from .activations import activation_from_name
-from .design import MemoryNetwork, design
+from .core.activations import activation_from_name
+from .core.design import MemoryNetwork, design
+from .errors import FileFormatError, InvalidInput
 
 __all__ = [
     "FileFormatError",
@@ -39,10 +40,6 @@ __all__ = [
 
 NETWORK_FORMAT = "assocrate.network"
 NETWORK_VERSION = 1
-
-
-class FileFormatError(ValueError):
-    """A file is missing, corrupt, truncated or not of the expected assocrate format."""
 
 
 def _current_umask() -> int:
@@ -137,7 +134,7 @@ def check_output_path(name: str, path: str | os.PathLike) -> Path:
     """
     target = Path(path)
     if target.is_dir():
-        raise ValueError(f"`{name}` must be a file path; {str(target)!r} is a directory")
+        raise InvalidInput(f"`{name}` must be a file path; {str(target)!r} is a directory")
     directory = target.parent if str(target.parent) else Path(".")
     if not directory.is_dir():
         raise FileNotFoundError(f"`{name}` {str(target)!r}: the directory {str(directory)!r} does not exist")
@@ -159,9 +156,9 @@ def save_network(path: str | os.PathLike, network: MemoryNetwork) -> Path:
     Examples
     --------
     >>> import tempfile, pathlib
-    >>> from assocrate.activations import Sigmoid
-    >>> from assocrate.patterns import equal_overlap_patterns
-    >>> net = design(equal_overlap_patterns(0.2, 100), Sigmoid(4.8, 0.2), -0.3, 0.95)
+    >>> from assocrate.core.activations import Sigmoid
+    >>> from assocrate.core.patterns import equal_overlap_patterns
+    >>> net = design(equal_overlap_patterns(100, 0.2), Sigmoid(4.8, 0.2), -0.3, 0.95)
     >>> path = pathlib.Path(tempfile.mkdtemp()) / "net.npz"
     >>> _ = save_network(path, net)
     >>> load_network(path).gamma == net.gamma

@@ -16,7 +16,8 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 
-from .design import MemoryNetwork  # noqa: E402
+from .core.design import MemoryNetwork  # noqa: E402
+from .errors import InvalidInput, InvalidType
 from .io import atomic_write_bytes  # noqa: E402
 
 __all__ = ["patterns_and_weights", "phase_diagram", "phase_diagram_panels", "save_figure"]
@@ -151,7 +152,7 @@ def phase_diagram_panels(datasets, *, ncols: int = 2) -> Figure:
     """
     datasets = list(datasets)
     if not datasets:
-        raise ValueError("`datasets` must hold at least one phase diagram; got none")
+        raise InvalidInput("`datasets` must hold at least one phase diagram; got none")
     nrows = -(-len(datasets) // ncols)
     figure, axes = plt.subplots(nrows, ncols, figsize=(5.6 * ncols, 4.4 * nrows), squeeze=False)
     for ax, dataset in zip(axes.flat, datasets):
@@ -176,7 +177,7 @@ def _named(results, kind: str) -> list[tuple[str, object]]:
     if isinstance(results, (list, tuple)) and results and isinstance(results[0], tuple):
         return list(results)
     if isinstance(results, (list, tuple)):
-        raise TypeError(f"`results` must be one {kind}, a mapping name -> {kind}, or (name, {kind}) pairs")
+        raise InvalidType(f"`results` must be one {kind}, a mapping name -> {kind}, or (name, {kind}) pairs")
     return [("", results)]
 
 

@@ -28,7 +28,7 @@ MODES = ("serial", "processes", "threads")
 def child(mode: str, trials: int) -> dict:
     import numpy as np
 
-    from assocrate.demo import DEMO_ACTIVATION, DEMO_ACTIVITY, DEMO_LEVELS
+    from assocrate.cli.demo import DEMO_ACTIVATION, DEMO_ACTIVITY, DEMO_LEVELS
     from assocrate.retrieval import capacity_curve
     from assocrate.sweeps import capacity_from_sweep, capacity_sweep
 
@@ -42,7 +42,7 @@ def child(mode: str, trials: int) -> dict:
         from distributed import Client, LocalCluster
 
         workers = os.cpu_count() or 1
-        cluster = LocalCluster(processes=False, n_workers=1, threads_per_worker=workers, dashboard_address=None)
+        cluster = LocalCluster(processes=False, n_workers=1, threads_per_worker=workers, dashboard_address=":0")
         with cluster, Client(cluster) as client:
             curve = capacity_from_sweep(capacity_sweep(*args, scheduler=client))
     seconds = time.perf_counter() - start

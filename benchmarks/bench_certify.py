@@ -9,7 +9,7 @@ line and one JSON line per measurement:
     dimension is at most 80: it was seen to take > 16 GB at 200) and SCS; wall time of the
     certify call (solve + rounding + exact check), the solver's own time, peak memory, the margin
     t and whether the exact check passed; also N = 10^5 on row types;
-(b) exact re-check time vs N: :func:`~assocrate.stability.verification.verify` on each certificate;
+(b) exact re-check time vs N: :func:`~assocrate.certify.verification.verify` on each certificate;
 (c) the certified retrieval radius (Metzler, row types and unit by unit) at N = 1000 and 10^5;
 (d) certified radius vs the empirical basin: the largest multiple of the certified radius at
     which 100 random starts (corners of the box, and uniform in it) all converge.
@@ -36,11 +36,11 @@ TIMEOUT = 900
 
 
 def _network(n_units: int, low_gain: bool):
-    from assocrate.activations import Sigmoid
-    from assocrate.design import design
-    from assocrate.patterns import equal_overlap_patterns
+    from assocrate.core.activations import Sigmoid
+    from assocrate.core.design import design
+    from assocrate.core.patterns import equal_overlap_patterns
 
-    network = design(equal_overlap_patterns(0.2, n_units), Sigmoid(4.8, 0.2), -0.3, 0.95)
+    network = design(equal_overlap_patterns(n_units, 0.2), Sigmoid(4.8, 0.2), -0.3, 0.95)
     return dataclasses.replace(network, activation=Sigmoid(0.5, 0.2)) if low_gain else network
 
 
@@ -49,8 +49,8 @@ def _peak_rss_gb() -> float:
 
 
 def child_lmi(config: dict) -> dict:
-    from assocrate.stability.lmi import certify_contraction, certify_lds
-    from assocrate.stability.verification import verify
+    from assocrate.certify.lmi import certify_contraction, certify_lds
+    from assocrate.certify.verification import verify
 
     network = _network(config["n"], low_gain=True)
     start = time.perf_counter()
@@ -77,8 +77,8 @@ def child_lmi(config: dict) -> dict:
 
 
 def child_radius(config: dict) -> dict:
-    from assocrate.stability.regional import certified_radius
-    from assocrate.stability.verification import verify
+    from assocrate.certify.regional import certified_radius
+    from assocrate.certify.verification import verify
 
     network = _network(config["n"], low_gain=False)
     start = time.perf_counter()
@@ -100,7 +100,7 @@ def child_radius(config: dict) -> dict:
 def child_basin(config: dict) -> dict:
     import numpy as np
 
-    from assocrate.stability.regional import certified_radius
+    from assocrate.certify.regional import certified_radius
 
     network = _network(config["n"], low_gain=False)
     result = certified_radius(network, 0)

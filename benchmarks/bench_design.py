@@ -13,9 +13,9 @@ import warnings
 import numpy as np
 from _timing import best_of, peak_rss_gb
 
-from assocrate.activations import Sigmoid
-from assocrate.design import design
-from assocrate.patterns import random_patterns
+from assocrate.core.activations import Sigmoid
+from assocrate.core.design import design
+from assocrate.core.patterns import random_patterns
 
 ACTIVATION = Sigmoid(rho=4.8, threshold=0.2)
 

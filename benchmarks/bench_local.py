@@ -32,9 +32,9 @@ import numpy as np  # noqa: E402
 from _timing import best_of_with_result as best_of  # noqa: E402
 from _timing import peak_rss_gb
 
-from assocrate.activations import Sigmoid  # noqa: E402
-from assocrate.design import design  # noqa: E402
-from assocrate.patterns import correlated_patterns, equal_overlap_patterns, random_patterns  # noqa: E402
+from assocrate.core.activations import Sigmoid  # noqa: E402
+from assocrate.core.design import design  # noqa: E402
+from assocrate.core.patterns import correlated_patterns, equal_overlap_patterns, random_patterns  # noqa: E402
 from assocrate.stability.local import local_stability  # noqa: E402
 from assocrate.sweeps import phase_diagram  # noqa: E402
 
@@ -84,7 +84,7 @@ def bench_large() -> list[dict]:
     records = []
     cases = (
         ("random, at the designed memories", lambda: random_patterns(10**6, 100, 0.2, seed=0), "ideal"),
-        ("correlated (exact design), at the equilibria", lambda: correlated_patterns(10**6, 0.01, 0.2, 100, seed=0),
+        ("correlated (exact design), at the equilibria", lambda: correlated_patterns(10**6, 100, 0.01, 0.2, seed=0),
          "equilibrium"),
     )
     for label, make, at in cases:
@@ -125,7 +125,7 @@ def dense_cell(patterns, rho: float, threshold: float) -> float:
 def bench_phase() -> dict:
     fast_s, ds = best_of(lambda: phase_diagram(), 20)
     reduction_s, reduced = best_of(lambda: phase_diagram(method="reduction"), 5)
-    patterns = equal_overlap_patterns(0.2, 1000)
+    patterns = equal_overlap_patterns(1000, 0.2)
     rng = np.random.default_rng(0)
     sample = [(int(i), int(j)) for i, j in zip(rng.integers(0, 30, 6), rng.integers(0, 30, 6))]
     start = time.perf_counter()

@@ -28,7 +28,7 @@ def describe(title: str, network: ac.MemoryNetwork) -> None:
 
 
 def main() -> None:
-    exact = ac.equal_overlap_patterns(0.2, 1000)
+    exact = ac.equal_overlap_patterns(1000, 0.2)
     describe("equal-overlap patterns, gamma < 0", ac.design(exact, ACTIVATION, a=-0.3, b=0.95))
     describe("equal-overlap patterns, gamma > 0", ac.design(exact, ACTIVATION, a=0.1, b=0.95))
     patterns = ac.random_patterns(1000, 14, 0.2, seed=0)

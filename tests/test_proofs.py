@@ -28,7 +28,7 @@ _HYPOTHESIS = settings(derandomize=True, max_examples=60, deadline=None)
 
 
 def _sigmoid(h: float, rho: float = 4.8, threshold: float = 0.2) -> float:
-    """DESIGN.md §2 sigmoid, written out independently of ``assocrate.activations``."""
+    """DESIGN.md §2 sigmoid, written out independently of ``assocrate.core.activations``."""
     z = 4 * rho * (h - threshold - 1 / (2 * rho))
     return 1 / (1 + math.exp(-z))
 

@@ -6,7 +6,16 @@ certified basins and input-driven retrieval, each re-checked in exact rational a
 is called certified; :func:`verify` re-checks a saved certificate from scratch.
 """
 
-from .certificate import Certificate, load_certificate, save_certificate
+from ..certify.certificate import Certificate, load_certificate, save_certificate
+from ..certify.lmi import certify_contraction, certify_lds
+from ..certify.regional import (
+    AbsorbingBox,
+    CertifiedRadius,
+    absorbing_box,
+    certified_radius,
+    certify_input_driven,
+)
+from ..certify.verification import Verification, verify
 
 # The function `energy` is not re-exported: it would shadow the submodule `assocrate.stability.energy`.
 from .energy import (
@@ -16,7 +25,6 @@ from .energy import (
     energy_along,
     energy_gradient,
 )
-from .lmi import certify_contraction, certify_lds
 from .local import (
     LocalStability,
     Verdict,
@@ -26,14 +34,6 @@ from .local import (
     local_stability,
     lyapunov_certificate,
 )
-from .regional import (
-    AbsorbingBox,
-    CertifiedRadius,
-    absorbing_box,
-    certified_radius,
-    certify_input_driven,
-)
-from .verification import Verification, verify
 
 __all__ = [
     "AbsorbingBox",

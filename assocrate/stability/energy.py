@@ -59,13 +59,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from assocrate._validation import (
+from .._validation import (
     as_generator,
     check_choice,
     check_positive,
     check_positive_int,
 )
-from assocrate.dynamics import FORMS
+from ..core.design import FORMS
+from ..errors import InvalidInput
 
 __all__ = [
     "GlobalConvergence",
@@ -89,9 +90,9 @@ __all__ = [
 def _check_states(network, X: object, name: str) -> np.ndarray:
     array = np.asarray(X, dtype=float)
     if array.ndim not in (1, 2) or array.shape[0] != network.n_units:
-        raise ValueError(f"`{name}` must have shape ({network.n_units},) or ({network.n_units}, B); got {array.shape}")
+        raise InvalidInput(f"`{name}` must have shape ({network.n_units},) or ({network.n_units}, B); got {array.shape}")
     if not np.all(np.isfinite(array)):
-        raise ValueError(f"`{name}` must be finite; found NaN or inf")
+        raise InvalidInput(f"`{name}` must be finite; found NaN or inf")
     return array
 
 
@@ -101,12 +102,12 @@ def _check_input(network, u: object) -> np.ndarray | float:
     array = np.asarray(u, dtype=float)
     if array.ndim == 0:
         if not np.isfinite(array):
-            raise ValueError(f"`u` must be finite; got {float(array)!r}")
+            raise InvalidInput(f"`u` must be finite; got {float(array)!r}")
         return float(array)
     if array.shape != (network.n_units,):
-        raise ValueError(f"`u` must be a scalar or have shape ({network.n_units},); got {array.shape}")
+        raise InvalidInput(f"`u` must be a scalar or have shape ({network.n_units},); got {array.shape}")
     if not np.all(np.isfinite(array)):
-        raise ValueError("`u` must be finite; found NaN or inf")
+        raise InvalidInput("`u` must be finite; found NaN or inf")
     return array
 
 
@@ -153,7 +154,7 @@ def _psi_of_rate(activation, X: np.ndarray) -> np.ndarray:
 
 def _check_rates(network, X: np.ndarray) -> None:
     if np.any(X < 0.0) or np.any(X > 1.0):
-        raise ValueError("`x` must hold rates in [0, 1] (the domain of phi^-1); use current_energy for currents")
+        raise InvalidInput("`x` must hold rates in [0, 1] (the domain of phi^-1); use current_energy for currents")
 
 
 def energy(network, x: np.ndarray, u: float | np.ndarray | None = None) -> float | np.ndarray:
@@ -180,7 +181,7 @@ def energy(network, x: np.ndarray, u: float | np.ndarray | None = None) -> float
     Examples
     --------
     >>> from assocrate import Sigmoid, design, equal_overlap_patterns, uniform_states
-    >>> net = design(equal_overlap_patterns(0.2, 1000), Sigmoid(4.8, 0.2), -0.3, 0.95)
+    >>> net = design(equal_overlap_patterns(1000, 0.2), Sigmoid(4.8, 0.2), -0.3, 0.95)
     >>> quiescent = uniform_states(net)[0].rate * np.ones(net.n_units)
     >>> bool(energy(net, net.memory_rates()[:, 0]) < energy(net, quiescent))
     True
@@ -213,7 +214,7 @@ def current_energy(network, h: np.ndarray, u: float | np.ndarray | None = None) 
     Examples
     --------
     >>> from assocrate import Sigmoid, design, equal_overlap_patterns
-    >>> net = design(equal_overlap_patterns(0.2, 1000), Sigmoid(4.8, 0.2), -0.3, 0.95)
+    >>> net = design(equal_overlap_patterns(1000, 0.2), Sigmoid(4.8, 0.2), -0.3, 0.95)
     >>> h = net.memory_currents()[:, 1]
     >>> bool(abs(current_energy(net, h) - energy(net, net.activation.phi(h))) < 1e-9)
     True
@@ -234,7 +235,7 @@ def energy_gradient(network, x: np.ndarray, u: float | np.ndarray | None = None)
     Examples
     --------
     >>> from assocrate import Sigmoid, design, equal_overlap_patterns
-    >>> net = design(equal_overlap_patterns(0.2, 1000), Sigmoid(4.8, 0.2), -0.3, 0.95)
+    >>> net = design(equal_overlap_patterns(1000, 0.2), Sigmoid(4.8, 0.2), -0.3, 0.95)
     >>> bool(np.max(np.abs(energy_gradient(net, net.memory_rates()[:, 0]))) < 1e-9)
     True
     """
@@ -270,7 +271,7 @@ def energy_derivative(
     Examples
     --------
     >>> from assocrate import Sigmoid, design, equal_overlap_patterns
-    >>> net = design(equal_overlap_patterns(0.2, 1000), Sigmoid(4.8, 0.2), -0.3, 0.95)
+    >>> net = design(equal_overlap_patterns(1000, 0.2), Sigmoid(4.8, 0.2), -0.3, 0.95)
     >>> x = np.random.default_rng(0).random((1000, 5))
     >>> bool(np.all(energy_derivative(net, x) <= 0))
     True
@@ -313,7 +314,7 @@ def energy_along(
     Examples
     --------
     >>> from assocrate import Sigmoid, design, equal_overlap_patterns
-    >>> net = design(equal_overlap_patterns(0.2, 1000), Sigmoid(4.8, 0.2), -0.3, 0.95)
+    >>> net = design(equal_overlap_patterns(1000, 0.2), Sigmoid(4.8, 0.2), -0.3, 0.95)
     >>> x = np.random.default_rng(0).random(1000)
     >>> states = [x]
     >>> for _ in range(50):
@@ -328,7 +329,7 @@ def energy_along(
     form = check_choice("form", form, FORMS)
     array = np.asarray(states, dtype=float)
     if array.ndim not in (2, 3) or array.shape[1] != network.n_units:
-        raise ValueError(
+        raise InvalidInput(
             f"`trajectory` must have shape (T, {network.n_units}) or (T, {network.n_units}, B); got {array.shape}"
         )
     evaluate = energy if form == "rate" else current_energy
@@ -349,7 +350,7 @@ def euler_step_bound(network) -> float:
     Examples
     --------
     >>> from assocrate import Sigmoid, design, equal_overlap_patterns
-    >>> net = design(equal_overlap_patterns(0.2, 1000), Sigmoid(4.8, 0.2), -0.3, 0.95)
+    >>> net = design(equal_overlap_patterns(1000, 0.2), Sigmoid(4.8, 0.2), -0.3, 0.95)
     >>> round(euler_step_bound(net), 4)  # lambda_min(W) = gamma = -0.25
     0.625
     """
@@ -523,7 +524,7 @@ def check_global_convergence(
     Examples
     --------
     >>> from assocrate import Sigmoid, design, equal_overlap_patterns
-    >>> net = design(equal_overlap_patterns(0.2, 1000), Sigmoid(4.8, 0.2), -0.3, 0.95)
+    >>> net = design(equal_overlap_patterns(1000, 0.2), Sigmoid(4.8, 0.2), -0.3, 0.95)
     >>> result = check_global_convergence(net, n_trajectories=5, t_max=5.0)
     >>> result.hypotheses_hold, result.decreasing
     (True, True)
@@ -537,7 +538,7 @@ def check_global_convergence(
         dt = bound / 2.0 * tau
     dt = check_positive("dt", dt)
     if dt > bound * tau * (1 + 1e-12):
-        raise ValueError(
+        raise InvalidInput(
             f"`dt` must be <= step_bound * tau = {bound * tau:.6g} (the largest Euler step that provably "
             f"does not increase the energy); got dt={dt!r}"
         )

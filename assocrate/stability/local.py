@@ -25,16 +25,26 @@ import flint
 import numpy as np
 import scipy.linalg
 
-from .._validation import check_choice, check_index, check_network
+from .._validation import check_choice, check_index
 from .._validation import readonly as _readonly
-from ..design import MemoryNetwork
+from ..certify._rational import to_fmpq
+from ..certify.certificate import Certificate, ConstraintResidual, is_definite_float
+from ..certify.exact import is_positive_definite_exact, to_rational
+from ..core.design import MemoryNetwork, check_network
+from ..core.equilibria import NewtonStatus, UniformState, uniform_states
+from ..core.lowrank import Spectrum, make_spectrum, reduced_eigenvalues, symmetric_part, weighted_gram
+from ..core.patterns import PatternStatistics
 from ..dynamics import FORMS
-from ..equilibria import NewtonStatus, UniformState, refine_equilibrium, uniform_states
-from ..lowrank import Spectrum, make_spectrum, weighted_gram
-from ..patterns import PatternStatistics
-from ._rational import to_fmpq
-from .certificate import Certificate, ConstraintResidual, is_definite_float
-from .exact import is_positive_definite_exact, to_rational
+from ..errors import InvalidInput
+from ._linearization import (
+    MemoryPoint,
+    ideal_grams,
+    ideal_residuals,
+    is_exact_design,
+    memory_points,
+    point_gram,
+    type_rows,
+)
 
 __all__ = [
     "JacobianSpectrum",
@@ -62,14 +72,6 @@ VERDICT_RTOL = 1e-12
 # fixed-point residual max |W x̄ - h̄| is below this, times max(1, |a|, |b|) (rounding).
 IDEAL_RESIDUAL_ATOL = 1e-10
 
-# Rows per block when summing over N: one BLAS call on 10^6 rows is several times slower than
-# blocks that stay in cache (see assocrate.lowrank.weighted_gram).
-_CHUNK = 32768
-
-# Exact integer sums in float32 stay exact below 2**24.
-_FLOAT32_EXACT = 2**24
-
-
 # ----------------------------------------------------------------------------------------------
 # Verdicts and small helpers
 # ----------------------------------------------------------------------------------------------
@@ -83,177 +85,12 @@ class Verdict(enum.Enum):
     UNDECIDED = "undecided (largest eigenvalue within rounding of 0)"
 
 
-def _verdict(max_eigenvalue: float, tolerance: float) -> Verdict:
+def verdict_from(max_eigenvalue: float, tolerance: float) -> Verdict:
     if max_eigenvalue < -tolerance:
         return Verdict.STABLE
     if max_eigenvalue > tolerance:
         return Verdict.UNSTABLE
     return Verdict.UNDECIDED
-
-
-def _symmetric(matrix: np.ndarray) -> np.ndarray:
-    return 0.5 * (matrix + np.swapaxes(matrix, -1, -2))
-
-
-def _reduced_eigenvalues(gram: np.ndarray, c: np.ndarray) -> np.ndarray:
-    """Eigenvalues of ``C G`` on the range of ``G = U^T D U`` (sorted ascending).
-
-    ``G = V w V^T``; with ``R = V_+ w_+^{1/2}`` (columns with ``w`` above rounding) the nonzero
-    spectrum of ``D^{1/2} U C U^T D^{1/2}`` is that of the symmetric ``R^T C R``; the remaining
-    ``N - rank`` eigenvalues are 0.
-    """
-    w, V = scipy.linalg.eigh(_symmetric(gram))
-    keep = w > max(float(w[-1]), 0.0) * gram.shape[0] * 8 * np.finfo(float).eps
-    R = V[:, keep] * np.sqrt(w[keep])
-    if R.shape[1] == 0:
-        return np.zeros(0)
-    return scipy.linalg.eigvalsh(_symmetric(R.T @ (c[:, None] * R)))
-
-
-def _batched_max_reduced_eigenvalue(grams: np.ndarray, c: np.ndarray) -> np.ndarray:
-    """``lambda_max(C G)`` for a stack of Gram matrices ``(..., m, m)`` and diagonals ``(..., m)``.
-
-    Zero directions of G contribute eigenvalue 0 (the bulk), so no rank decision is needed for the
-    maximum.
-    """
-    w, V = np.linalg.eigh(_symmetric(grams))
-    R = V * np.sqrt(np.clip(w, 0.0, None))[..., None, :]
-    S = np.swapaxes(R, -1, -2) @ (c[..., :, None] * R)
-    return np.linalg.eigvalsh(_symmetric(S))[..., -1]
-
-
-# ----------------------------------------------------------------------------------------------
-# The linearisation point
-# ----------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class _Point:
-    """D at a memory on k rows of U (row types, or units), with how the point was found."""
-
-    rows: np.ndarray  # (k, m) rows of U
-    counts: np.ndarray  # (k,) units per row
-    slopes: np.ndarray  # (k,) phi'(h)
-    eta: float  # max phi'(h) over the units
-    residual: float  # max |-x + phi(W x)| at the point
-    status: str  # "exact design", "designed memory (not refined)", or a NewtonStatus value
-    shift: float  # max |x - x_ideal|
-
-
-def _type_rows(network: MemoryNetwork) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """``(U rows, counts, pattern rows)`` per row type; the units themselves when all rows differ."""
-    types = network.row_types
-    if types.n_types == network.n_units:  # no reduction: avoid copying U
-        return network.U, np.ones(network.n_units, dtype=np.int64), network.patterns
-    return network.U[network._type_representatives], types.counts, types.rows
-
-
-def _ideal_residuals(network: MemoryNetwork, rows: np.ndarray, counts: np.ndarray, xi: np.ndarray) -> np.ndarray:
-    """``max |W x̄^mu - h̄^mu|`` for every memory, on row types (chunked, O(k m P))."""
-    phi_a, phi_b = float(network.activation.phi(network.a)), float(network.activation.phi(network.b))
-    # U^T x̄^mu = phi_a U^T 1 + (phi_b - phi_a) U^T xi^mu, weighted by the type counts
-    column_sums = np.zeros(rows.shape[1])
-    overlaps = np.zeros((rows.shape[1], xi.shape[1]))
-    for start in range(0, rows.shape[0], _CHUNK):
-        block = rows[start : start + _CHUNK] * counts[start : start + _CHUNK, None]
-        column_sums += block.sum(axis=0)
-        overlaps += block.T @ xi[start : start + _CHUNK].astype(np.float64)
-    coefficients = network.c[:, None] * (phi_a * column_sums[:, None] + (phi_b - phi_a) * overlaps)
-    worst = np.zeros(xi.shape[1])
-    for start in range(0, rows.shape[0], _CHUNK):
-        currents = network.a + (network.b - network.a) * xi[start : start + _CHUNK]
-        worst = np.maximum(worst, np.abs(rows[start : start + _CHUNK] @ coefficients - currents).max(axis=0))
-    return worst
-
-
-def _points(network: MemoryNetwork, memories: list[int], at: str) -> list[_Point]:
-    """The linearisation point of each memory in `memories`."""
-    rows, counts, xi = _type_rows(network)
-    dphi = network.activation.dphi
-    ideal_slopes = (float(dphi(network.a)), float(dphi(network.b)))
-    exact = _is_exact(network)
-    refine = at == "equilibrium" and not exact
-    residuals = None if refine else _ideal_residuals(network, rows, counts, xi[:, memories])
-    points = []
-    for j, mu in enumerate(memories):
-        if not refine:
-            slopes = np.where(xi[:, mu], ideal_slopes[1], ideal_slopes[0])
-            status = "exact design" if exact else "designed memory (not refined)"
-            eta = float(slopes.max())
-            points.append(_Point(rows, counts, slopes, eta, float(residuals[j]), status, 0.0))
-            continue
-        x0 = _memory_rate(network, mu)
-        result = refine_equilibrium(network, x0)
-        unit_slopes = dphi(result.h)
-        shift = float(np.max(np.abs(result.x - x0)))
-        types = network.row_types
-        if types.n_types < network.n_units and np.array_equal(
-            unit_slopes, unit_slopes[network._type_representatives][types.index]
-        ):  # Newton keeps identical rows identical: D is type-constant
-            slopes, point_rows, point_counts = unit_slopes[network._type_representatives], rows, counts
-        else:
-            slopes, point_rows, point_counts = unit_slopes, network.U, np.ones(network.n_units, dtype=np.int64)
-        points.append(
-            _Point(point_rows, point_counts, slopes, float(slopes.max()), result.residual, result.status.value, shift)
-        )
-    return points
-
-
-def _is_exact(network: MemoryNetwork) -> bool:
-    """``network.is_exact``, answered in O(N P) when the pattern sizes already differ."""
-    sizes = np.count_nonzero(network.patterns, axis=0)
-    return bool(np.all(sizes == sizes[0]) and network.is_exact)
-
-
-def _memory_rate(network: MemoryNetwork, mu: int) -> np.ndarray:
-    phi_a, phi_b = float(network.activation.phi(network.a)), float(network.activation.phi(network.b))
-    return phi_a + (phi_b - phi_a) * network.patterns[:, mu]
-
-
-def _ideal_grams(network: MemoryNetwork) -> np.ndarray:
-    """``U^T D_mu U`` at every designed memory, shape (P, m, m), in O(k m^2 + q k m^3 / 3).
-
-    At a designed memory D takes two values, so ``G_mu = d_a G_0 + (d_b - d_a) G_mu^on`` where
-    ``G_mu^on`` sums over the units active in pattern mu. With ``U = V B`` (``V = [Xi, 1]`` 0/1,
-    ``B`` holds beta) the sums ``T[mu, j, l] = sum_i V_i,mu V_ij V_il`` are integer counts, symmetric
-    in all three indices: only ``j, l >= mu`` are summed (a third of the work), in float32 BLAS,
-    which is exact here (every partial sum is an integer below 2**24), then mapped through B in
-    float64.
-    """
-    rows, counts, xi = _type_rows(network)
-    k, m = rows.shape
-    P = m - 1
-    count_dtype = np.float32 if network.n_units < _FLOAT32_EXACT else np.float64
-    weights = counts.astype(count_dtype)
-
-    def counts_gram(selection: np.ndarray, first: int) -> np.ndarray:
-        """``V[sel, first:]^T diag(counts) V[sel, first:]``."""
-        total = np.zeros((m - first, m - first), dtype=count_dtype)
-        for start in range(0, selection.size, _CHUNK):
-            chosen = selection[start : start + _CHUNK]
-            block = np.ones((chosen.size, m - first), dtype=count_dtype)
-            block[:, :-1] = xi[chosen, first:]
-            total += (block * weights[chosen, None]).T @ block
-        return total.astype(np.float64)
-
-    partial = np.zeros((P, m, m))
-    for mu in range(P):
-        partial[mu, mu:, mu:] = counts_gram(np.flatnonzero(xi[:, mu]), mu)
-    index = np.sort(np.indices((P, m, m)).reshape(3, -1), axis=0)  # T is symmetric in its indices
-    on = partial[index[0], index[1], index[2]].reshape(P, m, m)
-    # B with U = V B: U[:, j] = u0 + (u1 - u0) xi_j for the stored values u1 = fl(1 - beta), u0 = -beta
-    u1, u0 = float(np.float64(1.0) - network.beta), float(-network.beta)
-    B = np.zeros((m, m))
-    B[:P, :P] = np.eye(P) * (u1 - u0)
-    B[P, :P] = u0
-    B[P, P] = 1.0
-    G0 = B.T @ counts_gram(np.arange(k), 0) @ B
-    d_a, d_b = float(network.activation.dphi(network.a)), float(network.activation.dphi(network.b))
-    return _symmetric(d_a * G0 + (d_b - d_a) * (B.T @ on @ B))
-
-
-def _point_gram(point: _Point) -> np.ndarray:
-    return weighted_gram(point.rows, point.slopes, point.counts)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -342,7 +179,7 @@ class JacobianSpectrum:
         """
         if not self.equilibrium_found:
             return Verdict.UNDECIDED
-        return _verdict(self.max_eigenvalue, self.tolerance)
+        return verdict_from(self.max_eigenvalue, self.tolerance)
 
     def time_constants(self, n: int = 3) -> np.ndarray:
         """Effective time constants ``tau / (1 - lambda)`` of the `n` slowest modes, slowest first.
@@ -373,8 +210,8 @@ class JacobianSpectrum:
         )
 
 
-def _spectrum_from_reduced(
-    network: MemoryNetwork, mu: int, at: str, form: str, reduced: np.ndarray, point: _Point, *, status: str | None = None
+def spectrum_from_reduced(
+    network: MemoryNetwork, mu: int, at: str, form: str, reduced: np.ndarray, point: MemoryPoint, *, status: str | None = None
 ) -> JacobianSpectrum:
     tau = network.tau
     reduced = np.sort(np.asarray(reduced, dtype=float))
@@ -397,7 +234,7 @@ def _spectrum_from_reduced(
     )
 
 
-def _spectrum_at_state(network: MemoryNetwork, mu: int, h: np.ndarray, residual: float, status: str) -> JacobianSpectrum:
+def spectrum_at_state(network: MemoryNetwork, mu: int, h: np.ndarray, residual: float, status: str) -> JacobianSpectrum:
     """The rate-form spectrum at a state with currents `h` already located near memory `mu`.
 
     For callers that found the equilibrium themselves (``assocrate.retrieval.capacity_curve``), so
@@ -405,9 +242,9 @@ def _spectrum_at_state(network: MemoryNetwork, mu: int, h: np.ndarray, residual:
     "no equilibrium" rule. O(N P^2).
     """
     slopes = np.asarray(network.activation.dphi(h), dtype=float)
-    point = _Point(network.U, np.ones(network.n_units, dtype=np.int64), slopes, float(slopes.max()), residual, status, 0.0)
-    return _spectrum_from_reduced(
-        network, mu, "equilibrium", "rate", _reduced_eigenvalues(_point_gram(point), network.c), point
+    point = MemoryPoint(network.U, np.ones(network.n_units, dtype=np.int64), slopes, float(slopes.max()), residual, status, 0.0)
+    return spectrum_from_reduced(
+        network, mu, "equilibrium", "rate", reduced_eigenvalues(point_gram(point), network.c), point
     )
 
 
@@ -424,7 +261,7 @@ def jacobian_spectrum(
     at : {"equilibrium", "ideal"}, default "equilibrium"
         ``"equilibrium"``: at the true equilibrium near the memory. For an exact design (equal
         sizes and overlaps) that is the designed memory itself; otherwise it is located first
-        with :func:`~assocrate.equilibria.refine_equilibrium` (Newton, O(N P^2) per step).
+        with :func:`~assocrate.core.equilibria.refine_equilibrium` (Newton, O(N P^2) per step).
         ``"ideal"``: at the designed memory ``h̄ = a + (b - a) xi^mu`` even when it is not an
         equilibrium (the linearisation the paper's conditions use).
     form : {"rate", "current"}, default "rate"
@@ -447,10 +284,10 @@ def jacobian_spectrum(
 
     Examples
     --------
-    >>> from assocrate.activations import Sigmoid
-    >>> from assocrate.design import design
-    >>> from assocrate.patterns import equal_overlap_patterns
-    >>> net = design(equal_overlap_patterns(0.2, 1000), Sigmoid(4.8, 0.2), -0.3, 0.95)
+    >>> from assocrate.core.activations import Sigmoid
+    >>> from assocrate.core.design import design
+    >>> from assocrate.core.patterns import equal_overlap_patterns
+    >>> net = design(equal_overlap_patterns(1000, 0.2), Sigmoid(4.8, 0.2), -0.3, 0.95)
     >>> js = jacobian_spectrum(net, 0)
     >>> js.spectrum.size, js.verdict.value, round(js.max_eigenvalue, 6)
     (1000, 'stable', -0.99978)
@@ -459,11 +296,11 @@ def jacobian_spectrum(
     mu = check_index("mu", mu, network.n_patterns)
     at = check_choice("at", at, _POINTS)
     form = check_choice("form", form, FORMS)
-    point = _points(network, [mu], at)[0]
-    return _spectrum_from_reduced(network, mu, at, form, _reduced_eigenvalues(_point_gram(point), network.c), point)
+    point = memory_points(network, [mu], at)[0]
+    return spectrum_from_reduced(network, mu, at, form, reduced_eigenvalues(point_gram(point), network.c), point)
 
 
-def _pattern_structure_reason(rows: np.ndarray, statistics: Callable[[], PatternStatistics]) -> str | None:
+def pattern_structure_reason(rows: np.ndarray, statistics: Callable[[], PatternStatistics]) -> str | None:
     """None if patterns with these row types (and statistics, computed only when needed) are the
     equal-overlap construction with ``r = q`` (the closed form of DESIGN.md §4 applies), else why not."""
     n_patterns = rows.shape[1]
@@ -482,7 +319,7 @@ def _pattern_structure_reason(rows: np.ndarray, statistics: Callable[[], Pattern
 
 def _equal_overlap_structure(network: MemoryNetwork) -> str | None:
     """None if the closed form of DESIGN.md §4 applies to `network`, else the reason it does not."""
-    reason = _pattern_structure_reason(network.row_types.rows, lambda: network.statistics)
+    reason = pattern_structure_reason(network.row_types.rows, lambda: network.statistics)
     if reason is not None:
         return reason
     stats = network.statistics
@@ -497,7 +334,7 @@ def closed_form_spectrum(network: MemoryNetwork, mu: int) -> JacobianSpectrum:
     Parameters
     ----------
     network : MemoryNetwork
-        Designed on the equal-overlap construction (:func:`~assocrate.patterns.equal_overlap_patterns`,
+        Designed on the equal-overlap construction (:func:`~assocrate.core.patterns.equal_overlap_patterns`,
         with ``q^2 N`` and ``q N`` integers so that ``r = q``) with the patterns' own q and r.
     mu : int
         Memory index (every memory has the same spectrum).
@@ -530,10 +367,10 @@ def closed_form_spectrum(network: MemoryNetwork, mu: int) -> JacobianSpectrum:
 
     Examples
     --------
-    >>> from assocrate.activations import Sigmoid
-    >>> from assocrate.design import design
-    >>> from assocrate.patterns import equal_overlap_patterns
-    >>> net = design(equal_overlap_patterns(0.2, 1000), Sigmoid(4.8, 0.2), -0.3, 0.95)
+    >>> from assocrate.core.activations import Sigmoid
+    >>> from assocrate.core.design import design
+    >>> from assocrate.core.patterns import equal_overlap_patterns
+    >>> net = design(equal_overlap_patterns(1000, 0.2), Sigmoid(4.8, 0.2), -0.3, 0.95)
     >>> round(closed_form_spectrum(net, 0).max_eigenvalue, 6)
     -0.99978
     """
@@ -541,22 +378,22 @@ def closed_form_spectrum(network: MemoryNetwork, mu: int) -> JacobianSpectrum:
     mu = check_index("mu", mu, network.n_patterns)
     reason = _equal_overlap_structure(network)
     if reason is not None:
-        raise ValueError(f"closed_form_spectrum needs the equal-overlap design of DESIGN.md §4: {reason}")
+        raise InvalidInput(f"closed_form_spectrum needs the equal-overlap design of DESIGN.md §4: {reason}")
     P, q = network.n_patterns, network.q
     d_a, d_b = float(network.activation.dphi(network.a)), float(network.activation.dphi(network.b))
     reduced = _closed_form_reduced(network.alpha, network.gamma, q, d_a, d_b, P)
-    point = _Point(network.U[:1], np.ones(1), np.array([d_a, d_b]), max(d_a, d_b), 0.0, "closed form", 0.0)
-    return _spectrum_from_reduced(network, mu, "equilibrium", "rate", reduced, point)
+    point = MemoryPoint(network.U[:1], np.ones(1), np.array([d_a, d_b]), max(d_a, d_b), 0.0, "closed form", 0.0)
+    return spectrum_from_reduced(network, mu, "equilibrium", "rate", reduced, point)
 
 
 def _closed_form_reduced(alpha: float, gamma: float, q: float, d_a: float, d_b: float, P: int) -> np.ndarray:
-    lam_minus, lam_plus = _k2_eigenvalues(alpha, gamma, q, d_a, d_b)
+    lam_minus, lam_plus = k2_eigenvalues(alpha, gamma, q, d_a, d_b)
     return np.concatenate(
         [[lam_minus, lam_plus], np.full(P - 2, alpha * d_a), [alpha * (d_a + (P - 1) * q * (d_b - d_a))]]
     )
 
 
-def _k2_eigenvalues(alpha, gamma, q, d_a, d_b):
+def k2_eigenvalues(alpha, gamma, q, d_a, d_b):
     """Eigenvalues ``lambda- <= lambda+`` of K2 (works elementwise on arrays).
 
     K2 is similar to a symmetric matrix when ``alpha gamma > 0`` and has real eigenvalues in every
@@ -660,7 +497,7 @@ class StabilityConditions:
         )
 
 
-def _instability_terms(alpha, gamma, q, d_a, d_b):
+def instability_terms(alpha, gamma, q, d_a, d_b):
     """The two terms of the instability condition (elementwise on arrays)."""
     first = q * (gamma - alpha) * (d_b - d_a) - (1 - d_b * alpha) * (1 - d_a * gamma)
     second = q * d_b * ((1 - q) * alpha + q * gamma) - 1
@@ -668,8 +505,8 @@ def _instability_terms(alpha, gamma, q, d_a, d_b):
 
 
 def _lambda_max_weights(network: MemoryNetwork) -> float:
-    rows, counts, _ = _type_rows(network)
-    return float(_reduced_eigenvalues(weighted_gram(rows, counts=counts), network.c)[-1])
+    rows, counts, _ = type_rows(network)
+    return float(reduced_eigenvalues(weighted_gram(rows, counts=counts), network.c)[-1])
 
 
 def conditions(network: MemoryNetwork) -> StabilityConditions:
@@ -696,10 +533,10 @@ def conditions(network: MemoryNetwork) -> StabilityConditions:
 
     Examples
     --------
-    >>> from assocrate.activations import Sigmoid
-    >>> from assocrate.design import design
-    >>> from assocrate.patterns import equal_overlap_patterns
-    >>> net = design(equal_overlap_patterns(0.2, 1000), Sigmoid(4.8, 0.2), -0.3, 0.95)
+    >>> from assocrate.core.activations import Sigmoid
+    >>> from assocrate.core.design import design
+    >>> from assocrate.core.patterns import equal_overlap_patterns
+    >>> net = design(equal_overlap_patterns(1000, 0.2), Sigmoid(4.8, 0.2), -0.3, 0.95)
     >>> c = conditions(net)
     >>> c.sufficient_holds, c.instability_holds
     (True, False)
@@ -708,7 +545,7 @@ def conditions(network: MemoryNetwork) -> StabilityConditions:
     d_a, d_b = float(network.activation.dphi(network.a)), float(network.activation.dphi(network.b))
     eta = max(d_a, d_b)
     lambda_max = _lambda_max_weights(network)
-    terms = _instability_terms(network.alpha, network.gamma, network.q, d_a, d_b)
+    terms = instability_terms(network.alpha, network.gamma, network.q, d_a, d_b)
     return StabilityConditions(
         d_a=d_a,
         d_b=d_b,
@@ -721,7 +558,7 @@ def conditions(network: MemoryNetwork) -> StabilityConditions:
         instability_terms=(float(terms[0]), float(terms[1])),
         instability_value=float(max(terms)),
         instability_proven=_equal_overlap_structure(network) is None,
-        applies=_is_exact(network),
+        applies=is_exact_design(network),
     )
 
 
@@ -942,10 +779,10 @@ def local_stability(network: MemoryNetwork, *, at: Point = "equilibrium") -> Loc
 
     Examples
     --------
-    >>> from assocrate.activations import Sigmoid
-    >>> from assocrate.design import design
-    >>> from assocrate.patterns import equal_overlap_patterns
-    >>> net = design(equal_overlap_patterns(0.2, 1000), Sigmoid(4.8, 0.2), 0.1, 0.95)
+    >>> from assocrate.core.activations import Sigmoid
+    >>> from assocrate.core.design import design
+    >>> from assocrate.core.patterns import equal_overlap_patterns
+    >>> net = design(equal_overlap_patterns(1000, 0.2), Sigmoid(4.8, 0.2), 0.1, 0.95)
     >>> result = local_stability(net)
     >>> result.n_stable, [s.kind for s in result.uniform_states]
     (6, ['quiescent', 'intermediate', 'all-on'])
@@ -956,23 +793,23 @@ def local_stability(network: MemoryNetwork, *, at: Point = "equilibrium") -> Loc
     found = conditions(network)
     lambda_plus = max(found.lambda_max_W, 0.0)
     rows = []
-    exact = _is_exact(network)
+    exact = is_exact_design(network)
     if at == "ideal" or exact:
-        grams = _ideal_grams(network)
-        _, _, xi = _type_rows(network)
-        residuals = _ideal_residuals(network, *_type_rows(network)[:2], xi)
+        grams = ideal_grams(network)
+        _, _, xi = type_rows(network)
+        residuals = ideal_residuals(network, *type_rows(network)[:2], xi)
         status = "exact design" if exact else "designed memory (not refined)"
         for mu in memories:
             active = xi[:, mu]
             eta = max(found.d_b if active.any() else 0.0, found.d_a if not active.all() else 0.0)
-            point = _Point(xi[:0], np.zeros(0), np.zeros(0), eta, float(residuals[mu]), status, 0.0)
-            spectrum = _spectrum_from_reduced(network, mu, at, "rate", _reduced_eigenvalues(grams[mu], network.c), point)
+            point = MemoryPoint(xi[:0], np.zeros(0), np.zeros(0), eta, float(residuals[mu]), status, 0.0)
+            spectrum = spectrum_from_reduced(network, mu, at, "rate", reduced_eigenvalues(grams[mu], network.c), point)
             rows.append(MemoryStability(mu, spectrum, eta * lambda_plus))
     else:
         for mu in memories:
-            point = _points(network, [mu], at)[0]
-            reduced = _reduced_eigenvalues(_point_gram(point), network.c)
-            spectrum = _spectrum_from_reduced(network, mu, at, "rate", reduced, point)
+            point = memory_points(network, [mu], at)[0]
+            reduced = reduced_eigenvalues(point_gram(point), network.c)
+            spectrum = spectrum_from_reduced(network, mu, at, "rate", reduced, point)
             rows.append(MemoryStability(mu, spectrum, point.eta * lambda_plus))
     description = (
         f"MemoryNetwork: N={network.n_units} units, P={network.n_patterns} patterns, "
@@ -1056,7 +893,7 @@ def _exact_all_below(H: flint.fmpq_mat, Z: flint.fmpq_mat, s: flint.fmpq) -> tup
 
 
 def _float_root(H: np.ndarray) -> np.ndarray:
-    w, V = scipy.linalg.eigh(_symmetric(H))
+    w, V = scipy.linalg.eigh(symmetric_part(H))
     return (V * np.sqrt(np.clip(w, 0.0, None))) @ V.T
 
 
@@ -1160,10 +997,10 @@ def lyapunov_certificate(
 
     Examples
     --------
-    >>> from assocrate.activations import Sigmoid
-    >>> from assocrate.design import design
-    >>> from assocrate.patterns import equal_overlap_patterns
-    >>> net = design(equal_overlap_patterns(0.2, 1000), Sigmoid(4.8, 0.2), -0.3, 0.95)
+    >>> from assocrate.core.activations import Sigmoid
+    >>> from assocrate.core.design import design
+    >>> from assocrate.core.patterns import equal_overlap_patterns
+    >>> net = design(equal_overlap_patterns(1000, 0.2), Sigmoid(4.8, 0.2), -0.3, 0.95)
     >>> cert = lyapunov_certificate(net, 0)
     >>> cert.certified, cert.parameters["method"]
     (True, 'explicit P = D^-1')
@@ -1173,11 +1010,11 @@ def lyapunov_certificate(
     form = check_choice("form", form, FORMS)
     at = check_choice("at", at, _POINTS)
     method = check_choice("method", method, _METHODS)
-    point = _points(network, [mu], at)[0]
-    G1 = _point_gram(point)
-    js = _spectrum_from_reduced(network, mu, at, form, _reduced_eigenvalues(G1, network.c), point)
+    point = memory_points(network, [mu], at)[0]
+    G1 = point_gram(point)
+    js = spectrum_from_reduced(network, mu, at, form, reduced_eigenvalues(G1, network.c), point)
     if method == "explicit" and not np.all(point.slopes > 0):
-        raise ValueError(
+        raise InvalidInput(
             f"`method`='explicit' needs every slope phi'(h) > 0 at memory {mu}; got min slope "
             f"{float(point.slopes.min())!r} (use method='lyapunov' or 'auto')"
         )
@@ -1213,7 +1050,7 @@ def _explicit_certificate(network, point, G1, js, form, claim, parameters, c_exa
     root = _float_root(G1)
     S = root @ (network.c[:, None] * root)  # G^{1/2} C G^{1/2}: spectrum of V C V^T
     p_min = float(np.min(1.0 / point.slopes)) if form == "rate" else float(np.min(point.slopes))
-    lmi_margin = 1.0 - float(scipy.linalg.eigvalsh(_symmetric(S))[-1])
+    lmi_margin = 1.0 - float(scipy.linalg.eigvalsh(symmetric_part(S))[-1])
     verified_float = bool(np.all(point.slopes > 0) and is_definite_float(S - np.eye(S.shape[0]), sign=-1))
     G_exact = _exact_gram(point.rows, point.counts, point.slopes, 1)
     holds, test = _exact_all_below(G_exact, c_exact, flint.fmpq(1))
@@ -1247,11 +1084,11 @@ def _lyapunov_solution_certificate(network, point, G1, form, claim, parameters, 
     else:
         K[:m, m:] = np.diag(network.c)
     A = K.T @ H - np.eye(2 * m)
-    X = _symmetric(scipy.linalg.solve_continuous_lyapunov(A, -0.5 * tau * (K + K.T)))
-    Z = _symmetric(-2 * X + 0.5 * tau * (K + K.T) + K.T @ H @ X + X @ H @ K)
+    X = symmetric_part(scipy.linalg.solve_continuous_lyapunov(A, -0.5 * tau * (K + K.T)))
+    Z = symmetric_part(-2 * X + 0.5 * tau * (K + K.T) + K.T @ H @ X + X @ H @ K)
     root = _float_root(H)
-    XH = _symmetric(root @ X @ root)
-    ZH = _symmetric(root @ Z @ root)
+    XH = symmetric_part(root @ X @ root)
+    ZH = symmetric_part(root @ Z @ root)
     bulk = 1 if network.n_units > 2 * m else 0  # directions orthogonal to range(Y) exist
     p_min = 0.5 * tau + min(float(scipy.linalg.eigvalsh(XH)[0]), 0.0 if bulk else np.inf)
     lmi_margin = 1.0 - max(float(scipy.linalg.eigvalsh(ZH)[-1]), 0.0 if bulk else -np.inf) / tau
@@ -1287,7 +1124,7 @@ def _lyapunov_solution_certificate(network, point, G1, form, claim, parameters, 
     )
 
 
-def _exact_gram_blocks(point: _Point, m: int) -> flint.fmpq_mat:
+def _exact_gram_blocks(point: MemoryPoint, m: int) -> flint.fmpq_mat:
     """``H = [[U^T U, U^T D U], [U^T D U, U^T D^2 U]]`` over the point's rows, exactly."""
     blocks = [_exact_gram(point.rows, point.counts, point.slopes, p) for p in (0, 1, 2)]
     H = flint.fmpq_mat(2 * m, 2 * m)

@@ -1,0 +1,290 @@
+"""Units grouped into interchangeable classes, and W on the classes (DESIGN.md §1 "Row types").
+
+Units ``i`` and ``j`` are interchangeable when their rows of ``U`` are equal (equal pattern rows)
+and, with an input, ``u_i = u_j``. With ``S`` the N x k indicator of the k classes and
+``n = S^T 1`` their sizes, ``W = U C U^T = S W_hat S^T`` with ``W_hat = U_hat C U_hat^T`` (k x k,
+``U_hat`` one representative row per class), and ``W v = 0`` for every v that sums to zero inside
+each class. Every certificate of :mod:`assocrate.stability` is computed on this partition; the
+*trivial* partition (every unit its own class, ``W_hat = W``) is the full N x N problem.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from fractions import Fraction
+from functools import cached_property
+
+import flint
+import numpy as np
+
+from .._validation import check_choice
+from .._validation import readonly as _readonly
+from ..certify._rational import fraction_vector, to_fmpq, to_fraction
+from ..certify.exact import to_rational
+from ..errors import InvalidInput
+
+__all__ = [
+    "REDUCTIONS",
+    "Partition",
+    "ReducedNetwork",
+    "class_weights",
+    "exact_class_weights",
+    "network_digest",
+    "partition",
+    "reduce_network",
+]
+
+#: Allowed values of the ``reduction`` option: ``"types"`` (row types, refined by the input) or
+#: ``"full"`` (every unit its own class: the N x N problem).
+REDUCTIONS = ("types", "full")
+
+
+@dataclass(frozen=True, repr=False)
+class Partition:
+    """Classes of interchangeable units.
+
+    Attributes
+    ----------
+    representatives : numpy.ndarray of int, shape (k,)
+        The first unit of each class.
+    counts : numpy.ndarray of int, shape (k,)
+        Class sizes ``n_t``.
+    index : numpy.ndarray of int, shape (N,)
+        Class of each unit.
+    reduction : str
+        ``"types"`` or ``"full"``.
+    """
+
+    representatives: np.ndarray
+    counts: np.ndarray
+    index: np.ndarray
+    reduction: str
+
+    @property
+    def n_classes(self) -> int:
+        """k."""
+        return int(self.counts.size)
+
+    @property
+    def n_units(self) -> int:
+        """N."""
+        return int(self.index.size)
+
+    def expand(self, values: np.ndarray) -> np.ndarray:
+        """Per-class values (k,) or (k, B) as per-unit values (N,) or (N, B)."""
+        return np.asarray(values)[self.index]
+
+    def __repr__(self) -> str:
+        return f"Partition(reduction={self.reduction!r}, n_units={self.n_units}, n_classes={self.n_classes})"
+
+
+def input_vector(u: object, n_units: int) -> np.ndarray | None:
+    """`u` (None, a scalar or shape (N,)) as a finite float vector of length `n_units`, or None; else ValueError."""
+    if u is None:
+        return None
+    array = np.asarray(u, dtype=float)
+    if array.ndim == 0:
+        array = np.full(n_units, float(array))
+    if array.shape != (n_units,):
+        raise InvalidInput(f"`u` must be a scalar or have shape ({n_units},); got {array.shape}")
+    if not np.all(np.isfinite(array)):
+        raise InvalidInput("`u` must be finite; found NaN or inf")
+    return array
+
+
+def partition(network, *, u: object = None, reduction: str = "types") -> Partition:
+    """Group the units of `network` into interchangeable classes.
+
+    Parameters
+    ----------
+    network : MemoryNetwork
+    u : float or numpy.ndarray of shape (N,), optional
+        Constant input; units of one row type with different inputs go to different classes.
+    reduction : {"types", "full"}, default "types"
+        ``"types"``: row types (refined by `u`); ``"full"``: every unit its own class.
+
+    Returns
+    -------
+    Partition
+
+    Examples
+    --------
+    >>> from assocrate import Sigmoid, design, equal_overlap_patterns
+    >>> net = design(equal_overlap_patterns(1000, 0.2), Sigmoid(4.8, 0.2), -0.3, 0.95)
+    >>> partition(net).n_classes, partition(net, u=net.patterns[:, 0] * 1.0).n_classes
+    (7, 7)
+    >>> partition(net, reduction="full").n_classes
+    1000
+    """
+    reduction = check_choice("reduction", reduction, REDUCTIONS)
+    n_units = network.n_units
+    u_vec = input_vector(u, n_units)
+    if reduction == "full":
+        units = np.arange(n_units, dtype=np.int64)
+        return Partition(_readonly(units.copy()), _readonly(np.ones(n_units, dtype=np.int64)), _readonly(units), "full")
+    types = network.row_types
+    if u_vec is None:
+        index = np.asarray(types.index, dtype=np.int64)
+        counts = np.asarray(types.counts, dtype=np.int64)
+        n_classes = counts.size
+    else:
+        keys = np.empty(n_units, dtype=[("type", np.int64), ("u", np.float64)])
+        keys["type"], keys["u"] = types.index, u_vec
+        _, index, counts = np.unique(keys, return_inverse=True, return_counts=True)
+        index = index.astype(np.int64).ravel()
+        counts = counts.astype(np.int64)
+        n_classes = counts.size
+    first = np.full(n_classes, -1, dtype=np.int64)
+    first[index[::-1]] = np.arange(n_units - 1, -1, -1)
+    return Partition(_readonly(first), _readonly(counts.copy()), _readonly(index.copy()), "types")
+
+
+def class_weights(network, part: Partition) -> np.ndarray:
+    """``W_hat = U_hat C U_hat^T`` (k x k, float): ``W_ij = W_hat[class(i), class(j)]``."""
+    U_hat = network.U[part.representatives]
+    W_hat = (U_hat * network.c) @ U_hat.T
+    return _readonly(0.5 * (W_hat + W_hat.T))
+
+
+def exact_class_weights(network, part: Partition) -> flint.fmpq_mat:
+    """``W_hat`` in exact rational arithmetic from the float factors U and C.
+
+    The network's weights *are* ``U C U^T`` with the stored float entries of U and C; read as the
+    dyadic rationals they are, this product is exact and exactly symmetric (C is diagonal).
+    """
+    c = np.asarray(network.c)
+    if np.count_nonzero(network.C - np.diag(c)) != 0:
+        raise InvalidInput("`network.C` must be diagonal; found off-diagonal entries")
+    U_hat = to_rational(np.asarray(network.U[part.representatives]))
+    C = to_rational(np.diag(c))
+    return U_hat * C * U_hat.transpose()
+
+
+def network_digest(network) -> str:
+    """SHA-256 of what defines a network: patterns, activation, levels, q, r and tau.
+
+    Certificates record it so that :func:`~assocrate.certify.verification.verify` refuses a
+    certificate made for another network.
+    """
+    record = {
+        "shape": list(network.patterns.shape),
+        "activation": [network.activation.name, float(network.activation.rho).hex(),
+                       float(network.activation.threshold).hex()],
+        "levels": [float(network.a).hex(), float(network.b).hex()],
+        "q": float(network.q).hex(),
+        "r": float(network.r).hex(),
+        "tau": float(network.tau).hex(),
+    }
+    digest = hashlib.sha256(json.dumps(record, sort_keys=True).encode("utf-8"))
+    digest.update(np.packbits(np.asarray(network.patterns, dtype=bool), axis=0).tobytes())
+    return digest.hexdigest()
+
+
+@dataclass(frozen=True, repr=False)
+class ReducedNetwork:
+    """A network's weights on a partition, in the forms the certificates need.
+
+    Attributes
+    ----------
+    network : MemoryNetwork
+    part : Partition
+    W_hat : numpy.ndarray, shape (k, k)
+        ``W_ij = W_hat[class(i), class(j)]`` (float).
+    """
+
+    network: object
+    part: Partition
+    W_hat: np.ndarray
+
+    @property
+    def n_classes(self) -> int:
+        """k."""
+        return self.part.n_classes
+
+    @cached_property
+    def counts(self) -> np.ndarray:
+        """Class sizes as floats."""
+        return _readonly(self.part.counts.astype(float))
+
+    @cached_property
+    def W_tilde(self) -> np.ndarray:
+        """``n^{1/2} W_hat n^{1/2}``: W on class-constant vectors in an orthonormal basis (k x k)."""
+        root = np.sqrt(self.counts)
+        return _readonly(root[:, None] * self.W_hat * root[None, :])
+
+    @cached_property
+    def W_exact(self) -> flint.fmpq_mat:
+        """``W_hat`` exactly (see :func:`exact_class_weights`)."""
+        return exact_class_weights(self.network, self.part)
+
+    @cached_property
+    def U_exact(self) -> flint.fmpq_mat:
+        """``U_hat`` (k x m) exactly."""
+        return to_rational(np.asarray(self.network.U[self.part.representatives]))
+
+    @cached_property
+    def c_exact(self) -> list[flint.fmpq]:
+        """The diagonal of C exactly."""
+        return [to_fmpq(x) for x in np.asarray(self.network.c)]
+
+    @cached_property
+    def sign_exact(self) -> flint.fmpz_mat:
+        """``sign(W_hat)`` exactly (k x k, entries -1, 0, 1).
+
+        Decided in floating point where ``|fl(W_hat)|`` exceeds a rigorous bound on its rounding
+        error, ``2 (m + 3) u (|U_hat| |C| |U_hat|^T)`` with ``u = 2**-53`` (the forward error of an
+        m-term dot product in any summation order is at most ``gamma_m`` times the sum of the
+        absolute terms; the factor 2 and the +3 cover the products, the symmetrisation and the
+        rounding of the bound itself); the remaining entries are summed in exact rationals.
+        """
+        U = np.asarray(self.network.U[self.part.representatives], dtype=float)
+        c = np.asarray(self.network.c, dtype=float)
+        bound = (np.abs(U) * np.abs(c)) @ np.abs(U).T
+        error = 2.0 * (c.size + 3) * 2.0**-53 * bound + np.finfo(float).tiny
+        signs = np.where(np.abs(self.W_hat) > error, np.sign(self.W_hat), 0).astype(np.int64)
+        for s, t in np.argwhere(np.abs(self.W_hat) <= error):
+            exact = sum(
+                to_fraction(cj) * to_fraction(a) * to_fraction(b)
+                for cj, a, b in zip(c, U[s], U[t])
+            )
+            signs[s, t] = (exact > 0) - (exact < 0)
+        k = self.n_classes
+        return flint.fmpz_mat(k, k, signs.ravel().tolist())
+
+    def times_exact(self, y) -> list[Fraction]:
+        """``W_hat diag(n) y`` exactly, through the factors: ``(W x)_i`` for class-constant x = y."""
+        weighted = flint.fmpq_mat(len(y), 1, [to_fmpq(n * v) for n, v in zip(self.counts_exact, y)])
+        coefficients = self.U_exact.transpose() * weighted
+        scaled = flint.fmpq_mat(coefficients.nrows(), 1, [coefficients[j, 0] * cj for j, cj in enumerate(self.c_exact)])
+        return fraction_vector((self.U_exact * scaled).entries())
+
+    def abs_times_exact(self, y) -> list[Fraction]:
+        """``|W_hat| diag(n) y`` exactly: ``sum_j c_j u_j o (sign(W_hat) (u_j o n o y))``."""
+        k, m = self.U_exact.nrows(), self.U_exact.ncols()
+        U = self.U_exact
+        weighted = [to_fmpq(n * v) for n, v in zip(self.counts_exact, y)]
+        Y = flint.fmpq_mat(k, m, [U[t, j] * weighted[t] for t in range(k) for j in range(m)])
+        Z = flint.fmpq_mat(self.sign_exact) * Y
+        out = []
+        for s in range(k):
+            total = flint.fmpq(0)
+            for j, cj in enumerate(self.c_exact):
+                total += cj * U[s, j] * Z[s, j]
+            out.append(to_fraction(total))
+        return out
+
+    @cached_property
+    def counts_exact(self) -> list[int]:
+        """Class sizes as Python ints."""
+        return [int(n) for n in self.part.counts]
+
+    def __repr__(self) -> str:
+        return f"ReducedNetwork(n_units={self.part.n_units}, n_classes={self.n_classes}, reduction={self.part.reduction!r})"
+
+
+def reduce_network(network, *, u: object = None, reduction: str = "types") -> ReducedNetwork:
+    """The network on its partition (:func:`partition`) with ``W_hat`` (float; exact on demand)."""
+    part = partition(network, u=u, reduction=reduction)
+    return ReducedNetwork(network, part, class_weights(network, part))

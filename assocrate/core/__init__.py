@@ -1,0 +1,1 @@
+"""The core model: activations, patterns, the design rule, the low-rank operator and equilibria."""

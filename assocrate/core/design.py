@@ -1,0 +1,375 @@
+"""The design rule of Betteti, Baggio, Bullo and Zampieri as a low-rank `MemoryNetwork` (DESIGN.md §3).
+
+``W = (alpha'/N) (Xi - beta)(Xi - beta)^T + (gamma/N) 1 1^T = U C U^T`` with
+``U = [Xi - beta 1, 1]`` and ``C = diag(alpha'/N, ..., alpha'/N, gamma/N)``.
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass
+from functools import cached_property
+
+import numpy as np
+
+from .._validation import check_finite_float, check_fraction, check_patterns, check_positive
+from .._validation import readonly as _readonly
+from ..errors import InvalidInput, InvalidType
+from .activations import Activation
+from .lowrank import Spectrum, lowrank_matvec, reduced_spectrum, weighted_gram
+from .patterns import RowTypes, pattern_statistics, row_types
+
+__all__ = ["DENSE_LIMIT", "DesignParameters", "MemoryNetwork", "design", "design_parameters"]
+
+#: Largest N for which :meth:`MemoryNetwork.dense_weights` builds W without ``force=True``.
+DENSE_LIMIT = 20000
+
+#: The two forms of the model (DESIGN.md §2): ``tau x' = -x + Phi(W x + u)`` ("rate") and
+#: ``tau h' = -h + W Phi(h) + u`` ("current").
+FORMS = ("rate", "current")
+
+
+@dataclass(frozen=True)
+class DesignParameters:
+    """The scalars of the design rule for given levels, activation, q and r.
+
+    Attributes
+    ----------
+    alpha : float
+        ``(b - a) / (phi(b) - phi(a))``: the memory eigenvalue of W used by the stability conditions.
+    alpha_prime : float
+        ``alpha / (q (1 - r))``: the weight scale of the covariance term.
+    beta : float
+        ``q ((1 - r) phi(a) + r phi(b)) / ((1 - q) phi(a) + q phi(b))``: the cross-talk offset.
+    gamma : float
+        ``((1 - beta) a + beta b) / ((1 - q) phi(a) + q phi(b))``: the uniform E/I-balance term.
+    """
+
+    alpha: float
+    alpha_prime: float
+    beta: float
+    gamma: float
+
+
+def design_parameters(activation: Activation, a: float, b: float, q: float, r: float) -> DesignParameters:
+    """Evaluate the design rule's scalars (DESIGN.md §3).
+
+    Examples
+    --------
+    >>> from assocrate.core.activations import Sigmoid
+    >>> p = design_parameters(Sigmoid(4.8, 0.2), -0.3, 0.95, 0.2, 0.2)
+    >>> print(f"{p.alpha_prime:.6f} {p.gamma:.6f}")
+    7.812604 -0.249992
+    """
+    a = check_finite_float("a", a)
+    b = check_finite_float("b", b)
+    q = check_fraction("q", q)
+    r = check_fraction("r", r)
+    if a >= b:
+        raise InvalidInput(f"`a` must be < `b`; got a={a!r}, b={b!r}")
+    with np.errstate(over="ignore"):  # phi saturates at extreme levels; that is not an error here
+        phi_a, phi_b = float(activation.phi(a)), float(activation.phi(b))
+    if phi_b <= phi_a:
+        raise InvalidInput(
+            f"`b` must have phi(b) > phi(a); got phi(a)={phi_a!r}, phi(b)={phi_b!r} for a={a!r}, b={b!r} "
+            f"(with {activation!r}, raise b above the threshold)"
+        )
+    mean_rate = (1.0 - q) * phi_a + q * phi_b
+    alpha = (b - a) / (phi_b - phi_a)
+    beta = q * ((1.0 - r) * phi_a + r * phi_b) / mean_rate
+    gamma = ((1.0 - beta) * a + beta * b) / mean_rate
+    params = DesignParameters(alpha=alpha, alpha_prime=alpha / (q * (1.0 - r)), beta=beta, gamma=gamma)
+    if not all(np.isfinite([params.alpha, params.alpha_prime, params.beta, params.gamma])):
+        raise InvalidInput(
+            f"`a`, `b` give non-finite design parameters (alpha={alpha!r}, gamma={gamma!r}); got a={a!r}, b={b!r}: "
+            "use levels of moderate size"
+        )
+    return params
+
+
+@dataclass(frozen=True, repr=False)
+class MemoryNetwork:
+    """A firing-rate network ``tau x' = -x + Phi(W x + u)`` storing binary patterns.
+
+    Build it with :func:`design`. W is held as its factors ``U`` (N x (P+1)) and ``C``
+    ((P+1) x (P+1), diagonal); use :meth:`weights_matvec` for products and
+    :meth:`dense_weights` only for small N.
+
+    Attributes
+    ----------
+    patterns : numpy.ndarray of bool, shape (N, P)
+        The stored patterns xi^mu as columns.
+    activation : Activation
+        The rate function Phi.
+    a, b : float
+        Current levels of inactive and active units in the rescaled memories.
+    q, r : float
+        Activity and overlap fraction used by the design.
+    parameters : DesignParameters
+        alpha, alpha_prime, beta, gamma.
+    tau : float
+        Time constant.
+    U : numpy.ndarray, shape (N, P + 1)
+        ``[Xi - beta, 1]``.
+    C : numpy.ndarray, shape (P + 1, P + 1)
+        ``diag(alpha'/N, ..., alpha'/N, gamma/N)``.
+    """
+
+    patterns: np.ndarray
+    activation: Activation
+    a: float
+    b: float
+    q: float
+    r: float
+    parameters: DesignParameters
+    tau: float
+    U: np.ndarray
+    C: np.ndarray
+
+    @property
+    def n_units(self) -> int:
+        """N."""
+        return int(self.patterns.shape[0])
+
+    @property
+    def n_patterns(self) -> int:
+        """P."""
+        return int(self.patterns.shape[1])
+
+    @property
+    def alpha(self) -> float:
+        """``(b - a) / (phi(b) - phi(a))``."""
+        return self.parameters.alpha
+
+    @property
+    def alpha_prime(self) -> float:
+        """``alpha / (q (1 - r))``, the covariance weight scale."""
+        return self.parameters.alpha_prime
+
+    @property
+    def beta(self) -> float:
+        """Cross-talk offset."""
+        return self.parameters.beta
+
+    @property
+    def gamma(self) -> float:
+        """Uniform E/I-balance weight (gamma < 0 is global inhibition)."""
+        return self.parameters.gamma
+
+    @cached_property
+    def c(self) -> np.ndarray:
+        """Diagonal of C."""
+        return _readonly(np.ascontiguousarray(np.diag(self.C)))
+
+    @cached_property
+    def _U32(self) -> np.ndarray:
+        return _readonly(self.U.astype(np.float32))
+
+    @cached_property
+    def row_types(self) -> RowTypes:
+        """Units grouped by identical pattern rows (k types)."""
+        return row_types(self.patterns)
+
+    @cached_property
+    def statistics(self):
+        """:class:`~assocrate.core.patterns.PatternStatistics` of the stored patterns."""
+        return pattern_statistics(self.patterns)
+
+    @property
+    def is_exact(self) -> bool:
+        """Whether every pattern has the same size and every pair the same overlap at the design's q, r."""
+        stats = self.statistics
+        return bool(stats.is_exact_design and abs(stats.q - self.q) <= 1e-12 and abs(stats.r - self.r) <= 1e-12)
+
+    def weights_matvec(self, x: np.ndarray) -> np.ndarray:
+        """``W x`` through the factors, O(N P) per column.
+
+        Parameters
+        ----------
+        x : numpy.ndarray, shape (N,) or (N, B)
+            float64 or float32; the result has the same dtype.
+
+        Examples
+        --------
+        >>> from assocrate.core.activations import Sigmoid
+        >>> from assocrate.core.patterns import equal_overlap_patterns
+        >>> net = design(equal_overlap_patterns(1000, 0.2), Sigmoid(4.8, 0.2), -0.3, 0.95)
+        >>> x = net.memory_rates()[:, 0]
+        >>> bool(np.allclose(net.weights_matvec(x), net.memory_currents()[:, 0], atol=1e-12))
+        True
+        """
+        x = np.asarray(x)
+        if x.shape[:1] != (self.n_units,) or x.ndim > 2:
+            raise InvalidInput(f"`x` must have shape ({self.n_units},) or ({self.n_units}, B); got {x.shape}")
+        if x.dtype == np.float32:
+            return lowrank_matvec(self._U32, self.c.astype(np.float32), x)
+        return lowrank_matvec(self.U, self.c, x.astype(np.float64, copy=False))
+
+    def dense_weights(self, *, force: bool = False) -> np.ndarray:
+        """Form W as a dense N x N array (for small N and for tests).
+
+        Raises
+        ------
+        ValueError
+            If N > `DENSE_LIMIT` and not `force`.
+        """
+        if self.n_units > DENSE_LIMIT and not force:
+            raise InvalidInput(
+                f"dense W would be {self.n_units} x {self.n_units} "
+                f"({self.n_units**2 * 8 / 1e9:.1f} GB); N must be <= {DENSE_LIMIT} unless force=True"
+            )
+        return (self.U * self.c) @ self.U.T
+
+    def memory_currents(self) -> np.ndarray:
+        """Rescaled memories in current units, ``h^mu = a 1 + (b - a) xi^mu`` (N x P)."""
+        return self.a + (self.b - self.a) * self.patterns
+
+    def memory_rates(self) -> np.ndarray:
+        """Rescaled memories in rate units, ``x^mu = phi(a) 1 + (phi(b) - phi(a)) xi^mu`` (N x P)."""
+        phi_a, phi_b = float(self.activation.phi(self.a)), float(self.activation.phi(self.b))
+        return phi_a + (phi_b - phi_a) * self.patterns
+
+    def eigenvalues_of_weights(self) -> Spectrum:
+        """Spectrum of W from the (P+1) x (P+1) reduced problem (0 fills the remaining N - P - 1).
+
+        For the exact design: alpha (x P), gamma (x 1), 0 (x N - P - 1).
+        """
+        types = self.row_types
+        gram = weighted_gram(self.U[self._type_representatives], counts=types.counts)
+        return reduced_spectrum(gram, self.c, self.n_units)
+
+    @cached_property
+    def _type_representatives(self) -> np.ndarray:
+        types = self.row_types
+        first = np.full(types.n_types, -1, dtype=np.int64)
+        first[types.index[::-1]] = np.arange(self.n_units - 1, -1, -1)
+        return _readonly(first)
+
+    def parameters_record(self) -> dict:
+        """The scalars that define the network (activation, levels, q, r, tau, design scalars) as a dict.
+
+        Used for JSON output and for the metadata of saved networks.
+        """
+        return {
+            "activation": {"name": self.activation.name, "rho": self.activation.rho, "threshold": self.activation.threshold},
+            "a": self.a,
+            "b": self.b,
+            "q": self.q,
+            "r": self.r,
+            "tau": self.tau,
+            "alpha": self.alpha,
+            "alpha_prime": self.alpha_prime,
+            "beta": self.beta,
+            "gamma": self.gamma,
+        }
+
+    def summary(self) -> str:
+        """A short human-readable description."""
+        lines = [
+            f"MemoryNetwork: N={self.n_units} units, P={self.n_patterns} patterns, "
+            f"{self.row_types.n_types} row types",
+            f"  activation  {self.activation!r}",
+            f"  levels      a={self.a:g}, b={self.b:g}, tau={self.tau:g}",
+            f"  patterns    q={self.q:.6g}, r={self.r:.6g} ({'exact' if self.is_exact else 'approximate'} design)",
+            f"  weights     alpha={self.alpha:.6g}, alpha'={self.alpha_prime:.6g}, "
+            f"beta={self.beta:.6g}, gamma={self.gamma:.6g}",
+        ]
+        return "\n".join(lines)
+
+    def __repr__(self) -> str:
+        return (
+            f"MemoryNetwork(n_units={self.n_units}, n_patterns={self.n_patterns}, activation={self.activation!r}, "
+            f"a={self.a:g}, b={self.b:g}, alpha'={self.alpha_prime:.6g}, beta={self.beta:.6g}, gamma={self.gamma:.6g})"
+        )
+
+
+def design(
+    patterns: np.ndarray,
+    activation: Activation,
+    a: float,
+    b: float,
+    *,
+    q: float | None = None,
+    r: float | None = None,
+    tau: float = 1.0,
+) -> MemoryNetwork:
+    """Store binary patterns with the covariance + E/I-balance design rule (DESIGN.md §3).
+
+    Parameters
+    ----------
+    patterns : array_like of 0/1, shape (N, P)
+        One pattern per column.
+    activation : Activation
+        :class:`~assocrate.core.activations.Sigmoid` or :class:`~assocrate.core.activations.RectifiedTanh`.
+    a, b : float
+        Current levels of inactive and active units, ``a < b`` and ``phi(a) < phi(b)``.
+    q, r : float, optional
+        Activity and overlap fraction; estimated from the patterns when omitted.
+    tau : float, default 1.0
+        Time constant, > 0.
+
+    Returns
+    -------
+    MemoryNetwork
+
+    Warns
+    -----
+    UserWarning
+        When pattern sizes or pairwise overlaps are unequal: the memories are then only approximate
+        equilibria (see :func:`assocrate.core.equilibria.refine_equilibrium`).
+
+    Notes
+    -----
+    ``alpha' = (b-a) / (q (1-r) (phi(b) - phi(a)))``,
+    ``beta = q ((1-r) phi(a) + r phi(b)) / ((1-q) phi(a) + q phi(b))``,
+    ``gamma = ((1-beta) a + beta b) / ((1-q) phi(a) + q phi(b))``. With equal sizes qN and equal
+    overlaps rqN, ``W x^mu = h^mu`` exactly (``proofs/design_identity.py``).
+
+    Examples
+    --------
+    >>> from assocrate.core.activations import Sigmoid
+    >>> from assocrate.core.patterns import equal_overlap_patterns
+    >>> net = design(equal_overlap_patterns(1000, 0.2), Sigmoid(rho=4.8, threshold=0.2), a=-0.3, b=0.95)
+    >>> print(f"{net.alpha_prime:.6f} {net.gamma:.6f}")
+    7.812604 -0.249992
+    """
+    xi = check_patterns("patterns", patterns)
+    tau = check_positive("tau", tau)
+    if not all(hasattr(activation, attr) for attr in ("phi", "dphi", "inverse", "slope_bounds")):
+        raise InvalidType(f"`activation` must be a Sigmoid or RectifiedTanh; got {activation!r}")
+    if q is None or r is None:
+        stats = pattern_statistics(xi)
+        if not stats.is_exact_design:
+            warnings.warn(
+                "pattern sizes or pairwise overlaps are unequal: the rescaled memories are approximate "
+                "equilibria; use assocrate.core.equilibria.refine_equilibrium to locate the true ones",
+                UserWarning,
+                stacklevel=2,
+            )
+        q = stats.q if q is None else q
+        r = stats.r if r is None else r
+    params = design_parameters(activation, a, b, q, r)
+    n_units = xi.shape[0]
+    U = np.empty((n_units, xi.shape[1] + 1))
+    np.subtract(xi, params.beta, out=U[:, :-1])
+    U[:, -1] = 1.0
+    c = np.append(np.full(xi.shape[1], params.alpha_prime / n_units), params.gamma / n_units)
+    return MemoryNetwork(
+        patterns=xi,
+        activation=activation,
+        a=float(a),
+        b=float(b),
+        q=float(q),
+        r=float(r),
+        parameters=params,
+        tau=tau,
+        U=_readonly(U),
+        C=_readonly(np.diag(c)),
+    )
+
+
+def check_network(network: object) -> MemoryNetwork:
+    """Return `network` if it is a :class:`MemoryNetwork`, else raise :class:`~assocrate.errors.InvalidType`."""
+    if not isinstance(network, MemoryNetwork):
+        raise InvalidType(f"`network` must be a MemoryNetwork; got {type(network).__name__}")
+    return network

@@ -1,0 +1,354 @@
+"""Equilibria of ``tau x' = -x + Phi(W x + u)``: design residuals, Newton refinement, uniform states.
+
+Newton steps solve with ``J = -I + D U C U^T`` through the Woodbury identity, O(N P^2) per
+iteration (DESIGN.md §3).
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+import scipy.optimize
+
+from .._validation import check_index, check_input, check_positive, check_positive_int
+from ..errors import InvalidInput
+from .design import MemoryNetwork
+from .lowrank import weighted_gram
+
+__all__ = [
+    "EquilibriumResult",
+    "NewtonStatus",
+    "UniformState",
+    "equilibrium_residual",
+    "fixed_point_residual",
+    "refine_equilibrium",
+    "uniform_states",
+]
+
+
+def equilibrium_residual(network: MemoryNetwork, mu: int | None = None) -> float | np.ndarray:
+    """Design residual ``max_i |(W x^mu - h^mu)_i|`` of the rescaled memory `mu`.
+
+    Zero (to round-off) for the exact design; non-zero for patterns with unequal sizes or overlaps.
+
+    Parameters
+    ----------
+    network : MemoryNetwork
+    mu : int, optional
+        Memory index; all memories when omitted.
+
+    Returns
+    -------
+    float, or numpy.ndarray of shape (P,) when `mu` is None
+
+    Examples
+    --------
+    >>> from assocrate.core.activations import Sigmoid
+    >>> from assocrate.core.design import design
+    >>> from assocrate.core.patterns import equal_overlap_patterns
+    >>> net = design(equal_overlap_patterns(1000, 0.2), Sigmoid(4.8, 0.2), -0.3, 0.95)
+    >>> bool(equilibrium_residual(net, 0) < 1e-12)
+    True
+    """
+    if mu is None:
+        rates, currents = network.memory_rates(), network.memory_currents()
+        return np.max(np.abs(network.weights_matvec(rates) - currents), axis=0)
+    mu = check_index("mu", mu, network.n_patterns)
+    rate = network.memory_rates()[:, mu]
+    return float(np.max(np.abs(network.weights_matvec(rate) - network.memory_currents()[:, mu])))
+
+
+def _input_vector(network: MemoryNetwork, u: float | np.ndarray | None) -> np.ndarray | float:
+    return check_input("u", u, network.n_units)
+
+
+def fixed_point_residual(network: MemoryNetwork, x: np.ndarray, u: float | np.ndarray | None = None) -> float:
+    """``max_i |-x_i + phi((W x + u)_i)|``: zero exactly at an equilibrium of the rate form."""
+    x = np.asarray(x, dtype=float)
+    return float(np.max(np.abs(network.activation.phi(network.weights_matvec(x) + _input_vector(network, u)) - x)))
+
+
+class NewtonStatus(enum.Enum):
+    """Outcome of :func:`refine_equilibrium`; each value says what to do."""
+
+    CONVERGED = "converged"
+    MAX_ITERATIONS = "no convergence within max_iter: increase max_iter or start closer to an equilibrium"
+    STALLED = "line search stalled: the start is far from an equilibrium or the Jacobian is singular there"
+
+
+@dataclass(frozen=True, repr=False)
+class EquilibriumResult:
+    """A located equilibrium of the rate form.
+
+    Attributes
+    ----------
+    x : numpy.ndarray, shape (N,)
+        Rates at the equilibrium.
+    h : numpy.ndarray, shape (N,)
+        Currents ``W x + u``.
+    residual : float
+        ``max |-x + phi(W x + u)|``.
+    iterations : int
+        Newton iterations taken.
+    status : NewtonStatus
+    """
+
+    x: np.ndarray
+    h: np.ndarray
+    residual: float
+    iterations: int
+    status: NewtonStatus
+
+    @property
+    def success(self) -> bool:
+        """Whether the tolerance was reached."""
+        return self.status is NewtonStatus.CONVERGED
+
+    def summary(self) -> str:
+        """One line: status, residual, iterations."""
+        return f"equilibrium: {self.status.value}; residual {self.residual:.3g} after {self.iterations} iterations"
+
+    def __repr__(self) -> str:
+        return f"EquilibriumResult(status={self.status.name}, residual={self.residual:.3g}, iterations={self.iterations})"
+
+
+# Step halvings before the line search gives up.
+_HALVINGS = 40
+
+
+def _newton_step(network: MemoryNetwork, slopes: np.ndarray, residual: np.ndarray) -> np.ndarray:
+    """Solve ``(-I + D U C U^T) dx = -F`` by Woodbury: ``dx = F + D U (I - C U^T D U)^{-1} C U^T F``."""
+    U, c = network.U, network.c
+    small = np.eye(c.size) - c[:, None] * weighted_gram(U, slopes)
+    rhs = c * (U.T @ residual)
+    return residual + slopes * (U @ np.linalg.solve(small, rhs))  # raises only if singular, never warns
+
+
+@dataclass(frozen=True)
+class NewtonRun:
+    """What :func:`damped_newton` returns.
+
+    Attributes
+    ----------
+    z : numpy.ndarray
+        The last accepted iterate (also the one with the smallest ``max |F|``).
+    residual : numpy.ndarray
+        ``F(z)``.
+    iterations : int
+        Newton iterations taken, counting the one that stalled.
+    status : NewtonStatus
+    """
+
+    z: np.ndarray
+    residual: np.ndarray
+    iterations: int
+    status: NewtonStatus
+
+
+def damped_newton(
+    residual: Callable[[np.ndarray], np.ndarray],
+    newton_step: Callable[[np.ndarray, np.ndarray], np.ndarray],
+    start: np.ndarray,
+    *,
+    tol: float,
+    max_iter: int,
+) -> NewtonRun:
+    """Damped Newton for ``F(z) = 0``: ``z <- z + s``, ``s = newton_step(z, F(z))`` halved until ``max |F|`` drops.
+
+    The one Newton loop of the package (internal; not in ``__all__``): :func:`refine_equilibrium`
+    runs it on the rates of the full network, ``stability.regional.class_equilibrium`` on the
+    currents of the row-type classes.
+
+    Parameters
+    ----------
+    residual : callable
+        ``F(z)``.
+    newton_step : callable
+        ``(z, F(z)) -> s`` with ``J(z) s = -F(z)``; a ``numpy.linalg.LinAlgError`` (singular
+        system) stalls the run.
+    start : numpy.ndarray
+        Not modified.
+    tol : float
+        Converged when ``max |F| <= tol`` (0: iterate until the residual stops decreasing).
+    max_iter : int
+        At most this many Newton steps; 40 halvings without a decrease stall the run.
+
+    Returns
+    -------
+    NewtonRun
+
+    Examples
+    --------
+    >>> run = damped_newton(lambda z: z**2 - 2.0, lambda z, f: -f / (2 * z), np.array([1.0]), tol=1e-15, max_iter=20)
+    >>> run.status.name, bool(abs(run.z[0] - 2**0.5) < 1e-15)
+    ('CONVERGED', True)
+    """
+    z = start
+    f = residual(z)
+    norm = float(np.max(np.abs(f)))
+    for iteration in range(max_iter):
+        if norm <= tol:
+            return NewtonRun(z, f, iteration, NewtonStatus.CONVERGED)
+        try:
+            step = newton_step(z, f)
+        except np.linalg.LinAlgError:
+            return NewtonRun(z, f, iteration + 1, NewtonStatus.STALLED)
+        for _ in range(_HALVINGS):
+            candidate = z + step
+            f_new = residual(candidate)
+            norm_new = float(np.max(np.abs(f_new)))
+            if norm_new < norm:
+                break
+            step = 0.5 * step
+        else:
+            return NewtonRun(z, f, iteration + 1, NewtonStatus.STALLED)
+        z, f, norm = candidate, f_new, norm_new
+    return NewtonRun(z, f, max_iter, NewtonStatus.CONVERGED if norm <= tol else NewtonStatus.MAX_ITERATIONS)
+
+
+def refine_equilibrium(
+    network: MemoryNetwork,
+    x0: np.ndarray,
+    u: float | np.ndarray | None = None,
+    *,
+    tol: float = 1e-12,
+    max_iter: int = 50,
+) -> EquilibriumResult:
+    """Locate an equilibrium of ``-x + Phi(W x + u) = 0`` by damped Newton from `x0`.
+
+    Parameters
+    ----------
+    network : MemoryNetwork
+    x0 : numpy.ndarray, shape (N,)
+        Starting rates, e.g. ``network.memory_rates()[:, mu]``.
+    u : float or numpy.ndarray of shape (N,), optional
+        Constant input.
+    tol : float, default 1e-12
+        Stop when ``max |-x + phi(W x + u)| <= tol``.
+    max_iter : int, default 50
+
+    Returns
+    -------
+    EquilibriumResult
+        Failure to converge is a status, not an exception.
+
+    Notes
+    -----
+    Each step solves with the Jacobian ``-I + D W`` (D = diag phi'(h)) through the Woodbury
+    identity in O(N P^2), then halves the step until the residual decreases.
+
+    Examples
+    --------
+    >>> import warnings
+    >>> from assocrate.core.activations import Sigmoid
+    >>> from assocrate.core.design import design
+    >>> from assocrate.core.patterns import random_patterns
+    >>> with warnings.catch_warnings():
+    ...     warnings.simplefilter("ignore")
+    ...     net = design(random_patterns(1000, 14, 0.2, seed=0), Sigmoid(4.8, 0.2), -0.3, 0.95)
+    >>> eq = refine_equilibrium(net, net.memory_rates()[:, 0])
+    >>> eq.success, bool(eq.residual <= 1e-12)
+    (True, True)
+    """
+    x = np.array(x0, dtype=float)
+    if x.shape != (network.n_units,):
+        raise InvalidInput(f"`x0` must have shape ({network.n_units},); got {x.shape}")
+    if not np.all(np.isfinite(x)):
+        raise InvalidInput("`x0` must be finite")
+    tol = check_positive("tol", tol)
+    max_iter = check_positive_int("max_iter", max_iter)
+    u_vec = _input_vector(network, u)
+    phi, dphi = network.activation.phi, network.activation.dphi
+
+    def currents(x_: np.ndarray) -> np.ndarray:
+        return network.weights_matvec(x_) + u_vec
+
+    run = damped_newton(
+        lambda x_: phi(currents(x_)) - x_,
+        lambda x_, f_: _newton_step(network, dphi(currents(x_)), f_),
+        x,
+        tol=tol,
+        max_iter=max_iter,
+    )
+    x, h = run.z, currents(run.z)
+    x.flags.writeable = False
+    h.flags.writeable = False
+    residual = float(np.max(np.abs(run.residual)))
+    return EquilibriumResult(x=x, h=h, residual=residual, iterations=run.iterations, status=run.status)
+
+
+@dataclass(frozen=True)
+class UniformState:
+    """A uniform equilibrium ``s 1`` (``s = phi(gamma s)``) and its stability.
+
+    Attributes
+    ----------
+    rate : float
+        s.
+    current : float
+        ``gamma s``.
+    kind : str
+        ``"quiescent"``, ``"intermediate"`` or ``"all-on"``.
+    max_eigenvalue : float
+        Largest Jacobian eigenvalue ``(-1 + phi'(gamma s) max(lambda_max(W), 0)) / tau``.
+    stable : bool
+        ``max_eigenvalue < 0``.
+    """
+
+    rate: float
+    current: float
+    kind: str
+    max_eigenvalue: float
+    stable: bool
+
+
+def uniform_states(network: MemoryNetwork, *, grid: int = 4097) -> tuple[UniformState, ...]:
+    """All uniform equilibria ``s 1`` with ``s = phi(gamma s)`` (since ``W 1 = gamma 1``).
+
+    Roots are bracketed on a grid of [0, 1] and polished with Brent's method; a root where
+    ``phi(gamma s) - s`` touches zero without crossing can be missed (a non-generic case).
+
+    Returns
+    -------
+    tuple of UniformState
+        Sorted by rate. gamma < 0 gives exactly one (quiescent) state; gamma > 0 can add an unstable
+        intermediate and a stable all-on state.
+
+    Examples
+    --------
+    >>> from assocrate.core.activations import Sigmoid
+    >>> from assocrate.core.design import design
+    >>> from assocrate.core.patterns import equal_overlap_patterns
+    >>> xi = equal_overlap_patterns(1000, 0.2)
+    >>> [s.kind for s in uniform_states(design(xi, Sigmoid(4.8, 0.2), -0.3, 0.95))]
+    ['quiescent']
+    >>> [s.kind for s in uniform_states(design(xi, Sigmoid(4.8, 0.2), 0.1, 0.95))]
+    ['quiescent', 'intermediate', 'all-on']
+    """
+    grid = check_positive_int("grid", grid, minimum=3)
+    gamma, phi = network.gamma, network.activation.phi
+
+    def gap(s: float) -> float:
+        return float(phi(gamma * s)) - s
+
+    points = np.linspace(0.0, 1.0, grid)
+    values = phi(gamma * points) - points
+    roots = []
+    for i in range(grid - 1):
+        if values[i] == 0.0:
+            roots.append(points[i])
+        elif values[i] * values[i + 1] < 0.0:
+            roots.append(scipy.optimize.brentq(gap, points[i], points[i + 1], xtol=1e-15, rtol=1e-15))
+    lambda_max = max(network.eigenvalues_of_weights().max, 0.0)
+    states = []
+    for i, s in enumerate(roots):
+        if len(roots) == 1:
+            kind = "quiescent" if s < 0.5 else "all-on"
+        else:
+            kind = "quiescent" if i == 0 else "all-on" if i == len(roots) - 1 else "intermediate"
+        eigenvalue = (-1.0 + float(network.activation.dphi(gamma * s)) * lambda_max) / network.tau
+        states.append(UniformState(float(s), float(gamma * s), kind, eigenvalue, eigenvalue < 0.0))
+    return tuple(states)

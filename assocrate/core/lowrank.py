@@ -1,0 +1,169 @@
+"""The symmetric low-rank operator ``W = U C U^T`` and its reduced eigenproblems (DESIGN.md §1, §4).
+
+``U`` is N x m (m = P + 1), ``C`` is diagonal, stored as its diagonal ``c``. Mat-vecs cost O(N m)
+per column, spectra O(N m^2) (or O(k m^2) on k row types), and no N x N matrix is formed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import scipy.linalg
+
+__all__ = ["Spectrum", "lowrank_matvec", "make_spectrum", "reduced_spectrum", "weighted_gram"]
+
+# Rows per block in weighted_gram.
+_GRAM_BLOCK = 32768
+
+
+@dataclass(frozen=True, repr=False)
+class Spectrum:
+    """Eigenvalues with multiplicities.
+
+    Attributes
+    ----------
+    values : numpy.ndarray, shape (n_distinct,)
+        Eigenvalues (real), sorted ascending; values may repeat when they come from different
+        blocks.
+    multiplicities : numpy.ndarray of int, shape (n_distinct,)
+        Multiplicity of each entry of `values`.
+    """
+
+    values: np.ndarray
+    multiplicities: np.ndarray
+
+    @property
+    def size(self) -> int:
+        """Total number of eigenvalues counted with multiplicity."""
+        return int(self.multiplicities.sum())
+
+    @property
+    def max(self) -> float:
+        """Largest eigenvalue."""
+        return float(self.values[-1])
+
+    def grouped(self, rtol: float = 1e-9) -> Spectrum:
+        """Merge eigenvalues within ``rtol * max(1, |max|)`` of their neighbour, adding multiplicities.
+
+        Examples
+        --------
+        >>> make_spectrum(np.array([1.0, 1.0 + 1e-14, 2.0]), np.array([1, 1, 3])).grouped().multiplicities
+        array([2, 3])
+        """
+        scale = rtol * max(1.0, float(np.max(np.abs(self.values))))
+        starts = np.flatnonzero(np.diff(self.values, prepend=-np.inf) > scale)
+        counts = np.add.reduceat(self.multiplicities, starts)
+        return make_spectrum(self.values[starts], counts)
+
+    def dense(self) -> np.ndarray:
+        """All eigenvalues with repetition, sorted ascending (length `size`; for tests)."""
+        return np.repeat(self.values, self.multiplicities)
+
+    def __repr__(self) -> str:
+        return f"Spectrum(size={self.size}, max={self.max:.6g}, n_listed={self.values.size})"
+
+
+def make_spectrum(values: np.ndarray, multiplicities: np.ndarray) -> Spectrum:
+    """Sort eigenvalues, drop zero multiplicities and freeze the arrays."""
+    values = np.asarray(values, dtype=float)
+    multiplicities = np.asarray(multiplicities, dtype=np.int64)
+    keep = multiplicities > 0
+    order = np.argsort(values[keep], kind="stable")
+    sorted_values = np.ascontiguousarray(values[keep][order])
+    sorted_multiplicities = np.ascontiguousarray(multiplicities[keep][order])
+    sorted_values.flags.writeable = False
+    sorted_multiplicities.flags.writeable = False
+    return Spectrum(sorted_values, sorted_multiplicities)
+
+
+def lowrank_matvec(U: np.ndarray, c: np.ndarray, X: np.ndarray) -> np.ndarray:
+    """``U diag(c) U^T X`` for one vector (N,) or a batch (N, B), in O(N m B).
+
+    Examples
+    --------
+    >>> U = np.array([[1.0, 1.0], [0.0, 1.0]]); c = np.array([2.0, 0.5])
+    >>> lowrank_matvec(U, c, np.array([1.0, 0.0]))
+    array([2.5, 0.5])
+    """
+    coefficients = U.T @ X
+    coefficients *= c[:, None] if coefficients.ndim == 2 else c
+    return U @ coefficients
+
+
+def weighted_gram(U: np.ndarray, d: np.ndarray | None = None, counts: np.ndarray | None = None) -> np.ndarray:
+    """``U^T diag(d * counts) U`` (m x m).
+
+    With `counts` the rows of `U` stand for row types, each repeated `counts` times, so the cost is
+    O(k m^2) instead of O(N m^2). The sum runs over blocks of rows: one BLAS call over 10^6 rows is
+    several times slower than blocks that stay in cache (measured 15 s vs 1.3 s at N = 10^6, m = 101).
+    """
+    weights = np.ones(U.shape[0]) if d is None else np.asarray(d, dtype=float)
+    if counts is not None:
+        weights = weights * counts
+    gram = np.zeros((U.shape[1], U.shape[1]))
+    for start in range(0, U.shape[0], _GRAM_BLOCK):
+        block = U[start : start + _GRAM_BLOCK]
+        gram += block.T @ (block * weights[start : start + _GRAM_BLOCK, None])
+    return 0.5 * (gram + gram.T)
+
+
+def reduced_spectrum(gram: np.ndarray, c: np.ndarray, n_units: int) -> Spectrum:
+    """Spectrum of ``D^{1/2} U C U^T D^{1/2}`` (N x N) from ``gram = U^T D U`` (m x m).
+
+    The nonzero spectrum equals that of ``C U^T D U``; it is computed as the spectrum of the
+    symmetric matrix ``G^{1/2} C G^{1/2}`` (G positive semidefinite), which is real and has the same
+    eigenvalues. The remaining ``n_units - m`` eigenvalues are 0.
+
+    Parameters
+    ----------
+    gram : numpy.ndarray, shape (m, m)
+        ``U^T D U`` with D >= 0 diagonal (see :func:`weighted_gram`).
+    c : numpy.ndarray, shape (m,)
+        Diagonal of C.
+    n_units : int
+        N, the size of the full operator.
+
+    Returns
+    -------
+    Spectrum
+        m reduced eigenvalues, plus 0 with multiplicity ``n_units - m``.
+    """
+    eigenvalues, eigenvectors = scipy.linalg.eigh(gram)
+    root = (eigenvectors * np.sqrt(np.clip(eigenvalues, 0.0, None))) @ eigenvectors.T
+    symmetric = root @ (c[:, None] * root)
+    reduced = scipy.linalg.eigvalsh(0.5 * (symmetric + symmetric.T))
+    m = gram.shape[0]
+    return make_spectrum(np.append(reduced, 0.0), np.append(np.ones(m, dtype=np.int64), n_units - m))
+
+
+def symmetric_part(matrix: np.ndarray) -> np.ndarray:
+    """``(M + M^T) / 2`` over the last two axes."""
+    return 0.5 * (matrix + np.swapaxes(matrix, -1, -2))
+
+
+def reduced_eigenvalues(gram: np.ndarray, c: np.ndarray) -> np.ndarray:
+    """Eigenvalues of ``C G`` on the range of ``G = U^T D U`` (sorted ascending).
+
+    ``G = V w V^T``; with ``R = V_+ w_+^{1/2}`` (columns with ``w`` above rounding) the nonzero
+    spectrum of ``D^{1/2} U C U^T D^{1/2}`` is that of the symmetric ``R^T C R``; the remaining
+    ``N - rank`` eigenvalues are 0.
+    """
+    w, V = scipy.linalg.eigh(symmetric_part(gram))
+    keep = w > max(float(w[-1]), 0.0) * gram.shape[0] * 8 * np.finfo(float).eps
+    R = V[:, keep] * np.sqrt(w[keep])
+    if R.shape[1] == 0:
+        return np.zeros(0)
+    return scipy.linalg.eigvalsh(symmetric_part(R.T @ (c[:, None] * R)))
+
+
+def batched_max_reduced_eigenvalue(grams: np.ndarray, c: np.ndarray) -> np.ndarray:
+    """``lambda_max(C G)`` for a stack of Gram matrices ``(..., m, m)`` and diagonals ``(..., m)``.
+
+    Zero directions of G contribute eigenvalue 0 (the bulk), so no rank decision is needed for the
+    maximum.
+    """
+    w, V = np.linalg.eigh(symmetric_part(grams))
+    R = V * np.sqrt(np.clip(w, 0.0, None))[..., None, :]
+    S = np.swapaxes(R, -1, -2) @ (c[..., :, None] * R)
+    return np.linalg.eigvalsh(symmetric_part(S))[..., -1]

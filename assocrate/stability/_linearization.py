@@ -1,0 +1,168 @@
+"""The linearisation points of the stored memories and their Gram matrices (DESIGN.md §4).
+
+At a memory ``D = diag(phi'(h))`` takes one value per row type of the patterns; everything the
+spectra need is the Gram matrix ``U^T D U`` (m x m, m = P + 1) summed over the k row types. These
+are shared by :mod:`assocrate.stability.local`, :mod:`assocrate.dale` and :mod:`assocrate.sweeps`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..core.design import MemoryNetwork
+from ..core.equilibria import refine_equilibrium
+from ..core.lowrank import symmetric_part, weighted_gram
+
+__all__ = [
+    "MemoryPoint",
+    "ideal_grams",
+    "ideal_residuals",
+    "is_exact_design",
+    "memory_points",
+    "memory_rate",
+    "point_gram",
+    "type_rows",
+]
+
+# Rows per block when summing over N: one BLAS call on 10^6 rows is several times slower than
+# blocks that stay in cache (see assocrate.core.lowrank.weighted_gram).
+_CHUNK = 32768
+
+# Exact integer sums in float32 stay exact below 2**24.
+_FLOAT32_EXACT = 2**24
+
+
+# ----------------------------------------------------------------------------------------------
+# The linearisation point
+# ----------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class MemoryPoint:
+    """D at a memory on k rows of U (row types, or units), with how the point was found."""
+
+    rows: np.ndarray  # (k, m) rows of U
+    counts: np.ndarray  # (k,) units per row
+    slopes: np.ndarray  # (k,) phi'(h)
+    eta: float  # max phi'(h) over the units
+    residual: float  # max |-x + phi(W x)| at the point
+    status: str  # "exact design", "designed memory (not refined)", or a NewtonStatus value
+    shift: float  # max |x - x_ideal|
+
+
+def type_rows(network: MemoryNetwork) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``(U rows, counts, pattern rows)`` per row type; the units themselves when all rows differ."""
+    types = network.row_types
+    if types.n_types == network.n_units:  # no reduction: avoid copying U
+        return network.U, np.ones(network.n_units, dtype=np.int64), network.patterns
+    return network.U[network._type_representatives], types.counts, types.rows
+
+
+def ideal_residuals(network: MemoryNetwork, rows: np.ndarray, counts: np.ndarray, xi: np.ndarray) -> np.ndarray:
+    """``max |W x̄^mu - h̄^mu|`` for every memory, on row types (chunked, O(k m P))."""
+    phi_a, phi_b = float(network.activation.phi(network.a)), float(network.activation.phi(network.b))
+    # U^T x̄^mu = phi_a U^T 1 + (phi_b - phi_a) U^T xi^mu, weighted by the type counts
+    column_sums = np.zeros(rows.shape[1])
+    overlaps = np.zeros((rows.shape[1], xi.shape[1]))
+    for start in range(0, rows.shape[0], _CHUNK):
+        block = rows[start : start + _CHUNK] * counts[start : start + _CHUNK, None]
+        column_sums += block.sum(axis=0)
+        overlaps += block.T @ xi[start : start + _CHUNK].astype(np.float64)
+    coefficients = network.c[:, None] * (phi_a * column_sums[:, None] + (phi_b - phi_a) * overlaps)
+    worst = np.zeros(xi.shape[1])
+    for start in range(0, rows.shape[0], _CHUNK):
+        currents = network.a + (network.b - network.a) * xi[start : start + _CHUNK]
+        worst = np.maximum(worst, np.abs(rows[start : start + _CHUNK] @ coefficients - currents).max(axis=0))
+    return worst
+
+
+def memory_points(network: MemoryNetwork, memories: list[int], at: str) -> list[MemoryPoint]:
+    """The linearisation point of each memory in `memories`."""
+    rows, counts, xi = type_rows(network)
+    dphi = network.activation.dphi
+    ideal_slopes = (float(dphi(network.a)), float(dphi(network.b)))
+    exact = is_exact_design(network)
+    refine = at == "equilibrium" and not exact
+    residuals = None if refine else ideal_residuals(network, rows, counts, xi[:, memories])
+    points = []
+    for j, mu in enumerate(memories):
+        if not refine:
+            slopes = np.where(xi[:, mu], ideal_slopes[1], ideal_slopes[0])
+            status = "exact design" if exact else "designed memory (not refined)"
+            eta = float(slopes.max())
+            points.append(MemoryPoint(rows, counts, slopes, eta, float(residuals[j]), status, 0.0))
+            continue
+        x0 = memory_rate(network, mu)
+        result = refine_equilibrium(network, x0)
+        unit_slopes = dphi(result.h)
+        shift = float(np.max(np.abs(result.x - x0)))
+        types = network.row_types
+        if types.n_types < network.n_units and np.array_equal(
+            unit_slopes, unit_slopes[network._type_representatives][types.index]
+        ):  # Newton keeps identical rows identical: D is type-constant
+            slopes, point_rows, point_counts = unit_slopes[network._type_representatives], rows, counts
+        else:
+            slopes, point_rows, point_counts = unit_slopes, network.U, np.ones(network.n_units, dtype=np.int64)
+        points.append(
+            MemoryPoint(point_rows, point_counts, slopes, float(slopes.max()), result.residual, result.status.value, shift)
+        )
+    return points
+
+
+def is_exact_design(network: MemoryNetwork) -> bool:
+    """``network.is_exact``, answered in O(N P) when the pattern sizes already differ."""
+    sizes = np.count_nonzero(network.patterns, axis=0)
+    return bool(np.all(sizes == sizes[0]) and network.is_exact)
+
+
+def memory_rate(network: MemoryNetwork, mu: int) -> np.ndarray:
+    phi_a, phi_b = float(network.activation.phi(network.a)), float(network.activation.phi(network.b))
+    return phi_a + (phi_b - phi_a) * network.patterns[:, mu]
+
+
+def ideal_grams(network: MemoryNetwork) -> np.ndarray:
+    """``U^T D_mu U`` at every designed memory, shape (P, m, m), in O(k m^2 + q k m^3 / 3).
+
+    At a designed memory D takes two values, so ``G_mu = d_a G_0 + (d_b - d_a) G_mu^on`` where
+    ``G_mu^on`` sums over the units active in pattern mu. With ``U = V B`` (``V = [Xi, 1]`` 0/1,
+    ``B`` holds beta) the sums ``T[mu, j, l] = sum_i V_i,mu V_ij V_il`` are integer counts, symmetric
+    in all three indices: only ``j, l >= mu`` are summed (a third of the work), in float32 BLAS,
+    which is exact here (every partial sum is an integer below 2**24), then mapped through B in
+    float64.
+    """
+    rows, counts, xi = type_rows(network)
+    k, m = rows.shape
+    P = m - 1
+    count_dtype = np.float32 if network.n_units < _FLOAT32_EXACT else np.float64
+    weights = counts.astype(count_dtype)
+
+    def counts_gram(selection: np.ndarray, first: int) -> np.ndarray:
+        """``V[sel, first:]^T diag(counts) V[sel, first:]``."""
+        total = np.zeros((m - first, m - first), dtype=count_dtype)
+        for start in range(0, selection.size, _CHUNK):
+            chosen = selection[start : start + _CHUNK]
+            block = np.ones((chosen.size, m - first), dtype=count_dtype)
+            block[:, :-1] = xi[chosen, first:]
+            total += (block * weights[chosen, None]).T @ block
+        return total.astype(np.float64)
+
+    partial = np.zeros((P, m, m))
+    for mu in range(P):
+        partial[mu, mu:, mu:] = counts_gram(np.flatnonzero(xi[:, mu]), mu)
+    index = np.sort(np.indices((P, m, m)).reshape(3, -1), axis=0)  # T is symmetric in its indices
+    on = partial[index[0], index[1], index[2]].reshape(P, m, m)
+    # B with U = V B: U[:, j] = u0 + (u1 - u0) xi_j for the stored values u1 = fl(1 - beta), u0 = -beta
+    u1, u0 = float(np.float64(1.0) - network.beta), float(-network.beta)
+    B = np.zeros((m, m))
+    B[:P, :P] = np.eye(P) * (u1 - u0)
+    B[P, :P] = u0
+    B[P, P] = 1.0
+    G0 = B.T @ counts_gram(np.arange(k), 0) @ B
+    d_a, d_b = float(network.activation.dphi(network.a)), float(network.activation.dphi(network.b))
+    return symmetric_part(d_a * G0 + (d_b - d_a) * (B.T @ on @ B))
+
+
+def point_gram(point: MemoryPoint) -> np.ndarray:
+    return weighted_gram(point.rows, point.slopes, point.counts)

@@ -1,0 +1,120 @@
+"""Equilibria: Newton refinement through Woodbury, uniform states."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from assocrate.core.equilibria import (
+    NewtonStatus,
+    damped_newton,
+    equilibrium_residual,
+    fixed_point_residual,
+    refine_equilibrium,
+    uniform_states,
+)
+from assocrate.core.patterns import random_patterns
+
+from ..reference import REFERENCE_SIGMOID, REFERENCE_TANH, design_quietly
+
+
+def test_refine_random_memories(random_network):
+    for mu in range(random_network.n_patterns):
+        start = random_network.memory_rates()[:, mu]
+        result = refine_equilibrium(random_network, start)
+        assert result.success, result
+        assert result.residual <= 1e-10
+        # Independent check of the returned point against the defining equation.
+        assert fixed_point_residual(random_network, result.x) <= 1e-10
+        assert np.allclose(result.h, random_network.weights_matvec(result.x), atol=1e-12)
+        # The refined equilibrium stays close to the rescaled memory.
+        assert np.max(np.abs(result.x - start)) < 0.1
+
+
+def test_refine_with_dense_newton_agrees():
+    net = design_quietly(random_patterns(300, 6, 0.2, seed=2), REFERENCE_TANH, 0.5, 1.2)
+    start = net.memory_rates()[:, 1]
+    woodbury = refine_equilibrium(net, start)
+    # Independent route: plain Newton with the dense Jacobian.
+    W = net.dense_weights()
+    x = start.copy()
+    for _ in range(50):
+        h = W @ x
+        f = net.activation.phi(h) - x
+        if np.max(np.abs(f)) < 1e-13:
+            break
+        x -= np.linalg.solve(-np.eye(300) + net.activation.dphi(h)[:, None] * W, f)
+    assert woodbury.success
+    assert np.allclose(woodbury.x, x, atol=1e-10)
+
+
+def test_refine_with_input(equal_overlap_network):
+    u = np.full(equal_overlap_network.n_units, 0.05)
+    result = refine_equilibrium(equal_overlap_network, equal_overlap_network.memory_rates()[:, 0], u=u)
+    assert result.success
+    assert fixed_point_residual(equal_overlap_network, result.x, u) <= 1e-12
+
+
+def test_exact_memory_needs_no_iteration(equal_overlap_network):
+    result = refine_equilibrium(equal_overlap_network, equal_overlap_network.memory_rates()[:, 2])
+    assert result.success and result.iterations <= 1
+
+
+def test_max_iterations_is_a_status(random_network):
+    result = refine_equilibrium(random_network, np.full(1000, 0.5), max_iter=1)
+    assert result.status in (NewtonStatus.MAX_ITERATIONS, NewtonStatus.CONVERGED)
+    assert "increase max_iter" in NewtonStatus.MAX_ITERATIONS.value
+
+
+def test_a_stalled_line_search_is_a_status_and_counts_the_failed_iteration():
+    """Input 0.3 moves memory 0 far from an equilibrium: Newton stalls after 13 accepted steps (14 taken)."""
+    net = design_quietly(random_patterns(1000, 14, 0.2, seed=0), REFERENCE_SIGMOID, -0.3, 0.95)
+    result = refine_equilibrium(net, net.memory_rates()[:, 0], 0.3)
+    assert result.status is NewtonStatus.STALLED and result.iterations == 14
+    assert result.residual == pytest.approx(fixed_point_residual(net, result.x, 0.3), rel=1e-12)
+
+
+def test_a_singular_newton_system_stalls_instead_of_raising():
+    singular = np.array([[1.0, 1.0], [1.0, 1.0]])
+    run = damped_newton(
+        lambda z: singular @ z - np.array([1.0, 2.0]),
+        lambda z, f: -np.linalg.solve(singular, f),
+        np.zeros(2),
+        tol=1e-12,
+        max_iter=10,
+    )
+    assert run.status is NewtonStatus.STALLED and run.iterations == 1
+    np.testing.assert_array_equal(run.z, np.zeros(2))
+
+
+def test_uniform_states_negative_gamma(equal_overlap_network):
+    states = uniform_states(equal_overlap_network)
+    assert [s.kind for s in states] == ["quiescent"]
+    state = states[0]
+    assert state.stable
+    assert equal_overlap_network.activation.phi(equal_overlap_network.gamma * state.rate) == pytest.approx(
+        state.rate, abs=1e-14
+    )
+    # A uniform state is an equilibrium of the full network (W 1 = gamma 1).
+    assert fixed_point_residual(equal_overlap_network, np.full(1000, state.rate)) <= 1e-13
+
+
+def test_uniform_states_positive_gamma(positive_gamma_network):
+    states = uniform_states(positive_gamma_network)
+    assert [s.kind for s in states] == ["quiescent", "intermediate", "all-on"]
+    assert [s.stable for s in states] == [True, False, True]
+    # Stability verdicts against dense eigenvalues of -I + D W at the uniform state.
+    W = positive_gamma_network.dense_weights()
+    for state in states:
+        slope = positive_gamma_network.activation.dphi(state.current)
+        dense_max = np.linalg.eigvalsh(-np.eye(1000) + slope * W).max()
+        assert state.max_eigenvalue == pytest.approx(dense_max, abs=1e-10)
+
+
+def test_bad_arguments(equal_overlap_network):
+    with pytest.raises(ValueError, match="`x0` must have shape \\(1000,\\)"):
+        refine_equilibrium(equal_overlap_network, np.zeros(5))
+    with pytest.raises(ValueError, match="`mu` must be in \\[0, 5\\]; got 6"):
+        equilibrium_residual(equal_overlap_network, 6)
+    with pytest.raises(ValueError, match="`u` must be a scalar or have shape"):
+        refine_equilibrium(equal_overlap_network, np.zeros(1000), u=np.zeros(3))

@@ -1,0 +1,533 @@
+"""sweeps.phase_diagram against per-cell networks, its two routes against each other, the paper's
+qualitative picture, netCDF output, the figure, and the `check` / `phase` commands; sweeps.capacity_sweep
+against capacity_curve, on and off a cluster, with checkpoints that resume or are refused."""
+
+from __future__ import annotations
+
+import json
+import os
+
+import numpy as np
+import pytest
+import xarray as xr
+
+from assocrate import __version__, sweeps
+from assocrate.cli import main
+from assocrate.core.activations import RectifiedTanh, Sigmoid
+from assocrate.core.design import design
+from assocrate.core.patterns import correlated_patterns, equal_overlap_patterns, random_patterns
+from assocrate.io import FileFormatError, save_network
+from assocrate.plots import phase_diagram as draw_phase_diagram
+from assocrate.plots import phase_diagram_panels
+from assocrate.retrieval import capacity_curve
+from assocrate.stability.local import conditions, local_stability
+from assocrate.sweeps import CAPACITY_FORMAT, capacity_from_sweep, capacity_sweep, phase_diagram, save_dataset
+
+from ..reference import REFERENCE_TANH, design_quietly
+
+SMALL_RHO = np.array([0.3, 1.0, 2.2, 4.8])
+SMALL_THRESHOLD = np.array([0.0, 0.15, 0.45, 0.8])
+LEVELS = {"negative gamma": (-0.3, 0.95), "positive gamma": (0.1, 0.95)}
+ACTIVATIONS = {"sigmoid": Sigmoid, "tanh": RectifiedTanh}
+
+
+@pytest.fixture(scope="module")
+def diagrams():
+    """The paper's four 30 x 30 diagrams (closed form: milliseconds each)."""
+    return {(name, levels): phase_diagram(activation=name, a=LEVELS[levels][0], b=LEVELS[levels][1])
+            for name in ACTIVATIONS for levels in LEVELS}
+
+
+@pytest.mark.parametrize("levels", list(LEVELS))
+@pytest.mark.parametrize("activation", list(ACTIVATIONS))
+def test_closed_form_route_equals_reduction_route(activation, levels):
+    a, b = LEVELS[levels]
+    closed = phase_diagram(activation=activation, a=a, b=b, method="closed-form")
+    reduced = phase_diagram(activation=activation, a=a, b=b, method="reduction")
+    np.testing.assert_allclose(closed["max_eigenvalue"], reduced["max_eigenvalue"], rtol=0, atol=1e-10)
+    np.testing.assert_allclose(closed["sufficient_value"], reduced["sufficient_value"], rtol=1e-10, atol=1e-12)
+    for name in ("unstable", "sufficient_holds", "instability_holds", "valid"):
+        assert closed[name].equals(reduced[name]), name
+
+
+@pytest.mark.parametrize(
+    "patterns, kwargs",
+    [
+        ("equal-overlap", {}),
+        ("correlated", {"r": 0.4, "p": 5, "seed": 3}),
+        ("random", {"p": 8, "n_units": 400, "seed": 2}),
+    ],
+)
+@pytest.mark.parametrize("activation", list(ACTIVATIONS))
+def test_cells_equal_networks_designed_one_by_one(activation, patterns, kwargs):
+    a, b = -0.3, 0.95
+    ds = phase_diagram(activation=activation, a=a, b=b, rho=SMALL_RHO, threshold=SMALL_THRESHOLD,
+                       patterns=patterns, **kwargs)
+    n_units = kwargs.get("n_units", 1000)
+    xi = {
+        "equal-overlap": lambda: equal_overlap_patterns(n_units, 0.2),
+        "correlated": lambda: correlated_patterns(n_units, 5, 0.2, 0.4, seed=3),
+        "random": lambda: random_patterns(n_units, 8, 0.2, seed=2),
+    }[patterns]()
+    for i, rho in enumerate(SMALL_RHO):
+        for j, threshold in enumerate(SMALL_THRESHOLD):
+            network = design_quietly(xi, ACTIVATIONS[activation](rho, threshold), a, b)
+            cell = ds.isel(rho=i, threshold=j)
+            result = local_stability(network, at="ideal")
+            found = conditions(network)
+            assert float(cell["max_eigenvalue"]) == pytest.approx(result.max_eigenvalues.max(), abs=1e-10)
+            assert bool(cell["unstable"]) == bool(result.max_eigenvalues.max() >= 0)
+            assert float(cell["sufficient_value"]) == pytest.approx(found.sufficient_value, rel=1e-10, abs=1e-13)
+            assert float(cell["instability_value"]) == pytest.approx(found.instability_value, rel=1e-10, abs=1e-13)
+            assert float(cell["alpha"]) == pytest.approx(network.alpha, rel=1e-13)
+            assert float(cell["gamma"]) == pytest.approx(network.gamma, rel=1e-13)
+    assert ds.attrs["method"] == ("closed-form" if patterns == "equal-overlap" else "reduction")
+
+
+def test_invalid_cells_are_masked():
+    threshold = np.array([0.2, 0.5, 0.6, 0.9])
+    ds = phase_diagram(activation="tanh", a=-0.3, b=0.5, rho=[1.0, 3.0], threshold=threshold)
+    expected = np.broadcast_to(threshold < 0.5, (2, 4))
+    np.testing.assert_array_equal(ds["valid"].values, expected)
+    invalid = ~ds["valid"].values
+    for name in ("max_eigenvalue", "alpha", "gamma", "sufficient_value", "instability_value", "d_a", "d_b"):
+        assert np.all(np.isnan(ds[name].values[invalid])), name
+    for name in ("unstable", "sufficient_holds", "instability_holds"):
+        assert not ds[name].values[invalid].any(), name
+
+
+def test_dataset_layout(diagrams):
+    ds = diagrams[("sigmoid", "negative gamma")]
+    assert ds["max_eigenvalue"].dims == ("rho", "threshold") and ds["max_eigenvalue"].shape == (30, 30)
+    assert {"max_eigenvalue", "unstable", "sufficient_holds", "instability_holds", "alpha", "gamma", "valid"} <= set(ds)
+    np.testing.assert_allclose(ds["rho"], np.linspace(0.2, 5, 30))
+    np.testing.assert_allclose(ds["threshold"], np.linspace(0, 0.9, 30))
+    attrs = ds.attrs
+    assert (attrs["a"], attrs["b"], attrs["activation"], attrs["ensemble"], attrs["N"], attrs["P"]) == (
+        -0.3, 0.95, "sigmoid", "equal-overlap", 1000, 6)
+    assert attrs["q"] == pytest.approx(0.2) and attrs["method"] == "closed-form"
+    assert ds["unstable"].dtype == bool and ds["valid"].all()
+
+
+@pytest.mark.parametrize("levels", list(LEVELS))
+@pytest.mark.parametrize("activation", list(ACTIVATIONS))
+def test_the_papers_picture(diagrams, activation, levels):
+    ds = diagrams[(activation, levels)]
+    a, b = LEVELS[levels]
+    rho = ds["rho"].values[:, None]
+    threshold = ds["threshold"].values[None, :]
+    stable = (ds["valid"] & ~ds["unstable"]).values
+    assert stable.any() and ds["unstable"].values.any()
+    # low gain: unstable at every threshold
+    assert ds["unstable"].sel(rho=slice(None, 0.6)).all()
+    # stability needs the high level b on the saturating side of phi (past its steepest point)
+    steepest = np.broadcast_to(threshold + (0.5 / rho if activation == "sigmoid" else 0.0 * rho), stable.shape)
+    assert np.all((b - steepest)[stable] > 0.1)
+    assert np.all(ds["d_b"].values[stable] < 0.85 * np.broadcast_to(rho, stable.shape)[stable])
+    # and the low level a below threshold (tanh: silent, phi'(a) = 0; sigmoid: below the midpoint)
+    assert np.all((steepest - a)[stable] > 0)
+    if activation == "tanh":
+        assert np.all(ds["d_a"].values[stable] == 0)
+    if levels == "positive gamma":
+        assert np.all(ds["gamma"].values > 0)
+        lowest = ds["unstable"].sel(threshold=0.0)
+        assert lowest.sel(rho=slice(2.0, None)).all()  # a above threshold at high gain: unstable
+    else:
+        assert np.all(ds["gamma"].values < 0)
+    # the conditions are consistent with the exact verdict
+    assert not (ds["sufficient_holds"] & ds["unstable"]).any()
+    assert not (ds["instability_holds"] & ~ds["unstable"]).any()
+
+
+def test_random_patterns_use_the_reduction_and_say_so():
+    ds = phase_diagram(patterns="random", n_units=500, p=6, rho=SMALL_RHO, threshold=SMALL_THRESHOLD)
+    assert ds.attrs["method"] == "reduction"
+    assert "approximate" in ds.attrs["point"]
+    with pytest.raises(ValueError, match="closed-form"):
+        phase_diagram(patterns="random", n_units=500, p=6, rho=SMALL_RHO, threshold=SMALL_THRESHOLD,
+                      method="closed-form")
+
+
+def test_given_patterns_and_progress():
+    calls = []
+    ds = phase_diagram(patterns=equal_overlap_patterns(400, 0.25), rho=SMALL_RHO, threshold=SMALL_THRESHOLD,
+                       method="reduction", progress=lambda done, total: calls.append((done, total)))
+    assert ds.attrs["ensemble"] == "given" and ds.attrs["P"] == 5
+    assert calls and calls[-1] == (16, 16)
+
+
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        ({"activation": "relu"}, "`activation` must be one of"),
+        ({"a": 1.0, "b": 0.5}, "`a` must be < `b`"),
+        ({"rho": [0.0, 1.0]}, "`rho` must be > 0"),
+        ({"threshold": []}, "`threshold` must be a non-empty"),
+        ({"method": "dense"}, "`method` must be one of"),
+        ({"patterns": "sparse"}, "`patterns` must be one of"),
+        ({"tau": -1.0}, "`tau` must be > 0"),
+    ],
+)
+def test_invalid_arguments(kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        phase_diagram(**kwargs)
+
+
+def test_netcdf_round_trip_is_atomic(tmp_path, diagrams):
+    ds = diagrams[("tanh", "positive gamma")]
+    target = save_dataset(tmp_path / "phase.nc", ds)
+    assert sorted(os.listdir(tmp_path)) == ["phase.nc"]
+    with xr.open_dataset(target) as back:
+        assert back["unstable"].dtype == bool
+        xr.testing.assert_identical(back.load(), ds)
+    with pytest.raises(FileNotFoundError, match="does not exist"):
+        save_dataset(tmp_path / "missing" / "phase.nc", ds)
+
+
+def test_figure(tmp_path, diagrams):
+    figure = draw_phase_diagram(diagrams[("sigmoid", "positive gamma")])
+    ax = figure.axes[0]
+    assert ax.get_xlabel() == "gain ρ" and ax.get_ylabel() == "threshold x*"
+    from matplotlib.collections import QuadMesh
+    from matplotlib.contour import ContourSet
+
+    assert sum(isinstance(c, QuadMesh) for c in ax.collections) == 1  # the stable / unstable fill
+    assert sum(isinstance(c, ContourSet) for c in ax.collections) == 2  # dashed and dotted contours
+    labels = [text.get_text() for text in ax.get_legend().get_texts()]
+    assert {"sufficient condition", "instability condition", "unstable"} <= set(labels)
+    assert "γ > 0" in ax.get_title()
+    masked = draw_phase_diagram(phase_diagram(activation="tanh", b=0.5, rho=SMALL_RHO, threshold=SMALL_THRESHOLD))
+    assert any("no design" in text.get_text() for text in masked.axes[0].get_legend().get_texts())
+    from assocrate.plots import save_figure
+
+    assert save_figure(figure, tmp_path / "phase.png").stat().st_size > 10_000
+    panels = phase_diagram_panels(diagrams.values())
+    assert sum(ax.get_visible() for ax in panels.axes) == 4
+    with pytest.raises(ValueError, match="at least one"):
+        phase_diagram_panels([])
+
+
+# The command line
+
+
+def run(capsys, *args):
+    code = main(list(args))
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+@pytest.mark.parametrize("activation, stable", [(Sigmoid(4.8, 0.2), True), (REFERENCE_TANH, False)])
+def test_check_json(tmp_path, capsys, activation, stable):
+    path = save_network(tmp_path / "net.npz", design(equal_overlap_patterns(1000, 0.2), activation, -0.3, 0.95))
+    code, out, err = run(capsys, "check", str(path), "--json")
+    assert code == 0, err
+    record = json.loads(out)
+    assert len(record["memories"]) == 6
+    for row in record["memories"]:
+        assert {"index", "max_eigenvalue", "stable", "sufficient_holds", "instability_holds"} <= set(row)
+        assert row["stable"] is stable and (row["max_eigenvalue"] < 0) is stable
+    assert record["conditions"]["instability_holds"] is not stable
+
+
+def test_check_table_and_certificates(tmp_path, capsys):
+    path = save_network(tmp_path / "net.npz", design(equal_overlap_patterns(1000, 0.2), REFERENCE_TANH, -0.3, 0.95))
+    code, out, _ = run(capsys, "check", str(path), "--certify")
+    assert code == 0
+    assert "0 of 6 memories stable" in out and "unstable" in out
+    assert out.count("not certified: refused: memory") == 6
+    stable = save_network(tmp_path / "ok.npz", design(random_patterns(300, 4, 0.2, seed=1), Sigmoid(4.8, 0.2),
+                                                      -0.3, 0.95, q=0.2, r=0.2))
+    code, out, _ = run(capsys, "check", str(stable), "--certify", "--json")
+    record = json.loads(out)
+    assert code == 0 and all(row["certified"] for row in record["memories"])
+    assert {row["equilibrium_status"] for row in record["memories"]} == {"converged"}
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["check", "missing.npz"], "no such file"),
+        (["check", "net.npz", "--at", "nowhere"], "--at"),
+        (["phase", "--rho-range", "0.2", "5", "0"], "--rho-range"),
+        (["phase", "--rho-range", "-1", "5", "3"], "`rho` must be > 0"),
+        (["phase", "--a", "1.0"], "`a` must be < `b`"),
+        (["phase", "--patterns", "correlated"], "--r"),
+    ],
+)
+def test_bad_input_exits_2_with_one_line(tmp_path, capsys, monkeypatch, args, message):
+    monkeypatch.chdir(tmp_path)
+    code, _, err = run(capsys, *args)
+    assert code == 2
+    assert err.count("\n") == 1 and err.startswith("error:") and message in err
+
+
+def test_phase_writes_dataset_and_figure(tmp_path, capsys):
+    out, figure = tmp_path / "phase.nc", tmp_path / "phase.png"
+    code, stdout, _ = run(capsys, "phase", "--activation", "tanh", "--a", "0.1", "--b", "0.95",
+                          "--rho-range", "0.2", "5", "12", "--threshold-range", "0", "0.9", "10",
+                          "--out", str(out), "--figure", str(figure), "--json")
+    assert code == 0
+    record = json.loads(stdout)
+    assert (record["n_rho"], record["n_threshold"], record["N"], record["ensemble"]) == (12, 10, 1000, "equal-overlap")
+    assert record["n_stable"] + record["n_unstable"] == record["n_valid"] == 120
+    with xr.open_dataset(out) as ds:
+        assert ds["max_eigenvalue"].shape == (12, 10) and ds.attrs["activation"] == "tanh"
+        assert int(ds["unstable"].sum()) == record["n_unstable"]
+    assert figure.stat().st_size > 10_000
+    code, stdout, _ = run(capsys, "phase", "--rho-range", "1", "4", "3", "--threshold-range", "0", "0.5", "2")
+    assert code == 0 and "3 x 2 cells" in stdout
+
+
+# Capacity sweeps on dask.distributed (DESIGN.md §8)
+
+CAPACITY = dict(n=200, loads=[0.02, 0.1], q=0.2, activation=Sigmoid(4.8, 0.2), levels=(-0.3, 0.95), trials=2,
+                seed=3, t_max=5.0)
+N_CELLS = 4
+
+
+class Interrupted(Exception):
+    """Raised by a progress callback to simulate an interrupted sweep."""
+
+
+def interrupt_after(k, calls):
+    def progress(done, total):
+        calls.append((done, total))
+        if len(calls) == k:
+            raise Interrupted
+    return progress
+
+
+def sweep(**changes):
+    return capacity_sweep(**{**CAPACITY, "scheduler": "synchronous", **changes})
+
+
+@pytest.fixture(scope="module")
+def reference():
+    """The small sweep, computed once without a cluster."""
+    return sweep()
+
+
+@pytest.fixture(scope="module")
+def client():
+    """One LocalCluster for the module, as capacity_sweep's "local" builds it (2 single-threaded processes)."""
+    from distributed import Client, LocalCluster
+
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0") as cluster, \
+            Client(cluster) as client:
+        yield client
+
+
+@pytest.fixture(scope="module")
+def finished_checkpoint(tmp_path_factory, reference):
+    path = tmp_path_factory.mktemp("checkpoint") / "sweep.nc"
+    xr.testing.assert_identical(sweep(checkpoint=path), reference)
+    return path
+
+
+def test_capacity_sweep_gives_capacity_curves_numbers(reference):
+    curve = capacity_curve(**CAPACITY)
+    from_sweep = capacity_from_sweep(reference)
+    assert from_sweep.to_record() == curve.to_record()
+    np.testing.assert_array_equal(from_sweep.max_eigenvalue, curve.max_eigenvalue)
+    np.testing.assert_array_equal(reference["success_rate"], curve.success_rate)
+    np.testing.assert_array_equal(reference["max_eigenvalue"], curve.max_eigenvalue)
+    assert repr(from_sweep) == repr(curve)
+
+
+def test_capacity_dataset_layout(reference):
+    ds = reference
+    assert dict(ds.sizes) == {"load": 2, "trial": 2}
+    assert ds["n_patterns"].values.tolist() == [4, 20] and ds["load"].values.tolist() == [0.02, 0.1]
+    for name in ("equilibria", "stable", "retrieved", "success", "max_eigenvalue_sum", "max_eigenvalue_count", "done"):
+        assert ds[name].dims == ("load", "trial"), name
+    for name in ("equilibrium_rate", "stable_rate", "retrieval_rate", "success_rate", "max_eigenvalue"):
+        assert ds[name].dims == ("load",), name
+    assert ds["done"].all() and ds["success"].dtype == np.int64
+    assert np.all(ds["success"] <= np.minimum(ds["stable"], ds["retrieved"]))
+    assert np.all(ds["stable"] <= ds["equilibria"]) and np.all(ds["equilibria"] <= ds["n_patterns"])
+    np.testing.assert_array_equal(ds["success_rate"], ds["success"].sum("trial") / (2 * ds["n_patterns"]))
+    attrs = ds.attrs
+    assert (attrs["n"], attrs["q"], attrs["a"], attrs["b"]) == (200, 0.2, -0.3, 0.95)
+    assert (attrs["trials"], attrs["seed"], attrs["seed_entropy"]) == (2, 3, "3")
+    assert (attrs["cue"], attrs["t_max"], attrs["dt"], attrs["tol"]) == ("delete:0.4", 5.0, 0.01, 0.15)
+    assert attrs["activation"] == "Sigmoid(rho=4.8, threshold=0.2)" and attrs["assocrate_version"] == __version__
+    assert attrs["format"] == CAPACITY_FORMAT
+
+
+def test_seed_none_is_recorded_and_reproducible():
+    ds = sweep(loads=[0.02], trials=1, seed=None)
+    assert ds.attrs["seed"] == -1 and capacity_from_sweep(ds).seed is None
+    again = sweep(loads=[0.02], trials=1, seed=int(ds.attrs["seed_entropy"]))
+    for name in ("equilibria", "retrieved", "max_eigenvalue_sum"):
+        np.testing.assert_array_equal(again[name], ds[name])
+
+
+def test_local_cluster_gives_the_same_dataset(reference):
+    """The default scheduler starts its own LocalCluster; cells finish in any order, numbers are identical."""
+    xr.testing.assert_identical(sweep(scheduler="local"), reference)
+
+
+def test_client_and_address_give_the_same_dataset(client, reference):
+    xr.testing.assert_identical(sweep(scheduler=client), reference)
+    xr.testing.assert_identical(sweep(scheduler=client.scheduler.address), reference)
+
+
+def test_interrupted_sweep_keeps_finished_cells_and_resumes(tmp_path, monkeypatch, reference):
+    path = tmp_path / "sweep.nc"
+    calls = []
+    with pytest.raises(Interrupted):
+        sweep(checkpoint=path, progress=interrupt_after(2, calls))
+    assert calls == [(1, N_CELLS), (2, N_CELLS)]
+    assert sorted(os.listdir(tmp_path)) == ["sweep.nc"]  # no temporary file left behind
+    partial = xr.load_dataset(path)
+    assert int(partial["done"].sum()) == 2
+    done = partial["done"].values
+    for name in ("equilibria", "stable", "retrieved", "success", "max_eigenvalue_sum"):
+        np.testing.assert_array_equal(partial[name].values[done], reference[name].values[done])
+    assert np.all(partial["success"].values[~done] == -1)
+    with pytest.raises(ValueError, match="unfinished sweep: 2 of 4 cells"):
+        capacity_from_sweep(partial)
+
+    computed = []
+    original = sweeps.capacity_cell
+    monkeypatch.setattr(sweeps, "capacity_cell", lambda *args: computed.append(args[1]) or original(*args))
+    progress = []
+    resumed = sweep(checkpoint=path, progress=lambda done, total: progress.append(done))
+    assert len(computed) == 2 and progress == [3, 4]  # only the two missing cells are computed
+    xr.testing.assert_identical(resumed, reference)
+    xr.testing.assert_identical(xr.load_dataset(path), reference)  # the finished checkpoint is the result
+    computed.clear()
+    xr.testing.assert_identical(sweep(checkpoint=path), reference)
+    assert computed == []
+
+
+def test_interrupted_cluster_sweep_resumes_on_the_cluster(tmp_path, client, reference):
+    path = tmp_path / "sweep.nc"
+    with pytest.raises(Interrupted):
+        sweep(scheduler=client, checkpoint=path, progress=interrupt_after(1, []))
+    assert int(xr.load_dataset(path)["done"].sum()) == 1
+    calls = []
+    resumed = sweep(scheduler=client, checkpoint=path, progress=lambda done, total: calls.append(done))
+    assert sorted(calls) == [2, 3, 4]  # three cells computed, one loaded
+    xr.testing.assert_identical(resumed, reference)
+
+
+def test_a_failing_cell_raises_its_error_through_the_cluster(tmp_path, client):
+    path = tmp_path / "tiny.nc"
+    with pytest.raises(ValueError, match="`n` \\* `q` is too small"):
+        capacity_sweep(3, [1.0, 2.0], 0.01, Sigmoid(4.8, 0.2), (-0.3, 0.95), 1, 0, scheduler=client, checkpoint=path)
+    assert int(xr.load_dataset(path)["done"].sum()) == 0
+    assert client.submit(sum, [1, 2]).result() == 3  # the client is still usable
+
+
+@pytest.mark.parametrize(
+    "changes, name",
+    [
+        ({"n": 201}, "`n`"),
+        ({"loads": [0.02, 0.11]}, "`loads`"),
+        ({"q": 0.25}, "`q`"),
+        ({"activation": Sigmoid(4.8, 0.25)}, "`activation`"),
+        ({"activation": RectifiedTanh(4.8, 0.2)}, "`activation`"),
+        ({"levels": (-0.3, 0.9)}, "`levels`"),
+        ({"trials": 3}, "`trials`"),
+        ({"seed": 4}, "`seed`"),
+        ({"cue": "flip:0.1"}, "`cue`"),
+        ({"t_max": 6.0}, "`t_max`"),
+        ({"dt": 0.02}, "`dt`"),
+        ({"tol": 0.1}, "`tol`"),
+    ],
+)
+def test_checkpoint_from_other_arguments_is_refused(finished_checkpoint, changes, name):
+    before = finished_checkpoint.read_bytes()
+    with pytest.raises(ValueError, match=f"{name} is .* there and .* now") as error:
+        sweep(checkpoint=finished_checkpoint, **changes)
+    assert str(finished_checkpoint) in str(error.value)
+    assert finished_checkpoint.read_bytes() == before
+
+
+def test_checkpoint_from_another_version_is_refused(finished_checkpoint, monkeypatch):
+    monkeypatch.setattr(sweeps, "__version__", "99.0")
+    with pytest.raises(ValueError, match="`assocrate_version` is '0.1.0' there and '99.0' now"):
+        sweep(checkpoint=finished_checkpoint)
+
+
+def test_same_cue_spelled_differently_resumes(finished_checkpoint, monkeypatch):
+    monkeypatch.setattr(sweeps, "capacity_cell", None)  # nothing may be computed
+    resumed = sweep(checkpoint=finished_checkpoint, cue="delete:0.40")
+    assert int(resumed["done"].sum()) == N_CELLS
+
+
+def damage(path, finished_checkpoint, how):
+    data = finished_checkpoint.read_bytes()
+    if how == "truncated":
+        path.write_bytes(data[: len(data) // 2])
+    elif how == "empty":
+        path.write_bytes(b"")
+    elif how == "garbage":
+        path.write_bytes(b"CDF\x01" + bytes(range(256)) * 8)
+    elif how == "foreign netCDF":
+        save_dataset(path, phase_diagram(rho=[1.0], threshold=[0.2]))
+    else:
+        ds = xr.load_dataset(finished_checkpoint)
+        if how == "missing variable":
+            ds = ds.drop_vars("done")
+        elif how == "impossible counts":
+            ds["success"][0, 0] = 99
+        else:
+            ds.attrs["format_version"] = 7
+        save_dataset(path, ds)
+
+
+@pytest.mark.parametrize(
+    "how, message",
+    [
+        ("truncated", "not a readable capacity-sweep checkpoint"),
+        ("empty", "not a readable capacity-sweep checkpoint"),
+        ("garbage", "not a readable capacity-sweep checkpoint"),
+        ("foreign netCDF", "not a capacity-sweep checkpoint \\(format attribute None"),
+        ("missing variable", "variable 'done' is missing"),
+        ("impossible counts", "impossible counts"),
+        ("newer format", "format version 7 is not supported"),
+    ],
+)
+def test_damaged_checkpoint_is_refused_and_kept(tmp_path, finished_checkpoint, monkeypatch, how, message):
+    path = tmp_path / "sweep.nc"
+    damage(path, finished_checkpoint, how)
+    before = path.read_bytes()
+    monkeypatch.setattr(sweeps, "capacity_cell", None)  # nothing may be computed
+    with pytest.raises(FileFormatError, match=message) as error:
+        sweep(checkpoint=path)
+    assert str(error.value).startswith(f"{path}: ")
+    assert path.read_bytes() == before
+
+
+@pytest.mark.parametrize(
+    "changes, error, message",
+    [
+        ({"scheduler": "locl"}, ValueError, "`scheduler` must be one of \\['local', 'synchronous'\\], a scheduler"),
+        ({"scheduler": "tcp//host"}, ValueError, "`scheduler` must be one of"),
+        ({"scheduler": 2}, ValueError, "`scheduler` must be one of"),
+        ({"checkpoint": 3}, TypeError, "`checkpoint` must be a path or None"),
+        ({"checkpoint": "missing/sweep.nc"}, FileNotFoundError, "does not exist"),
+        ({"checkpoint": "."}, ValueError, "is a directory"),
+        ({"checkpoint": "sweep.nc", "seed": None}, ValueError, "`seed` must be an integer when `checkpoint`"),
+        ({"seed": -1}, ValueError, "`seed` must be >= 0"),
+        ({"loads": [0.0]}, ValueError, "`loads` must be"),
+        ({"cue": "erase:1"}, ValueError, "`cue` must be"),
+        ({"dt": 6.0}, ValueError, "`dt` must be <= `t_max`"),
+        ({"activation": "sigmoid"}, TypeError, "`activation` must be an Activation"),
+    ],
+)
+def test_capacity_sweep_rejects_bad_arguments(tmp_path, monkeypatch, changes, error, message):
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(error, match=message):
+        sweep(**changes)
+    assert os.listdir(tmp_path) == []
+
+
+def test_capacity_from_sweep_rejects_other_datasets(reference):
+    with pytest.raises(ValueError, match="`dataset` must be a capacity_sweep Dataset"):
+        capacity_from_sweep(phase_diagram(rho=[1.0], threshold=[0.2]))
+    with pytest.raises(ValueError, match="lacks the capacity-sweep attribute or coordinate 'cue'"):
+        capacity_from_sweep(reference.drop_attrs().assign_attrs({k: v for k, v in reference.attrs.items()
+                                                                 if k != "cue"}))
