@@ -19,7 +19,7 @@ from functools import cached_property
 import flint
 import numpy as np
 
-from .._validation import check_choice
+from .._validation import check_choice, check_input
 from .._validation import readonly as _readonly
 from ..certify._rational import fraction_vector, to_fmpq, to_fraction
 from ..certify.exact import to_rational
@@ -31,6 +31,7 @@ __all__ = [
     "ReducedNetwork",
     "class_weights",
     "exact_class_weights",
+    "input_vector",
     "network_digest",
     "partition",
     "reduce_network",
@@ -81,17 +82,13 @@ class Partition:
 
 
 def input_vector(u: object, n_units: int) -> np.ndarray | None:
-    """`u` (None, a scalar or shape (N,)) as a finite float vector of length `n_units`, or None; else ValueError."""
+    """`u` (None, a scalar or shape (N,)) as a read-only float vector of length `n_units`, or None.
+
+    Validated by :func:`assocrate._validation.check_input`, the one input normaliser.
+    """
     if u is None:
         return None
-    array = np.asarray(u, dtype=float)
-    if array.ndim == 0:
-        array = np.full(n_units, float(array))
-    if array.shape != (n_units,):
-        raise InvalidInput(f"`u` must be a scalar or have shape ({n_units},); got {array.shape}")
-    if not np.all(np.isfinite(array)):
-        raise InvalidInput("`u` must be finite; found NaN or inf")
-    return array
+    return np.broadcast_to(check_input("u", u, n_units), (n_units,))
 
 
 def partition(network, *, u: object = None, reduction: str = "types") -> Partition:
