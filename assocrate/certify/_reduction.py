@@ -29,8 +29,6 @@ __all__ = [
     "REDUCTIONS",
     "Partition",
     "ReducedNetwork",
-    "class_weights",
-    "exact_class_weights",
     "input_vector",
     "network_digest",
     "partition",
@@ -138,14 +136,14 @@ def partition(network, *, u: object = None, reduction: str = "types") -> Partiti
     return Partition(_readonly(first), _readonly(counts.copy()), _readonly(index.copy()), "types")
 
 
-def class_weights(network, part: Partition) -> np.ndarray:
+def _class_weights(network, part: Partition) -> np.ndarray:
     """``W_hat = U_hat C U_hat^T`` (k x k, float): ``W_ij = W_hat[class(i), class(j)]``."""
     U_hat = network.U[part.representatives]
     W_hat = (U_hat * network.c) @ U_hat.T
     return _readonly(0.5 * (W_hat + W_hat.T))
 
 
-def exact_class_weights(network, part: Partition) -> flint.fmpq_mat:
+def _exact_class_weights(network, part: Partition) -> flint.fmpq_mat:
     """``W_hat`` in exact rational arithmetic from the float factors U and C.
 
     The network's weights *are* ``U C U^T`` with the stored float entries of U and C; read as the
@@ -213,8 +211,8 @@ class ReducedNetwork:
 
     @cached_property
     def W_exact(self) -> flint.fmpq_mat:
-        """``W_hat`` exactly (see :func:`exact_class_weights`)."""
-        return exact_class_weights(self.network, self.part)
+        """``W_hat`` exactly (see :func:`_exact_class_weights`)."""
+        return _exact_class_weights(self.network, self.part)
 
     @cached_property
     def U_exact(self) -> flint.fmpq_mat:
@@ -284,4 +282,4 @@ class ReducedNetwork:
 def reduce_network(network, *, u: object = None, reduction: str = "types") -> ReducedNetwork:
     """The network on its partition (:func:`partition`) with ``W_hat`` (float; exact on demand)."""
     part = partition(network, u=u, reduction=reduction)
-    return ReducedNetwork(network, part, class_weights(network, part))
+    return ReducedNetwork(network, part, _class_weights(network, part))

@@ -6,7 +6,7 @@ sector-LMI ellipsoid) is centred at ``h_c``, the memory in current units: the eq
 lives in the box ``B = {h : |h - h_c| <= delta v}`` (v > 0, max v = 1) and bounds the centre's
 residual by ``R >= |W Phi(h_c) + u - h_c|`` (:func:`residual_bound`, rigorous). Both checks
 require the recomputed equilibrium of the named memory to lie in the box
-(:func:`check_memory_in_box`), so a certificate relabelled to another memory fails.
+(:func:`require_memory_in_box`), so a certificate relabelled to another memory fails.
 """
 
 from __future__ import annotations
@@ -28,8 +28,8 @@ from ..errors import InvalidInput
 __all__ = [
     "DELTA_BITS",
     "CertifiedRadius",
-    "check_box",
-    "check_memory_in_box",
+    "require_box",
+    "require_memory_in_box",
     "class_equilibrium",
     "largest",
     "memory_center",
@@ -105,7 +105,7 @@ def largest(predicate, start: float, *, iterations: int = 50) -> float:
     return lo
 
 
-def check_box(certificate: Certificate) -> tuple[list[Fraction], list[Fraction], Fraction]:
+def require_box(certificate: Certificate) -> tuple[list[Fraction], list[Fraction], Fraction]:
     """The recorded centre, weights v (positive, max v = 1) and delta (> 0); CheckFailed otherwise."""
     center, v, delta = (exact_entry(certificate, "center"), exact_entry(certificate, "v"),
                         exact_entry(certificate, "delta"))
@@ -116,7 +116,7 @@ def check_box(certificate: Certificate) -> tuple[list[Fraction], list[Fraction],
     return center, v, delta
 
 
-def check_memory_in_box(certificate: Certificate, network, red: ReducedNetwork, center, v, delta) -> int:
+def require_memory_in_box(certificate: Certificate, network, red: ReducedNetwork, center, v, delta) -> int:
     """The named memory, tied to the certified box: its equilibrium must lie in the box.
 
     The memory index in ``parameters`` is otherwise only text in the claim. The equilibrium of

@@ -27,14 +27,13 @@ from ..errors import InvalidInput, InvalidType
 __all__ = [
     "ROUNDING_BITS",
     "Block",
-    "check_blocks",
+    "verify_blocks",
     "fmpq_bmat",
     "fmpq_diag",
     "fmpq_row",
     "fmpq_to_float",
     "is_definite_float",
     "min_eigenvalue",
-    "round_scaled",
     "round_symmetric",
     "round_vector",
 ]
@@ -212,7 +211,7 @@ def _float_min_eigenvalue(G: np.ndarray, metric: tuple[int, ...] | None) -> tupl
     return value, is_definite_float(G, sign=1)
 
 
-def check_blocks(blocks: Sequence[Block], *, exact: bool = True) -> tuple[tuple[ConstraintResidual, ...], bool, bool]:
+def verify_blocks(blocks: Sequence[Block], *, exact: bool = True) -> tuple[tuple[ConstraintResidual, ...], bool, bool]:
     """Float residuals, the float verdict and the exact verdict of a list of blocks.
 
     The exact verdict is True only if every block is positive definite in exact arithmetic.
@@ -243,7 +242,7 @@ def fmpq_row(values: Sequence) -> flint.fmpq_mat:
 # ---------------------------------------------------------------------------------------------
 
 
-def round_scaled(values: np.ndarray, scale: np.ndarray, bits: int = ROUNDING_BITS) -> tuple[np.ndarray, list[Fraction]]:
+def _round_scaled(values: np.ndarray, scale: np.ndarray, bits: int = ROUNDING_BITS) -> tuple[np.ndarray, list[Fraction]]:
     """Round each entry to a multiple of ``2**(e - bits)``, ``2**e`` the power of two above its `scale`.
 
     Returns the rounded floats (exactly representable) and the same numbers as Fractions,
@@ -268,7 +267,7 @@ def round_symmetric(M: np.ndarray, bits: int = ROUNDING_BITS) -> tuple[np.ndarra
     diagonal = np.abs(np.diag(M))
     floor = max(float(diagonal.max(initial=0.0)), float(np.max(np.abs(M), initial=0.0)), 1e-300) * 1e-12
     scale = np.sqrt(np.outer(np.maximum(diagonal, floor), np.maximum(diagonal, floor)))
-    rounded, fractions = round_scaled(M, scale, bits)
+    rounded, fractions = _round_scaled(M, scale, bits)
     k = M.shape[0]
     return rounded, flint.fmpq_mat(k, k, [to_fmpq(f) for f in fractions])
 
@@ -276,4 +275,4 @@ def round_symmetric(M: np.ndarray, bits: int = ROUNDING_BITS) -> tuple[np.ndarra
 def round_vector(v: np.ndarray, bits: int = ROUNDING_BITS) -> tuple[np.ndarray, list[Fraction]]:
     """Round each entry of a vector to `bits` significant bits (zero stays zero)."""
     v = np.asarray(v, dtype=float).ravel()
-    return round_scaled(v, np.where(v != 0, v, 1.0), bits)
+    return _round_scaled(v, np.where(v != 0, v, 1.0), bits)

@@ -56,7 +56,7 @@ from .._validation import check_choice
 from ..certify._rational import to_fmpq
 from ..certify._reduction import REDUCTIONS, ReducedNetwork, reduce_network
 from ..certify._rigorous import format_down
-from ..certify.blocks import Block, check_blocks, fmpq_bmat, fmpq_diag, fmpq_row, round_symmetric, round_vector
+from ..certify.blocks import Block, fmpq_bmat, fmpq_diag, fmpq_row, round_symmetric, round_vector, verify_blocks
 from ..certify.record import Certificate, SolverInfo
 from ..certify.solver import (
     ContractionSolution,
@@ -82,7 +82,6 @@ from ..core.design import FORMS, check_network
 from ..errors import InvalidInput
 
 __all__ = [
-    "GLOBALLY",
     "IncrementalWitness",
     "certify_contraction",
     "verify_contraction",
@@ -94,7 +93,7 @@ __all__ = [
 ]
 
 #: Where the global contraction certificate holds (the `where` of :func:`contraction_claim`).
-GLOBALLY = "globally, for every constant input u"
+_GLOBALLY = "globally, for every constant input u"
 
 
 def contraction_blocks(
@@ -192,7 +191,7 @@ def _contraction_rate(red: ReducedNetwork, data: Mapping, margin: float) -> Frac
 
 
 def verify_contraction(certificate: Certificate, network, red: ReducedNetwork, *, K: Sequence[Fraction] | None = None,
-                      where: str = GLOBALLY) -> Checked:
+                      where: str = _GLOBALLY) -> Checked:
     """Check the incremental LMI exactly with slope bounds `K` (default ``sup phi'`` on every class).
 
     The recorded K and rate must be the ones given; every block of :func:`contraction_blocks`
@@ -209,7 +208,7 @@ def verify_contraction(certificate: Certificate, network, red: ReducedNetwork, *
     blocks = contraction_blocks(red, form=form, Q=exact_entry(certificate, "Q", matrix=True),
                                 sigma=exact_entry(certificate, "sigma"), lam=exact_entry(certificate, "lambda"),
                                 K_plus=K, c=c)
-    residuals, verified_float, verified_exact = check_blocks(blocks)
+    residuals, verified_float, verified_exact = verify_blocks(blocks)
     if not verified_exact:
         raise CheckFailed("the incremental LMI does not hold exactly for the recorded Q, Lambda and c", residuals)
     return Checked(residuals, verified_float, contraction_claim(form, float(c), where))

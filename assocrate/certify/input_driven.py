@@ -8,7 +8,7 @@ Metzler condition holds with the slopes of the box enlarged by epsilon (every tr
 inside that enlargement), the network has exactly one equilibrium, it lies in the box, and it The contraction LMI with the slope bounds of the enlarged box
 (``method="contraction"``) proves the same.
 
-Build: :func:`certify_input_driven` computes the box (:func:`interval_iteration`, with outward
+Build: :func:`certify_input_driven` computes the box (:func:`_interval_iteration`, with outward
 rounding), the retrieved memory (rigorous overlap bounds) and the witness (a Perron weight
 vector, or the LMI solution), then hands it to :func:`verify_input`, the check that
 :func:`~assocrate.certify.verification.verify` also runs: the box, the retrieved memory and the
@@ -53,8 +53,6 @@ __all__ = [
     "certify_input_driven",
     "verify_input",
     "input_claim",
-    "interval_iteration",
-    "overlap_bounds",
 ]
 
 #: Enlargement of the absorbing box on which the slopes are bounded.
@@ -101,7 +99,7 @@ class AbsorbingBox:
         return f"AbsorbingBox(n_units={self.lower.size}, width={self.width:.3g}, iterations={self.iterations})"
 
 
-def interval_iteration(red: ReducedNetwork, u: Sequence[Fraction], n_steps: int) -> tuple[list, list, int, bool]:
+def _interval_iteration(red: ReducedNetwork, u: Sequence[Fraction], n_steps: int) -> tuple[list, list, int, bool]:
     """Rigorous interval iteration on the classes: at most `n_steps` steps, stopping at a fixed point."""
     activation = red.network.activation
     n = red.counts_exact
@@ -171,7 +169,7 @@ def absorbing_box(network, u: float | np.ndarray | None = None, *, max_iter: int
         raise InvalidInput(f"`max_iter` must be an integer >= 1; got {max_iter!r}")
     reduction = check_choice("reduction", reduction, REDUCTIONS)
     red, u_exact = _input_classes(network, u, reduction)
-    lower, upper, steps, converged = interval_iteration(red, u_exact, max_iter)
+    lower, upper, steps, converged = _interval_iteration(red, u_exact, max_iter)
     lo = red.part.expand(np.array([float(x) for x in lower]))
     hi = red.part.expand(np.array([float(x) for x in upper]))
     lo.flags.writeable = False
@@ -179,7 +177,7 @@ def absorbing_box(network, u: float | np.ndarray | None = None, *, max_iter: int
     return AbsorbingBox(lo, hi, steps, converged, lower, upper)
 
 
-def overlap_bounds(red: ReducedNetwork, lower: Sequence[Fraction], upper: Sequence[Fraction]) -> tuple[np.ndarray, np.ndarray]:
+def _overlap_bounds(red: ReducedNetwork, lower: Sequence[Fraction], upper: Sequence[Fraction]) -> tuple[np.ndarray, np.ndarray]:
     """Rigorous bounds on the mean rate over each pattern's active units, for currents in the box."""
     activation = red.network.activation
     patterns = red.network.patterns[red.part.representatives]
@@ -211,7 +209,7 @@ def input_claim(memory: int | None, retrieved: int | None, rate_lo: float, rate_
 
 def _retrieval(red: ReducedNetwork, lower, upper, memory: int | None):
     """The retrieved memory (None if no overlap lower bound beats every other upper bound), the claim and the bounds."""
-    rate_lo, rate_hi = overlap_bounds(red, lower, upper)
+    rate_lo, rate_hi = _overlap_bounds(red, lower, upper)
     best = int(np.argmax(rate_lo))
     others = np.delete(rate_hi, best)
     retrieved = best if others.size == 0 or rate_lo[best] > others.max() else None
@@ -265,7 +263,7 @@ def verify_input(certificate: Certificate, network, red: ReducedNetwork, u: np.n
     if exact_entry(certificate, "epsilon") != ABSORBING_EPSILON:
         raise CheckFailed("unexpected epsilon")
     parameters = certificate.parameters
-    lower, upper, _, _ = interval_iteration(red, u_exact, int(parameters.get("iterations", 0)))
+    lower, upper, _, _ = _interval_iteration(red, u_exact, int(parameters.get("iterations", 0)))
     require_same("box lower bounds", exact_entry(certificate, "lower"), lower)
     require_same("box upper bounds", exact_entry(certificate, "upper"), upper)
     retrieved, claim, _, _ = _retrieval(red, lower, upper, parameters.get("memory"))
@@ -336,7 +334,7 @@ def certify_input_driven(
     if u is None:
         raise InvalidInput("`u` must be a scalar or an array of shape (N,); got None")
     red, u_exact = _input_classes(network, u, reduction)
-    lower, upper, steps, converged = interval_iteration(red, u_exact, max_iter)
+    lower, upper, steps, converged = _interval_iteration(red, u_exact, max_iter)
     parameters = {**base_parameters(network, red), "method": method, "iterations": steps,
                   "epsilon": float(ABSORBING_EPSILON)}
     if memory is not None:

@@ -26,7 +26,7 @@ from collections.abc import Mapping, Sequence
 from .._validation import check_choice
 from ..certify._rational import to_fmpq
 from ..certify._reduction import REDUCTIONS, ReducedNetwork, reduce_network
-from ..certify.blocks import Block, check_blocks, fmpq_diag, fmpq_row, round_vector
+from ..certify.blocks import Block, fmpq_diag, fmpq_row, round_vector, verify_blocks
 from ..certify.record import Certificate
 from ..certify.solver import check_solver, check_solver_options, size_failure, solve_lds_lmi
 from ..certify.status import CertificateStatus
@@ -83,7 +83,7 @@ def verify_lds(certificate: Certificate, network, red: ReducedNetwork) -> Checke
     eta = exact_entry(certificate, "eta")
     if eta != eta_of(network):
         raise CheckFailed(f"eta = {float(eta)!r} is not sup phi' = {network.activation.max_slope!r}")
-    residuals, verified_float, verified_exact = check_blocks(lds_blocks(red, eta, exact_entry(certificate, "p")))
+    residuals, verified_float, verified_exact = verify_blocks(lds_blocks(red, eta, exact_entry(certificate, "p")))
     if not verified_exact:
         raise CheckFailed("the LDS inequality does not hold exactly for the recorded P", residuals)
     return Checked(residuals, verified_float, lds_claim(float(eta)))

@@ -50,10 +50,10 @@ from ..certify._rigorous import dyadic_down, format_down, slope_upper
 from ..certify.basin import (
     DELTA_BITS,
     CertifiedRadius,
-    check_box,
-    check_memory_in_box,
     largest,
     memory_center,
+    require_box,
+    require_memory_in_box,
     residual_bound,
 )
 from ..certify.blocks import fmpq_row, round_vector
@@ -78,10 +78,8 @@ __all__ = [
     "METHODS",
     "METZLER_CONSTRAINT",
     "WEIGHTS",
-    "MetzlerCheck",
     "certified_radius",
     "verify_radius",
-    "metzler_check",
     "radius_claim",
 ]
 
@@ -92,7 +90,7 @@ WEIGHTS = ("uniform", "perron")
 
 
 @dataclass(frozen=True)
-class MetzlerCheck:
+class _MetzlerCheck:
     """The exact test ``delta (|W| K+ v)_s + R_s < delta v_s`` on every class.
 
     Attributes
@@ -119,13 +117,13 @@ class MetzlerCheck:
 METZLER_CONSTRAINT = "(delta v - delta |W| K+ v - R) / (delta v) > 0 entrywise"
 
 
-def metzler_check(
+def _metzler_check(
     red: ReducedNetwork,
     center: Sequence[Fraction],
     v: Sequence[Fraction],
     delta: Fraction,
     R: Sequence[Fraction],
-) -> MetzlerCheck:
+) -> _MetzlerCheck:
     """Check the Metzler condition (M) of the module docstring exactly."""
     activation = red.network.activation
     K_plus = [slope_upper(activation, h - delta * vt, h + delta * vt) for h, vt in zip(center, v)]
@@ -134,7 +132,7 @@ def metzler_check(
     rhs = [delta * vt for vt in v]
     holds = delta > 0 and all(left < right for left, right in zip(lhs, rhs))
     ratio = max(float(left / right) if right > 0 else math.inf for left, right in zip(lhs, rhs))
-    return MetzlerCheck(holds, K_plus, list(R), ratio)
+    return _MetzlerCheck(holds, K_plus, list(R), ratio)
 
 
 def radius_claim(memory: int, delta: float, min_half_width: float, in_box: bool) -> str:
@@ -180,14 +178,14 @@ def verify_radius(certificate: Certificate, network, red: ReducedNetwork) -> Che
     recorded ones; the recomputed equilibrium of the memory must lie in the box. Raises
     :class:`~assocrate.certify.witness.CheckFailed` otherwise.
     """
-    center, v, delta = check_box(certificate)
+    center, v, delta = require_box(certificate)
     R = residual_bound(red, center, None)
     require_same("residual bounds R", exact_entry(certificate, "R"), R)
-    check = metzler_check(red, center, v, delta, R)
+    check = _metzler_check(red, center, v, delta, R)
     require_same("slope bounds K_plus", exact_entry(certificate, "K_plus"), check.K_plus)
     if not check.holds:
         raise CheckFailed(f"the Metzler inequality fails exactly (ratio {check.ratio:.9g} >= 1)", (check.residual,))
-    mu = check_memory_in_box(certificate, network, red, center, v, delta)
+    mu = require_memory_in_box(certificate, network, red, center, v, delta)
     if certificate.parameters.get("radius") != float(delta):
         raise CheckFailed("the recorded radius differs from the exact delta")
     rows = network.patterns[red.part.representatives, mu].astype(float)
@@ -276,7 +274,7 @@ def certified_radius(
         _, v_float = _metzler_ratio(red, abs_weights, center, delta_float, R_float, perron)
         v_float, v_exact = round_vector(v_float / v_float.max())
         delta = dyadic_down(delta_float, DELTA_BITS)
-        check = metzler_check(red, center_exact, v_exact, delta, R)
+        check = _metzler_check(red, center_exact, v_exact, delta, R)
         if check.holds:
             break
     if check is None or not check.holds:

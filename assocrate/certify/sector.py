@@ -33,12 +33,12 @@ from ..certify._rigorous import dyadic_down, format_down, format_up, slope_lower
 from ..certify.basin import (
     DELTA_BITS,
     CertifiedRadius,
-    check_box,
-    check_memory_in_box,
     largest,
+    require_box,
+    require_memory_in_box,
     residual_bound,
 )
-from ..certify.blocks import check_blocks, fmpq_diag, fmpq_row
+from ..certify.blocks import fmpq_diag, fmpq_row, verify_blocks
 from ..certify.contraction import contraction_blocks, rounded_solution
 from ..certify.exact import is_positive_definite_exact
 from ..certify.record import Certificate
@@ -55,17 +55,13 @@ from ..certify.witness import (
 )
 
 __all__ = [
-    "SectorCheck",
     "verify_sector",
-    "inverse_diagonal",
-    "sector_check",
     "sector_claim",
     "sector_radius",
-    "slope_interval_bounds",
 ]
 
 
-def slope_interval_bounds(red: ReducedNetwork, center: Sequence[Fraction], v: Sequence[Fraction],
+def _slope_interval_bounds(red: ReducedNetwork, center: Sequence[Fraction], v: Sequence[Fraction],
                           delta: Fraction) -> tuple[list[Fraction], list[Fraction]]:
     """Rigorous ``K^-`` (rounded down) and ``K^+`` (rounded up) on each class's interval."""
     activation = red.network.activation
@@ -78,7 +74,7 @@ def slope_interval_bounds(red: ReducedNetwork, center: Sequence[Fraction], v: Se
 
 
 @dataclass(frozen=True)
-class SectorCheck:
+class _SectorCheck:
     """Exact checks of a sector-LMI ellipsoid certificate."""
 
     blocks_hold: bool
@@ -94,7 +90,7 @@ class SectorCheck:
         return self.blocks_hold and self.inside_box and self.ball_inside and self.invariant
 
 
-def inverse_diagonal(red: ReducedNetwork, Q: flint.fmpq_mat, sigma: Sequence) -> list[Fraction]:
+def _inverse_diagonal(red: ReducedNetwork, Q: flint.fmpq_mat, sigma: Sequence) -> list[Fraction]:
     """``(Q^-1)_ii`` for a unit of each class: ``(Q_hat^-1)_tt + (1 - 1/n_t) / sigma_t``."""
     inverse = Q.inv()
     out = []
@@ -107,16 +103,16 @@ def inverse_diagonal(red: ReducedNetwork, Q: flint.fmpq_mat, sigma: Sequence) ->
     return out
 
 
-def sector_check(red: ReducedNetwork, *, Q, sigma, lam, K_minus, K_plus, margin, v, delta, ell, r2, R) -> SectorCheck:
+def _sector_check(red: ReducedNetwork, *, Q, sigma, lam, K_minus, K_plus, margin, v, delta, ell, r2, R) -> _SectorCheck:
     """The exact checks of the sector certificate (module docstring)."""
     blocks = contraction_blocks(red, form="current", Q=Q, sigma=sigma, lam=lam, K_plus=K_plus,
                                 K_minus=K_minus, c=0, margin=margin)
-    residuals, verified_float, blocks_hold = check_blocks(blocks)
+    residuals, verified_float, blocks_hold = verify_blocks(blocks)
     n = red.counts_exact
     positive_sigma = all(to_fmpq(sigma[t]) > 0 for t in range(len(n)) if n[t] >= 2)
     inside = False
     if blocks_hold and positive_sigma:
-        diagonal = inverse_diagonal(red, Q, sigma)
+        diagonal = _inverse_diagonal(red, Q, sigma)
         inside = all(ell * q <= (delta * vt) ** 2 for q, vt in zip(diagonal, v))
     scale = to_fmpq(ell / r2**2)
     ball = bool(
@@ -127,7 +123,7 @@ def sector_check(red: ReducedNetwork, *, Q, sigma, lam, K_minus, K_plus, margin,
     # mu r2 > 2 |Q r| <= 2 (l / r2^2) |r|  with  |r|^2 <= sum_t n_t R_t^2
     norm_squared = sum(Fraction(nt) * Rt**2 for nt, Rt in zip(n, R))
     invariant = (margin * r2**3 / (2 * ell)) ** 2 > norm_squared
-    return SectorCheck(blocks_hold, inside, ball, invariant, residuals, verified_float)
+    return _SectorCheck(blocks_hold, inside, ball, invariant, residuals, verified_float)
 
 
 def sector_claim(memory: int, r2: float, delta: float, n_units: int) -> str:
@@ -142,19 +138,19 @@ def sector_claim(memory: int, r2: float, delta: float, n_units: int) -> str:
 
 
 def verify_sector(certificate: Certificate, network, red: ReducedNetwork) -> Checked:
-    """Check a sector certificate exactly (:func:`sector_check`), about the named memory.
+    """Check a sector certificate exactly (:func:`_sector_check`), about the named memory.
 
     R, K- and K+ are recomputed from the network and must equal the recorded ones. Raises
     :class:`~assocrate.certify.witness.CheckFailed` otherwise.
     """
-    center, v, delta = check_box(certificate)
+    center, v, delta = require_box(certificate)
     R = residual_bound(red, center, None)
     require_same("residual bounds R", exact_entry(certificate, "R"), R)
-    K_minus, K_plus = slope_interval_bounds(red, center, v, delta)
+    K_minus, K_plus = _slope_interval_bounds(red, center, v, delta)
     require_same("slope bounds K_minus", exact_entry(certificate, "K_minus"), K_minus)
     require_same("slope bounds K_plus", exact_entry(certificate, "K_plus"), K_plus)
     r2, ell = exact_entry(certificate, "r2"), exact_entry(certificate, "ell")
-    check = sector_check(red, Q=exact_entry(certificate, "Q", matrix=True), sigma=exact_entry(certificate, "sigma"),
+    check = _sector_check(red, Q=exact_entry(certificate, "Q", matrix=True), sigma=exact_entry(certificate, "sigma"),
                          lam=exact_entry(certificate, "lambda"), K_minus=K_minus, K_plus=K_plus,
                          margin=exact_entry(certificate, "margin"), v=v, delta=delta, ell=ell, r2=r2, R=R)
     if not check.holds:
@@ -163,7 +159,7 @@ def verify_sector(certificate: Certificate, network, red: ReducedNetwork) -> Che
                           check.residuals)
     if certificate.parameters.get("radius") != float(r2):
         raise CheckFailed("the recorded radius differs from the exact r2")
-    mu = check_memory_in_box(certificate, network, red, center, v, delta)
+    mu = require_memory_in_box(certificate, network, red, center, v, delta)
     return Checked(check.residuals, check.verified_float, sector_claim(mu, float(r2), float(delta), network.n_units))
 
 
@@ -201,9 +197,9 @@ def sector_radius(red: ReducedNetwork, mu: int, center: np.ndarray, R: Sequence[
             delta_float *= 0.8
             continue
         lmi_data, exact = rounded_solution(solution)
-        K_minus, K_plus = slope_interval_bounds(red, center_exact, v_exact, delta)
+        K_minus, K_plus = _slope_interval_bounds(red, center_exact, v_exact, delta)
         margin = dyadic_down(solution.margin / 2, 40)
-        diagonal = inverse_diagonal(red, exact["Q"], exact["sigma"])
+        diagonal = _inverse_diagonal(red, exact["Q"], exact["sigma"])
         ell = dyadic_down(min(delta**2 / q for q in diagonal), 60) * (1 - Fraction(1, 2**20))
         Q_tilde = lmi_data["Q"] / np.sqrt(np.outer(red.counts, red.counts))
         top = max(float(scipy.linalg.eigvalsh(Q_tilde)[-1]), float(np.max(lmi_data["sigma"])))

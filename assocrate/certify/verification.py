@@ -101,7 +101,7 @@ def _fractions(value) -> list[Fraction]:
     return [x for row in value for x in row]
 
 
-def _check_consistency(certificate: Certificate) -> list[str]:
+def _consistency_problems(certificate: Certificate) -> list[str]:
     """Every exact entry must round to its float twin in `data`."""
     problems = []
     for name, value in (certificate.exact_data or {}).items():
@@ -124,7 +124,7 @@ def _same_rows(stored: tuple[ConstraintResidual, ...], computed: tuple[Constrain
     )
 
 
-def _check_counts(certificate: Certificate, red) -> None:
+def _require_counts(certificate: Certificate, red) -> None:
     if certificate.parameters.get("n_classes") != red.n_classes:
         raise CheckFailed(
             f"the certificate has {certificate.parameters.get('n_classes')} classes of units; the network has "
@@ -135,7 +135,7 @@ def _check_counts(certificate: Certificate, red) -> None:
         raise CheckFailed("the class sizes recorded in the certificate differ from the network's")
 
 
-def _check_lyapunov(certificate: Certificate, network) -> Checked:
+def _verify_lyapunov(certificate: Certificate, network) -> Checked:
     """Local certificates are rebuilt from the network and compared."""
     from ..stability import lyapunov_certificate
 
@@ -152,15 +152,15 @@ def _check_lyapunov(certificate: Certificate, network) -> Checked:
         not np.array_equal(rebuilt.data[key], certificate.data[key]) for key in rebuilt.data
     ):
         raise CheckFailed("the certificate's data differ from the ones rebuilt from the network")
-    _check_same_parameters(parameters, rebuilt.parameters)
+    _require_same_parameters(parameters, rebuilt.parameters)
     return Checked(rebuilt.residuals, rebuilt.verified_float, rebuilt.claim)
 
 
-def _check_same_parameters(stored, rebuilt) -> None:
+def _require_same_parameters(stored, rebuilt) -> None:
     """Every parameter (n_units, tau, form, memory, max_eigenvalue, ...) must be the rebuilt one.
 
     Lyapunov certificates are not sealed, so this comparison (with the data, exact data and claim
-    compared in :func:`_check_lyapunov`) is what pins them to the network: floats to a relative 1e-9.
+    compared in :func:`_verify_lyapunov`) is what pins them to the network: floats to a relative 1e-9.
     """
     stored = {key: value for key, value in stored.items() if key != CHECKSUM}
     if stored.keys() != rebuilt.keys():
@@ -176,11 +176,11 @@ def _check_same_parameters(stored, rebuilt) -> None:
                               f"the network ({value!r})")
 
 
-def _check_kind(certificate: Certificate, network, u: np.ndarray | None) -> Checked:
+def _verify_kind(certificate: Certificate, network, u: np.ndarray | None) -> Checked:
     """Dispatch to the check of the certificate's kind, on the classes it was made on."""
     kind = certificate.kind
     if kind == "lyapunov":
-        return _check_lyapunov(certificate, network)
+        return _verify_lyapunov(certificate, network)
     if kind not in CHECKS:
         raise CheckFailed(f"certificates of kind {kind!r} cannot be re-verified")
     reduction = certificate.parameters.get("reduction", "types")
@@ -189,7 +189,7 @@ def _check_kind(certificate: Certificate, network, u: np.ndarray | None) -> Chec
     if u is not None and kind != "input":
         raise CheckFailed(f"an input `u` applies to certificates of kind 'input' only, not {kind!r}")
     red = reduce_network(network, u=u, reduction=reduction)
-    _check_counts(certificate, red)
+    _require_counts(certificate, red)
     if u is not None:
         return verify_input(certificate, network, red, u)
     return CHECKS[kind](certificate, network, red)
@@ -251,9 +251,9 @@ def verify(certificate: Certificate, network, u: float | np.ndarray | None = Non
             problems.append("the certificate has no checksum (parameters['checksum']): it was not sealed or was edited")
     elif stored_checksum != checksum(certificate):
         problems.append("the certificate's checksum does not match its content: the file was edited")
-    problems.extend(_check_consistency(certificate))
+    problems.extend(_consistency_problems(certificate))
     try:
-        checked = _check_kind(certificate, network, u)
+        checked = _verify_kind(certificate, network, u)
     except CheckFailed as failure:
         return _refused(certificate, certificate.residuals, [*problems, str(failure)])
     except (TypeError, ValueError, IndexError, KeyError, ArithmeticError) as error:

@@ -24,7 +24,6 @@ from ..certify.serialize import seal
 from ..certify.status import CertificateStatus
 
 __all__ = [
-    "WITNESS_CLAIM",
     "CheckFailed",
     "Checked",
     "base_parameters",
@@ -37,7 +36,7 @@ __all__ = [
 ]
 
 #: The claim of a witness before its check has run.
-WITNESS_CLAIM = "unchecked witness (its check has not run)"
+_WITNESS_CLAIM = "unchecked witness (its check has not run)"
 
 
 class CheckFailed(Exception):
@@ -97,7 +96,7 @@ def base_parameters(network, red: ReducedNetwork) -> dict:
 def witness(kind: str, data: Mapping, *, parameters: Mapping, exact_data: Mapping,
             solver: SolverInfo | None = None) -> Certificate:
     """An unchecked certificate: the data a check reads, before the check has run."""
-    return Certificate(WITNESS_CLAIM, kind, dict(data), solver=solver, parameters=parameters,
+    return Certificate(_WITNESS_CLAIM, kind, dict(data), solver=solver, parameters=parameters,
                        exact_data=exact_data, status=CertificateStatus.NOT_VERIFIED)
 
 

@@ -10,7 +10,6 @@ import pytest
 
 from assocrate.certify.blocks import (
     Block,
-    check_blocks,
     fmpq_bmat,
     fmpq_diag,
     fmpq_to_float,
@@ -18,6 +17,7 @@ from assocrate.certify.blocks import (
     min_eigenvalue,
     round_symmetric,
     round_vector,
+    verify_blocks,
 )
 from assocrate.certify.exact import is_positive_definite_exact
 
@@ -71,16 +71,16 @@ def test_float_checks_reject_bad_input(call, error, match):
 
 def test_check_blocks_reports_the_smallest_eigenvalue_per_name():
     blocks = [Block("A > 0", fmpq_diag([2, 3])), Block("A > 0", fmpq_diag([1, 5])), Block("B > 0", fmpq_diag([-1]))]
-    residuals, verified_float, verified_exact = check_blocks(blocks)
+    residuals, verified_float, verified_exact = verify_blocks(blocks)
     assert [(r.name, r.min_eigenvalue) for r in residuals] == [("A > 0", 1.0), ("B > 0", -1.0)]
     assert not verified_float and not verified_exact
-    residuals, verified_float, verified_exact = check_blocks(blocks[:2])
+    residuals, verified_float, verified_exact = verify_blocks(blocks[:2])
     assert verified_float and verified_exact
 
 
 def test_a_metric_scales_the_reported_eigenvalue():
     """A block written in a non-orthonormal basis: the eigenvalues of m^-1/2 G m^-1/2 are reported."""
-    (row,), _, _ = check_blocks([Block("G > 0", fmpq_diag([4, 9]), metric=(4, 9))])
+    (row,), _, _ = verify_blocks([Block("G > 0", fmpq_diag([4, 9]), metric=(4, 9))])
     assert row.min_eigenvalue == pytest.approx(1.0)
 
 
