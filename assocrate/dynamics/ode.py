@@ -165,12 +165,10 @@ def simulate(
 
     Examples
     --------
-    >>> from assocrate.core.activations import Sigmoid
-    >>> from assocrate.core.design import design
-    >>> from assocrate.core.patterns import equal_overlap_patterns
-    >>> net = design(equal_overlap_patterns(1000, 0.2), Sigmoid(4.8, 0.2), -0.3, 0.95)
+    >>> import assocrate as aa
+    >>> net = aa.design(aa.equal_overlap_patterns(1000, 0.2), aa.Sigmoid(4.8, 0.2), -0.3, 0.95)
     >>> x0 = 0.8 * net.memory_rates()[:, 0]
-    >>> result = simulate(net, x0, (0.0, 50.0))
+    >>> result = aa.simulate(net, x0, (0.0, 50.0))
     >>> result.status.name, bool(np.max(np.abs(result.final - net.memory_rates()[:, 0])) < 1e-5)
     ('STEADY', True)
     """

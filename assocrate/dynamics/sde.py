@@ -260,7 +260,13 @@ def _block_count(n_units: int, batch: int) -> int:
 
 
 def integer_seed(seed: object) -> int | None:
-    """The seed to record in a result: the integer when one was given, else None."""
+    """The seed to record in a result: the integer when one was given, else None.
+
+    Examples
+    --------
+    >>> integer_seed(7), integer_seed(np.random.default_rng(7)), integer_seed(None)
+    (7, None, None)
+    """
     return int(seed) if isinstance(seed, (int, np.integer)) and not isinstance(seed, bool) else None
 
 
@@ -339,12 +345,10 @@ def euler_maruyama(
 
     Examples
     --------
-    >>> from assocrate.core.activations import Sigmoid
-    >>> from assocrate.core.design import design
-    >>> from assocrate.core.patterns import equal_overlap_patterns
-    >>> net = design(equal_overlap_patterns(1000, 0.2), Sigmoid(4.8, 0.2), -0.3, 0.95)
+    >>> import assocrate as aa
+    >>> net = aa.design(aa.equal_overlap_patterns(1000, 0.2), aa.Sigmoid(4.8, 0.2), -0.3, 0.95)
     >>> X0 = 0.7 * net.memory_rates()[:, :3]
-    >>> result = euler_maruyama(net, X0, 0.01, 1000, sigma=0.02, seed=0, record_every=100)
+    >>> result = aa.euler_maruyama(net, X0, 0.01, 1000, sigma=0.02, seed=0, record_every=100)
     >>> result.final.shape, result.times.size
     ((1000, 3), 11)
     >>> bool(np.max(np.abs(result.final - net.memory_rates()[:, :3]).mean(axis=0)) < 0.05)
