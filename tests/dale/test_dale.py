@@ -10,22 +10,22 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 from scipy.optimize import linear_sum_assignment
 
-import assocrate.dale as dale_module
+import assocrate.dale.realization as realization_module
 from assocrate.core.activations import Sigmoid
 from assocrate.core.design import design
 from assocrate.core.equilibria import fixed_point_residual, refine_equilibrium
 from assocrate.core.patterns import correlated_patterns, equal_overlap_patterns, random_patterns
 from assocrate.dale import (
     DaleNetwork,
-    _min_pair_product,
     dale_realization,
     dale_spectrum,
     dale_stability,
     dale_vector_field,
     simulate_dale,
 )
+from assocrate.dale.realization import _min_pair_product
 from assocrate.dynamics import simulate
-from assocrate.stability.local import Verdict, jacobian_spectrum
+from assocrate.stability import Verdict, jacobian_spectrum
 
 from ..reference import REFERENCE_SIGMOID, REFERENCE_TANH, design_quietly
 
@@ -164,7 +164,7 @@ def test_min_pair_product_equals_dense_minimum(rows, beta):
 def test_min_pair_product_by_small_blocks(seed, monkeypatch):
     """The blocked overlap search (blocks of one or a few rows, early exit at each class pair's floor)
     gives the same exact minimum as the full table."""
-    monkeypatch.setattr(dale_module, "_OVERLAP_BLOCK_ENTRIES", 7)
+    monkeypatch.setattr(realization_module, "_OVERLAP_BLOCK_ENTRIES", 7)
     rng = np.random.default_rng(seed)
     rows = rng.random((60, 9)) < rng.uniform(0.1, 0.6)
     value, s, t = _min_pair_product(rows, 0.25)

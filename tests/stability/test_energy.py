@@ -14,16 +14,16 @@ from assocrate.core.activations import RectifiedTanh, Sigmoid
 from assocrate.core.design import design
 from assocrate.core.equilibria import refine_equilibrium, uniform_states
 from assocrate.core.patterns import equal_overlap_patterns, random_patterns
-from assocrate.stability.energy import (
-    _psi_of_rate,
-    check_global_convergence,
+from assocrate.stability import (
     current_energy,
     energy,
     energy_along,
     energy_derivative,
     energy_gradient,
     euler_step_bound,
+    global_convergence,
 )
+from assocrate.stability.energy_function import _psi_of_rate
 
 from ..reference import REFERENCE_SIGMOID, REFERENCE_TANH, design_quietly
 
@@ -102,7 +102,7 @@ def test_derivative_along_the_flow(small_network, form):
 
 
 def test_energy_decreases_along_100_trajectories(equal_overlap_network):
-    result = check_global_convergence(equal_overlap_network, n_trajectories=100, seed=0)
+    result = global_convergence(equal_overlap_network, n_trajectories=100, seed=0)
     assert result.hypotheses_hold and result.form == "rate"
     assert result.decreasing, result.summary()
     assert result.max_increase <= result.tolerance <= 1e-8
@@ -111,14 +111,14 @@ def test_energy_decreases_along_100_trajectories(equal_overlap_network):
 
 
 def test_energy_decreases_for_rectified_tanh_in_current_form(tanh_network):
-    result = check_global_convergence(tanh_network, n_trajectories=100, seed=1)
+    result = global_convergence(tanh_network, n_trajectories=100, seed=1)
     assert result.hypotheses_hold and result.form == "current"
     assert result.decreasing, result.summary()
 
 
 def test_energy_decreases_with_an_input(equal_overlap_network):
     u = 0.4 * (2.0 * equal_overlap_network.patterns[:, 2] - 1.0)
-    result = check_global_convergence(equal_overlap_network, u=u, n_trajectories=20, seed=2)
+    result = global_convergence(equal_overlap_network, u=u, n_trajectories=20, seed=2)
     assert result.decreasing
 
 
@@ -187,12 +187,12 @@ def test_rejects_bad_input(equal_overlap_network):
         energy(net, np.zeros(3))
     with pytest.raises(ValueError, match="rates in"):
         energy(net, np.full(net.n_units, 1.5))
-    with pytest.raises(ValueError, match="`u` must be a scalar or have shape"):
+    with pytest.raises(ValueError, match="`u` must be None, a scalar or have shape"):
         energy(net, np.full(net.n_units, 0.5), u=np.zeros(2))
     with pytest.raises(ValueError, match="`form` must be one of"):
         energy_derivative(net, np.full(net.n_units, 0.5), form="both")
     with pytest.raises(ValueError, match="`dt` must be <="):
-        check_global_convergence(net, dt=1.0)
+        global_convergence(net, dt=1.0)
     with pytest.raises(ValueError, match="`trajectory` must have shape"):
         energy_along(net, np.zeros((3, 4)))
 

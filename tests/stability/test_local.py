@@ -15,15 +15,15 @@ from assocrate.core.activations import RectifiedTanh, Sigmoid
 from assocrate.core.design import design
 from assocrate.core.equilibria import refine_equilibrium
 from assocrate.core.patterns import correlated_patterns, equal_overlap_patterns, random_patterns
-from assocrate.stability.local import (
+from assocrate.stability import (
     Verdict,
-    _exact_all_below,
     closed_form_spectrum,
     conditions,
     jacobian_spectrum,
     local_stability,
     lyapunov_certificate,
 )
+from assocrate.stability.lyapunov import _exact_all_below
 
 from ..reference import REFERENCE_SIGMOID, REFERENCE_TANH, design_quietly
 
