@@ -223,7 +223,8 @@ def reduced_spectrum(gram: np.ndarray, c: np.ndarray, n_units: int) -> Spectrum:
         ``n_units - rank``.
     """
     reduced = reduced_eigenvalues(gram, c, max_rank=n_units)
-    return make_spectrum(np.append(reduced, 0.0), np.append(np.ones(reduced.size, dtype=np.int64), n_units - reduced.size))
+    multiplicities = np.append(np.ones(reduced.size, dtype=np.int64), n_units - reduced.size)
+    return make_spectrum(np.append(reduced, 0.0), multiplicities)
 
 
 def batched_max_reduced_eigenvalue(grams: np.ndarray, c: np.ndarray) -> np.ndarray:

@@ -81,7 +81,7 @@ def closed_form_spectrum(network: MemoryNetwork, mu: int) -> JacobianSpectrum:
     ValueError
         If the patterns are not of that kind (unequal sizes or overlaps, units shared by some but
         not all patterns, ``r != q``) or the network was designed with other q, r; the message
-        says which. Use :func:`jacobian_spectrum` for any network.
+        says which. Use :func:`~assocrate.stability.spectra.jacobian_spectrum` for any network.
 
     Notes
     -----

@@ -235,8 +235,9 @@ def local_stability(network: MemoryNetwork, *, at: Point = "equilibrium") -> Loc
     ----------
     network : MemoryNetwork
     at : {"equilibrium", "ideal"}, default "equilibrium"
-        As in :func:`jacobian_spectrum`. At the designed memories (exact designs, or ``"ideal"``)
-        all P spectra cost O(k P^2 + q k P^3) together; refined equilibria cost a Newton solve each.
+        As in :func:`~assocrate.stability.spectra.jacobian_spectrum`. At the designed memories
+        (exact designs, or ``"ideal"``) all P spectra cost O(k P^2 + q k P^3) together; refined
+        equilibria cost a Newton solve each.
 
     Returns
     -------

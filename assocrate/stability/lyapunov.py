@@ -158,7 +158,7 @@ def lyapunov_certificate(
     form : {"rate", "current"}, default "rate"
         Which Jacobian: ``J_rate = (-I + D W)/tau`` or ``J_current = (-I + W D)/tau``.
     at : {"equilibrium", "ideal"}, default "equilibrium"
-        Where D is evaluated (see :func:`jacobian_spectrum`).
+        Where D is evaluated (see :func:`~assocrate.stability.spectra.jacobian_spectrum`).
     method : {"auto", "explicit", "lyapunov"}, default "auto"
         ``"explicit"``: ``P = D^{-1}`` (rate form) or ``P = D`` (current form); needs every slope
         > 0. ``"lyapunov"``: the solution of ``J^T P + P J = -I``, built in reduced coordinates as

@@ -260,7 +260,7 @@ def jacobian_spectrum(
         equilibrium (the linearisation the paper's conditions use).
     form : {"rate", "current"}, default "rate"
         ``J_rate = (-I + D W)/tau`` or ``J_current = (-I + W D)/tau = J_rate^T``: the spectra are
-        identical; the form is recorded and matters for :func:`lyapunov_certificate`.
+        identical; the form is recorded and matters for :func:`~assocrate.stability.lyapunov.lyapunov_certificate`.
 
     Returns
     -------
