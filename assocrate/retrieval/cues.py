@@ -161,10 +161,8 @@ def cue_rates(network: MemoryNetwork, binary: np.ndarray) -> np.ndarray:
 
     Examples
     --------
-    >>> from assocrate.core.activations import Sigmoid
-    >>> from assocrate.core.design import design
-    >>> from assocrate.core.patterns import equal_overlap_patterns
-    >>> net = design(equal_overlap_patterns(1000, 0.2), Sigmoid(4.8, 0.2), -0.3, 0.95)
+    >>> import assocrate as aa
+    >>> net = aa.design(aa.equal_overlap_patterns(1000, 0.2), aa.Sigmoid(4.8, 0.2), -0.3, 0.95)
     >>> bool(np.array_equal(cue_rates(net, net.patterns), net.memory_rates()))
     True
     """
@@ -284,11 +282,9 @@ def make_cues(
 
     Examples
     --------
-    >>> from assocrate.core.activations import Sigmoid
-    >>> from assocrate.core.design import design
-    >>> from assocrate.core.patterns import equal_overlap_patterns
-    >>> net = design(equal_overlap_patterns(1000, 0.2), Sigmoid(4.8, 0.2), -0.3, 0.95)
-    >>> cues = make_cues(net, "delete", 0.4, trials=2, seed=0)
+    >>> import assocrate as aa
+    >>> net = aa.design(aa.equal_overlap_patterns(1000, 0.2), aa.Sigmoid(4.8, 0.2), -0.3, 0.95)
+    >>> cues = aa.make_cues(net, "delete", 0.4, trials=2, seed=0)
     >>> cues.n_cues, cues.cued.tolist()
     (12, [0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5])
     """

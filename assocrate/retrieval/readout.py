@@ -67,8 +67,9 @@ def overlaps(X: np.ndarray, patterns: np.ndarray, *, q: float | None = None) -> 
 
     Examples
     --------
+    >>> import assocrate as aa
     >>> xi = np.array([[1, 0], [1, 1], [0, 1], [0, 0]])
-    >>> overlaps(np.array([1.0, 1.0, 0.0, 0.0]), xi)
+    >>> aa.overlaps(np.array([1.0, 1.0, 0.0, 0.0]), xi)
     array([1. , 0.5])
     """
     xi = check_patterns("patterns", patterns)
@@ -251,12 +252,10 @@ def classify(
 
     Examples
     --------
-    >>> from assocrate.core.activations import Sigmoid
-    >>> from assocrate.core.design import design
-    >>> from assocrate.core.patterns import equal_overlap_patterns
-    >>> net = design(equal_overlap_patterns(1000, 0.2), Sigmoid(4.8, 0.2), -0.3, 0.95)
+    >>> import assocrate as aa
+    >>> net = aa.design(aa.equal_overlap_patterns(1000, 0.2), aa.Sigmoid(4.8, 0.2), -0.3, 0.95)
     >>> X = np.column_stack([net.memory_rates()[:, :2], np.zeros(1000), np.full(1000, 0.5)])
-    >>> classify(net, X, cued=[0, 3, -1, -1]).labels.tolist()
+    >>> aa.classify(net, X, cued=[0, 3, -1, -1]).labels.tolist()
     ['cued memory', 'other memory', 'quiescent', 'none']
     """
     X = np.asarray(X, dtype=float)

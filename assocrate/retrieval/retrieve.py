@@ -229,11 +229,9 @@ def retrieve(
 
     Examples
     --------
-    >>> from assocrate.core.activations import Sigmoid
-    >>> from assocrate.core.design import design
-    >>> from assocrate.core.patterns import equal_overlap_patterns
-    >>> net = design(equal_overlap_patterns(1000, 0.2), Sigmoid(4.8, 0.2), -0.3, 0.95)
-    >>> result = retrieve(net, make_cues(net, "delete", 0.4, seed=0))
+    >>> import assocrate as aa
+    >>> net = aa.design(aa.equal_overlap_patterns(1000, 0.2), aa.Sigmoid(4.8, 0.2), -0.3, 0.95)
+    >>> result = aa.retrieve(net, aa.make_cues(net, "delete", 0.4, seed=0))
     >>> result.success_rate, result.class_counts()["cued memory"]
     (1.0, 6)
     """
@@ -380,11 +378,9 @@ def basin_profile(
 
     Examples
     --------
-    >>> from assocrate.core.activations import Sigmoid
-    >>> from assocrate.core.design import design
-    >>> from assocrate.core.patterns import equal_overlap_patterns
-    >>> net = design(equal_overlap_patterns(1000, 0.2), Sigmoid(4.8, 0.2), -0.3, 0.95)
-    >>> profile = basin_profile(net, 0, [0.2, 0.95], trials=4, seed=0)
+    >>> import assocrate as aa
+    >>> net = aa.design(aa.equal_overlap_patterns(1000, 0.2), aa.Sigmoid(4.8, 0.2), -0.3, 0.95)
+    >>> profile = aa.basin_profile(net, 0, [0.2, 0.95], trials=4, seed=0)
     >>> profile.probability.tolist()
     [1.0, 0.0]
     """
