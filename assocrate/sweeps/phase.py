@@ -1,11 +1,13 @@
 """Local-stability phase diagrams over a (rho, threshold) grid, as xarray Datasets (DESIGN.md §4, §8).
 
 :func:`phase_diagram` evaluates local stability over a grid of gain ``rho`` and threshold ``x*``
-for fixed levels (a, b), activation family and pattern set, vectorised over the whole grid: the
-patterns enter only through integer count matrices computed once, and every cell is a few small
-matrix operations in one numpy call (closed forms for the equal-overlap design, batched
-(P+1) x (P+1) eigenproblems otherwise). A 30 x 30 diagram takes milliseconds, less than starting a
-``dask.distributed`` cluster, so it runs in-process; sweeps whose cells are expensive (capacity
+for fixed levels (a, b), activation family and pattern set. phi and phi' at a and b come from one
+activation per cell (about 10 us each); the rest is vectorised over the whole grid: the design
+scalars are one call of :func:`~assocrate.core.design.design_rule`, the patterns enter only
+through integer count matrices computed once, and every cell is a few small matrix operations in
+one numpy call (closed forms for the equal-overlap design, batched (P+1) x (P+1) eigenproblems
+otherwise). A 30 x 30 diagram takes about 10 ms, less than starting a ``dask.distributed``
+cluster, so it runs in-process; sweeps whose cells are expensive (capacity
 curves, which simulate retrieval) are the ones to map over dask.distributed
 (:func:`assocrate.sweeps.capacity`).
 """
@@ -52,8 +54,9 @@ def _check_axis(name: str, values: object) -> np.ndarray:
 def _grid_design(activation: str, rho: np.ndarray, threshold: np.ndarray, a: float, b: float, q: float, r: float):
     """Slopes, rates and design scalars on the (rho, threshold) grid; NaN where the design is invalid.
 
-    phi and phi' come from one activation per cell (the activations check scalar parameters), the
-    scalars from :func:`~assocrate.core.design.design_rule` on the whole grid at once.
+    phi and phi' come from one activation per cell (an activation's parameters are checked scalars;
+    its formulas are not repeated here), the scalars from
+    :func:`~assocrate.core.design.design_rule` on the whole grid at once.
     """
     levels = np.array([a, b])
     rates = np.empty((rho.size, threshold.size, 2))
