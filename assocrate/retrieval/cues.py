@@ -212,6 +212,14 @@ class CueSet:
         """``kind:level`` as accepted by :func:`parse_cue`."""
         return f"{self.kind}:{self.level:g}"
 
+    def summary(self) -> str:
+        """The kind and level, how many cues from how many memories, and the input, on one line."""
+        stored = self.cued >= 0
+        parts = [f"{int(stored.sum())} from {np.unique(self.cued[stored]).size} stored memories"] if stored.any() else []
+        parts += [f"{int((~stored).sum())} from patterns not stored"] if not stored.all() else []
+        parts += ["with an input pulse"] if self.u is not None else []
+        return f"{self.n_cues} cue{'s' if self.n_cues != 1 else ''} {self.spec}: " + ", ".join(parts)
+
     def __repr__(self) -> str:
         return f"CueSet(kind={self.kind!r}, level={self.level:g}, n_cues={self.n_cues}, n_units={self.x0.shape[0]})"
 
@@ -287,6 +295,8 @@ def make_cues(
     >>> cues = aa.make_cues(net, "delete", 0.4, trials=2, seed=0)
     >>> cues.n_cues, cues.cued.tolist()
     (12, [0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5])
+    >>> cues.summary()
+    '12 cues delete:0.4: 12 from 6 stored memories'
     """
     kind = check_choice("kind", kind, tuple(CUE_KINDS))
     trials = check_positive_int("trials", trials)
@@ -318,6 +328,27 @@ def nonstored_cues(
     """Cues from random patterns that are not stored (same activity q); ``cued = -1``.
 
     A healthy network sends them to the quiescent state.
+
+    Parameters
+    ----------
+    network : MemoryNetwork
+    n_cues : int
+        Number of random patterns B.
+    q : float, optional
+        Their activity; the network's q by default.
+    seed : int, numpy.random.Generator or None
+
+    Returns
+    -------
+    CueSet
+        Kind ``"nonstored"``, level q.
+
+    Examples
+    --------
+    >>> import assocrate as aa
+    >>> net = aa.design(aa.equal_overlap_patterns(1000, 0.2), aa.Sigmoid(4.8, 0.2), -0.3, 0.95)
+    >>> nonstored_cues(net, 3, seed=0).summary()
+    '3 cues nonstored:0.2: 3 from patterns not stored'
     """
     n_cues = check_positive_int("n_cues", n_cues)
     q = network.q if q is None else check_fraction("q", q)

@@ -33,7 +33,7 @@ class RetrievalResult:
     cued : numpy.ndarray of int, shape (B,)
         Memory each cue came from (-1: not stored).
     labels : numpy.ndarray of str, shape (B,)
-        Final class of each trajectory (see :class:`Outcome`).
+        Final class of each trajectory (see :class:`~assocrate.retrieval.Outcome`).
     matched : numpy.ndarray of int, shape (B,)
         Memory the final state matches (-1: none).
     times : numpy.ndarray, shape (T,)
@@ -207,7 +207,7 @@ def retrieve(
     ----------
     network : MemoryNetwork
     cues : CueSet
-        From :func:`make_cues` or :func:`nonstored_cues`.
+        From :func:`~assocrate.retrieval.make_cues` or :func:`~assocrate.retrieval.nonstored_cues`.
     t_max : float, default 10.0
         Duration (DESIGN.md §7 uses t in [0, 10]).
     dt : float, default 0.01
@@ -220,7 +220,7 @@ def retrieve(
     record_every : int, default 10
         Overlaps are recorded every this many steps.
     tol : float, default 0.15
-        Classification tolerance (see :func:`classify`).
+        Classification tolerance (see :func:`~assocrate.retrieval.classify`).
     dtype : numpy.float64 or numpy.float32
 
     Returns

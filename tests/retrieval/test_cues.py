@@ -95,7 +95,8 @@ def test_make_cues_layout_and_kinds(random_network):
         make_cues(net, "erase", 0.4)
     with pytest.raises(ValueError, match="`memories` must be in"):
         make_cues(net, "delete", 0.4, memories=[14])
-    assert "CueSet" in repr(cues)
+    assert "CueSet" in repr(cues) and cues.summary() == "6 cues delete:0.4: 6 from 2 stored memories"
+    assert make_cues(net, "input", 0.3, memories=[0]).summary() == "1 cue input:0.3: 1 from 1 stored memories, with an input pulse"
 
 
 def test_cue_rates_rescale_binary_patterns(random_network):
