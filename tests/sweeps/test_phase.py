@@ -12,7 +12,7 @@ import xarray as xr
 
 from assocrate.cli import main
 from assocrate.core.activations import RectifiedTanh, Sigmoid
-from assocrate.core.design import design
+from assocrate.core.design import design, design_parameters
 from assocrate.core.patterns import correlated_patterns, equal_overlap_patterns, random_patterns
 from assocrate.io import save_network
 from assocrate.plots import phase_diagram as draw_phase_diagram
@@ -79,6 +79,20 @@ def test_cells_equal_networks_designed_one_by_one(activation, patterns, kwargs):
             assert float(cell["alpha"]) == pytest.approx(network.alpha, rel=1e-13)
             assert float(cell["gamma"]) == pytest.approx(network.gamma, rel=1e-13)
     assert ds.attrs["method"] == ("closed-form" if patterns == "equal-overlap" else "reduction")
+
+
+@pytest.mark.parametrize("activation", list(ACTIVATIONS))
+def test_grid_scalars_are_the_designs_bit_for_bit(activation):
+    """The grid is designed by core.design.design_rule: each cell's alpha, gamma and slopes are exactly
+    those of the activation and design_parameters of that cell (no second copy of the formulas)."""
+    ds = phase_diagram(activation=activation, rho=SMALL_RHO, threshold=SMALL_THRESHOLD[1:])
+    for i, rho in enumerate(SMALL_RHO):
+        for j, threshold in enumerate(SMALL_THRESHOLD[1:]):
+            phi = ACTIVATIONS[activation](rho, threshold)
+            params = design_parameters(phi, -0.3, 0.95, 0.2, 0.2)
+            cell = ds.isel(rho=i, threshold=j)
+            assert float(cell["alpha"]) == params.alpha and float(cell["gamma"]) == params.gamma
+            assert float(cell["d_a"]) == float(phi.dphi(-0.3)) and float(cell["d_b"]) == float(phi.dphi(0.95))
 
 
 def test_invalid_cells_are_masked():
