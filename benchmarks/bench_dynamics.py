@@ -30,10 +30,10 @@ import numpy as np
 from _timing import best_of
 
 from assocrate import dynamics
-from assocrate.dynamics import fields, sde, threads
 from assocrate.core.activations import Sigmoid
 from assocrate.core.design import design
 from assocrate.core.patterns import random_patterns
+from assocrate.dynamics import fields, sde, threads
 from assocrate.dynamics._gaussian import fill_standard_normal
 from assocrate.retrieval import make_cues, retrieve
 

@@ -285,7 +285,7 @@ def _input(certificate, network, red, u_given=None):
 
 def _lyapunov(certificate, network):
     """Local certificates (assocrate.stability.local) are rebuilt from the network and compared."""
-    from ..stability.local import lyapunov_certificate
+    from ..stability import lyapunov_certificate
 
     parameters = certificate.parameters
     method = "explicit" if str(parameters.get("method", "")).startswith("explicit") else "lyapunov"

@@ -60,7 +60,7 @@ def _assess_memories(network: MemoryNetwork, tol: float, *, t_relax: float = 20.
     Newton converges to a state still classified as that memory. Stability from the reduced
     problem: spec(J) = {-1} U {-1 + spec(C U^T D U)} (tau = 1), D = diag(phi'(h)) there.
     """
-    from ..stability.local import Verdict, spectrum_at_state  # lazy: keeps importing retrieval cheap
+    from ..stability import Verdict, spectrum_at_state  # lazy: keeps importing retrieval cheap
 
     ideals = ideal_states(network)
     readout = readout_matrix(network)

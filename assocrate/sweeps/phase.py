@@ -26,7 +26,7 @@ from ..core.design import design_rule
 from ..core.lowrank import batched_max_reduced_eigenvalue
 from ..core.patterns import ENSEMBLES, make_patterns, pattern_statistics, row_types
 from ..errors import InvalidInput
-from ..stability.local import instability_terms, k2_eigenvalues, pattern_structure_reason
+from ..stability import instability_terms, k2_eigenvalues, pattern_structure_reason
 
 __all__ = ["PHASE_ACTIVATIONS", "PHASE_METHODS", "phase_diagram"]
 
@@ -181,7 +181,7 @@ def phase_diagram(
     tau : float, default 1.0
         Time constant (eigenvalues scale as 1/tau).
     method : {"auto", "closed-form", "reduction"}, default "auto"
-        ``"closed-form"``: the formulas of :func:`~assocrate.stability.local.closed_form_spectrum`
+        ``"closed-form"``: the formulas of :func:`~assocrate.stability.closed_form_spectrum`
         (equal-overlap construction with ``r = q`` only); ``"reduction"``: batched exact
         (P+1) x (P+1) eigenproblems for any patterns; ``"auto"`` picks the closed form when it applies.
     progress : callable, optional
@@ -208,7 +208,7 @@ def phase_diagram(
     The Jacobians are evaluated at the designed memories. For exact designs (equal sizes and
     overlaps: equal-overlap and correlated ensembles) these are the equilibria; for random patterns
     they are approximate (attribute ``point`` says so) -- refine per network with
-    :func:`~assocrate.stability.local.local_stability` where it matters.
+    :func:`~assocrate.stability.local_stability` where it matters.
 
     Examples
     --------

@@ -13,6 +13,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from assocrate.certify import certificate as certificate_module
 from assocrate.certify.certificate import (
     CERTIFICATE_KINDS,
     Certificate,
@@ -26,7 +27,6 @@ from assocrate.certify.certificate import (
     to_json,
 )
 from assocrate.certify.exact import is_positive_definite_exact, to_rational
-from assocrate.certify import certificate as certificate_module
 
 SETTINGS = settings(deadline=None, max_examples=40, suppress_health_check=[HealthCheck.too_slow])
 

@@ -11,6 +11,7 @@ import sympy
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from assocrate.certify import exact
 from assocrate.certify.exact import (
     _is_positive_definite_sympy,
     _positive_by_bareiss_python,
@@ -18,7 +19,6 @@ from assocrate.certify.exact import (
     is_positive_definite_exact,
     to_rational,
 )
-from assocrate.certify import exact
 
 METHODS = ("auto", "charpoly", "sylvester")
 SETTINGS = settings(deadline=None, max_examples=60, suppress_health_check=[HealthCheck.too_slow])

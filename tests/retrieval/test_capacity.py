@@ -28,20 +28,21 @@ def setup_of(**changes):
 
 def test_capacity_stability_uses_the_local_stability_verdict(monkeypatch):
     """Regression: the capacity check decided "stable" with a bare max_eigenvalue < 0, so it could
-    disagree with assocrate.stability.local inside the undecided band."""
-    import assocrate.stability.local as local
+    disagree with assocrate.stability.local_stability inside the undecided band."""
+    import assocrate.stability.spectra as spectra
     from assocrate.retrieval import DEFAULT_TOL
     from assocrate.retrieval.capacity import _assess_memories
+    from assocrate.stability import Verdict, local_stability
 
     network = design_quietly(random_patterns(300, 5, 0.2, seed=7), REFERENCE_SIGMOID, -0.3, 0.95)
     check = _assess_memories(network, DEFAULT_TOL)
-    verdicts = local.local_stability(network).verdicts
+    verdicts = local_stability(network).verdicts
     assert check.equilibrium.all()
-    assert list(check.stable) == [v is local.Verdict.STABLE for v in verdicts] == [True] * 5
-    np.testing.assert_allclose(check.max_eigenvalue, local.local_stability(network).max_eigenvalues, atol=1e-9)
+    assert list(check.stable) == [v is Verdict.STABLE for v in verdicts] == [True] * 5
+    np.testing.assert_allclose(check.max_eigenvalue, local_stability(network).max_eigenvalues, atol=1e-9)
     # widen the undecided band past every eigenvalue: both modules must now refuse "stable"
-    monkeypatch.setattr(local, "VERDICT_RTOL", 10.0)
-    assert set(local.local_stability(network).verdicts) == {local.Verdict.UNDECIDED}
+    monkeypatch.setattr(spectra, "VERDICT_RTOL", 10.0)
+    assert set(local_stability(network).verdicts) == {Verdict.UNDECIDED}
     assert not _assess_memories(network, DEFAULT_TOL).stable.any()
 
 

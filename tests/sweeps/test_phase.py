@@ -17,7 +17,7 @@ from assocrate.core.patterns import correlated_patterns, equal_overlap_patterns,
 from assocrate.io import save_network
 from assocrate.plots import phase_diagram as draw_phase_diagram
 from assocrate.plots import phase_diagram_panels
-from assocrate.stability.local import conditions, local_stability
+from assocrate.stability import conditions, local_stability
 from assocrate.sweeps import phase_diagram, save_dataset
 
 from ..reference import REFERENCE_TANH, design_quietly
