@@ -1,13 +1,13 @@
-"""Capacity sweeps: serial capacity_curve vs capacity_sweep on a LocalCluster of processes or threads.
+"""Capacity sweeps: ``capacity`` in-process vs on a LocalCluster of processes or threads.
 
 Run: ``python benchmarks/bench_capacity_sweep.py [TRIALS ...]`` (default ``1 4``; about five minutes
 on two cores). The sweep is the demo's capacity step (N = 500, q = 0.2, loads 0.01 ... 0.12, seed 6)
 with TRIALS pattern sets per load. Each mode runs in a fresh interpreter (as the command line
 would), best of two, cluster start and shutdown included:
 
-- ``serial``: :func:`~assocrate.retrieval.capacity_curve`;
-- ``processes``: ``capacity_sweep(scheduler="local")`` (one single-threaded worker process per core);
-- ``threads``: ``capacity_sweep`` on ``LocalCluster(processes=False)``, one worker with a thread per core.
+- ``serial``: :func:`~assocrate.sweeps.capacity` (``scheduler="synchronous"``, the default);
+- ``processes``: ``capacity(scheduler="local")`` (one single-threaded worker process per core);
+- ``threads``: ``capacity`` on ``LocalCluster(processes=False)``, one worker with a thread per core.
 
 Prints one line per measurement (seconds, the 1-minute load average before and after: the machine
 is shared) and whether each sweep's Dataset is identical to the serial numbers.
@@ -29,22 +29,21 @@ def child(mode: str, trials: int) -> dict:
     import numpy as np
 
     from assocrate.cli.demo import DEMO_ACTIVATION, DEMO_ACTIVITY, DEMO_LEVELS
-    from assocrate.retrieval import capacity_curve
-    from assocrate.sweeps import capacity_from_sweep, capacity_sweep
+    from assocrate.sweeps import capacity
 
     args = (500, LOADS, DEMO_ACTIVITY, DEMO_ACTIVATION, DEMO_LEVELS["negative gamma"], trials, 6)
     start = time.perf_counter()
     if mode == "serial":
-        curve = capacity_curve(*args)
+        curve = capacity(*args)
     elif mode == "processes":
-        curve = capacity_from_sweep(capacity_sweep(*args, scheduler="local"))
+        curve = capacity(*args, scheduler="local")
     else:
         from distributed import Client, LocalCluster
 
         workers = os.cpu_count() or 1
         cluster = LocalCluster(processes=False, n_workers=1, threads_per_worker=workers, dashboard_address=":0")
         with cluster, Client(cluster) as client:
-            curve = capacity_from_sweep(capacity_sweep(*args, scheduler=client))
+            curve = capacity(*args, scheduler=client)
     seconds = time.perf_counter() - start
     numbers = [curve.success_rate.tolist(), np.nan_to_num(curve.max_eigenvalue, nan=9.0).tolist()]
     return {"mode": mode, "trials": trials, "seconds": round(seconds, 2), "numbers": numbers}

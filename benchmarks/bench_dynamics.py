@@ -33,6 +33,7 @@ from assocrate import dynamics
 from assocrate.core.activations import Sigmoid
 from assocrate.core.design import design
 from assocrate.core.patterns import random_patterns
+from assocrate.dynamics import fields, sde, threads
 from assocrate.dynamics._gaussian import fill_standard_normal
 from assocrate.retrieval import make_cues, retrieve
 
@@ -47,9 +48,9 @@ def network_for(n_units: int, n_patterns: int):
 
 def kernel_for(network, X, *, sigma: float, matvec=None, workers=None):
     """The Euler–Maruyama step object of assocrate.dynamics (optionally with a dense mat-vec, or on one core)."""
-    source = dynamics._Input(None, network.n_units, X.shape[1], X.dtype)
-    generators = dynamics._noise_generators(0, dynamics._block_count(*X.shape))
-    return dynamics._Kernel(
+    source = fields.InputSource(None, network.n_units, X.shape[1], X.dtype)
+    generators = sde._noise_generators(0, sde._block_count(*X.shape))
+    return sde._Kernel(
         network, X, form="rate", dt=0.01, sigma=sigma, boundary="reflect", source=source, generators=generators,
         matvec=matvec, workers=workers,
     )
@@ -71,14 +72,14 @@ def bench_em_step(n_units: int, n_patterns: int, n_cues: int, dtype, repeats: in
     timed = {
         "lowrank_step_s": lambda: lowrank.step(0.0, measure=False),
         "lowrank_step_nonoise_s": lambda: deterministic.step(0.0, measure=False),
-        "phi_s": lambda: dynamics._sigmoid_core(H),
+        "phi_s": lambda: fields._sigmoid_core(H),
         "noise_s": lambda: [fill_standard_normal(generator, block) for block in blocks],
         "numpy_standard_normal_s": lambda: [generator.standard_normal(out=block, dtype=H.dtype) for block in blocks],
     }
 
     def time_lowrank() -> None:
         """Best of `repeats` for each, kept as the minimum over the calls spread through the benchmark."""
-        with dynamics._single_threaded_blas():  # as in euler_maruyama: the kernel threads by row blocks
+        with threads.single_threaded_blas():  # as in euler_maruyama: the kernel threads by row blocks
             for name, function in timed.items():
                 record[name] = min(record.get(name, np.inf), best_of(function, repeats))
 
@@ -115,7 +116,7 @@ def bench_em_step(n_units: int, n_patterns: int, n_cues: int, dtype, repeats: in
     # the same step on one core (no worker threads, one BLAS thread): a ratio that does not depend
     # on how much of the second core a shared machine lends
     one_core = {}
-    with dynamics._single_threaded_blas():
+    with threads.single_threaded_blas():
         for name, matvec in (("lowrank", None), ("dense", lambda Y: W @ Y)):
             kernel = kernel_for(network, X0.copy(), sigma=0.1, matvec=matvec, workers=1)
             one_core[name] = best_of(lambda: kernel.step(0.0, measure=False), repeats if matvec is None else 2)

@@ -35,7 +35,7 @@ from _timing import peak_rss_gb
 from assocrate.core.activations import Sigmoid  # noqa: E402
 from assocrate.core.design import design  # noqa: E402
 from assocrate.core.patterns import correlated_patterns, equal_overlap_patterns, random_patterns  # noqa: E402
-from assocrate.stability.local import local_stability  # noqa: E402
+from assocrate.stability import local_stability  # noqa: E402
 from assocrate.sweeps import phase_diagram  # noqa: E402
 
 ACTIVATION = Sigmoid(rho=4.8, threshold=0.2)

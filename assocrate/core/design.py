@@ -19,7 +19,7 @@ from .activations import Activation
 from .lowrank import Spectrum, lowrank_matvec, reduced_spectrum, weighted_gram
 from .patterns import RowTypes, pattern_statistics, row_types
 
-__all__ = ["DENSE_LIMIT", "DesignParameters", "MemoryNetwork", "design", "design_parameters"]
+__all__ = ["DENSE_LIMIT", "DesignParameters", "MemoryNetwork", "design", "design_parameters", "design_rule"]
 
 #: Largest N for which :meth:`MemoryNetwork.dense_weights` builds W without ``force=True``.
 DENSE_LIMIT = 20000
@@ -32,6 +32,8 @@ FORMS = ("rate", "current")
 @dataclass(frozen=True)
 class DesignParameters:
     """The scalars of the design rule for given levels, activation, q and r.
+
+    Floats from :func:`design_parameters`; arrays of one shape from :func:`design_rule` on arrays.
 
     Attributes
     ----------
@@ -74,17 +76,41 @@ def design_parameters(activation: Activation, a: float, b: float, q: float, r: f
             f"`b` must have phi(b) > phi(a); got phi(a)={phi_a!r}, phi(b)={phi_b!r} for a={a!r}, b={b!r} "
             f"(with {activation!r}, raise b above the threshold)"
         )
+    params = design_rule(phi_a, phi_b, a, b, q, r)
+    if not all(np.isfinite([params.alpha, params.alpha_prime, params.beta, params.gamma])):
+        raise InvalidInput(
+            f"`a`, `b` give non-finite design parameters (alpha={params.alpha!r}, gamma={params.gamma!r}); "
+            f"got a={a!r}, b={b!r}: use levels of moderate size"
+        )
+    return params
+
+
+def design_rule(
+    phi_a: float | np.ndarray, phi_b: float | np.ndarray, a: float, b: float, q: float, r: float
+) -> DesignParameters:
+    """The design rule's scalars from the rates ``phi(a)``, ``phi(b)`` (DESIGN.md §3), unchecked.
+
+    The formulas of :func:`design_parameters`, which checks its arguments and calls this. `phi_a`
+    and `phi_b` may be arrays (broadcast together): the fields of the result are then arrays, one
+    value per entry -- :func:`assocrate.sweeps.phase_diagram` designs a whole (rho, threshold) grid
+    at once this way. An entry with ``phi(b) <= phi(a)`` gives a meaningless or infinite value;
+    pass NaN there to get NaN.
+
+    Examples
+    --------
+    >>> import assocrate as aa
+    >>> phi = aa.Sigmoid(4.8, 0.2).phi
+    >>> p = design_rule(phi(-0.3), phi(0.95), -0.3, 0.95, 0.2, 0.2)
+    >>> print(f"{p.alpha_prime:.6f} {p.gamma:.6f}")
+    7.812604 -0.249992
+    >>> design_rule(np.array([0.1, 0.2]), 0.9, -0.3, 0.95, 0.2, 0.2).alpha
+    array([1.5625    , 1.78571429])
+    """
     mean_rate = (1.0 - q) * phi_a + q * phi_b
     alpha = (b - a) / (phi_b - phi_a)
     beta = q * ((1.0 - r) * phi_a + r * phi_b) / mean_rate
     gamma = ((1.0 - beta) * a + beta * b) / mean_rate
-    params = DesignParameters(alpha=alpha, alpha_prime=alpha / (q * (1.0 - r)), beta=beta, gamma=gamma)
-    if not all(np.isfinite([params.alpha, params.alpha_prime, params.beta, params.gamma])):
-        raise InvalidInput(
-            f"`a`, `b` give non-finite design parameters (alpha={alpha!r}, gamma={gamma!r}); got a={a!r}, b={b!r}: "
-            "use levels of moderate size"
-        )
-    return params
+    return DesignParameters(alpha=alpha, alpha_prime=alpha / (q * (1.0 - r)), beta=beta, gamma=gamma)
 
 
 @dataclass(frozen=True, repr=False)

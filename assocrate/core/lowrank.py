@@ -11,10 +11,26 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.linalg
 
-__all__ = ["Spectrum", "lowrank_matvec", "make_spectrum", "reduced_spectrum", "weighted_gram"]
+__all__ = [
+    "RANK_RTOL",
+    "Spectrum",
+    "batched_max_reduced_eigenvalue",
+    "lowrank_matvec",
+    "make_spectrum",
+    "range_factor",
+    "reduced_eigenvalues",
+    "reduced_matrix",
+    "reduced_spectrum",
+    "symmetric_part",
+    "weighted_gram",
+]
 
 # Rows per block in weighted_gram.
 _GRAM_BLOCK = 32768
+
+#: Relative rank threshold of :func:`range_factor`, per row of the m x m Gram matrix: eigenvalues of
+#: ``G`` below ``max(w) * m * RANK_RTOL`` are rounding of exact zeros.
+RANK_RTOL = 8 * np.finfo(float).eps
 
 
 @dataclass(frozen=True, repr=False)
@@ -108,12 +124,88 @@ def weighted_gram(U: np.ndarray, d: np.ndarray | None = None, counts: np.ndarray
     return 0.5 * (gram + gram.T)
 
 
+def symmetric_part(matrix: np.ndarray) -> np.ndarray:
+    """``(M + M^T) / 2`` over the last two axes."""
+    return 0.5 * (matrix + np.swapaxes(matrix, -1, -2))
+
+
+def range_factor(gram: np.ndarray, *, max_rank: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """``R`` with ``G = R R^T`` on the range of ``G`` -- the one rank decision of the package.
+
+    ``G = V w V^T``; a direction is kept when ``w > max(w_max, 0) * m * RANK_RTOL`` (far above the
+    rounding of the eigensolver), and at most `max_rank` directions are kept (``rank G <= N``: pass
+    N when ``m`` may exceed it).
+
+    Parameters
+    ----------
+    gram : numpy.ndarray, shape (m, m) or (..., m, m)
+        ``U^T D U`` with D >= 0 diagonal, or a stack of them.
+    max_rank : int, optional
+        Keep at most this many directions (the largest).
+
+    Returns
+    -------
+    R : numpy.ndarray, shape like `gram`
+        ``V sqrt(w)`` with the columns of the dropped directions set to 0.
+    keep : numpy.ndarray of bool, shape (..., m)
+        The kept directions; ``R[:, keep]`` is the m x rank factor of one matrix.
+
+    Notes
+    -----
+    One matrix is decomposed by LAPACK through :func:`scipy.linalg.eigh`, a stack by numpy's
+    stacked :func:`numpy.linalg.eigh` (scipy would loop over the stack in Python).
+    """
+    symmetric = symmetric_part(gram)
+    w, V = scipy.linalg.eigh(symmetric) if symmetric.ndim == 2 else np.linalg.eigh(symmetric)
+    m = symmetric.shape[-1]
+    keep = w > np.maximum(w[..., -1:], 0.0) * m * RANK_RTOL
+    if max_rank is not None:
+        keep[..., : max(0, m - max_rank)] = False  # w ascends: drop the smallest
+    return V * np.sqrt(np.where(keep, w, 0.0))[..., None, :], keep
+
+
+def reduced_matrix(R: np.ndarray, c: np.ndarray) -> np.ndarray:
+    """The symmetric ``R^T C R`` (over the last two axes; `c` is the diagonal of C, shape (..., m)).
+
+    Its eigenvalues are the nonzero eigenvalues of ``C G`` and of ``D^{1/2} U C U^T D^{1/2}``.
+    """
+    return symmetric_part(np.swapaxes(R, -1, -2) @ (c[..., :, None] * R))
+
+
+def reduced_eigenvalues(gram: np.ndarray, c: np.ndarray, *, max_rank: int | None = None) -> np.ndarray:
+    """Eigenvalues of ``C G`` on the range of ``G = U^T D U`` (sorted ascending, one per kept direction).
+
+    With ``R`` of :func:`range_factor` the nonzero spectrum of ``D^{1/2} U C U^T D^{1/2}`` (N x N) is
+    that of the symmetric ``R^T C R`` (``spec(A B) \\ {0} = spec(B A) \\ {0}``); the remaining
+    ``N - rank`` eigenvalues are 0. O(m^3).
+
+    Parameters
+    ----------
+    gram : numpy.ndarray, shape (m, m)
+        ``U^T D U`` (see :func:`weighted_gram`).
+    c : numpy.ndarray, shape (m,)
+        Diagonal of C.
+    max_rank : int, optional
+        As in :func:`range_factor`.
+
+    Returns
+    -------
+    numpy.ndarray, shape (rank,)
+
+    Examples
+    --------
+    >>> U = np.array([[1.0, 0.0], [1.0, 0.0], [0.0, 1.0]]); c = np.array([0.5, -1.0])
+    >>> reduced_eigenvalues(weighted_gram(U), c)
+    array([-1.,  1.])
+    """
+    R, keep = range_factor(gram, max_rank=max_rank)
+    if not keep.any():
+        return np.zeros(0)
+    return scipy.linalg.eigvalsh(reduced_matrix(R[:, keep], c))
+
+
 def reduced_spectrum(gram: np.ndarray, c: np.ndarray, n_units: int) -> Spectrum:
     """Spectrum of ``D^{1/2} U C U^T D^{1/2}`` (N x N) from ``gram = U^T D U`` (m x m).
-
-    The nonzero spectrum equals that of ``C U^T D U``; it is computed as the spectrum of the
-    symmetric matrix ``G^{1/2} C G^{1/2}`` (G positive semidefinite), which is real and has the same
-    eigenvalues. The remaining ``n_units - m`` eigenvalues are 0.
 
     Parameters
     ----------
@@ -127,43 +219,20 @@ def reduced_spectrum(gram: np.ndarray, c: np.ndarray, n_units: int) -> Spectrum:
     Returns
     -------
     Spectrum
-        m reduced eigenvalues, plus 0 with multiplicity ``n_units - m``.
+        The rank reduced eigenvalues of :func:`reduced_eigenvalues`, plus 0 with multiplicity
+        ``n_units - rank``.
     """
-    eigenvalues, eigenvectors = scipy.linalg.eigh(gram)
-    root = (eigenvectors * np.sqrt(np.clip(eigenvalues, 0.0, None))) @ eigenvectors.T
-    symmetric = root @ (c[:, None] * root)
-    reduced = scipy.linalg.eigvalsh(0.5 * (symmetric + symmetric.T))
-    m = gram.shape[0]
-    return make_spectrum(np.append(reduced, 0.0), np.append(np.ones(m, dtype=np.int64), n_units - m))
-
-
-def symmetric_part(matrix: np.ndarray) -> np.ndarray:
-    """``(M + M^T) / 2`` over the last two axes."""
-    return 0.5 * (matrix + np.swapaxes(matrix, -1, -2))
-
-
-def reduced_eigenvalues(gram: np.ndarray, c: np.ndarray) -> np.ndarray:
-    """Eigenvalues of ``C G`` on the range of ``G = U^T D U`` (sorted ascending).
-
-    ``G = V w V^T``; with ``R = V_+ w_+^{1/2}`` (columns with ``w`` above rounding) the nonzero
-    spectrum of ``D^{1/2} U C U^T D^{1/2}`` is that of the symmetric ``R^T C R``; the remaining
-    ``N - rank`` eigenvalues are 0.
-    """
-    w, V = scipy.linalg.eigh(symmetric_part(gram))
-    keep = w > max(float(w[-1]), 0.0) * gram.shape[0] * 8 * np.finfo(float).eps
-    R = V[:, keep] * np.sqrt(w[keep])
-    if R.shape[1] == 0:
-        return np.zeros(0)
-    return scipy.linalg.eigvalsh(symmetric_part(R.T @ (c[:, None] * R)))
+    reduced = reduced_eigenvalues(gram, c, max_rank=n_units)
+    multiplicities = np.append(np.ones(reduced.size, dtype=np.int64), n_units - reduced.size)
+    return make_spectrum(np.append(reduced, 0.0), multiplicities)
 
 
 def batched_max_reduced_eigenvalue(grams: np.ndarray, c: np.ndarray) -> np.ndarray:
     """``lambda_max(C G)`` for a stack of Gram matrices ``(..., m, m)`` and diagonals ``(..., m)``.
 
-    Zero directions of G contribute eigenvalue 0 (the bulk), so no rank decision is needed for the
-    maximum.
+    The same reduction as :func:`reduced_eigenvalues`, on the whole stack at once. A dropped
+    direction of G gives the eigenvalue 0 (the bulk), so the maximum is over the range of G and 0
+    when G is singular.
     """
-    w, V = np.linalg.eigh(symmetric_part(grams))
-    R = V * np.sqrt(np.clip(w, 0.0, None))[..., None, :]
-    S = np.swapaxes(R, -1, -2) @ (c[..., :, None] * R)
-    return np.linalg.eigvalsh(symmetric_part(S))[..., -1]
+    R, _ = range_factor(grams)
+    return np.linalg.eigvalsh(reduced_matrix(R, c))[..., -1]

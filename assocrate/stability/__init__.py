@@ -1,63 +1,60 @@
-"""Stability of the stored memories: local (DESIGN.md §4) and global (DESIGN.md §5).
+"""Stability of the stored memories: local (DESIGN.md §4) and global (DESIGN.md §5 item 1).
 
-Local: exact Jacobian spectra through the low-rank reduction, the paper's conditions and exactly
-verified Lyapunov certificates. Global: the energy function, LMI certificates solved with cvxpy,
-certified basins and input-driven retrieval, each re-checked in exact rational arithmetic before it
-is called certified; :func:`verify` re-checks a saved certificate from scratch.
+Local: exact Jacobian spectra through the low-rank reduction (:mod:`.spectra`), the paper's
+conditions and the closed form (:mod:`.conditions`), every memory at once (:mod:`.local`) and
+exactly verified Lyapunov certificates (:mod:`.lyapunov`). Global: the energy function
+(:mod:`.energy_function`) and the energy theorem checked on sampled trajectories
+(:mod:`.convergence`). The LMI certificates, certified basins and :func:`verify` are
+:mod:`assocrate.certify`.
 """
 
-from ..certify.certificate import Certificate, load_certificate, save_certificate
-from ..certify.lmi import certify_contraction, certify_lds
-from ..certify.regional import (
-    AbsorbingBox,
-    CertifiedRadius,
-    absorbing_box,
-    certified_radius,
-    certify_input_driven,
-)
-from ..certify.verification import Verification, verify
-
-# The function `energy` is not re-exported: it would shadow the submodule `assocrate.stability.energy`.
-from .energy import (
-    GlobalConvergence,
-    check_global_convergence,
-    current_energy,
-    energy_along,
-    energy_gradient,
-)
-from .local import (
-    LocalStability,
-    Verdict,
+from .conditions import (
+    StabilityConditions,
     closed_form_spectrum,
     conditions,
+    instability_terms,
+    k2_eigenvalues,
+    pattern_structure_reason,
+)
+from .convergence import GlobalConvergence, Hypothesis, euler_step_bound, global_convergence
+from .energy_function import current_energy, energy, energy_along, energy_derivative, energy_gradient
+from .local import LocalStability, MemoryStability, local_stability
+from .lyapunov import lyapunov_certificate
+from .spectra import (
+    VERDICT_RTOL,
+    JacobianSpectrum,
+    Verdict,
     jacobian_spectrum,
-    local_stability,
-    lyapunov_certificate,
+    spectrum_at_state,
+    spectrum_from_reduced,
+    verdict_from,
 )
 
 __all__ = [
-    "AbsorbingBox",
-    "Certificate",
-    "CertifiedRadius",
+    "VERDICT_RTOL",
     "GlobalConvergence",
+    "Hypothesis",
+    "JacobianSpectrum",
     "LocalStability",
+    "MemoryStability",
+    "StabilityConditions",
     "Verdict",
-    "Verification",
-    "absorbing_box",
-    "certified_radius",
-    "certify_contraction",
-    "certify_input_driven",
-    "certify_lds",
-    "check_global_convergence",
     "closed_form_spectrum",
     "conditions",
     "current_energy",
+    "energy",
     "energy_along",
+    "energy_derivative",
     "energy_gradient",
+    "euler_step_bound",
+    "global_convergence",
+    "instability_terms",
     "jacobian_spectrum",
-    "load_certificate",
+    "k2_eigenvalues",
     "local_stability",
     "lyapunov_certificate",
-    "save_certificate",
-    "verify",
+    "pattern_structure_reason",
+    "spectrum_at_state",
+    "spectrum_from_reduced",
+    "verdict_from",
 ]

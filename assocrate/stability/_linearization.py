@@ -2,7 +2,7 @@
 
 At a memory ``D = diag(phi'(h))`` takes one value per row type of the patterns; everything the
 spectra need is the Gram matrix ``U^T D U`` (m x m, m = P + 1) summed over the k row types. These
-are shared by :mod:`assocrate.stability.local`, :mod:`assocrate.dale` and :mod:`assocrate.sweeps`.
+are shared by the spectra of :mod:`assocrate.stability`, :mod:`assocrate.dale` and :mod:`assocrate.sweeps`.
 """
 
 from __future__ import annotations

@@ -21,7 +21,7 @@ from assocrate.certify.verification import CHECKS, verify
 from assocrate.cli import main
 from assocrate.core.activations import Sigmoid
 from assocrate.io import save_network
-from assocrate.stability.local import lyapunov_certificate
+from assocrate.stability import lyapunov_certificate
 
 
 def _low_gain(network):

@@ -8,8 +8,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
-from assocrate.core.activations import RectifiedTanh
-from assocrate.core.design import DENSE_LIMIT, design, design_parameters
+from assocrate.core.activations import RectifiedTanh, Sigmoid
+from assocrate.core.design import DENSE_LIMIT, design, design_parameters, design_rule
 from assocrate.core.equilibria import equilibrium_residual
 from assocrate.core.patterns import correlated_patterns, equal_overlap_patterns, random_patterns
 
@@ -36,6 +36,29 @@ def test_reference_weights(a, q, r, expected):
     params = design_parameters(REFERENCE_SIGMOID, a, 0.95, q, r)
     for name, value in expected.items():
         assert getattr(params, name) == pytest.approx(value, abs=1e-6)
+
+
+@pytest.mark.parametrize("family", [Sigmoid, RectifiedTanh])
+def test_design_rule_on_a_grid_equals_design_parameters_cell_by_cell(family):
+    """The array form used by the phase diagram gives, bit for bit, the scalars of each cell's design."""
+    rho, threshold = np.meshgrid([0.5, 2.0, 4.8], [0.0, 0.2, 0.45], indexing="ij")
+    phi_a, phi_b = np.empty(rho.shape), np.empty(rho.shape)
+    for index in np.ndindex(rho.shape):
+        activation = family(rho[index], threshold[index])
+        phi_a[index], phi_b[index] = activation.phi(-0.3), activation.phi(0.95)
+    grid = design_rule(phi_a, phi_b, -0.3, 0.95, 0.2, 0.3)
+    for index in np.ndindex(rho.shape):
+        cell = design_parameters(family(rho[index], threshold[index]), -0.3, 0.95, 0.2, 0.3)
+        for name in ("alpha", "alpha_prime", "beta", "gamma"):
+            assert getattr(grid, name).shape == rho.shape
+            assert getattr(grid, name)[index] == getattr(cell, name), (name, index)
+
+
+def test_design_rule_passes_nan_through():
+    params = design_rule(np.array([0.1, np.nan]), np.array([0.9, np.nan]), -0.3, 0.95, 0.2, 0.2)
+    for name in ("alpha", "alpha_prime", "beta", "gamma"):
+        value = getattr(params, name)
+        assert np.isfinite(value[0]) and np.isnan(value[1]), name
 
 
 def test_alpha_conventions(equal_overlap_network):

@@ -14,6 +14,7 @@ from assocrate.core.equilibria import (
     uniform_states,
 )
 from assocrate.core.patterns import random_patterns
+from assocrate.errors import InvalidInput
 
 from ..reference import REFERENCE_SIGMOID, REFERENCE_TANH, design_quietly
 
@@ -116,5 +117,11 @@ def test_bad_arguments(equal_overlap_network):
         refine_equilibrium(equal_overlap_network, np.zeros(5))
     with pytest.raises(ValueError, match="`mu` must be in \\[0, 5\\]; got 6"):
         equilibrium_residual(equal_overlap_network, 6)
-    with pytest.raises(ValueError, match="`u` must be a scalar or have shape"):
+    with pytest.raises(ValueError, match="`u` must be None, a scalar or have shape \\(1000,\\)"):
         refine_equilibrium(equal_overlap_network, np.zeros(1000), u=np.zeros(3))
+
+
+@pytest.mark.parametrize("u", [np.nan, np.inf, np.full(1000, np.nan), np.ones(1000) * 1j])
+def test_a_non_finite_or_complex_input_is_refused_not_a_stalled_run(equal_overlap_network, u):
+    with pytest.raises(InvalidInput, match="`u` must be"):
+        refine_equilibrium(equal_overlap_network, np.zeros(1000), u=u)

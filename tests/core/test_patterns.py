@@ -93,7 +93,8 @@ def test_make_patterns_defaults():
         (np.array([[0.0, np.nan], [1.0, 0.0]]), ValueError, "must be finite"),
         (np.zeros((0, 3)), ValueError, "must hold at least one unit"),
         (np.zeros(5), ValueError, "must be 2-D"),
-        (np.array([["a", "b"]]), TypeError, "must be a numeric or boolean"),
+        (np.array([["a", "b"]]), TypeError, "must be a real numeric or boolean"),
+        (np.array([[1j, 0]]), TypeError, "must be a real numeric or boolean"),
     ],
 )
 def test_bad_patterns(patterns, error, match):

@@ -1,4 +1,4 @@
-"""Vector fields, solve_ivp with a steady-state event, and batched Euler–Maruyama (DESIGN.md §2, §7)."""
+"""Batched Euler–Maruyama by row blocks (assocrate.dynamics.sde, DESIGN.md §2, §7)."""
 
 from __future__ import annotations
 
@@ -7,203 +7,11 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from assocrate import dynamics
-from assocrate.core.design import MemoryNetwork
 from assocrate.core.patterns import random_patterns
-from assocrate.dynamics import (
-    EulerMaruyamaStatus,
-    Pulses,
-    SimulationStatus,
-    euler_maruyama,
-    pulse,
-    simulate,
-    vector_field,
-)
+from assocrate.dynamics import EulerMaruyamaStatus, euler_maruyama, pulse, sde, simulate, threads, vector_field
 
 from ..reference import REFERENCE_SIGMOID, REFERENCE_TANH, design_quietly
-
-
-@pytest.fixture(scope="module")
-def small_network() -> MemoryNetwork:
-    """N = 200 random patterns: small enough for dense W comparisons."""
-    return design_quietly(random_patterns(200, 5, 0.2, seed=4), REFERENCE_SIGMOID, -0.3, 0.95, q=0.2, r=0.2)
-
-
-@pytest.fixture()
-def no_dense(monkeypatch):
-    """Fail the test if anything forms W densely."""
-
-    def refuse(self, *, force=False):
-        raise AssertionError("dense W formed")
-
-    monkeypatch.setattr(MemoryNetwork, "dense_weights", refuse)
-
-
-def cue_starts(network: MemoryNetwork, n: int, seed: int = 0) -> np.ndarray:
-    """Rates between the memories and the quiescent state: 60 % of each memory plus a little noise."""
-    rng = np.random.default_rng(seed)
-    return np.clip(0.6 * network.memory_rates()[:, :n] + 0.05 * rng.random((network.n_units, n)), 0, 1)
-
-
-# --- vector fields -----------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize("activation", [REFERENCE_SIGMOID, REFERENCE_TANH], ids=["sigmoid", "tanh"])
-def test_vector_field_matches_dense_weights(activation):
-    network = design_quietly(random_patterns(150, 4, 0.2, seed=1), activation, 0.5, 1.2, q=0.2, r=0.2)
-    W = network.dense_weights()
-    X = np.random.default_rng(0).random((150, 3))
-    u = np.linspace(-0.1, 0.1, 150)
-    expected_rate = -X + activation.phi(W @ X + u[:, None])
-    expected_current = -X + W @ activation.phi(X) + u[:, None]
-    np.testing.assert_allclose(vector_field(network, X, u=u), expected_rate, atol=1e-13)
-    np.testing.assert_allclose(vector_field(network, X, u=u, form="current"), expected_current, atol=1e-13)
-
-
-def test_memories_are_equilibria_of_both_forms(equal_overlap_network):
-    net = equal_overlap_network
-    assert np.max(np.abs(vector_field(net, net.memory_rates()))) < 1e-12
-    assert np.max(np.abs(vector_field(net, net.memory_currents(), form="current"))) < 1e-12
-
-
-def test_current_form_is_the_rate_form_seen_through_w(small_network):
-    """With constant u, h = W x + u gives tau h' = W (tau x') (DESIGN.md §2)."""
-    net = small_network
-    x = cue_starts(net, 3)
-    u = 0.05
-    h = net.weights_matvec(x) + u
-    np.testing.assert_allclose(
-        vector_field(net, h, u=u, form="current"), net.weights_matvec(vector_field(net, x, u=u)), atol=1e-12
-    )
-
-
-def test_vector_field_float32_stays_float32(small_network):
-    x = cue_starts(small_network, 4)
-    f32 = vector_field(small_network, x.astype(np.float32))
-    assert f32.dtype == np.float32
-    np.testing.assert_allclose(f32, vector_field(small_network, x), atol=2e-5)
-
-
-def test_vector_field_tau_scales(small_network):
-    x = cue_starts(small_network, 2)
-    slow = design_quietly(small_network.patterns, REFERENCE_SIGMOID, -0.3, 0.95, q=0.2, r=0.2, tau=2.0)
-    np.testing.assert_allclose(vector_field(slow, x), 0.5 * vector_field(small_network, x), atol=1e-15)
-
-
-@pytest.mark.parametrize(
-    ("kwargs", "message"),
-    [
-        ({"X": np.zeros(7)}, "`X` must have shape (200,)"),
-        ({"X": np.full(200, np.nan)}, "`X` must be finite"),
-        ({"X": np.zeros(200), "form": "voltage"}, "`form` must be one of"),
-        ({"X": np.zeros(200), "u": np.zeros(3)}, "`u` must be a scalar or have shape"),
-    ],
-)
-def test_vector_field_rejects_bad_input(small_network, kwargs, message):
-    with pytest.raises(ValueError, match=message.replace("(", r"\(").replace(")", r"\)")):
-        vector_field(small_network, **kwargs)
-
-
-# --- inputs --------------------------------------------------------------------------------------
-
-
-def test_pulses_piecewise_values():
-    p = Pulses(edges=[0.0, 1.0, 2.0], values=np.array([[1.0, 2.0], [3.0, 4.0]]))
-    assert p.n_pieces == 2
-    np.testing.assert_array_equal(p.at(0.5), [1.0, 2.0])
-    np.testing.assert_array_equal(p.at(1.0), [3.0, 4.0])
-    np.testing.assert_array_equal(p.at(2.0), [0.0, 0.0])
-    assert not p.values.flags.writeable
-    assert "n_pieces=2" in repr(p)
-
-
-@pytest.mark.parametrize(
-    ("edges", "values", "message"),
-    [
-        ([0.0], [], "at least 2 times"),
-        ([1.0, 0.0], [1.0], "strictly increasing"),
-        ([0.0, 1.0], [1.0, 2.0], "one entry per piece"),
-        ([0.0, 1.0], [np.nan], "finite"),
-    ],
-)
-def test_pulses_reject_bad_input(edges, values, message):
-    with pytest.raises(ValueError, match=message):
-        Pulses(edges=edges, values=values)
-
-
-def test_pulse_rejects_empty_interval():
-    with pytest.raises(ValueError, match="`stop` must be > `start`"):
-        pulse(1.0, 2.0, 2.0)
-
-
-# --- solve_ivp --------------------------------------------------------------------------------
-
-
-def test_simulate_stops_at_steady_state(equal_overlap_network, no_dense):
-    net = equal_overlap_network
-    target = net.memory_rates()[:, 2]
-    result = simulate(net, 0.7 * target, (0.0, 100.0), steady_tol=1e-6)
-    assert result.status is SimulationStatus.STEADY and result.success
-    assert result.t_steady == pytest.approx(result.t[-1])
-    assert result.t_steady < 30.0
-    assert np.max(np.abs(vector_field(net, result.final))) < 1.1e-6
-    assert np.max(np.abs(result.final - target)) < 1e-5
-    assert "steady" in result.summary() and "STEADY" in repr(result)
-
-
-def test_simulate_start_already_steady(equal_overlap_network):
-    result = simulate(equal_overlap_network, equal_overlap_network.memory_rates()[:, 0], (0.0, 5.0))
-    assert result.status is SimulationStatus.STEADY and result.t.size == 1 and result.t_steady == 0.0
-
-
-def test_simulate_without_event_runs_to_the_end(small_network):
-    result = simulate(small_network, cue_starts(small_network, 1)[:, 0], (0.0, 3.0), steady_tol=None)
-    assert result.status is SimulationStatus.END_OF_SPAN and result.t[-1] == pytest.approx(3.0)
-    assert result.t_steady is None
-
-
-def test_simulate_batch_and_dense_output(small_network):
-    x0 = cue_starts(small_network, 3)
-    result = simulate(small_network, x0, (0.0, 4.0), steady_tol=None, dense_output=True)
-    assert result.states.shape[1:] == (200, 3)
-    np.testing.assert_allclose(result.at(0.0), x0, atol=1e-12)
-    np.testing.assert_allclose(result.at(result.t[5]), result.states[5], atol=1e-9)
-    assert result.at(np.array([1.0, 2.0])).shape == (2, 200, 3)
-    single = simulate(small_network, x0[:, 1], (0.0, 4.0), steady_tol=None)
-    np.testing.assert_allclose(single.final, result.final[:, 1], atol=1e-6)
-    with pytest.raises(ValueError, match="dense output"):
-        single.at(1.0)
-
-
-def test_simulate_current_form_agrees_with_rate_form(small_network):
-    """The rate trajectory induces the current trajectory h(t) = W x(t) (u = 0, DESIGN.md §2)."""
-    x0 = cue_starts(small_network, 1)[:, 0]
-    rate = simulate(small_network, x0, (0.0, 6.0), steady_tol=None)
-    current = simulate(small_network, small_network.weights_matvec(x0), (0.0, 6.0), form="current", steady_tol=None)
-    np.testing.assert_allclose(current.final, small_network.weights_matvec(rate.final), atol=1e-6)
-
-
-def test_simulate_pulse_is_integrated_piecewise(random_network):
-    """A short input pulse from the quiescent state retrieves the memory; the solver never skips it."""
-    net = random_network
-    quiescent = np.full(net.n_units, 0.00286)
-    u = pulse(0.3 * net.patterns[:, 4], 1.0, 1.5)
-    result = simulate(net, quiescent, (0.0, 40.0), u=u)
-    assert result.status is SimulationStatus.STEADY
-    assert np.any(np.isclose(result.t, 1.0)) and np.any(np.isclose(result.t, 1.5))
-    overlap = result.final @ net.patterns / net.patterns.sum(axis=0)
-    assert overlap[4] > 0.99 and np.delete(overlap, 4).max() < 0.35
-    free = simulate(net, quiescent, (0.0, 40.0))
-    assert free.final.max() < 0.01
-
-
-def test_simulate_rejects_bad_input(small_network):
-    x0 = np.zeros(200)
-    with pytest.raises(ValueError, match="t1 > t0"):
-        simulate(small_network, x0, (1.0, 0.0))
-    with pytest.raises(ValueError, match="`steady_tol` must be > 0"):
-        simulate(small_network, x0, (0.0, 1.0), steady_tol=-1.0)
-
+from .starts import cue_starts
 
 # --- Euler–Maruyama -------------------------------------------------------------------------
 
@@ -240,9 +48,9 @@ def test_same_seed_same_trajectories_and_threading_does_not_matter(small_network
     np.testing.assert_array_equal(first.states, again.states)
     assert not np.array_equal(first.final, other.final)
     assert first.seed == 11
-    monkeypatch.setattr(dynamics, "_BLOCK_ENTRIES", 100)  # 8 row blocks, each with its own noise stream
+    monkeypatch.setattr(sde, "_BLOCK_ENTRIES", 100)  # 8 row blocks, each with its own noise stream
     serial = euler_maruyama(small_network, X0, 0.01, 50, **kwargs)
-    monkeypatch.setattr(dynamics, "_THREAD_MIN_ENTRIES", 0)  # the same blocks in worker threads
+    monkeypatch.setattr(threads, "_THREAD_MIN_ENTRIES", 0)  # the same blocks in worker threads
     threaded = euler_maruyama(small_network, X0, 0.01, 50, **kwargs)
     np.testing.assert_array_equal(threaded.final, serial.final)
 
@@ -267,7 +75,7 @@ def test_generator_seed_is_accepted(small_network):
 def test_reflection_folds_into_unit_interval(values):
     x = np.array(values)
     folded = x.copy()
-    dynamics._reflect(folded)
+    sde._reflect(folded)
     expected = 1.0 - np.abs(1.0 - np.mod(x, 2.0))
     np.testing.assert_allclose(folded, expected, atol=1e-12)
     assert folded.min() >= 0.0 and folded.max() <= 1.0
@@ -356,7 +164,7 @@ def test_euler_maruyama_rejects_bad_input(small_network, kwargs, error, message)
 
 
 def test_refuses_to_record_huge_state_histories(small_network, monkeypatch):
-    monkeypatch.setattr(dynamics, "_MAX_RECORD_BYTES", 1000)
+    monkeypatch.setattr(sde, "_MAX_RECORD_BYTES", 1000)
     with pytest.raises(ValueError, match="pass `readout`"):
         euler_maruyama(small_network, np.zeros((200, 2)), 0.01, 5, sigma=0.0, record_every=1)
 

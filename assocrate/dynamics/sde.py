@@ -1,0 +1,443 @@
+"""Batched Euler–Maruyama for the rate and current forms, by row blocks (DESIGN.md §2, §7).
+
+One step is ``x <- x + f(x) dt + sigma sqrt(dt) n`` for a batch (N, B) of trajectories, through the
+low-rank factors of W (no N x N matrix); the row-block kernel threads large batches without
+changing a single number (each block owns its noise stream).
+"""
+
+from __future__ import annotations
+
+import enum
+import math
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+
+import numpy as np
+
+from .._validation import (
+    as_generator,
+    check_choice,
+    check_finite_float,
+    check_positive,
+    check_positive_int,
+    check_states,
+    readonly,
+)
+from ..core.design import FORMS, MemoryNetwork
+from ..errors import InvalidInput
+from ._gaussian import fill_standard_normal
+from .fields import InputLike, InputSource, affine_part, phi_inplace, vector_field
+from .threads import block_workers, single_threaded_blas
+
+__all__ = ["BOUNDARIES", "EulerMaruyamaResult", "EulerMaruyamaStatus", "euler_maruyama", "integer_seed"]
+
+#: Boundary treatments of Euler–Maruyama for the rate form (the current form has none).
+BOUNDARIES = ("reflect", "clip", "none")
+
+# Noise is drawn per block of rows, each with its own generator, so the same seed gives the same
+# trajectories whether the blocks run in worker threads or not. The number of blocks depends only
+# on the problem size: up to 8, about one per `_BLOCK_ENTRIES` state entries.
+_NOISE_BLOCKS = 8
+_BLOCK_ENTRIES = 1 << 16
+# Refuse to record full states beyond this many bytes (use `readout` or a larger `record_every`).
+_MAX_RECORD_BYTES = 2 * 1024**3
+
+
+class EulerMaruyamaStatus(enum.Enum):
+    """Outcome of :func:`euler_maruyama`."""
+
+    COMPLETED = "completed all n_steps"
+    STEADY = "stopped early: every trajectory had ||f||_inf < steady_tol at a recorded step"
+
+
+@dataclass(frozen=True, repr=False)
+class EulerMaruyamaResult:
+    """Trajectories from :func:`euler_maruyama`, recorded every `record_every` steps.
+
+    Attributes
+    ----------
+    times : numpy.ndarray, shape (T,)
+        Recorded times ``t0 + k dt``.
+    final : numpy.ndarray, shape (N, B) (or (N,) for a single start)
+        The last state.
+    states : numpy.ndarray or None, shape (T, N, B)
+        Recorded states (None when a `readout` was given).
+    readouts : numpy.ndarray or None, shape (T, K, B)
+        ``R^T x`` at the recorded times for the read-out matrix R (N, K) (None without `readout`).
+    speed : numpy.ndarray, shape (T, B)
+        ``||f(x)||_inf`` (drift only, no noise) at the recorded times.
+    dt, sigma : float
+    n_steps : int
+        Steps taken.
+    boundary, form, dtype : str
+    seed : int or None
+        The integer seed, when one was given.
+    status : EulerMaruyamaStatus
+    """
+
+    times: np.ndarray
+    final: np.ndarray
+    states: np.ndarray | None
+    readouts: np.ndarray | None
+    speed: np.ndarray
+    dt: float
+    sigma: float
+    n_steps: int
+    boundary: str
+    form: str
+    dtype: str
+    seed: int | None
+    status: EulerMaruyamaStatus
+
+    def summary(self) -> str:
+        """One line: steps, time, noise, final speed."""
+        batch = self.final.shape[1] if self.final.ndim == 2 else 1
+        return (
+            f"Euler-Maruyama ({self.form} form, {self.dtype}): {batch} trajectories, {self.n_steps} steps of "
+            f"dt={self.dt:g} to t={self.times[-1]:.4g}, sigma={self.sigma:g}, boundary={self.boundary}; "
+            f"final max ||f||_inf={float(np.max(self.speed[-1])):.3g}; {self.status.value}"
+        )
+
+    def __repr__(self) -> str:
+        recorded = "states" if self.states is not None else "readouts"
+        return (
+            f"EulerMaruyamaResult(final_shape={self.final.shape}, n_steps={self.n_steps}, dt={self.dt:g}, "
+            f"sigma={self.sigma:g}, n_records={self.times.size} ({recorded}), status={self.status.name})"
+        )
+
+
+class _Kernel:
+    """Preallocated buffers and the row-block pipeline of one Euler–Maruyama step.
+
+    ``W Y = U (c * (U^T Y))`` is split by row blocks b: each block first computes its share
+    ``U_b^T Y_b`` of the small (P+1) x B coefficient matrix; after the shares are summed, each
+    block computes its own rows ``U_b (c * U^T Y)`` and runs the elementwise work (phi, update,
+    noise, boundary) on them right away, while they are in cache when a block is small enough
+    (there are at most 8 blocks). The calling thread and, for large batches, worker threads take
+    the blocks on demand; BLAS runs single-threaded inside them (the caller holds
+    `single_threaded_blas`). Each block owns its noise generator, so the results do not depend
+    on the threading.
+    """
+
+    def __init__(self, network, X, *, form, dt, sigma, boundary, source, generators, matvec=None, workers=None):
+        self.network, self.X, self.form, self.source = network, X, form, source
+        self.dtype = X.dtype
+        n_units, batch = X.shape
+        self.U = network.U.astype(self.dtype, copy=False)
+        self.matvec = matvec
+        # Rate form: fold phi's affine part into the small coefficient matrix, so that the GEMM
+        # returns z = scale (W x) + shift directly (U's last column is the constant 1).
+        self.affine = affine_part(network.activation) if form == "rate" and matvec is None else None
+        if self.affine is not None and not np.all(network.U[:, -1] == 1.0):
+            self.affine = None
+        scale = 1.0 if self.affine is None else self.affine[0]
+        self.c = (network.c * scale).astype(self.dtype)[:, None]
+        self.u_scale = self.dtype.type(scale)
+        self.coefficients = np.empty((self.U.shape[1], batch), dtype=self.dtype)
+        self.H = np.empty_like(X)
+        self.R = np.empty_like(X) if form == "current" else None
+        self.rate = self.dtype.type(dt / network.tau)
+        self.noise_scale = self.dtype.type(sigma * math.sqrt(dt))
+        self.sigma = sigma
+        self.boundary = boundary
+        self.generators = generators
+        bounds = np.linspace(0, n_units, _block_count(n_units, batch) + 1).astype(int)
+        self.blocks = [slice(int(lo), int(hi)) for lo, hi in zip(bounds[:-1], bounds[1:]) if hi > lo]
+        self.shares = np.zeros((len(self.blocks), *self.coefficients.shape), dtype=self.dtype)
+        self.speed = np.zeros((len(self.blocks), batch), dtype=np.float64)
+        if workers is None:  # automatic: one per core for large batches
+            workers = block_workers(len(self.blocks), X.size)
+        self.workers = workers
+        self.pool = ThreadPoolExecutor(workers - 1) if workers > 1 else None
+        self.measure, self.u_t = False, None
+
+    def close(self) -> None:
+        if self.pool is not None:
+            self.pool.shutdown()
+
+    def _map(self, function: Callable[[int], None]) -> None:
+        """Call ``function(i)`` for every block; this thread and the workers take blocks from one queue.
+
+        Taking blocks on demand (not a fixed half each) lets a core that the machine slows down
+        do fewer of them; which thread runs a block does not change its result.
+        """
+        pending = iter(range(len(self.blocks)))  # next() on it is atomic under the GIL
+        futures = [self.pool.submit(_drain, function, pending) for _ in range(self.workers - 1)] if self.pool else []
+        _drain(function, pending)
+        for future in futures:
+            future.result()
+
+    def step(self, t: float, *, measure: bool) -> None:
+        """Advance `X` in place by one step from time `t`; with `measure`, fill ``speed`` first."""
+        self.measure, self.u_t = measure, self.source.value(t)
+        Y = self.X if self.form == "rate" else self.R
+        if self.matvec is not None:  # a dense reference (benchmarks only)
+            if self.form == "current":
+                self._map(self._phi_block)
+            self.H[...] = self.matvec(Y)
+        else:
+            self._map(self._share_block)
+            np.sum(self.shares, axis=0, out=self.coefficients)
+            self.coefficients *= self.c
+            if self.affine is not None:
+                self.coefficients[-1] += self.affine[1]
+        self._map(self._update_block)
+
+    def _phi_block(self, i: int) -> None:
+        rows = self.blocks[i]
+        np.copyto(self.R[rows], self.X[rows])
+        phi_inplace(self.network.activation, self.R[rows])
+
+    def _share_block(self, i: int) -> None:
+        """``shares[i] = U_b^T Y_b`` with ``Y = X`` (rate form) or ``phi(X)`` (current form)."""
+        rows = self.blocks[i]
+        if self.form == "current":
+            self._phi_block(i)
+        np.matmul(self.U[rows].T, (self.X if self.form == "rate" else self.R)[rows], out=self.shares[i])
+
+    def _update_block(self, i: int) -> None:
+        rows = self.blocks[i]
+        H, X = self.H[rows], self.X[rows]
+        if self.matvec is None:
+            np.matmul(self.U[rows], self.coefficients, out=H)
+        if self.u_t is not None:
+            value = self.u_t[rows] if self.u_t.ndim else self.u_t
+            H += value if self.affine is None else value * self.u_scale
+        if self.affine is not None:
+            self.affine[2](H)
+        elif self.form == "rate":
+            phi_inplace(self.network.activation, H)
+        H -= X
+        if self.measure:
+            self.speed[i] = np.max(np.abs(H), axis=0)
+        H *= self.rate
+        X += H
+        if self.sigma > 0.0:
+            fill_standard_normal(self.generators[i], H)
+            H *= self.noise_scale
+            X += H
+        if self.boundary == "clip":
+            np.clip(X, 0.0, 1.0, out=X)
+        elif self.boundary == "reflect":
+            _reflect(X)
+
+    def current_speed(self) -> np.ndarray:
+        return self.speed.max(axis=0) / self.network.tau
+
+
+def _drain(function: Callable[[int], None], pending: Iterator[int]) -> None:
+    for i in pending:
+        function(i)
+
+
+def _reflect(X: np.ndarray) -> None:
+    """Fold X into [0, 1] by reflection at 0 and 1, in place.
+
+    Values in [-1, 2] (every step whose excursion is below 1) take one reflection at each wall:
+    ``|x|`` and ``min(x, 2 - x)``; anything farther takes the general fold ``1 - |1 - (x mod 2)|``.
+    """
+    if X.size == 0:
+        return
+    low, high = X.min(), X.max()
+    if low >= 0.0 and high <= 1.0:
+        return
+    if low < -1.0 or high > 2.0:
+        np.remainder(X, 2.0, out=X)
+        X -= 1.0
+        np.abs(X, out=X)
+        np.subtract(1.0, X, out=X)
+        return
+    if low < 0.0:
+        np.abs(X, out=X)
+    if high > 1.0:
+        np.minimum(X, 2.0 - X, out=X)
+
+
+def _block_count(n_units: int, batch: int) -> int:
+    """Row blocks of the elementwise work (and noise streams) for an (N, B) batch."""
+    return int(min(_NOISE_BLOCKS, n_units, max(1, n_units * batch // _BLOCK_ENTRIES)))
+
+
+def integer_seed(seed: object) -> int | None:
+    """The seed to record in a result: the integer when one was given, else None.
+
+    Examples
+    --------
+    >>> integer_seed(7), integer_seed(np.random.default_rng(7)), integer_seed(None)
+    (7, None, None)
+    """
+    return int(seed) if isinstance(seed, (int, np.integer)) and not isinstance(seed, bool) else None
+
+
+def _noise_generators(seed, n_blocks: int) -> list[np.random.Generator]:
+    """One SFC64 generator per row block, all derived from `seed`."""
+    entropy = as_generator(seed).integers(0, 2**63, size=4)
+    children = np.random.SeedSequence([int(e) for e in entropy]).spawn(n_blocks)
+    return [np.random.Generator(np.random.SFC64(child)) for child in children]
+
+
+def euler_maruyama(
+    network: MemoryNetwork,
+    X0: np.ndarray,
+    dt: float,
+    n_steps: int,
+    *,
+    sigma: float,
+    u: InputLike = None,
+    form: str = "rate",
+    boundary: str | None = None,
+    seed: int | np.random.Generator | None = None,
+    record_every: int | None = None,
+    readout: np.ndarray | None = None,
+    dtype: type | np.dtype = np.float64,
+    t0: float = 0.0,
+    steady_tol: float | None = None,
+) -> EulerMaruyamaResult:
+    """Advance a batch of trajectories by Euler–Maruyama: ``x <- x + f(x) dt + sigma sqrt(dt) n``.
+
+    Parameters
+    ----------
+    network : MemoryNetwork
+    X0 : numpy.ndarray, shape (N,) or (N, B)
+        Initial states (rates for the rate form), one trajectory per column. Not modified.
+    dt : float
+        Step, > 0.
+    n_steps : int
+        Number of steps, >= 1.
+    sigma : float
+        Noise amplitude >= 0; ``n`` is standard normal, independent per unit, trajectory and step,
+        so the noise added over a time T has variance ``sigma^2 T`` whatever dt is.
+    u : None, float, numpy.ndarray, Pulses or callable, optional
+        Input, evaluated at the start of each step.
+    form : {"rate", "current"}, default "rate"
+    boundary : {"reflect", "clip", "none"}, optional
+        What to do when a rate leaves [0, 1] (noise can push it out; the deterministic rate
+        dynamics keep [0, 1] invariant): reflect at 0 and 1, clip, or nothing. Default
+        ``"reflect"`` for the rate form and ``"none"`` (the only one allowed) for the current form.
+    seed : int, numpy.random.Generator or None
+        Source of the noise; the same seed (and dtype) gives identical trajectories, whether or not
+        the elementwise work runs in threads. float32 and float64 draw different noise streams
+        (float64 by numpy's ziggurat, float32 by the Box–Muller transform, |n| <= 6.76).
+    record_every : int, optional
+        Record every this many steps (and the final state); default: only the start and the end.
+    readout : numpy.ndarray, shape (N, K), optional
+        Record ``readout^T x`` (K numbers per trajectory, e.g. overlaps) instead of whole states.
+    dtype : numpy.float64 or numpy.float32, default float64
+        Arithmetic precision; float32 halves memory traffic and is about twice as fast.
+    t0 : float, default 0.0
+        Start time (for time-dependent inputs).
+    steady_tol : float, optional
+        Deterministic runs only (``sigma == 0``): stop at the first recorded step where every
+        trajectory has ``||f||_inf < steady_tol``.
+
+    Returns
+    -------
+    EulerMaruyamaResult
+
+    Notes
+    -----
+    Each step costs two skinny GEMMs with the low-rank factors, O(N P B), plus O(N B) elementwise
+    work (phi and the noise dominate), done by row blocks; large batches (N B >= 2^19) spread the
+    blocks over the cores, with BLAS held at one thread for the duration of the run. That limit
+    is process-wide (threadpoolctl), so BLAS calls made concurrently from other threads also
+    run single-threaded meanwhile. No N x N matrix is formed.
+
+    Examples
+    --------
+    >>> import assocrate as aa
+    >>> net = aa.design(aa.equal_overlap_patterns(1000, 0.2), aa.Sigmoid(4.8, 0.2), -0.3, 0.95)
+    >>> X0 = 0.7 * net.memory_rates()[:, :3]
+    >>> result = aa.euler_maruyama(net, X0, 0.01, 1000, sigma=0.02, seed=0, record_every=100)
+    >>> result.final.shape, result.times.size
+    ((1000, 3), 11)
+    >>> bool(np.max(np.abs(result.final - net.memory_rates()[:, :3]).mean(axis=0)) < 0.05)
+    True
+    """
+    form = check_choice("form", form, FORMS)
+    X0 = check_states("X0", X0, network.n_units)
+    dt = check_positive("dt", dt)
+    if dt > network.tau:
+        raise InvalidInput(
+            f"`dt` must be <= tau = {network.tau:g} (an Euler step longer than the time constant is "
+            f"inaccurate or unstable); got {dt!r}"
+        )
+    n_steps = check_positive_int("n_steps", n_steps)
+    sigma = check_finite_float("sigma", sigma)
+    if sigma < 0:
+        raise InvalidInput(f"`sigma` must be >= 0; got {sigma!r}")
+    if boundary is None:
+        boundary = "reflect" if form == "rate" else "none"
+    boundary = check_choice("boundary", boundary, BOUNDARIES)
+    if form == "current" and boundary != "none":
+        raise InvalidInput(f"`boundary`={boundary!r} needs form='rate'; the current form has no [0, 1] bounds")
+    record_every = n_steps if record_every is None else check_positive_int("record_every", record_every)
+    if np.dtype(dtype) not in (np.dtype(np.float64), np.dtype(np.float32)):
+        raise InvalidInput(f"`dtype` must be float64 or float32; got {np.dtype(dtype)}")
+    dtype = np.dtype(dtype)
+    t0 = check_finite_float("t0", t0)
+    if steady_tol is not None:
+        steady_tol = check_positive("steady_tol", steady_tol)
+        if sigma > 0:
+            raise InvalidInput(f"`steady_tol` needs a deterministic run; got steady_tol={steady_tol!r}, sigma={sigma!r}")
+    single = X0.ndim == 1
+    X = np.array(X0[:, None] if single else X0, dtype=dtype, order="C")
+    if readout is not None:
+        readout = np.asarray(readout)
+        if readout.ndim != 2 or readout.shape[0] != network.n_units:
+            raise InvalidInput(f"`readout` must have shape ({network.n_units}, K); got {readout.shape}")
+        readout = np.ascontiguousarray(readout, dtype=dtype)
+    n_records = n_steps // record_every + 2
+    if readout is None and n_records * X.nbytes > _MAX_RECORD_BYTES:
+        raise InvalidInput(
+            f"recording {n_records} states of shape {X.shape} needs "
+            f"{n_records * X.nbytes / 1e9:.1f} GB: pass `readout` or a larger `record_every`"
+        )
+    source = InputSource(u, network.n_units, X.shape[1], dtype)
+    int_seed = integer_seed(seed)
+    generators = _noise_generators(seed, _block_count(*X.shape)) if sigma > 0 else []
+    kernel = _Kernel(network, X, form=form, dt=dt, sigma=sigma, boundary=boundary, source=source, generators=generators)
+    recorded, speeds, steps_recorded = [], [], []
+
+    def record(step: int) -> None:
+        recorded.append(X.copy() if readout is None else readout.T @ X)
+        steps_recorded.append(step)
+
+    status, step = EulerMaruyamaStatus.COMPLETED, n_steps
+    with single_threaded_blas():
+        try:
+            for k in range(n_steps):
+                measure = k % record_every == 0
+                if measure:
+                    record(k)
+                kernel.step(t0 + k * dt, measure=measure)
+                if measure:
+                    speeds.append(kernel.current_speed())
+                    if steady_tol is not None and float(np.max(speeds[-1])) < steady_tol:
+                        status, step = EulerMaruyamaStatus.STEADY, k + 1
+                        break
+        finally:
+            kernel.close()
+        record(step)
+        speeds.append(np.max(np.abs(vector_field(network, X, t0 + step * dt, u=u, form=form)), axis=0))
+    times = t0 + dt * np.array(steps_recorded, dtype=float)
+    stacked = np.stack(recorded)
+    speed = np.stack(speeds).astype(np.float64)
+    final = X
+    if single:
+        final, stacked, speed = final[:, 0], stacked[..., 0], speed[:, 0]
+    return EulerMaruyamaResult(
+        times=readonly(times),
+        final=readonly(final),
+        states=readonly(stacked) if readout is None else None,
+        readouts=readonly(stacked) if readout is not None else None,
+        speed=readonly(speed),
+        dt=dt,
+        sigma=sigma,
+        n_steps=step,
+        boundary=boundary,
+        form=form,
+        dtype=dtype.name,
+        seed=int_seed,
+        status=status,
+    )

@@ -1,0 +1,270 @@
+"""Overlaps of states with the stored patterns and the classification of states (DESIGN.md §7).
+
+Overlap with pattern nu: ``m^nu = x . xi^nu / (N q_nu)`` where ``q_nu N = |xi^nu|`` is the number
+of active units of that pattern (the design's q for equal-size patterns), so the rescaled memory
+``x^mu = phi(a) + (phi(b) - phi(a)) xi^mu`` has ``m^mu = phi(b)`` exactly and
+``m^nu = (1 - r_mu,nu) phi(a) + r_mu,nu phi(b) ~ (1 - q) phi(a) + q phi(b)`` for the others.
+A state is classified by its overlaps and mean rate: the nearest ideal state in the max norm.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+
+import numpy as np
+
+from .._validation import check_fraction, check_patterns, check_positive
+from .._validation import readonly as _readonly
+from ..core.design import MemoryNetwork
+from ..core.equilibria import uniform_states
+from ..errors import InvalidInput
+
+__all__ = [
+    "DEFAULT_TOL",
+    "OUTCOMES",
+    "Classification",
+    "Ideals",
+    "Outcome",
+    "check_tol",
+    "classify",
+    "classify_features",
+    "ideal_overlaps",
+    "ideal_states",
+    "overlaps",
+    "readout_matrix",
+]
+
+#: Default classification tolerance (max-norm distance in overlap units to an ideal state).
+DEFAULT_TOL = 0.15
+
+
+def _overlap_weights(patterns: np.ndarray, q: float | None) -> np.ndarray:
+    """Read-out matrix (N, P) with columns ``xi^nu / (N q_nu)``."""
+    xi = np.asarray(patterns, dtype=float)
+    sizes = xi.sum(axis=0) if q is None else np.full(xi.shape[1], q * xi.shape[0])
+    if np.any(sizes <= 0):
+        raise InvalidInput("every pattern must have at least one active unit to define its overlap")
+    return xi / sizes
+
+
+def overlaps(X: np.ndarray, patterns: np.ndarray, *, q: float | None = None) -> np.ndarray:
+    """Overlaps ``m^nu = x . xi^nu / (N q_nu)`` of states with patterns.
+
+    Parameters
+    ----------
+    X : numpy.ndarray, shape (N,) or (N, B)
+        Rates.
+    patterns : array_like of 0/1, shape (N, P)
+    q : float, optional
+        Use ``N q`` for every pattern (the literal formula of DESIGN.md §7). By default each
+        pattern's own activity ``q_nu = |xi^nu| / N``, so that ``m^mu = phi(b)`` at the rescaled
+        memory even when pattern sizes differ.
+
+    Returns
+    -------
+    numpy.ndarray, shape (P,) or (P, B)
+
+    Examples
+    --------
+    >>> import assocrate as aa
+    >>> xi = np.array([[1, 0], [1, 1], [0, 1], [0, 0]])
+    >>> aa.overlaps(np.array([1.0, 1.0, 0.0, 0.0]), xi)
+    array([1. , 0.5])
+    """
+    xi = check_patterns("patterns", patterns)
+    X = np.asarray(X, dtype=float)
+    if X.shape[:1] != (xi.shape[0],) or X.ndim > 2:
+        raise InvalidInput(f"`X` must have shape ({xi.shape[0]},) or ({xi.shape[0]}, B); got {X.shape}")
+    if q is not None:
+        q = check_fraction("q", q)
+    return _overlap_weights(xi, q).T @ X
+
+
+def readout_matrix(network: MemoryNetwork) -> np.ndarray:
+    """Features read out along a trajectory: the P overlaps and the mean rate (N, P + 1)."""
+    weights = _overlap_weights(network.patterns, None)
+    return np.hstack([weights, np.full((network.n_units, 1), 1.0 / network.n_units)])
+
+
+def ideal_overlaps(network: MemoryNetwork) -> np.ndarray:
+    """Overlaps of the rescaled memories with every pattern (P x P; row mu = memory mu).
+
+    The diagonal is ``phi(b)``; off the diagonal ``(1 - r) phi(a) + r phi(b)`` with the pair's
+    actual overlap fraction r (``~ (1 - q) phi(a) + q phi(b)`` for independent patterns).
+    """
+    return (readout_matrix(network)[:, :-1].T @ network.memory_rates()).T
+
+
+class Outcome(enum.Enum):
+    """Where a trajectory ends (the labels of :func:`classify`)."""
+
+    CUED = "cued memory"
+    OTHER = "other memory"
+    QUIESCENT = "quiescent"
+    ALL_ON = "all-on"
+    NONE = "none"
+
+
+#: The class names, in the order of :class:`Outcome`.
+OUTCOMES = tuple(outcome.value for outcome in Outcome)
+
+
+@dataclass(frozen=True)
+class Ideals:
+    """The ideal states a state is matched to (:func:`ideal_states`), in read-out features."""
+
+    features: np.ndarray  # (P + 1, M): memories first, then the uniform states
+    memory: np.ndarray  # (M,) memory index or -1
+    labels: tuple[str, ...]  # for uniform states: "quiescent" / "all-on"
+
+
+def ideal_states(network: MemoryNetwork) -> Ideals:
+    """The rescaled memories and the stable quiescent / all-on uniform states, as read-out features."""
+    readout = readout_matrix(network)
+    memory_features = readout.T @ network.memory_rates()
+    uniform = [s for s in uniform_states(network) if s.kind in (Outcome.QUIESCENT.value, Outcome.ALL_ON.value)]
+    uniform_features = np.array([[s.rate] * (network.n_patterns + 1) for s in uniform]).reshape(-1, network.n_patterns + 1).T
+    return Ideals(
+        features=np.hstack([memory_features, uniform_features]),
+        memory=np.append(np.arange(network.n_patterns), np.full(len(uniform), -1)),
+        labels=tuple([""] * network.n_patterns + [s.kind for s in uniform]),
+    )
+
+
+def classify_features(
+    features: np.ndarray, ideals: Ideals, cued: np.ndarray, tol: float
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Nearest ideal state in the max norm, for features of shape (..., P + 1, B).
+
+    Only the memories with the three largest overlaps are candidates: a state within `tol` of
+    memory mu's ideal has its largest overlap with mu whenever the ideals are more than 2 tol
+    apart (``check_tol`` keeps tol below half the ~0.8 gap). Returns labels, the matched memory
+    (-1 if none) and the distance, each of shape (..., B).
+    """
+    n_patterns = features.shape[-2] - 1
+    n_uniform = ideals.features.shape[1] - n_patterns
+    k = min(3, n_patterns)
+    overlaps_ = features[..., :-1, :]
+    candidates = np.argpartition(-overlaps_, k - 1, axis=-2)[..., :k, :] if k < n_patterns else np.broadcast_to(
+        np.arange(n_patterns)[:, None], overlaps_.shape[:-2] + (n_patterns, features.shape[-1])
+    )
+    memory_ideals = np.moveaxis(ideals.features[:, candidates], 0, -2)  # (..., k, P + 1, B)
+    distance = np.max(np.abs(features[..., None, :, :] - memory_ideals), axis=-2)  # (..., k, B)
+    uniform_ideals = ideals.features[:, n_patterns:]  # (P + 1, U)
+    if n_uniform:
+        uniform_distance = np.max(np.abs(features[..., None, :, :] - uniform_ideals.T[:, :, None]), axis=-2)
+        distance = np.concatenate([distance, uniform_distance], axis=-2)
+        candidates = np.concatenate(
+            [candidates, np.broadcast_to((n_patterns + np.arange(n_uniform))[:, None], uniform_distance.shape)],
+            axis=-2,
+        )
+    nearest = np.argmin(distance, axis=-2)[..., None, :]
+    best = np.take_along_axis(distance, nearest, axis=-2)[..., 0, :]
+    ideal = np.take_along_axis(candidates, nearest, axis=-2)[..., 0, :]
+    memory = ideals.memory[ideal]
+    within = best <= tol
+    kinds = np.array(ideals.labels, dtype=f"<U{max(len(v) for v in OUTCOMES)}")
+    labels = np.where(within, kinds[ideal], Outcome.NONE.value)
+    is_memory = within & (memory >= 0)
+    labels = np.where(is_memory & (memory == cued), Outcome.CUED.value, labels)
+    labels = np.where(is_memory & (memory != cued), Outcome.OTHER.value, labels)
+    return labels, np.where(is_memory, memory, -1), best
+
+
+@dataclass(frozen=True, repr=False)
+class Classification:
+    """Labels of states (see :class:`Outcome`).
+
+    Attributes
+    ----------
+    labels : numpy.ndarray of str, shape (B,)
+        ``"cued memory"``, ``"other memory"``, ``"quiescent"``, ``"all-on"`` or ``"none"``.
+    memory : numpy.ndarray of int, shape (B,)
+        The memory a state matches (-1 if it matches none).
+    distance : numpy.ndarray, shape (B,)
+        Max-norm distance, in overlap units, to the nearest ideal state.
+    tol : float
+    """
+
+    labels: np.ndarray
+    memory: np.ndarray
+    distance: np.ndarray
+    tol: float
+
+    def counts(self) -> dict[str, int]:
+        """Number of states per outcome (every outcome listed)."""
+        return {value: int(np.sum(self.labels == value)) for value in OUTCOMES}
+
+    def summary(self) -> str:
+        """Counts per outcome on one line."""
+        return ", ".join(f"{k}: {v}" for k, v in self.counts().items()) + f" (tol {self.tol:g})"
+
+    def __repr__(self) -> str:
+        return f"Classification(n={self.labels.size}, {self.summary()})"
+
+
+def _check_cued(cued: object, n_states: int, n_patterns: int) -> np.ndarray:
+    if cued is None:
+        return np.full(n_states, -1, dtype=np.int64)
+    array = np.asarray(cued)
+    if array.ndim == 0:
+        array = np.full(n_states, int(array))
+    if array.shape != (n_states,) or array.dtype.kind not in "iu":
+        raise InvalidInput(f"`cued` must be an integer or an integer array of shape ({n_states},); got {cued!r}")
+    if np.any((array < -1) | (array >= n_patterns)):
+        raise InvalidInput(f"`cued` entries must be in [-1, {n_patterns - 1}] (-1: not stored); got {array.tolist()!r}")
+    return array.astype(np.int64)
+
+
+def check_tol(tol: object) -> float:
+    """`tol` as a float in (0, 0.5), or raise naming it (a classification tolerance)."""
+    tol = check_positive("tol", tol)
+    if tol >= 0.5:
+        raise InvalidInput(f"`tol` must be < 0.5 (ideal states are about 0.8 apart); got {tol!r}")
+    return tol
+
+
+def classify(
+    network: MemoryNetwork, X: np.ndarray, *, cued: int | np.ndarray | None = None, tol: float = DEFAULT_TOL
+) -> Classification:
+    """Label states as the cued memory, another memory, quiescent, all-on or none.
+
+    Each state is summarised by its P overlaps and its mean rate, and matched to the nearest ideal
+    in the max norm: the rescaled memories (overlap ``phi(b)`` with their own pattern, the pair's
+    ``(1 - r) phi(a) + r phi(b)`` with the others, DESIGN.md §7) and the stable uniform states
+    ``s 1`` of :func:`~assocrate.core.equilibria.uniform_states` (every feature equal to s). A state
+    farther than `tol` from every ideal is ``"none"``.
+
+    Parameters
+    ----------
+    network : MemoryNetwork
+    X : numpy.ndarray, shape (N,) or (N, B)
+        Rates.
+    cued : int or numpy.ndarray of int, optional
+        The memory each state was cued with (-1 or None: not a stored memory).
+    tol : float, default 0.15
+        Largest max-norm distance (overlap units) to an ideal state, in (0, 0.5).
+
+    Returns
+    -------
+    Classification
+
+    Examples
+    --------
+    >>> import assocrate as aa
+    >>> net = aa.design(aa.equal_overlap_patterns(1000, 0.2), aa.Sigmoid(4.8, 0.2), -0.3, 0.95)
+    >>> X = np.column_stack([net.memory_rates()[:, :2], np.zeros(1000), np.full(1000, 0.5)])
+    >>> aa.classify(net, X, cued=[0, 3, -1, -1]).labels.tolist()
+    ['cued memory', 'other memory', 'quiescent', 'none']
+    """
+    X = np.asarray(X, dtype=float)
+    if X.shape[:1] != (network.n_units,) or X.ndim > 2:
+        raise InvalidInput(f"`X` must have shape ({network.n_units},) or ({network.n_units}, B); got {X.shape}")
+    X2 = X[:, None] if X.ndim == 1 else X
+    cued_arr = _check_cued(cued, X2.shape[1], network.n_patterns)
+    tol = check_tol(tol)
+    labels, memory, distance = classify_features(readout_matrix(network).T @ X2, ideal_states(network), cued_arr, tol)
+    return Classification(_readonly(labels), _readonly(memory), _readonly(distance), tol)
+
+

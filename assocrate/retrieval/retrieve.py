@@ -1,0 +1,413 @@
+"""Retrieval runs from a batch of cues, and basins of attraction (DESIGN.md §7).
+
+:func:`retrieve` starts the rate dynamics from every cue at once, runs batched Euler–Maruyama
+through the low-rank factors while reading out the overlaps, and classifies where each trajectory
+ends; :func:`basin_profile` measures the retrieval probability against cue corruption.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from .._validation import as_generator, check_choice, check_index, check_positive, check_positive_int
+from .._validation import readonly as _readonly
+from ..core.design import MemoryNetwork
+from ..dynamics import euler_maruyama, integer_seed
+from ..errors import InvalidInput, InvalidType
+from ._report import format_value, json_float, last_passing
+from .cues import CueSet, concatenate_cues, make_cues, rate_levels
+from .readout import DEFAULT_TOL, OUTCOMES, Outcome, check_tol, classify_features, ideal_states, readout_matrix
+
+__all__ = ["BasinProfile", "RetrievalResult", "basin_profile", "retrieve"]
+
+@dataclass(frozen=True, repr=False)
+class RetrievalResult:
+    """Outcome of a batch of retrieval runs (:func:`retrieve`).
+
+    Attributes
+    ----------
+    cued : numpy.ndarray of int, shape (B,)
+        Memory each cue came from (-1: not stored).
+    labels : numpy.ndarray of str, shape (B,)
+        Final class of each trajectory (see :class:`~assocrate.retrieval.Outcome`).
+    matched : numpy.ndarray of int, shape (B,)
+        Memory the final state matches (-1: none).
+    times : numpy.ndarray, shape (T,)
+        Recorded times.
+    overlaps : numpy.ndarray, shape (T, P, B)
+        Overlap time courses ``m^nu(t)``.
+    mean_rate : numpy.ndarray, shape (T, B)
+    frame_labels : numpy.ndarray of str, shape (T, B)
+        Class of the state at every recorded time.
+    time_to_converge : numpy.ndarray, shape (B,)
+        First recorded time from which the class stays equal to the final class (NaN when the
+        final class is ``"none"``).
+    final_states : numpy.ndarray, shape (N, B)
+    ideal_cued, ideal_other : float
+        ``phi(b)`` and ``(1 - q) phi(a) + q phi(b)``.
+    cue, sigma, dt, tol, dtype, seed :
+        The settings used.
+    """
+
+    cued: np.ndarray
+    labels: np.ndarray
+    matched: np.ndarray
+    times: np.ndarray
+    overlaps: np.ndarray
+    mean_rate: np.ndarray
+    frame_labels: np.ndarray
+    time_to_converge: np.ndarray
+    final_states: np.ndarray
+    ideal_cued: float
+    ideal_other: float
+    cue: str
+    sigma: float
+    dt: float
+    tol: float
+    dtype: str
+    seed: int | None
+
+    @property
+    def n_cues(self) -> int:
+        """B."""
+        return int(self.cued.size)
+
+    @property
+    def stored(self) -> np.ndarray:
+        """Mask of cues made from stored memories."""
+        return self.cued >= 0
+
+    @property
+    def success(self) -> np.ndarray:
+        """Per cue: the final state is the cued memory."""
+        return self.labels == Outcome.CUED.value
+
+    @property
+    def success_rate(self) -> float:
+        """Fraction of stored-memory cues that end at their cued memory (NaN without such cues)."""
+        return float(np.mean(self.success[self.stored])) if np.any(self.stored) else math.nan
+
+    @property
+    def final_overlaps(self) -> np.ndarray:
+        """Overlaps of the final states (P, B)."""
+        return self.overlaps[-1]
+
+    @property
+    def overlap_cued(self) -> np.ndarray:
+        """Final overlap with the cued memory per cue (NaN for cues that are not stored)."""
+        final = self.final_overlaps
+        values = final[np.clip(self.cued, 0, None), np.arange(self.n_cues)]
+        return np.where(self.stored, values, np.nan)
+
+    @property
+    def overlap_other(self) -> np.ndarray:
+        """Mean final overlap with the memories other than the cued one, per cue."""
+        final = self.final_overlaps
+        mask = np.ones_like(final, dtype=bool)
+        mask[self.cued[self.stored], np.flatnonzero(self.stored)] = False
+        return np.sum(final * mask, axis=0) / np.maximum(mask.sum(axis=0), 1)
+
+    @property
+    def mean_overlap_cued(self) -> float:
+        """Mean over stored-memory cues of the final overlap with the cued memory."""
+        return float(np.nanmean(self.overlap_cued)) if np.any(self.stored) else math.nan
+
+    @property
+    def mean_overlap_other(self) -> float:
+        """Mean over cues of the mean final overlap with the other memories."""
+        return float(np.mean(self.overlap_other))
+
+    def class_counts(self) -> dict[str, int]:
+        """Number of cues per final class (every class listed)."""
+        return {value: int(np.sum(self.labels == value)) for value in OUTCOMES}
+
+    def labels_at(self, t: float) -> np.ndarray:
+        """Classes at the last recorded time <= `t`."""
+        k = max(int(np.searchsorted(self.times, t + 1e-9 * max(1.0, abs(t)), side="right")) - 1, 0)
+        return self.frame_labels[k]
+
+    def to_record(self) -> dict:
+        """A JSON-ready summary (what ``assocrate retrieve --json`` prints)."""
+        converged = self.time_to_converge[np.isfinite(self.time_to_converge)]
+        return {
+            "cue": self.cue,
+            "n_cues": self.n_cues,
+            "sigma": self.sigma,
+            "dt": self.dt,
+            "t_max": float(self.times[-1]),
+            "tol": self.tol,
+            "seed": self.seed,
+            "success_rate": json_float(self.success_rate),
+            "mean_overlap_cued": json_float(self.mean_overlap_cued),
+            "mean_overlap_other": json_float(self.mean_overlap_other),
+            "ideal_overlap_cued": self.ideal_cued,
+            "ideal_overlap_other": self.ideal_other,
+            "classes": self.class_counts(),
+            "mean_time_to_converge": json_float(float(np.mean(converged)) if converged.size else math.nan),
+        }
+
+    def summary(self) -> str:
+        """Success rate, overlaps against their ideal values, classes and convergence time."""
+        record = self.to_record()
+        counts = ", ".join(f"{k} {v}" for k, v in record["classes"].items() if v)
+        time_text = (
+            f"{record['mean_time_to_converge']:.3g}" if record["mean_time_to_converge"] is not None else "n/a"
+        )
+        lines = [
+            f"retrieval: {self.n_cues} cues ({self.cue}), sigma={self.sigma:g}, dt={self.dt:g}, "
+            f"t_max={self.times[-1]:g}, tol={self.tol:g}",
+            f"  success rate        {format_value(self.success_rate, '.3f')}",
+            f"  overlap with cued   {format_value(self.mean_overlap_cued, '.4f')} (ideal phi(b) = {self.ideal_cued:.4f})",
+            f"  overlap with others {format_value(self.mean_overlap_other, '.4f')} "
+            f"(ideal (1-q)phi(a)+q phi(b) = {self.ideal_other:.4f})",
+            f"  final classes       {counts}",
+            f"  time to converge    {time_text} (mean over cues that settled)",
+        ]
+        return "\n".join(lines)
+
+    def __repr__(self) -> str:
+        return (
+            f"RetrievalResult(n_cues={self.n_cues}, cue={self.cue!r}, success_rate={self.success_rate:.3g}, "
+            f"n_times={self.times.size}, n_patterns={self.overlaps.shape[1]})"
+        )
+
+
+
+def _settling_times(times: np.ndarray, frame_labels: np.ndarray) -> np.ndarray:
+    final = frame_labels[-1]
+    same = frame_labels == final[None, :]
+    # index of the first frame of the final run of equal labels
+    differs_after = np.cumsum(~same[::-1], axis=0)[::-1]  # number of differing frames at or after k
+    first = np.argmax(differs_after == 0, axis=0)
+    result = times[first].astype(float)
+    result[final == Outcome.NONE.value] = np.nan
+    return result
+
+
+def retrieve(
+    network: MemoryNetwork,
+    cues: CueSet,
+    *,
+    t_max: float = 10.0,
+    dt: float = 0.01,
+    sigma: float = 0.0,
+    boundary: str = "reflect",
+    seed: int | np.random.Generator | None = None,
+    record_every: int = 10,
+    tol: float = DEFAULT_TOL,
+    dtype: type | np.dtype = np.float64,
+) -> RetrievalResult:
+    """Run the rate dynamics from every cue at once and classify where each trajectory ends.
+
+    Parameters
+    ----------
+    network : MemoryNetwork
+    cues : CueSet
+        From :func:`~assocrate.retrieval.make_cues` or :func:`~assocrate.retrieval.nonstored_cues`.
+    t_max : float, default 10.0
+        Duration (DESIGN.md §7 uses t in [0, 10]).
+    dt : float, default 0.01
+        Euler–Maruyama step.
+    sigma : float, default 0.0
+        Noise amplitude (``sigma sqrt(dt)`` per step); 0 is the deterministic Euler method.
+    boundary : {"reflect", "clip", "none"}, default "reflect"
+    seed : int, numpy.random.Generator or None
+        Seed of the dynamical noise.
+    record_every : int, default 10
+        Overlaps are recorded every this many steps.
+    tol : float, default 0.15
+        Classification tolerance (see :func:`~assocrate.retrieval.classify`).
+    dtype : numpy.float64 or numpy.float32
+
+    Returns
+    -------
+    RetrievalResult
+
+    Examples
+    --------
+    >>> import assocrate as aa
+    >>> net = aa.design(aa.equal_overlap_patterns(1000, 0.2), aa.Sigmoid(4.8, 0.2), -0.3, 0.95)
+    >>> result = aa.retrieve(net, aa.make_cues(net, "delete", 0.4, seed=0))
+    >>> result.success_rate, result.class_counts()["cued memory"]
+    (1.0, 6)
+    """
+    if not isinstance(cues, CueSet):
+        raise InvalidType(f"`cues` must be a CueSet (see make_cues); got {type(cues).__name__}")
+    if cues.x0.shape[0] != network.n_units:
+        raise InvalidInput(f"`cues` must have {network.n_units} units; got {cues.x0.shape[0]}")
+    if np.any(cues.cued >= network.n_patterns):
+        raise InvalidInput(f"`cues` name memories beyond the network's {network.n_patterns}")
+    t_max = check_positive("t_max", t_max)
+    dt = check_positive("dt", dt)
+    if dt > t_max:
+        raise InvalidInput(f"`dt` must be <= `t_max`; got dt={dt!r}, t_max={t_max!r}")
+    tol = check_tol(tol)
+    n_steps = max(1, int(round(t_max / dt)))
+    readout = readout_matrix(network)
+    run = euler_maruyama(
+        network, cues.x0, dt, n_steps, sigma=sigma, u=cues.u, boundary=boundary, seed=seed,
+        record_every=record_every, readout=readout, dtype=dtype,
+    )
+    features = run.readouts.astype(np.float64)  # (T, P + 1, B)
+    ideals = ideal_states(network)
+    frame_labels, frame_matched, _ = classify_features(features, ideals, cues.cued, tol)
+    labels, matched = frame_labels[-1], frame_matched[-1]
+    phi_a, phi_b = rate_levels(network)
+    return RetrievalResult(
+        cued=_readonly(np.array(cues.cued)),
+        labels=_readonly(labels),
+        matched=_readonly(matched),
+        times=run.times,
+        overlaps=_readonly(features[:, :-1, :]),
+        mean_rate=_readonly(features[:, -1, :]),
+        frame_labels=_readonly(frame_labels),
+        time_to_converge=_readonly(_settling_times(run.times, frame_labels)),
+        final_states=_readonly(run.final.astype(np.float64)),
+        ideal_cued=phi_b,
+        ideal_other=(1.0 - network.q) * phi_a + network.q * phi_b,
+        cue=cues.spec,
+        sigma=run.sigma,
+        dt=dt,
+        tol=tol,
+        dtype=run.dtype,
+        seed=run.seed,
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Basins of attraction
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, repr=False)
+class BasinProfile:
+    """Retrieval probability against cue corruption (:func:`basin_profile`).
+
+    Attributes
+    ----------
+    memory : int or None
+        The memory probed (None: every memory, `trials` cues each).
+    kind : str
+        Cue kind.
+    levels : numpy.ndarray, shape (F,)
+        Corruption levels (deleted or flipped fraction, or noise sigma).
+    n_cues : numpy.ndarray of int, shape (F,)
+    successes : numpy.ndarray of int, shape (F,)
+        Cues that ended at the cued memory.
+    class_counts : numpy.ndarray of int, shape (F, 5)
+        Final classes per level, columns in the order of `classes`.
+    classes : tuple of str
+    mean_overlap_cued : numpy.ndarray, shape (F,)
+    seed : int or None
+    """
+
+    memory: int | None
+    kind: str
+    levels: np.ndarray
+    n_cues: np.ndarray
+    successes: np.ndarray
+    class_counts: np.ndarray
+    classes: tuple[str, ...]
+    mean_overlap_cued: np.ndarray
+    seed: int | None
+
+    @property
+    def probability(self) -> np.ndarray:
+        """Retrieval probability per level."""
+        return self.successes / self.n_cues
+
+    def edge(self, threshold: float = 0.5) -> float:
+        """Largest level up to which the retrieval probability stays >= `threshold` (NaN if never)."""
+        return last_passing(self.levels, self.probability, threshold)
+
+    def summary(self) -> str:
+        """One row per level: probability and classes."""
+        target = "every memory" if self.memory is None else f"memory {self.memory}"
+        lines = [f"basin profile of {target} ({self.kind} cues, {int(self.n_cues[0])} per level)"]
+        for level, p, counts in zip(self.levels, self.probability, self.class_counts):
+            detail = ", ".join(f"{name} {int(c)}" for name, c in zip(self.classes, counts) if c)
+            lines.append(f"  {self.kind} {level:6.3f}: P(retrieve) = {p:5.3f}  ({detail})")
+        lines.append(f"  retrieved with probability >= 0.5 up to {self.kind} {self.edge(0.5):.3g}")
+        return "\n".join(lines)
+
+    def __repr__(self) -> str:
+        return f"BasinProfile(kind={self.kind!r}, n_levels={self.levels.size}, edge={self.edge(0.5):.3g})"
+
+
+def basin_profile(
+    network: MemoryNetwork,
+    mu: int | None,
+    fractions: Sequence[float],
+    trials: int,
+    seed: int | np.random.Generator | None = None,
+    *,
+    kind: str = "delete",
+    t_max: float = 10.0,
+    dt: float = 0.01,
+    sigma: float = 0.0,
+    tol: float = DEFAULT_TOL,
+    dtype: type | np.dtype = np.float64,
+) -> BasinProfile:
+    """Probability of retrieving memory `mu` from cues of growing corruption.
+
+    All cues of all levels run as one batch.
+
+    Parameters
+    ----------
+    network : MemoryNetwork
+    mu : int or None
+        Memory index; None probes every memory with `trials` cues each.
+    fractions : sequence of float
+        Corruption levels: deleted fraction (``kind="delete"``), flipped fraction (``"flip"``) or
+        noise sigma (``"noise"``).
+    trials : int
+        Cues per level (per memory when `mu` is None).
+    seed : int, numpy.random.Generator or None
+        Seeds the cues and the dynamical noise.
+    kind : {"delete", "flip", "noise"}, default "delete"
+    t_max, dt, sigma, tol, dtype :
+        As in :func:`retrieve`.
+
+    Returns
+    -------
+    BasinProfile
+
+    Examples
+    --------
+    >>> import assocrate as aa
+    >>> net = aa.design(aa.equal_overlap_patterns(1000, 0.2), aa.Sigmoid(4.8, 0.2), -0.3, 0.95)
+    >>> profile = aa.basin_profile(net, 0, [0.2, 0.95], trials=4, seed=0)
+    >>> profile.probability.tolist()
+    [1.0, 0.0]
+    """
+    kind = check_choice("kind", kind, ("delete", "flip", "noise"))
+    levels = np.asarray(fractions, dtype=float)
+    if levels.ndim != 1 or levels.size == 0 or not np.all(np.isfinite(levels)):
+        raise InvalidInput(f"`fractions` must be a non-empty 1-D sequence of finite numbers; got {fractions!r}")
+    trials = check_positive_int("trials", trials)
+    memories = None if mu is None else [check_index("mu", mu, network.n_patterns)]
+    rng = as_generator(seed)
+    int_seed = integer_seed(seed)
+    cue_sets = [make_cues(network, kind, float(level), trials=trials, memories=memories, seed=rng) for level in levels]
+    result = retrieve(
+        network, concatenate_cues(cue_sets), t_max=t_max, dt=dt, sigma=sigma, seed=rng, tol=tol, dtype=dtype
+    )
+    per_level = np.repeat(np.arange(levels.size), cue_sets[0].n_cues)
+    counts = np.array([[np.sum(result.labels[per_level == i] == value) for value in OUTCOMES] for i in range(levels.size)])
+    overlap = result.overlap_cued
+    return BasinProfile(
+        memory=None if mu is None else int(mu),
+        kind=kind,
+        levels=_readonly(levels.copy()),
+        n_cues=_readonly(np.bincount(per_level, minlength=levels.size)),
+        successes=_readonly(np.bincount(per_level, weights=result.success, minlength=levels.size).astype(int)),
+        class_counts=_readonly(counts),
+        classes=OUTCOMES,
+        mean_overlap_cued=_readonly(np.array([overlap[per_level == i].mean() for i in range(levels.size)])),
+        seed=int_seed,
+    )
+
