@@ -1,4 +1,4 @@
-"""Certificates (DESIGN.md §5): the record, its JSON form, exact arithmetic, one module per kind, verify.
+"""Certificates (theory.md §5): the record, its JSON form, exact arithmetic, one module per kind, verify.
 
 Layers, each importing only the ones above it:
 

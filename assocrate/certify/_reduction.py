@@ -1,4 +1,4 @@
-"""Units grouped into interchangeable classes, and W on the classes (DESIGN.md §1 "Row types").
+"""Units grouped into interchangeable classes, and W on the classes (theory.md §1 "Row types").
 
 Units ``i`` and ``j`` are interchangeable when their rows of ``U`` are equal (equal pattern rows)
 and, with an input, ``u_i = u_j``. With ``S`` the N x k indicator of the k classes and

@@ -1,7 +1,7 @@
 """Constraint blocks and their checks: floating-point definiteness, exact LMI blocks, rounding.
 
 Every certificate is a list of constraints ``G > 0``. This module holds the two checks of a
-block (DESIGN.md §5 "Verification"): ``verified_float`` by a shifted Cholesky factorisation and
+block (theory.md §5 "Verification"): ``verified_float`` by a shifted Cholesky factorisation and
 ``verified_exact`` by :func:`~assocrate.certify.exact.is_positive_definite_exact` on exact
 rationals, the residual table they produce, and the rounding of a solver's floating-point
 answer to dyadic rationals that the exact check then reads.

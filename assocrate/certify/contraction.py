@@ -1,4 +1,4 @@
-"""The incremental (contraction) LMI: one globally exponentially stable equilibrium (DESIGN.md §5 item 2).
+"""The incremental (contraction) LMI: one globally exponentially stable equilibrium (theory.md §5 item 2).
 
 Rate form: with ``e = x_1 - x_2`` and
   ``w = Phi(W x_1 + u) - Phi(W x_2 + u)``, each ``w_i`` lies between 0 and ``eta (W e)_i``, so

@@ -1,4 +1,4 @@
-"""Exact rational positive-definiteness checks (DESIGN.md §5, "Verification").
+"""Exact rational positive-definiteness checks (theory.md §5, "Verification").
 
 A certificate is only called *certified* when its matrix inequalities hold in exact arithmetic.
 This module converts floating-point matrices to exact rationals (:func:`to_rational`) and decides
@@ -204,7 +204,7 @@ def to_rational(M: object, *, grid: int | None = None, name: str = "M") -> flint
     Notes
     -----
     Rounding to a grid changes the matrix: a certificate must then be verified for the rounded
-    matrix (and the rounded matrix recorded), which is what DESIGN.md §5 prescribes.
+    matrix (and the rounded matrix recorded), which is what theory.md §5 prescribes.
 
     Examples
     --------
@@ -225,7 +225,7 @@ def round_dyadic(M: object, *, bits: int = 30) -> tuple[np.ndarray, flint.fmpq_m
     the largest entry has about `bits` significant bits. The rounded values are exactly
     representable in double precision, so the float array returned and the rational matrix
     returned are *the same numbers*; an exactly symmetric input stays exactly symmetric.
-    Solver output is rounded this way before it is verified (DESIGN.md §5): the certificate is
+    Solver output is rounded this way before it is verified (theory.md §5): the certificate is
     then the rounded matrix, not the solver's.
 
     Parameters

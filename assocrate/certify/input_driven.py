@@ -1,4 +1,4 @@
-"""Input-driven global retrieval: an absorbing box and one globally stable equilibrium (DESIGN.md §5 item 4).
+"""Input-driven global retrieval: an absorbing box and one globally stable equilibrium (theory.md §5 item 4).
 
 Input-driven global retrieval (item 4). With a constant input u, every trajectory's omega-limit
 set lies in each box of the interval iteration ``H <- W+ Phi(H_hi) + W- Phi(H_lo) + u`` started

@@ -1,4 +1,4 @@
-"""Lyapunov-diagonal stability (LDS): a unique globally stable equilibrium (DESIGN.md §5 item 2).
+"""Lyapunov-diagonal stability (LDS): a unique globally stable equilibrium (theory.md §5 item 2).
 
 With the slope bound ``eta = sup phi'``, a diagonal ``P > 0`` with
 ``P (eta W - I) + (eta W - I)^T P < 0`` proves that for every constant input u the current form

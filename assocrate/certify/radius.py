@@ -1,4 +1,4 @@
-"""The certified retrieval radius: a Metzler box around a memory (DESIGN.md §5 item 3).
+"""The certified retrieval radius: a Metzler box around a memory (theory.md §5 item 3).
 
 Certified retrieval radius (Metzler majorant). Let ``h_c`` be the memory in current units (the
 equilibrium near ``a + (b - a) xi^mu``, refined by Newton's method on the classes) and

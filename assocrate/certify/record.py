@@ -1,6 +1,6 @@
 """The :class:`Certificate` record: a claim, its witness, the solver, the residual table and a status.
 
-DESIGN.md §5 ("Verification"): a certificate records the claim, the certificate data, the solver
+theory.md §5 ("Verification"): a certificate records the claim, the certificate data, the solver
 that produced it, a residual table with the minimum eigenvalue of each constraint block, and two
 verdicts: ``verified_float`` (shifted Cholesky) and ``verified_exact`` (exact rational arithmetic).
 Only ``verified_exact`` earns the word "certified". Every certificate also carries a
@@ -34,7 +34,7 @@ __all__ = [
     "SolverInfo",
 ]
 
-#: The kinds of statement a certificate can make (DESIGN.md §4–§5).
+#: The kinds of statement a certificate can make (theory.md §4–§5).
 #:
 #: - ``"lyapunov"``: local exponential stability of an equilibrium (``J^T P + P J < 0``, ``P > 0``);
 #: - ``"lds"``: Lyapunov-diagonal stability, unique globally stable equilibrium;
@@ -111,6 +111,21 @@ class SolverInfo:
                 raise InvalidInput(f"`solve_time` must be >= 0 seconds; got {seconds!r}")
             object.__setattr__(self, "solve_time", seconds)
 
+    def summary(self) -> str:
+        """One line: name, version, status and time.
+
+        >>> SolverInfo("SCS", status="optimal", solve_time=0.5).summary()
+        'SCS, status optimal, 0.5 s'
+        """
+        parts = [self.name]
+        if self.version:
+            parts.append(self.version)
+        if self.status:
+            parts.append(f"status {self.status}")
+        if self.solve_time is not None:
+            parts.append(f"{self.solve_time:.3g} s")
+        return ", ".join(parts)
+
 
 @dataclass(frozen=True)
 class ConstraintResidual:
@@ -152,6 +167,15 @@ class ConstraintResidual:
     def satisfied(self) -> bool:
         """Whether the floating-point residual satisfies the constraint (``> 0`` or ``>= 0``)."""
         return self.min_eigenvalue > 0 if self.strict else self.min_eigenvalue >= 0
+
+    def summary(self) -> str:
+        """One line: the constraint, lambda_min and whether it holds.
+
+        >>> ConstraintResidual("P > 0", 0.25).summary()
+        'P > 0: lambda_min 2.5000e-01, holds'
+        """
+        relation = "" if self.strict else " (>= 0)"
+        return f"{self.name}: lambda_min {self.min_eigenvalue:.4e}, {'holds' if self.satisfied else 'FAILS'}{relation}"
 
 
 def _freeze_data(data: object) -> Mapping[str, np.ndarray | float]:
@@ -420,18 +444,7 @@ class Certificate:
             f"  float check: {'passed' if self.verified_float else 'failed'}; "
             f"exact check: {'passed' if self.verified_exact else 'not passed (failed or not run)'}"
         )
-        if self.solver is None:
-            lines.append("  solver:  none (closed form)")
-        else:
-            s = self.solver
-            parts = [s.name]
-            if s.version:
-                parts.append(s.version)
-            if s.status:
-                parts.append(f"status {s.status}")
-            if s.solve_time is not None:
-                parts.append(f"{s.solve_time:.3g} s")
-            lines.append("  solver:  " + ", ".join(parts))
+        lines.append("  solver:  " + ("none (closed form)" if self.solver is None else self.solver.summary()))
         if self.parameters:
             lines.append(
                 "  parameters: " + ", ".join(f"{k}={v!r}" for k, v in self.parameters.items())

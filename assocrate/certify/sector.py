@@ -1,4 +1,4 @@
-"""The sector-LMI ellipsoid around a memory: an l2 statement, never the headline radius (DESIGN.md §5 item 3).
+"""The sector-LMI ellipsoid around a memory: an l2 statement, never the headline radius (theory.md §5 item 3).
 
 
 Sector LMI (``method="lmi"``; an l2 statement, never the headline radius). With

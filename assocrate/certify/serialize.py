@@ -1,4 +1,4 @@
-"""Certificates as JSON text and files: write, read, checksum and seal (DESIGN.md §5).
+"""Certificates as JSON text and files: write, read, checksum and seal (theory.md §5).
 
 Format ``"assocrate.certificate"``. Version 2 (written) adds the ``"status"`` field
 (:class:`~assocrate.certify.status.CertificateStatus`, by its code); version 1 files (no status)

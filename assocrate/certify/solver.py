@@ -1,4 +1,4 @@
-"""Solver policy and the two margin problems: the only module that touches cvxpy (DESIGN.md §5).
+"""Solver policy and the two margin problems: the only module that touches cvxpy (theory.md §5).
 
 cvxpy is imported inside the functions that use it, so ``import assocrate.certify`` stays light.
 Policy (measured on this class of LMI): Clarabel is accurate but slow and memory-hungry above
@@ -45,7 +45,7 @@ __all__ = [
 #: Solvers assocrate passes to cvxpy.
 SOLVERS = ("CLARABEL", "SCS", "CVXOPT")
 #: Largest LMI dimension for which Clarabel is chosen by default (it is accurate but slow and
-#: memory-hungry above; DESIGN.md §5 "Solver policy").
+#: memory-hungry above; theory.md §5 "Solver policy").
 CLARABEL_MAX_SIZE = 40
 #: Largest LMI dimension assocrate hands to a solver (SCS needs about 25 s at 400 on two cores).
 LMI_MAX_SIZE = 400
@@ -75,6 +75,10 @@ class SolverFailure:
 
     status: CertificateStatus
     reason: str
+
+    def summary(self) -> str:
+        """The status code and the reason."""
+        return f"{self.status.code}: {self.reason}"
 
 
 def default_solver(size: int) -> str:

@@ -1,4 +1,4 @@
-"""Re-check a certificate from scratch against a network (DESIGN.md §5, "Verification").
+"""Re-check a certificate from scratch against a network (theory.md §5, "Verification").
 
 :func:`verify` trusts nothing in the certificate but its exact data. It checks what only a stored
 certificate needs (that it is for this network, sealed and unedited), then dispatches to the

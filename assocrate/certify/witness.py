@@ -55,6 +55,12 @@ class Checked:
     verified_float: bool
     claim: str
 
+    def summary(self) -> str:
+        """The claim, then one line per constraint."""
+        float_check = "passed" if self.verified_float else "failed"
+        return "\n".join([f"proved: {self.claim}", f"float check {float_check}",
+                          *(row.summary() for row in self.residuals)])
+
 
 def exact_entry(certificate: Certificate, name: str, *, matrix: bool = False):
     """An exact entry: a Fraction, a list of Fractions (a 1 x k row) or, with `matrix`, an fmpq_mat."""

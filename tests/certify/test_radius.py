@@ -26,7 +26,7 @@ from .helpers import euler_current
 def test_reference_radius(reference_radius, equal_overlap_network):
     result = reference_radius
     assert result.certified and result.norm == "box" and result.weights == "uniform"
-    # DESIGN.md §5: 0.414, a third of b - a
+    # theory.md §5: 0.414, a third of b - a
     assert result.radius == pytest.approx(0.414, abs=1e-3)
     assert result.radius == pytest.approx((equal_overlap_network.b - equal_overlap_network.a) / 3, rel=0.01)
     assert result.min_half_width == result.radius
