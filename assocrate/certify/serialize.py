@@ -65,6 +65,11 @@ _TOP_LEVEL_KEYS = {
 }
 
 
+def _check_certificate(certificate: object) -> None:
+    if not isinstance(certificate, Certificate):
+        raise InvalidType(f"`certificate` must be a Certificate; got {type(certificate).__name__}")
+
+
 def _rational_string(value: Fraction) -> str:
     return f"{value.numerator}/{value.denominator}"
 
@@ -94,8 +99,7 @@ def to_json(certificate: Certificate, *, indent: int | None = 1) -> str:
     >>> from_json(to_json(cert)) == cert
     True
     """
-    if not isinstance(certificate, Certificate):
-        raise InvalidType(f"`certificate` must be a Certificate; got {type(certificate).__name__}")
+    _check_certificate(certificate)
     if indent is not None and (
         isinstance(indent, bool) or not isinstance(indent, int) or indent < 0
     ):
@@ -145,18 +149,10 @@ def to_json(certificate: Certificate, *, indent: int | None = 1) -> str:
         "verified_float": certificate.verified_float,
         "verified_exact": certificate.verified_exact,
         "parameters": dict(certificate.parameters),
-        "solver": None
-        if solver is None
-        else {
-            "name": solver.name,
-            "version": solver.version,
-            "status": solver.status,
-            "solve_time": solver.solve_time,
-        },
-        "residuals": [
-            {"name": row.name, "min_eigenvalue": row.min_eigenvalue, "strict": row.strict}
-            for row in certificate.residuals
-        ],
+        "solver": None if solver is None else {"name": solver.name, "version": solver.version,
+                                               "status": solver.status, "solve_time": solver.solve_time},
+        "residuals": [{"name": row.name, "min_eigenvalue": row.min_eigenvalue, "strict": row.strict}
+                      for row in certificate.residuals],
         "data": data,
         "exact_data": exact,
     }
@@ -380,7 +376,7 @@ def from_json(text: str) -> Certificate:
 
 
 # ----------------------------------------------------------------------------------------------
-# Integrity and re-verification
+# Integrity
 # ----------------------------------------------------------------------------------------------
 
 #: Name of the parameter that holds a certificate's checksum.
@@ -401,8 +397,7 @@ def checksum(certificate: Certificate) -> str:
     >>> checksum(cert) == checksum(from_json(to_json(cert)))
     True
     """
-    if not isinstance(certificate, Certificate):
-        raise InvalidType(f"`certificate` must be a Certificate; got {type(certificate).__name__}")
+    _check_certificate(certificate)
     document = json.loads(to_json(certificate, indent=None))
     document.pop("assocrate_version", None)
     document.pop("status", None)
@@ -415,16 +410,14 @@ def checksum(certificate: Certificate) -> str:
 def seal(certificate: Certificate) -> Certificate:
     """A copy of `certificate` with its :func:`checksum` recorded in ``parameters["checksum"]``.
 
-    A hand-edited certificate file then fails :func:`verify` even where the edit touches an
-    entry no exact check depends on.
+    A hand-edited certificate file then fails :func:`~assocrate.certify.verification.verify` even
+    where the edit touches an entry no exact check depends on.
     """
-    if not isinstance(certificate, Certificate):
-        raise InvalidType(f"`certificate` must be a Certificate; got {type(certificate).__name__}")
+    _check_certificate(certificate)
     unsealed = dataclasses.replace(
         certificate, parameters={k: v for k, v in certificate.parameters.items() if k != CHECKSUM}
     )
     return dataclasses.replace(unsealed, parameters={**unsealed.parameters, CHECKSUM: checksum(unsealed)})
-
 
 
 # ----------------------------------------------------------------------------------------------
