@@ -6,70 +6,32 @@ The library is imported at the start of each command so that ``assocrate --help`
 
 from __future__ import annotations
 
-import json
 import math
-from enum import Enum
 from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
 
 from ..errors import InvalidInput
-from .options import JsonOption, NetworkArgument
+from .options import JsonOption, NetworkArgument, choices, echo_result
 
 __all__ = ["certify_command", "verify_command"]
 
 
-class CertificateKindName(str, Enum):
-    """The certificates of ``--kind``."""
-
-    lds = "lds"
-    contraction = "contraction"
-    radius = "radius"
-    input = "input"
-
-
-class SolverChoice(str, Enum):
-    """The LMI solvers of ``--solver``."""
-
-    clarabel = "CLARABEL"
-    scs = "SCS"
-    cvxopt = "CVXOPT"
-
-
-class FormName(str, Enum):
-    """The dynamics of the contraction LMI (``--form``)."""
-
-    rate = "rate"
-    current = "current"
-
-
-class RadiusMethod(str, Enum):
-    """How ``--kind radius`` bounds the basin (``--method``)."""
-
-    metzler = "metzler"
-    lmi = "lmi"
-
-
-class WeightsName(str, Enum):
-    """The box weights of the Metzler radius (``--weights``)."""
-
-    uniform = "uniform"
-    perron = "perron"
-
-
-class CueName(str, Enum):
-    """The input of ``--kind input`` (``--cue``)."""
-
-    signed = "signed"
-    pattern = "pattern"
-
-
-class ReductionName(str, Enum):
-    """Row types (any N) or unit by unit (``--reduction``)."""
-
-    types = "types"
-    full = "full"
+#: The certificates of ``--kind``.
+CertificateKindName = choices("CertificateKindName", "lds", "contraction", "radius", "input")
+#: The LMI solvers of ``--solver``.
+SolverChoice = choices("SolverChoice", "CLARABEL", "SCS", "CVXOPT")
+#: The dynamics of the contraction LMI (``--form``).
+FormName = choices("FormName", "rate", "current")
+#: How ``--kind radius`` bounds the basin (``--method``).
+RadiusMethod = choices("RadiusMethod", "metzler", "lmi")
+#: The box weights of the Metzler radius (``--weights``).
+WeightsName = choices("WeightsName", "uniform", "perron")
+#: The input of ``--kind input`` (``--cue``).
+CueName = choices("CueName", "signed", "pattern")
+#: Row types (any N) or unit by unit (``--reduction``).
+ReductionName = choices("ReductionName", "types", "full")
 
 
 def _certificate_record(certificate, **extra) -> dict:
@@ -149,15 +111,12 @@ def certify_command(
     if out is not None:
         save_certificate(out, certificate)
         extra["saved"] = str(out)
-    if as_json:
-        typer.echo(json.dumps(_certificate_record(certificate, **extra)))
-    else:
-        if "radius" in extra:
-            label = "certified retrieval radius" if extra["norm"] == "box" else "certified l2 radius (sector LMI)"
-            typer.echo(f"memory {memory}: {label} {extra['radius']:.6g} (smallest half-width {extra['min_half_width']:.6g})")
-        typer.echo(certificate.summary())
-        if out is not None:
-            typer.echo(f"saved to {out}")
+    radius = None
+    if "radius" in extra:
+        label = "certified retrieval radius" if extra["norm"] == "box" else "certified l2 radius (sector LMI)"
+        radius = f"memory {memory}: {label} {extra['radius']:.6g} (smallest half-width {extra['min_half_width']:.6g})"
+    saved = None if out is None else f"saved to {out}"
+    echo_result(_certificate_record(certificate, **extra), [radius, certificate.summary(), saved], as_json=as_json)
     if not certificate.certified:
         raise typer.Exit(code=1)
 
@@ -189,11 +148,8 @@ def verify_command(
     network = load_network(network_file)
     u = None if input_file is None else load_array(input_file, name="u").ravel()
     result = verify(certificate, network, u=u)
-    if as_json:
-        record = _certificate_record(result.certificate, verified=result.verified, problems=list(result.problems))
-        typer.echo(json.dumps(record))
-    else:
-        typer.echo(result.summary())
-        typer.echo(f"(certificate {certificate_file}, network {network_file})")
+    record = _certificate_record(result.certificate, verified=result.verified, problems=list(result.problems))
+    echo_result(record, [result.summary(), f"(certificate {certificate_file}, network {network_file})"],
+                as_json=as_json)
     if not result.verified:
         raise typer.Exit(code=1)

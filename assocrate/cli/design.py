@@ -6,7 +6,6 @@ does not load every subpackage.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Annotated, Optional
 
@@ -31,6 +30,7 @@ from .options import (
     ThresholdOption,
     UnitsOption,
     build_network,
+    echo_result,
 )
 
 __all__ = ["check_command", "dale_command", "design_command"]
@@ -71,13 +71,8 @@ def design_command(
     if out is not None:
         save_network(out, network)
         record["saved"] = str(out)
-    if as_json:
-        typer.echo(json.dumps(record))
-        return
-    typer.echo(network.summary())
-    typer.echo(f"  residual    max|W x̄ - h̄| = {record['max_residual']:.3g}")
-    if out is not None:
-        typer.echo(f"saved to {out}")
+    residual = f"  residual    max|W x̄ - h̄| = {record['max_residual']:.3g}"
+    echo_result(record, [network.summary(), residual, None if out is None else f"saved to {out}"], as_json=as_json)
 
 
 def check_command(
@@ -104,13 +99,11 @@ def check_command(
         for row, certificate in zip(record["memories"], certificates):
             row["certified"] = certificate.certified
             row["certificate"] = certificate.claim
-    if as_json:
-        typer.echo(json.dumps(record))
-        return
-    typer.echo(result.summary())
-    for certificate in certificates:
-        status = "CERTIFIED (exact)" if certificate.certified else "not certified"
-        typer.echo(f"memory {certificate.parameters['memory']}: {status}: {certificate.claim}")
+    verdicts = [
+        f"memory {c.parameters['memory']}: {'CERTIFIED (exact)' if c.certified else 'not certified'}: {c.claim}"
+        for c in certificates
+    ]
+    echo_result(record, [result.summary(), *verdicts], as_json=as_json)
 
 
 def _dale_record(dale, stability, at: str) -> dict:
@@ -168,8 +161,4 @@ def dale_command(
 
     dale = dale_realization(load_network(network_file), n_inhibitory=n_inhibitory, tau_inhibitory=tau_inhibitory)
     stability = dale_stability(dale, at=at.value)
-    if as_json:
-        typer.echo(json.dumps(_dale_record(dale, stability, at.value)))
-        return
-    typer.echo(dale.summary())
-    typer.echo(stability.summary())
+    echo_result(_dale_record(dale, stability, at.value), [dale.summary(), stability.summary()], as_json=as_json)

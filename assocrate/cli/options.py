@@ -7,7 +7,8 @@ naming the option, which the command line prints as one ``error: ...`` line (exi
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable, Iterator
+import json
+from collections.abc import Callable, Iterable, Iterator
 from enum import Enum
 from pathlib import Path
 from typing import Annotated, Optional
@@ -26,6 +27,8 @@ __all__ = [
     "PointName",
     "build_network",
     "build_patterns",
+    "choices",
+    "echo_result",
     "grid_axis",
     "is_named_ensemble",
     "output_path",
@@ -39,18 +42,15 @@ __all__ = [
 ENSEMBLES = ("equal-overlap", "random", "correlated")
 
 
-class ActivationName(str, Enum):
-    """The rate functions of ``--activation``."""
-
-    sigmoid = "sigmoid"
-    tanh = "tanh"
+def choices(name: str, *values: str) -> type[Enum]:
+    """A ``str`` enum whose members are `values`, by name and value: the choices of an option."""
+    return Enum(name, [(value, value) for value in values], type=str, module=__name__)
 
 
-class PointName(str, Enum):
-    """Where ``--at`` linearises: the refined equilibrium or the designed memory."""
-
-    equilibrium = "equilibrium"
-    ideal = "ideal"
+#: The rate functions of ``--activation``.
+ActivationName = choices("ActivationName", "sigmoid", "tanh")
+#: Where ``--at`` linearises: the refined equilibrium or the designed memory.
+PointName = choices("PointName", "equilibrium", "ideal")
 
 
 PatternsOption = Annotated[
@@ -86,6 +86,16 @@ CueOption = Annotated[
 ]
 DurationOption = Annotated[float, typer.Option("--t-max", help="Duration of each run (units of tau).")]
 FigureOption = Annotated[Optional[Path], typer.Option("--figure", help="Draw the figure here (.png/.pdf/.svg).")]
+
+
+def echo_result(record: dict, lines: Iterable[str | None], *, as_json: bool) -> None:
+    """Print `record` as one JSON object (``--json``), else the text `lines` (``None`` lines are skipped)."""
+    if as_json:
+        typer.echo(json.dumps(record))
+        return
+    for line in lines:
+        if line is not None:
+            typer.echo(line)
 
 
 def _option_error(option: str, name: str, message: str) -> typer.BadParameter:

@@ -5,8 +5,6 @@ The library is imported at the start of the command so that ``assocrate --help``
 
 from __future__ import annotations
 
-import json
-from enum import Enum
 from typing import Annotated
 
 import numpy as np
@@ -18,17 +16,16 @@ from .options import (
     FigureOption,
     JsonOption,
     NetworkArgument,
+    choices,
+    echo_result,
     parse_cue_option,
 )
 
 __all__ = ["retrieve_command"]
 
 
-class PrecisionName(str, Enum):
-    """The arithmetic of ``--dtype``."""
-
-    float64 = "float64"
-    float32 = "float32"
+#: The arithmetic of ``--dtype``.
+PrecisionName = choices("PrecisionName", "float64", "float32")
 
 
 def retrieve_command(
@@ -60,9 +57,4 @@ def retrieve_command(
     if figure is not None:
         save_figure(overlap_time_courses({str(network_file.name): result}), figure)
         record["figure"] = str(figure)
-    if as_json:
-        typer.echo(json.dumps(record))
-        return
-    typer.echo(result.summary())
-    if figure is not None:
-        typer.echo(f"figure written to {figure}")
+    echo_result(record, [result.summary(), None if figure is None else f"figure written to {figure}"], as_json=as_json)

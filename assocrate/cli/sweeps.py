@@ -5,7 +5,6 @@ The library is imported at the start of each command so that ``assocrate --help`
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Annotated, Optional
 
@@ -31,6 +30,7 @@ from .options import (
     ThresholdOption,
     UnitsOption,
     build_patterns,
+    echo_result,
     grid_axis,
     is_named_ensemble,
     output_path,
@@ -45,10 +45,8 @@ __all__ = ["capacity_command", "phase_command"]
 DatasetOption = Annotated[Optional[Path], typer.Option("--out", help="Write the Dataset here (netCDF, atomically).")]
 
 
-def _print_outputs(outputs: dict[str, Path | None], indent: str = "") -> None:
-    for label, path in outputs.items():
-        if path is not None:
-            typer.echo(f"{indent}{label} written to {path}")
+def _written(outputs: dict[str, Path | None], indent: str = "") -> list[str]:
+    return [f"{indent}{label} written to {path}" for label, path in outputs.items() if path is not None]
 
 
 def phase_command(
@@ -103,18 +101,13 @@ def phase_command(
         "out": None if out is None else str(out),
         "figure": None if figure is None else str(figure),
     }
-    if as_json:
-        typer.echo(json.dumps(record))
-        return
-    typer.echo(
+    lines = [
         f"phase diagram ({record['activation']}, a={a:g}, b={b:g}, {record['ensemble']} N={record['N']} "
-        f"P={record['P']}, {record['method']}): {rho.size} x {threshold.size} cells, {valid} valid"
-    )
-    typer.echo(
+        f"P={record['P']}, {record['method']}): {rho.size} x {threshold.size} cells, {valid} valid",
         f"  stable {record['n_stable']}, unstable {record['n_unstable']}; sufficient condition holds in "
-        f"{record['n_sufficient']}, instability condition in {record['n_instability']}"
-    )
-    _print_outputs({"dataset": out, "figure": figure}, indent="  ")
+        f"{record['n_sufficient']}, instability condition in {record['n_instability']}",
+    ]
+    echo_result(record, lines + _written({"dataset": out, "figure": figure}, indent="  "), as_json=as_json)
 
 
 def capacity_command(
@@ -183,11 +176,8 @@ def capacity_command(
     if figure is not None:
         save_figure(capacity_plot(curve), figure)
         record["figure"] = str(figure)
-    if as_json:
-        typer.echo(json.dumps(record))
-        return
-    typer.echo(curve.summary())
+    resumed = None
     if checkpoint is not None:
-        typer.echo(f"checkpoint {checkpoint}: {record['cells_loaded']} of {dataset['done'].size} cells loaded, "
+        resumed = (f"checkpoint {checkpoint}: {record['cells_loaded']} of {dataset['done'].size} cells loaded, "
                    f"{len(computed)} computed")
-    _print_outputs({"dataset": out, "figure": figure})
+    echo_result(record, [curve.summary(), resumed, *_written({"dataset": out, "figure": figure})], as_json=as_json)
