@@ -1,5 +1,8 @@
 """The ``assocrate`` command line: the typer app, its commands in order, and :func:`main`.
 
+The ``demo`` command is defined here, beside the app: its engine (:mod:`assocrate.cli.demo`) loads
+every subpackage, so it is imported only when the demo runs, and ``assocrate --help`` stays quick.
+
 :func:`main` maps outcomes to exit codes: 0 success, 1 a negative verdict where a command says
 so, 2 invalid input (:class:`assocrate.errors.InvalidInput`, a usage error, an unreadable or
 unwritable file, not enough memory), printed as one ``error: ...`` line. Any other exception is
@@ -10,6 +13,7 @@ from __future__ import annotations
 
 import sys
 import warnings
+from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
@@ -18,8 +22,8 @@ from typer.exceptions import TyperException
 from .._version import __version__
 from ..errors import InvalidInput
 from .certify import certify_command, verify_command
-from .demo import demo_command
 from .design import check_command, dale_command, design_command
+from .options import SeedOption, progress_bar
 from .retrieve import retrieve_command
 from .sweeps import capacity_command, phase_command
 
@@ -32,6 +36,19 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
 )
+
+
+def demo_command(
+    out: Annotated[Path, typer.Option("--out", help="Directory for report.md and figures.")] = Path("assocrate-demo"),
+    seed: SeedOption = 0,
+) -> None:
+    """Design, verify and retrieve the reference networks; write report.md and figures to --out."""
+    from .demo import run_demo
+
+    with progress_bar("starting", "steps") as show:
+        result = run_demo(out, seed=seed, progress=lambda step, done, total: show(done, total, step))
+    typer.echo(result.summary())
+
 
 #: The commands, in the order ``assocrate --help`` lists them.
 COMMANDS = (

@@ -1,9 +1,9 @@
-"""``assocrate demo``, the main job: design, verify and retrieve, with a report and figures in a directory.
+"""The main job: design, verify and retrieve, with a report and figures written to a directory.
 
-:func:`run_demo` runs a sequence of small steps (`STEPS`, in :mod:`assocrate.cli.demo_steps`);
-each step takes the shared :class:`DemoContext`, may add networks, results, figures and key
-numbers to it, and returns its section of ``report.md``. A new analysis is one more function in
-`STEPS`.
+:func:`run_demo` is what ``assocrate demo`` calls. It runs a sequence of small steps (`STEPS`, in
+:mod:`assocrate.cli.demo_steps`); each step takes the shared :class:`DemoContext`, may add
+networks, results, figures and key numbers to it, and returns its section of ``report.md``. A new
+analysis is one more function in `STEPS`.
 """
 
 from __future__ import annotations
@@ -14,13 +14,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from types import MappingProxyType
-from typing import Annotated
-
-import typer
 
 from ..io import atomic_write_text
 from .demo_steps import DEMO_ACTIVATION, DEMO_ACTIVITY, DEMO_LEVELS, DEMO_UNITS, STEPS, DemoContext
-from .options import SeedOption, progress_bar
 
 __all__ = [
     "DEMO_ACTIVATION",
@@ -30,7 +26,6 @@ __all__ = [
     "STEPS",
     "DemoContext",
     "DemoResult",
-    "demo_command",
     "run_demo",
 ]
 
@@ -121,13 +116,3 @@ def run_demo(
         seconds=time.perf_counter() - start,
         step_seconds=MappingProxyType(timings),
     )
-
-
-def demo_command(
-    out: Annotated[Path, typer.Option("--out", help="Directory for report.md and figures.")] = Path("assocrate-demo"),
-    seed: SeedOption = 0,
-) -> None:
-    """Design, verify and retrieve the reference networks; write report.md and figures to --out."""
-    with progress_bar("starting", "steps") as show:
-        result = run_demo(out, seed=seed, progress=lambda step, done, total: show(done, total, step))
-    typer.echo(result.summary())
