@@ -43,6 +43,13 @@ def test_the_console_script_and_python_m():
     assert (done.returncode, done.stdout) == (0, f"assocrate {__version__}\n"), done.stderr
 
 
+def test_the_command_line_starts_without_the_heavy_libraries():
+    """``assocrate --help`` must stay quick: each command imports what it needs when it runs."""
+    script = "import sys, assocrate.cli; print(sorted({'cvxpy', 'dask', 'matplotlib', 'xarray'} & set(sys.modules)))"
+    done = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert (done.returncode, done.stdout) == (0, "[]\n"), done.stderr
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [
