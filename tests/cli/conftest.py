@@ -10,7 +10,7 @@ from assocrate.cli import main
 def pytest_configure(config: pytest.Config) -> None:
     # Until pyproject.toml registers it ([tool.pytest.ini_options] markers); --strict-markers refuses unknown ones.
     if not any(line.split(":")[0].strip() == "slow" for line in config.getini("markers")):
-        config.addinivalue_line("markers", "slow: runs for a minute or more (the full demo); deselect with -m 'not slow'")
+        config.addinivalue_line("markers", "slow: runs the full demo (tens of seconds); deselect with -m 'not slow'")
 
 
 @pytest.fixture
