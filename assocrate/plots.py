@@ -357,7 +357,7 @@ def letter_recall(letters, cues, result, *, max_letters: int = 8) -> Figure:
     Parameters
     ----------
     letters : LetterPatterns
-        The stored letters (from :func:`assocrate.retrieval.letter_patterns`).
+        The stored letters (from :func:`assocrate.datasets.letter_patterns`).
     cues : CueSet
         The cues that were run.
     result : RetrievalResult

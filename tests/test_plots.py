@@ -15,9 +15,10 @@ from matplotlib.figure import Figure
 from assocrate import plots
 from assocrate.core.design import design
 from assocrate.core.patterns import equal_overlap_patterns, pattern_statistics
+from assocrate.datasets import letter_patterns
 from assocrate.errors import InvalidInput, InvalidType
-from assocrate.retrieval import basin_profile, capacity_curve, letter_patterns, make_cues, retrieve
-from assocrate.sweeps import phase_diagram
+from assocrate.retrieval import basin_profile, make_cues, retrieve
+from assocrate.sweeps import capacity, phase_diagram
 
 from .reference import REFERENCE_SIGMOID
 
@@ -55,7 +56,7 @@ FIGURES = {
     "basin_profile_plot": lambda f: plots.basin_profile_plot(basin_profile(f("network"), 0, [0.0, 0.6], 2, seed=2,
                                                                            t_max=2.0)),
     "capacity_plot": lambda f: plots.capacity_plot(
-        capacity_curve(100, [0.03, 0.05], 0.2, REFERENCE_SIGMOID, (-0.3, 0.95), 1, 0, t_max=2.0)
+        capacity(100, [0.03, 0.05], 0.2, REFERENCE_SIGMOID, (-0.3, 0.95), 1, 0, t_max=2.0)
     ),
     "letter_recall": lambda f: plots.letter_recall(*f("letters"), max_letters=2),
 }

@@ -18,6 +18,7 @@ from ..core.activations import Sigmoid
 from ..core.design import MemoryNetwork, design
 from ..core.equilibria import equilibrium_residual, refine_equilibrium, uniform_states
 from ..core.patterns import default_pattern_count, equal_overlap_patterns, pattern_statistics, random_patterns
+from ..datasets import letter_patterns
 from ..io import save_network
 from ..plots import (
     basin_profile_plot,
@@ -28,16 +29,9 @@ from ..plots import (
     phase_diagram_panels,
     save_figure,
 )
-from ..retrieval import (
-    basin_profile,
-    capacity_curve,
-    letter_patterns,
-    make_cues,
-    nonstored_cues,
-    retrieve,
-)
-from ..stability.local import local_stability, lyapunov_certificate
-from ..sweeps import phase_diagram, save_dataset
+from ..retrieval import basin_profile, make_cues, nonstored_cues, retrieve
+from ..stability import local_stability, lyapunov_certificate
+from ..sweeps import capacity, phase_diagram, save_dataset
 
 __all__ = ["DEMO_ACTIVATION", "DEMO_ACTIVITY", "DEMO_LEVELS", "DEMO_UNITS", "DemoContext", "STEPS"]
 
@@ -251,7 +245,7 @@ def probe_basins(ctx: DemoContext) -> list[str]:
 def measure_capacity(ctx: DemoContext) -> list[str]:
     """Capacity curve for random patterns (N = 500 to keep the demo short)."""
     a, b = DEMO_LEVELS["negative gamma"]
-    curve = capacity_curve(500, [0.01, 0.02, 0.04, 0.06, 0.08, 0.1, 0.12], DEMO_ACTIVITY, DEMO_ACTIVATION, (a, b),
+    curve = capacity(500, [0.01, 0.02, 0.04, 0.06, 0.08, 0.1, 0.12], DEMO_ACTIVITY, DEMO_ACTIVATION, (a, b),
                            trials=1, seed=ctx.seed + 6)
     ctx.results["capacity"] = curve
     ctx.numbers["capacity 0.9"] = curve.capacity(0.9)

@@ -88,7 +88,7 @@ def check_command(
     Exits 0 whatever the verdicts (they are the output), 2 on invalid input.
     """
     from ..io import load_network
-    from ..stability.local import local_stability, lyapunov_certificate
+    from ..stability import local_stability, lyapunov_certificate
 
     network = load_network(network_file)
     result = local_stability(network, at=at.value)

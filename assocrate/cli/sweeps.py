@@ -146,7 +146,7 @@ def capacity_command(
     Every (load, pattern set) cell is a dask task (DESIGN.md §8); the numbers do not depend on --scheduler.
     """
     from ..plots import capacity_plot, save_figure
-    from ..sweeps import capacity_from_sweep, capacity_sweep, save_dataset
+    from ..sweeps import capacity, save_dataset
 
     load_values = parse_loads(loads)
     parse_cue_option(cue)
@@ -161,11 +161,11 @@ def capacity_command(
             computed.append(done)
             show(done, total)
 
-        dataset = capacity_sweep(
+        curve = capacity(
             n, load_values, q, function, (a, b), trials, seed, cue=cue, t_max=t_max, scheduler=scheduler,
             checkpoint=checkpoint, progress=progress,
         )
-    curve = capacity_from_sweep(dataset)
+    dataset = curve.dataset
     record = curve.to_record()
     if checkpoint is not None:
         record["checkpoint"] = str(checkpoint)

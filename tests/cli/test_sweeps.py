@@ -11,7 +11,7 @@ import os
 import pytest
 import xarray as xr
 
-from assocrate.retrieval import capacity_curve
+from assocrate.sweeps import capacity
 
 from ..reference import REFERENCE_SIGMOID
 
@@ -53,7 +53,7 @@ def test_capacity_checkpoint_out_and_resume(tmp_path, cli):
     assert code == 0, err
     record = json.loads(stdout)
     assert (record["checkpoint"], record["out"], record["cells_loaded"]) == (str(checkpoint), str(out), 0)
-    expected = capacity_curve(150, [0.02, 0.06], 0.2, REFERENCE_SIGMOID, (-0.3, 0.95), 2, 1, t_max=5.0)
+    expected = capacity(150, [0.02, 0.06], 0.2, REFERENCE_SIGMOID, (-0.3, 0.95), 2, 1, t_max=5.0)
     assert {key: record[key] for key in expected.to_record()} == expected.to_record()
     with xr.open_dataset(out) as written, xr.open_dataset(checkpoint) as kept:
         xr.testing.assert_identical(written.load(), kept.load())
