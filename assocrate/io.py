@@ -127,10 +127,15 @@ def check_output_path(name: str, path: str | os.PathLike) -> Path:
 
     Raises
     ------
-    ValueError
+    InvalidInput
         If `path` is a directory.
     FileNotFoundError
-        If its directory does not exist.
+        If its directory does not exist (an :class:`OSError`, as writing there would raise).
+
+    Examples
+    --------
+    >>> str(check_output_path("out", "result.nc"))
+    'result.nc'
     """
     target = Path(path)
     if target.is_dir():

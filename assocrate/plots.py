@@ -1,6 +1,9 @@
 """Matplotlib figures. Each function returns a :class:`matplotlib.figure.Figure`; nothing is shown.
 
-Use :func:`save_figure` to write one atomically.
+Figures are built as :class:`~matplotlib.figure.Figure` objects, not through :mod:`matplotlib.pyplot`:
+importing this module leaves the user's backend alone, no figure is registered with pyplot's
+global state, and :func:`save_figure` writes any figure (atomically) under any backend, headless
+included. To show one in a notebook or a window, display it or attach it to pyplot yourself.
 """
 
 from __future__ import annotations
@@ -10,25 +13,44 @@ import os
 from pathlib import Path
 
 import matplotlib
+import numpy as np
+from matplotlib.figure import Figure
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
-
-from .core.design import MemoryNetwork  # noqa: E402
+from .core.design import MemoryNetwork
 from .errors import InvalidInput, InvalidType
-from .io import atomic_write_bytes  # noqa: E402
+from .io import atomic_write_bytes
 
-__all__ = ["patterns_and_weights", "phase_diagram", "phase_diagram_panels", "save_figure"]
+__all__ = [
+    "basin_profile_plot",
+    "capacity_plot",
+    "letter_recall",
+    "network_title",
+    "overlap_time_courses",
+    "patterns_and_weights",
+    "phase_diagram",
+    "phase_diagram_panels",
+    "save_figure",
+]
 
 
 def save_figure(figure: Figure, path: str | os.PathLike, *, dpi: int = 130) -> Path:
-    """Render `figure` (format from the suffix) and write it atomically; the figure is closed."""
+    """Render `figure` (format from the suffix, PNG without one) and write it atomically.
+
+    Parameters
+    ----------
+    figure : matplotlib.figure.Figure
+    path : str or os.PathLike
+        Destination; ``.png``, ``.pdf``, ``.svg`` or any other format matplotlib can write.
+    dpi : int, default 130
+
+    Returns
+    -------
+    pathlib.Path
+        The destination.
+    """
     target = Path(path)
     buffer = io.BytesIO()
     figure.savefig(buffer, format=target.suffix.lstrip(".") or "png", dpi=dpi, bbox_inches="tight")
-    plt.close(figure)
     return atomic_write_bytes(target, buffer.getvalue())
 
 
@@ -43,15 +65,18 @@ def patterns_and_weights(network: MemoryNetwork, *, max_units: int = 400) -> Fig
     network : MemoryNetwork
     max_units : int, default 400
         Number of units drawn in the pattern and weight panels.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
     """
     order = np.argsort(network.row_types.index, kind="stable")
     shown = order[np.linspace(0, network.n_units - 1, min(max_units, network.n_units)).astype(int)]
     patterns = network.patterns[shown]
     weights = (network.U[shown] * network.c) @ network.U[shown].T  # the submatrix W[shown, shown]
 
-    figure, (ax_patterns, ax_weights, ax_spectrum) = plt.subplots(
-        1, 3, figsize=(13, 4.2), gridspec_kw={"width_ratios": [1, 2.2, 1.6]}
-    )
+    figure = Figure(figsize=(13, 4.2))
+    ax_patterns, ax_weights, ax_spectrum = figure.subplots(1, 3, gridspec_kw={"width_ratios": [1, 2.2, 1.6]})
     ax_patterns.imshow(patterns, aspect="auto", cmap="Greys", interpolation="nearest")
     ax_patterns.set_title(f"patterns ξ (N={network.n_units}, P={network.n_patterns})")
     ax_patterns.set_xlabel("memory μ")
@@ -100,6 +125,11 @@ def phase_diagram(dataset, *, ax=None) -> Figure:
         From :func:`assocrate.sweeps.phase_diagram` (dims ``rho``, ``threshold``).
     ax : matplotlib.axes.Axes, optional
         Draw into this axes (its figure is returned); a new figure by default.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The figure of `ax` when given, else a new one.
     """
     from matplotlib.colors import ListedColormap
     from matplotlib.lines import Line2D
@@ -111,7 +141,8 @@ def phase_diagram(dataset, *, ax=None) -> Figure:
     unstable = np.asarray(dataset["unstable"].values, dtype=bool)
     category = np.where(valid, np.where(unstable, 1, 0), 2).T  # rows: threshold, columns: rho
     if ax is None:
-        figure, ax = plt.subplots(figsize=(5.6, 4.4))
+        figure = Figure(figsize=(5.6, 4.4))
+        ax = figure.subplots()
     else:
         figure = ax.figure
     colors = ListedColormap(["#9ecae1", "#fc9272", "#d9d9d9"])
@@ -149,12 +180,17 @@ def phase_diagram_panels(datasets, *, ncols: int = 2) -> Figure:
     datasets : sequence of xarray.Dataset
         From :func:`assocrate.sweeps.phase_diagram`, drawn in order, row by row.
     ncols : int, default 2
+
+    Returns
+    -------
+    matplotlib.figure.Figure
     """
     datasets = list(datasets)
     if not datasets:
         raise InvalidInput("`datasets` must hold at least one phase diagram; got none")
     nrows = -(-len(datasets) // ncols)
-    figure, axes = plt.subplots(nrows, ncols, figsize=(5.6 * ncols, 4.4 * nrows), squeeze=False)
+    figure = Figure(figsize=(5.6 * ncols, 4.4 * nrows))
+    axes = figure.subplots(nrows, ncols, squeeze=False)
     for ax, dataset in zip(axes.flat, datasets):
         phase_diagram(dataset, ax=ax)
     for ax in list(axes.flat)[len(datasets) :]:
@@ -166,9 +202,6 @@ def phase_diagram_panels(datasets, *, ncols: int = 2) -> Figure:
 # ---------------------------------------------------------------------------------------------
 # Retrieval figures (assocrate.retrieval)
 # ---------------------------------------------------------------------------------------------
-
-__all__ += ["basin_profile_plot", "capacity_plot", "letter_recall", "overlap_time_courses"]
-
 
 def _named(results, kind: str) -> list[tuple[str, object]]:
     """Accept one result, a mapping name -> result, or a sequence of (name, result) pairs."""
@@ -205,9 +238,14 @@ def overlap_time_courses(results, *, title: str | None = None) -> Figure:
         One panel per result.
     title : str, optional
         Figure title.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
     """
     named = _named(results, "RetrievalResult")
-    figure, axes = plt.subplots(1, len(named), figsize=(5.2 * len(named), 3.8), squeeze=False, sharey=True)
+    figure = Figure(figsize=(5.2 * len(named), 3.8))
+    axes = figure.subplots(1, len(named), squeeze=False, sharey=True)
     for ax, (name, result) in zip(axes[0], named):
         n_patterns, n_cues = result.overlaps.shape[1:]
         stored = result.stored
@@ -241,11 +279,16 @@ def basin_profile_plot(profiles, *, title: str | None = None) -> Figure:
     ----------
     profiles : BasinProfile, mapping of name -> BasinProfile, or sequence of (name, profile)
         One panel per profile.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
     """
     named = _named(profiles, "BasinProfile")
     colors = {"cued memory": "tab:red", "other memory": "tab:orange", "quiescent": "tab:blue",
               "all-on": "gold", "none": "tab:gray"}
-    figure, axes = plt.subplots(1, len(named), figsize=(5.2 * len(named), 3.8), squeeze=False, sharey=True)
+    figure = Figure(figsize=(5.2 * len(named), 3.8))
+    axes = figure.subplots(1, len(named), squeeze=False, sharey=True)
     for ax, (name, profile) in zip(axes[0], named):
         fractions = profile.class_counts / profile.n_cues[:, None]
         ax.stackplot(profile.levels, fractions.T, colors=[colors[c] for c in profile.classes], alpha=0.35,
@@ -277,10 +320,15 @@ def capacity_plot(curves, *, title: str | None = None) -> Figure:
     ----------
     curves : CapacityCurve, mapping of name -> CapacityCurve, or sequence of (name, curve)
         Drawn on one axis.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
     """
     named = _named(curves, "CapacityCurve")
-    figure, ax = plt.subplots(figsize=(6.2, 4.0))
-    palette = plt.rcParams["axes.prop_cycle"].by_key()["color"]
+    figure = Figure(figsize=(6.2, 4.0))
+    ax = figure.subplots()
+    palette = matplotlib.rcParams["axes.prop_cycle"].by_key()["color"]
     for i, (name, curve) in enumerate(named):
         color = palette[i % len(palette)]
         prefix = f"{name}: " if name else ""
@@ -309,16 +357,21 @@ def letter_recall(letters, cues, result, *, max_letters: int = 8) -> Figure:
     Parameters
     ----------
     letters : LetterPatterns
-        The stored letters (from :func:`assocrate.retrieval.letter_patterns`).
+        The stored letters (from :func:`assocrate.datasets.letter_patterns`).
     cues : CueSet
         The cues that were run.
     result : RetrievalResult
         The run from `cues`.
     max_letters : int, default 8
         Columns drawn (the first cues).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
     """
     n_cols = min(max_letters, result.n_cues)
-    figure, axes = plt.subplots(3, n_cols, figsize=(1.25 * n_cols + 0.8, 4.6), squeeze=False)
+    figure = Figure(figsize=(1.25 * n_cols + 0.8, 4.6))
+    axes = figure.subplots(3, n_cols, squeeze=False)
     rows = [("stored", lambda j: letters.image(letters.patterns[:, cues.cued[j]].astype(float))),
             ("cue", lambda j: letters.image(cues.x0[:, j])),
             ("recalled", lambda j: letters.image(result.final_states[:, j]))]

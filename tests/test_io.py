@@ -10,9 +10,11 @@ import zipfile
 import numpy as np
 import pytest
 
+from assocrate.errors import InvalidInput
 from assocrate.io import (
     FileFormatError,
     atomic_write_text,
+    check_output_path,
     load_array,
     load_network,
     load_patterns,
@@ -151,3 +153,12 @@ def test_load_array_picks_the_named_array_and_names_it_in_errors(tmp_path):
     broken.write_bytes(b"not an array")
     with pytest.raises(FileFormatError, match=r"u\.npy: cannot read u"):
         load_array(broken, name="u")
+
+
+def test_check_output_path(tmp_path):
+    assert check_output_path("out", tmp_path / "result.nc") == tmp_path / "result.nc"
+    with pytest.raises(InvalidInput, match=r"^`out` must be a file path; .* is a directory$"):
+        check_output_path("out", tmp_path)
+    with pytest.raises(FileNotFoundError, match="`figure` .*: the directory .*missing' does not exist"):
+        check_output_path("figure", tmp_path / "missing" / "figure.png")
+    assert not (tmp_path / "missing").exists()

@@ -1,4 +1,7 @@
-"""The demo (`assocrate demo`): report, figures and the key numbers of DESIGN.md §7."""
+"""assocrate.cli.demo and demo_steps: report, figures and the key numbers of DESIGN.md §7.
+
+The tests that use the full demo (the module fixture `demo`) are marked slow: ``-m "not slow"`` skips it.
+"""
 
 from __future__ import annotations
 
@@ -18,6 +21,7 @@ def demo(tmp_path_factory):
     return result, calls
 
 
+@pytest.mark.slow  # the full demo (the module fixture `demo`)
 def test_demo_writes_report_and_figures(demo):
     result, _ = demo
     names = {path.name for path in result.files}
@@ -32,6 +36,7 @@ def test_demo_writes_report_and_figures(demo):
         assert heading in report
 
 
+@pytest.mark.slow  # the full demo (the module fixture `demo`)
 def test_demo_reproduces_the_reference_experiment(demo):
     numbers = demo[0].numbers
     assert numbers["n_patterns"] == 14
@@ -47,6 +52,7 @@ def test_demo_reproduces_the_reference_experiment(demo):
     assert numbers["letters padded success"] == 1.0 and numbers["letters bare success"] < 0.5
 
 
+@pytest.mark.slow  # the full demo (the module fixture `demo`)
 def test_demo_checks_and_certifies(demo):
     result, _ = demo
     numbers = result.numbers
@@ -62,6 +68,7 @@ def test_demo_checks_and_certifies(demo):
     assert "radius_0.json" in names and "phase_sigmoid_negative_gamma.nc" in names
 
 
+@pytest.mark.slow  # the full demo (the module fixture `demo`)
 def test_demo_reports_progress_and_timing(demo):
     result, calls = demo
     assert [c[1] for c in calls] == list(range(len(STEPS) + 1)) and all(c[2] == len(STEPS) for c in calls)

@@ -1,0 +1,7 @@
+"""``python -m assocrate.cli``: the ``assocrate`` command."""
+
+import sys
+
+from .app import main
+
+sys.exit(main())

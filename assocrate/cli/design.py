@@ -1,0 +1,164 @@
+"""``assocrate design``, ``check`` and ``dale``: build a network, then its local stability and its E/I form.
+
+The library is imported at the start of each command (not at the top) so that ``assocrate --help``
+does not load every subpackage.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from .options import (
+    ActivationName,
+    ActivationOption,
+    ActivityOption,
+    AtOption,
+    CountOption,
+    GainOption,
+    HighOption,
+    JsonOption,
+    LowOption,
+    NetworkArgument,
+    OverlapOption,
+    PatternsOption,
+    PointName,
+    SeedOption,
+    TauOption,
+    ThresholdOption,
+    UnitsOption,
+    build_network,
+    echo_result,
+)
+
+__all__ = ["check_command", "dale_command", "design_command"]
+
+
+def design_command(
+    patterns: PatternsOption = "equal-overlap",
+    n: UnitsOption = 1000,
+    p: CountOption = None,
+    q: ActivityOption = 0.2,
+    r: OverlapOption = None,
+    seed: SeedOption = 0,
+    activation: ActivationOption = ActivationName.sigmoid,
+    rho: GainOption = 4.8,
+    threshold: ThresholdOption = 0.2,
+    a: LowOption = -0.3,
+    b: HighOption = 0.95,
+    tau: TauOption = 1.0,
+    out: Annotated[Optional[Path], typer.Option("--out", help="Save the network here (.npz).")] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Design a network from patterns and report its weights and equilibrium residuals."""
+    from ..core.equilibria import equilibrium_residual
+    from ..io import save_network
+
+    network = build_network(
+        patterns, n=n, p=p, q=q, r=r, seed=seed, activation=activation.value, rho=rho, threshold=threshold,
+        a=a, b=b, tau=tau,
+    )
+    record = {
+        "n_units": network.n_units,
+        "n_patterns": network.n_patterns,
+        "n_row_types": network.row_types.n_types,
+        **network.parameters_record(),
+        "exact_design": bool(network.is_exact),
+        "max_residual": float(equilibrium_residual(network).max()),
+    }
+    if out is not None:
+        save_network(out, network)
+        record["saved"] = str(out)
+    residual = f"  residual    max|W x̄ - h̄| = {record['max_residual']:.3g}"
+    echo_result(record, [network.summary(), residual, None if out is None else f"saved to {out}"], as_json=as_json)
+
+
+def check_command(
+    network_file: NetworkArgument,
+    at: AtOption = PointName.equilibrium,
+    certify: Annotated[
+        bool, typer.Option("--certify", help="Also build and exactly verify a Lyapunov certificate per memory.")
+    ] = False,
+    as_json: JsonOption = False,
+) -> None:
+    """Local stability of every stored memory: exact spectra, the paper's conditions, uniform states.
+
+    Exits 0 whatever the verdicts (they are the output), 2 on invalid input.
+    """
+    from ..io import load_network
+    from ..stability import local_stability, lyapunov_certificate
+
+    network = load_network(network_file)
+    result = local_stability(network, at=at.value)
+    record = result.to_record()
+    certificates = []
+    if certify:
+        certificates = [lyapunov_certificate(network, mu, at=at.value) for mu in range(network.n_patterns)]
+        for row, certificate in zip(record["memories"], certificates):
+            row["certified"] = certificate.certified
+            row["certificate"] = certificate.claim
+    verdicts = [
+        f"memory {c.parameters['memory']}: {'CERTIFIED (exact)' if c.certified else 'not certified'}: {c.claim}"
+        for c in certificates
+    ]
+    echo_result(record, [result.summary(), *verdicts], as_json=as_json)
+
+
+def _dale_record(dale, stability, at: str) -> dict:
+    """The JSON record of ``assocrate dale``: the realization, its signs and every memory's spectrum."""
+    signs = dale.signs()
+    return {
+        "n_units": dale.n_units,
+        "n_inhibitory": dale.n_inhibitory,
+        "tau": dale.tau,
+        "tau_inhibitory": dale.tau_inhibitory,
+        "c": float(dale.c),
+        "w_EI": float(dale.w_EI),
+        "signs": {
+            "min_W_EE": float(signs.min_W_EE),
+            "max_W_EE": float(signs.max_W_EE),
+            "W_IE": float(signs.W_IE),
+            "W_EI": float(signs.W_EI),
+            "tolerance": float(signs.tolerance),
+            "obeys_dale": bool(signs.obeys_dale),
+        },
+        "at": at,
+        "n_stable": int(stability.n_stable),
+        "memories": [
+            {
+                "memory": int(s.mu),
+                "max_real": float(s.max_real),
+                "imag": float(abs(s.rightmost.imag)),
+                "verdict": s.verdict.name.lower(),
+                "designed_max_eigenvalue": float(s.plain.max_eigenvalue),
+                "designed_verdict": s.plain.verdict.name.lower(),
+                "frozen_inhibition_max_eigenvalue": float(s.excitatory_max_eigenvalue),
+                "stable_for_every_tau_inhibitory": bool(s.stable_for_every_tau_inhibitory),
+            }
+            for s in stability.spectra
+        ],
+    }
+
+
+def dale_command(
+    network_file: NetworkArgument,
+    n_inhibitory: Annotated[int, typer.Option("--n-inhibitory", min=1, help="Linear inhibitory units N_I.")] = 1,
+    tau_inhibitory: Annotated[
+        Optional[float], typer.Option("--tau-inhibitory", help="Their time constant tau_I > 0 (default: tau).")
+    ] = None,
+    at: AtOption = PointName.equilibrium,
+    as_json: JsonOption = False,
+) -> None:
+    """Dale's-law realization (DESIGN.md §6): the E/I weights, their signs, and every memory's augmented spectrum.
+
+    Exits 0 whatever the verdicts, 2 on invalid input (including a design with gamma > c, which
+    has no such realization).
+    """
+    from ..dale import dale_realization, dale_stability
+    from ..io import load_network
+
+    dale = dale_realization(load_network(network_file), n_inhibitory=n_inhibitory, tau_inhibitory=tau_inhibitory)
+    stability = dale_stability(dale, at=at.value)
+    echo_result(_dale_record(dale, stability, at.value), [dale.summary(), stability.summary()], as_json=as_json)

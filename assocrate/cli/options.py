@@ -1,0 +1,241 @@
+"""What the commands share: option types, choices, option parsers and the progress bar.
+
+An option parser turns the text of one option into a value or raises :class:`typer.BadParameter`
+naming the option, which the command line prints as one ``error: ...`` line (exit status 2).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+from collections.abc import Callable, Iterable, Iterator
+from enum import Enum
+from pathlib import Path
+from typing import Annotated, Optional
+
+import numpy as np
+import typer
+
+from ..core.activations import activation_from_name
+from ..core.design import MemoryNetwork, design
+from ..core.patterns import make_patterns
+from ..errors import InvalidInput
+from ..io import check_output_path, load_patterns
+
+__all__ = [
+    "ActivationName",
+    "PointName",
+    "build_network",
+    "build_patterns",
+    "choices",
+    "echo_result",
+    "grid_axis",
+    "is_named_ensemble",
+    "output_path",
+    "parse_cue_option",
+    "parse_loads",
+    "parse_scheduler",
+    "progress_bar",
+]
+
+#: The named pattern ensembles of ``--patterns`` (anything else is a file).
+ENSEMBLES = ("equal-overlap", "random", "correlated")
+
+
+def choices(name: str, *values: str) -> type[Enum]:
+    """A ``str`` enum whose members are `values`, by name and value: the choices of an option."""
+    return Enum(name, [(value, value) for value in values], type=str, module=__name__)
+
+
+#: The rate functions of ``--activation``.
+ActivationName = choices("ActivationName", "sigmoid", "tanh")
+#: Where ``--at`` linearises: the refined equilibrium or the designed memory.
+PointName = choices("PointName", "equilibrium", "ideal")
+
+
+PatternsOption = Annotated[
+    str,
+    typer.Option(
+        "--patterns",
+        help="equal-overlap, random, correlated, or a .npy/.npz/.csv file of 0/1 patterns (N x P).",
+    ),
+]
+UnitsOption = Annotated[int, typer.Option("--n", help="Number of units N.")]
+CountOption = Annotated[
+    Optional[int], typer.Option("--p", help="Number of patterns P (default floor(N / (10 ln N))).")
+]
+ActivityOption = Annotated[float, typer.Option("--q", help="Activity q in (0, 1).")]
+OverlapOption = Annotated[
+    Optional[float], typer.Option("--r", help="Overlap fraction r in (0, 1) (correlated patterns).")
+]
+SeedOption = Annotated[int, typer.Option("--seed", help="Seed for random patterns.")]
+ActivationOption = Annotated[ActivationName, typer.Option("--activation", help="Rate function.")]
+GainOption = Annotated[float, typer.Option("--rho", help="Gain (maximal slope) rho > 0.")]
+ThresholdOption = Annotated[float, typer.Option("--threshold", help="Threshold x*.")]
+LowOption = Annotated[float, typer.Option("--a", help="Current level of inactive units.")]
+HighOption = Annotated[float, typer.Option("--b", help="Current level of active units (b > a).")]
+TauOption = Annotated[float, typer.Option("--tau", help="Time constant tau > 0.")]
+JsonOption = Annotated[bool, typer.Option("--json", help="Print one JSON object instead of text.")]
+NetworkArgument = Annotated[Path, typer.Argument(help="A network saved by `assocrate design --out` (.npz).")]
+AtOption = Annotated[
+    PointName, typer.Option("--at", help="Linearise at the true equilibrium (refined) or the designed memory.")
+]
+CueOption = Annotated[
+    str,
+    typer.Option("--cue", help="delete:FRACTION, flip:FRACTION, noise:SIGMA or input:KAPPA[:DURATION]."),
+]
+DurationOption = Annotated[float, typer.Option("--t-max", help="Duration of each run (units of tau).")]
+FigureOption = Annotated[Optional[Path], typer.Option("--figure", help="Draw the figure here (.png/.pdf/.svg).")]
+
+
+def echo_result(record: dict, lines: Iterable[str | None], *, as_json: bool) -> None:
+    """Print `record` as one JSON object (``--json``), else the text `lines` (``None`` lines are skipped)."""
+    if as_json:
+        typer.echo(json.dumps(record))
+        return
+    for line in lines:
+        if line is not None:
+            typer.echo(line)
+
+
+def _option_error(option: str, name: str, message: str) -> typer.BadParameter:
+    """The library's `message` about argument `name`, relabelled as one about `option`."""
+    return typer.BadParameter(message.replace(f"`{name}` ", ""), param_hint=f"'{option}'")
+
+
+def is_named_ensemble(patterns: str, r: float | None) -> bool:
+    """Whether ``--patterns`` names an ensemble that can be drawn with these options (correlated needs r)."""
+    return patterns in ENSEMBLES and (patterns != "correlated" or r is not None)
+
+
+def build_patterns(
+    patterns: str, *, n: int, p: int | None, q: float, r: float | None, seed: int
+) -> np.ndarray:
+    """Draw a named ensemble or load a pattern file (the ``--patterns`` option).
+
+    Returns
+    -------
+    numpy.ndarray
+        The binary patterns, shape (N, P).
+
+    Raises
+    ------
+    typer.BadParameter
+        For ``--patterns correlated`` without ``--r``, or a name that is neither an ensemble nor a
+        ``.npy``/``.npz``/``.csv`` file.
+    """
+    if patterns in ENSEMBLES:
+        if not is_named_ensemble(patterns, r):
+            raise typer.BadParameter("is required with --patterns correlated", param_hint="'--r'")
+        return make_patterns(patterns, n_units=n, q=q, n_patterns=p, r=r, seed=seed)
+    if Path(patterns).suffix.lower() in (".npy", ".npz", ".csv"):
+        return load_patterns(patterns)
+    raise typer.BadParameter(
+        f"{patterns!r} is not one of 'equal-overlap', 'random', 'correlated' or a .npy/.npz/.csv file",
+        param_hint="'--patterns'",
+    )
+
+
+def build_network(
+    patterns: str,
+    *,
+    n: int,
+    p: int | None,
+    q: float,
+    r: float | None,
+    seed: int,
+    activation: str,
+    rho: float,
+    threshold: float,
+    a: float,
+    b: float,
+    tau: float,
+) -> MemoryNetwork:
+    """Make or load the patterns (:func:`build_patterns`) and design the network."""
+    xi = build_patterns(patterns, n=n, p=p, q=q, r=r, seed=seed)
+    return design(xi, activation_from_name(activation, rho=rho, threshold=threshold), a, b, tau=tau)
+
+
+def grid_axis(option: str, values: tuple[float, float, int]) -> np.ndarray:
+    """``START STOP NUM`` of a grid option as ``NUM`` evenly spaced values."""
+    start, stop, count = values
+    if count < 1:
+        raise typer.BadParameter(f"the number of points must be >= 1; got {count}", param_hint=f"'{option}'")
+    return np.linspace(start, stop, count)
+
+
+def parse_loads(text: str) -> np.ndarray:
+    """``--loads``: ``START:STOP:COUNT`` (evenly spaced) or a comma-separated list, every load > 0."""
+    try:
+        if ":" in text:
+            start, stop, count = text.split(":")
+            if int(count) < 1:
+                raise ValueError(count)
+            values = np.linspace(float(start), float(stop), int(count))
+        else:
+            values = np.array([float(item) for item in text.split(",")])
+    except ValueError:  # the text is not numbers in one of the two forms
+        raise typer.BadParameter(
+            f"{text!r} is not START:STOP:COUNT or a comma-separated list of numbers", param_hint="'--loads'"
+        ) from None
+    if values.size == 0 or not np.all(np.isfinite(values)) or np.any(values <= 0):
+        raise typer.BadParameter(f"loads must be > 0; got {text!r}", param_hint="'--loads'")
+    return values
+
+
+def parse_cue_option(spec: str) -> tuple[str, float, float]:
+    """``--cue``: ``(kind, level, duration)`` from :func:`assocrate.retrieval.parse_cue`."""
+    from ..retrieval import parse_cue
+
+    try:
+        return parse_cue(spec)
+    except InvalidInput as error:
+        raise _option_error("--cue", "cue", str(error)) from None
+
+
+def parse_scheduler(text: str) -> str:
+    """``--scheduler``: "local", "synchronous" or a scheduler address (:func:`assocrate.sweeps.check_scheduler`)."""
+    from ..sweeps import check_scheduler
+
+    try:
+        return check_scheduler(text)
+    except InvalidInput as error:
+        message = str(error).replace(", or a distributed.Client", "")  # the command line cannot pass one
+        raise _option_error("--scheduler", "scheduler", message) from None
+
+
+def output_path(option: str, path: Path | None) -> Path | None:
+    """Refuse an output path whose directory is missing before the work that precedes writing it."""
+    if path is not None:
+        try:
+            check_output_path(option, path)
+        except (InvalidInput, FileNotFoundError) as error:
+            raise _option_error(option, option, str(error)) from None
+    return path
+
+
+@contextlib.contextmanager
+def progress_bar(description: str, unit: str) -> Iterator[Callable[..., None]]:
+    """A transient rich progress bar on stderr, shown while the ``with`` block runs.
+
+    Yields ``progress(done, total, description=None)``. The bar starts on the first call, so a
+    command that refuses its input before any work prints no bar.
+    """
+    from rich.console import Console
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    columns = (TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total} " + unit))
+    bar = Progress(*columns, TimeElapsedColumn(), console=Console(stderr=True), transient=True)
+    task = bar.add_task(description, total=None)
+
+    def progress(done: int, total: int, description: str | None = None) -> None:
+        if not bar.live.is_started:
+            bar.start()
+        named = {} if description is None else {"description": description}
+        bar.update(task, completed=done, total=total, **named)
+
+    try:
+        yield progress
+    finally:
+        if bar.live.is_started:
+            bar.stop()

@@ -1,0 +1,60 @@
+"""``assocrate retrieve``: cue every stored memory, run the rate dynamics, classify where it ends.
+
+The library is imported at the start of the command so that ``assocrate --help`` stays quick.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import numpy as np
+import typer
+
+from .options import (
+    CueOption,
+    DurationOption,
+    FigureOption,
+    JsonOption,
+    NetworkArgument,
+    choices,
+    echo_result,
+    parse_cue_option,
+)
+
+__all__ = ["retrieve_command"]
+
+
+#: The arithmetic of ``--dtype``.
+PrecisionName = choices("PrecisionName", "float64", "float32")
+
+
+def retrieve_command(
+    network_file: NetworkArgument,
+    cue: CueOption = "delete:0.4",
+    trials: Annotated[int, typer.Option("--trials", help="Cues per stored memory (B = P x trials).")] = 1,
+    sigma: Annotated[float, typer.Option("--sigma", help="Dynamical noise sigma >= 0 (Euler-Maruyama).")] = 0.0,
+    seed: Annotated[int, typer.Option("--seed", help="Seed of the cues and the noise.")] = 0,
+    t_max: DurationOption = 10.0,
+    dt: Annotated[float, typer.Option("--dt", help="Euler-Maruyama step.")] = 0.01,
+    tol: Annotated[float, typer.Option("--tol", help="Classification tolerance in overlap units, in (0, 0.5).")] = 0.15,
+    dtype: Annotated[PrecisionName, typer.Option("--dtype", help="Arithmetic precision.")] = PrecisionName.float64,
+    figure: FigureOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Cue every stored memory, run the rate dynamics and report where the trajectories end (DESIGN.md §7)."""
+    from ..io import load_network
+    from ..plots import overlap_time_courses, save_figure
+    from ..retrieval import make_cues, retrieve
+
+    kind, level, duration = parse_cue_option(cue)
+    network = load_network(network_file)
+    cues = make_cues(network, kind, level, trials=trials, duration=duration, seed=seed)
+    result = retrieve(
+        network, cues, t_max=t_max, dt=dt, sigma=sigma, seed=np.random.default_rng(seed), tol=tol,
+        dtype=np.float32 if dtype is PrecisionName.float32 else np.float64,
+    )
+    record = {**result.to_record(), "seed": seed, "network": str(network_file), "n_patterns": network.n_patterns}
+    if figure is not None:
+        save_figure(overlap_time_courses({str(network_file.name): result}), figure)
+        record["figure"] = str(figure)
+    echo_result(record, [result.summary(), None if figure is None else f"figure written to {figure}"], as_json=as_json)

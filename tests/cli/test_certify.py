@@ -1,0 +1,61 @@
+"""assocrate.cli.certify: ``assocrate certify`` and ``verify`` (exit 0 certified, 1 not, 2 invalid input).
+
+The main certify/verify command tests are in tests/certify/test_verify.py; these cover the rest.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from assocrate.core.design import design
+from assocrate.core.patterns import equal_overlap_patterns
+from assocrate.io import save_network
+
+from ..reference import REFERENCE_SIGMOID
+
+
+@pytest.fixture(scope="module")
+def network_file(tmp_path_factory):
+    network = design(equal_overlap_patterns(200, 0.2), REFERENCE_SIGMOID, -0.3, 0.95)
+    return save_network(tmp_path_factory.mktemp("net") / "net.npz", network)
+
+
+def test_an_input_too_weak_to_certify_exits_1(network_file, cli):
+    code, out, err = cli("certify", network_file, "--kind", "input", "--memory", 1, "--cue", "pattern",
+                         "--kappa", 0.5, "--json")
+    assert (code, err) == (1, "")
+    record = json.loads(out)
+    assert (record["kind"], record["memory"], record["kappa"], record["cue"]) == ("input", 1, 0.5, "pattern")
+    assert not record["certified"] and record["claim"].startswith("no certificate found")
+
+
+def test_radius_text_names_the_radius_and_saves(network_file, tmp_path, cli):
+    out_file = tmp_path / "radius.json"
+    code, out, _ = cli("certify", network_file, "--out", out_file)
+    assert code == 0
+    assert out.startswith("memory 0: certified retrieval radius ") and out.endswith(f"saved to {out_file}\n")
+    code, out, _ = cli("verify", out_file, network_file)
+    assert code == 0 and out.startswith("VERIFIED") and f"(certificate {out_file}, network {network_file})" in out
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--kind", "input", "--kappa", "inf"], "Invalid value for '--kappa': must be finite; got inf"),
+        (["--kind", "input", "--memory", "-1"], "'--memory': must be in [0, 5]; got -1"),
+        (["--out", "missing/c.json"], "the directory 'missing' does not exist"),
+    ],
+)
+def test_certify_bad_options_are_one_line_exit_2(network_file, tmp_path, monkeypatch, cli, args, message):
+    monkeypatch.chdir(tmp_path)
+    code, out, err = cli("certify", network_file, *args)
+    assert (code, out) == (2, "")
+    assert err.startswith("error: ") and err.count("\n") == 1 and message in err, err
+
+
+def test_verify_an_unreadable_certificate_exits_2(network_file, tmp_path, cli):
+    code, out, err = cli("verify", tmp_path, network_file)
+    assert (code, out) == (2, "")
+    assert err == f"error: cannot read the certificate {str(tmp_path)!r}: Is a directory\n"

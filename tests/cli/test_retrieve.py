@@ -1,0 +1,59 @@
+"""assocrate.cli.retrieve: ``assocrate retrieve``: JSON records, figures, one-line errors (exit 2)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from assocrate.io import save_network
+
+from ..reference import REFERENCE_SIGMOID, design_quietly
+
+
+@pytest.fixture(scope="module")
+def network_file(tmp_path_factory, random_network):
+    return save_network(tmp_path_factory.mktemp("net") / "net.npz", random_network)
+
+
+def test_retrieve_json_and_figure(network_file, tmp_path, cli):
+    figure = tmp_path / "overlaps.png"
+    code, out, err = cli("retrieve", network_file, "--cue", "delete:0.4", "--trials", 2, "--sigma", 0.1,
+                         "--seed", 0, "--json", "--figure", figure)
+    assert code == 0, err
+    record = json.loads(out)
+    assert record["success_rate"] == 1.0 and record["n_cues"] == 28
+    assert record["classes"] == {"cued memory": 28, "other memory": 0, "quiescent": 0, "all-on": 0, "none": 0}
+    assert record["mean_overlap_cued"] > 0.9 and 0.15 < record["mean_overlap_other"] < 0.3
+    assert figure.stat().st_size > 0 and record["figure"] == str(figure)
+
+
+def test_retrieve_same_seed_same_record(network_file, cli):
+    args = ("retrieve", network_file, "--cue", "flip:0.1", "--sigma", 0.05, "--seed", 3, "--json", "--dtype", "float32")
+    first = json.loads(cli(*args)[1])
+    second = json.loads(cli(*args)[1])
+    assert first == second
+
+
+def test_retrieve_text(network_file, cli):
+    code, out, _ = cli("retrieve", network_file, "--cue", "input:0.3:1")
+    assert code == 0 and "success rate        1.000" in out
+
+
+@pytest.mark.parametrize("cue", ["erase:0.4", "delete:1.5", "delete", "noise:x"])
+def test_retrieve_bad_cue_is_one_line_exit_2(network_file, cli, cue):
+    code, out, err = cli("retrieve", network_file, "--cue", cue)
+    assert code == 2 and out == ""
+    assert err.count("\n") == 1 and err.startswith("error: ") and "'--cue'" in err
+
+
+def test_retrieve_missing_file_exit_2(tmp_path, cli):
+    code, _, err = cli("retrieve", tmp_path / "missing.npz")
+    assert code == 2 and err.startswith("error: ")
+
+
+def test_retrieve_positive_gamma_network_runs_to_all_on(tmp_path, random_network, cli):
+    positive = design_quietly(random_network.patterns, REFERENCE_SIGMOID, 0.1, 0.95, q=0.2, r=0.2)
+    path = save_network(tmp_path / "positive.npz", positive)
+    record = json.loads(cli("retrieve", path, "--t-max", 20, "--json")[1])
+    assert record["classes"]["all-on"] == 14 and record["success_rate"] == 0.0

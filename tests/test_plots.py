@@ -1,0 +1,122 @@
+"""Tests for assocrate.plots: every figure is a Figure that saves, and importing leaves matplotlib alone."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import numpy as np
+import pytest
+from matplotlib.figure import Figure
+
+from assocrate import plots
+from assocrate.core.design import design
+from assocrate.core.patterns import equal_overlap_patterns, pattern_statistics
+from assocrate.datasets import letter_patterns
+from assocrate.errors import InvalidInput, InvalidType
+from assocrate.retrieval import basin_profile, make_cues, retrieve
+from assocrate.sweeps import capacity, phase_diagram
+
+from .reference import REFERENCE_SIGMOID
+
+ROOT = Path(__file__).resolve().parents[1]
+PNG = b"\x89PNG\r\n\x1a\n"
+
+
+@pytest.fixture(scope="module")
+def network():
+    return design(equal_overlap_patterns(200, 0.2), REFERENCE_SIGMOID, -0.3, 0.95)
+
+
+@pytest.fixture(scope="module")
+def dataset():
+    return phase_diagram(rho=np.linspace(1.0, 5.0, 3), threshold=np.linspace(0.0, 0.5, 3), n_units=200)
+
+
+@pytest.fixture(scope="module")
+def letters():
+    item = letter_patterns("AKZ", padding=60, seed=0)
+    stats = pattern_statistics(item.patterns)
+    network = design(item.patterns, REFERENCE_SIGMOID, -0.3, 0.95, q=stats.q, r=stats.r)
+    cues = make_cues(network, "delete", 0.4, seed=0)
+    return item, cues, retrieve(network, cues, t_max=2.0)
+
+
+#: name -> figure from the module's fixtures (built lazily, so one failing input fails one case).
+FIGURES = {
+    "patterns_and_weights": lambda f: plots.patterns_and_weights(f("network"), max_units=50),
+    "phase_diagram": lambda f: plots.phase_diagram(f("dataset")),
+    "phase_diagram_panels": lambda f: plots.phase_diagram_panels([f("dataset")] * 3),
+    "overlap_time_courses": lambda f: plots.overlap_time_courses(
+        {"a": retrieve(f("network"), make_cues(f("network"), "flip", 0.1, seed=1), t_max=2.0)}
+    ),
+    "basin_profile_plot": lambda f: plots.basin_profile_plot(basin_profile(f("network"), 0, [0.0, 0.6], 2, seed=2,
+                                                                           t_max=2.0)),
+    "capacity_plot": lambda f: plots.capacity_plot(
+        capacity(100, [0.03, 0.05], 0.2, REFERENCE_SIGMOID, (-0.3, 0.95), 1, 0, t_max=2.0)
+    ),
+    "letter_recall": lambda f: plots.letter_recall(*f("letters"), max_letters=2),
+}
+
+
+def test_every_plot_function_is_tested():
+    drawn = {name for name in plots.__all__ if name not in ("save_figure", "network_title")}
+    assert drawn == set(FIGURES)
+
+
+@pytest.mark.parametrize("name", sorted(FIGURES))
+def test_every_plot_returns_a_figure_that_saves_a_png(request, tmp_path, name):
+    figure = FIGURES[name](request.getfixturevalue)
+    assert type(figure) is Figure  # built without pyplot: nothing registered in its global state
+    path = plots.save_figure(figure, tmp_path / f"{name}.png")
+    assert path == tmp_path / f"{name}.png"
+    data = path.read_bytes()
+    assert data.startswith(PNG) and len(data) > 5_000
+    assert [p.name for p in tmp_path.iterdir()] == [f"{name}.png"]  # atomic: no temporary left behind
+
+
+@pytest.mark.parametrize(("suffix", "magic"), [(".svg", b"<?xml"), (".pdf", b"%PDF"), ("", PNG)])
+def test_the_suffix_chooses_the_format(network, tmp_path, suffix, magic):
+    path = plots.save_figure(plots.patterns_and_weights(network, max_units=20), tmp_path / f"figure{suffix}")
+    assert path.read_bytes().startswith(magic)
+
+
+def test_phase_diagram_draws_into_a_given_axes(dataset):
+    figure = Figure()
+    ax = figure.subplots()
+    assert plots.phase_diagram(dataset, ax=ax) is figure
+
+
+def test_bad_inputs():
+    with pytest.raises(InvalidInput, match="at least one"):
+        plots.phase_diagram_panels([])
+    with pytest.raises(InvalidType, match="`results` must be one RetrievalResult"):
+        plots.overlap_time_courses([1, 2])
+
+
+def test_import_leaves_the_backend_alone_and_saves_under_any_backend(tmp_path):
+    """A user's interactive backend survives the import, and saving needs no display nor pyplot."""
+    script = textwrap.dedent(
+        f"""
+        import sys
+        import matplotlib
+        matplotlib.use("TkAgg")  # a GUI backend, with no display available
+        import assocrate.plots, assocrate.cli
+        from assocrate.core.activations import Sigmoid
+        from assocrate.core.design import design
+        from assocrate.core.patterns import equal_overlap_patterns
+
+        network = design(equal_overlap_patterns(100, 0.2), Sigmoid(4.8, 0.2), -0.3, 0.95)
+        assocrate.plots.save_figure(assocrate.plots.patterns_and_weights(network), {str(tmp_path / "w.png")!r})
+        print(matplotlib.get_backend(), "matplotlib.pyplot" in sys.modules)
+        """
+    )
+    env = {key: value for key, value in os.environ.items() if key not in ("MPLBACKEND", "DISPLAY", "WAYLAND_DISPLAY")}
+    done = subprocess.run([sys.executable, "-c", script], cwd=ROOT, env=env, capture_output=True, text=True,
+                          timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["TkAgg", "False"]
+    assert (tmp_path / "w.png").read_bytes().startswith(PNG)
