@@ -171,6 +171,10 @@ class Block:
     G: flint.fmpq_mat
     metric: tuple[int, ...] | None = None
 
+    def summary(self) -> str:
+        """The constraint and the block's size."""
+        return f"{self.name} ({self.G.nrows()} x {self.G.ncols()}{', weighted' if self.metric else ''})"
+
 
 def fmpq_diag(values: Sequence) -> flint.fmpq_mat:
     """A diagonal rational matrix."""

@@ -228,6 +228,12 @@ class IncrementalWitness:
     exact_data: dict
     rate: float | None = None
 
+    def summary(self) -> str:
+        """The rate found, or the failure."""
+        if self.failure is not None:
+            return f"no contraction witness: {self.failure.summary()}"
+        return f"contraction witness with rate c = {format_down(self.rate)} (to be checked exactly)"
+
 
 def incremental_witness(red: ReducedNetwork, *, form: str, K: Sequence[Fraction], solver: str,
                         options: dict) -> IncrementalWitness:

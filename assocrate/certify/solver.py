@@ -192,6 +192,11 @@ class LDSSolution:
     p: np.ndarray | None = None
     margin: float | None = None
 
+    def summary(self) -> str:
+        """The solver, then the margin or the failure."""
+        outcome = self.failure.summary() if self.failure is not None else f"margin t = {self.margin:.3g}"
+        return f"LDS margin problem ({self.info.summary()}): {outcome}"
+
 
 def solve_lds_lmi(red: ReducedNetwork, eta: float, *, solver: str, options: dict) -> LDSSolution:
     """Maximise t subject to ``P (eta W - I) + (eta W - I)^T P <= -t I``, ``sum_i p_i = N``, on the classes.
@@ -229,6 +234,11 @@ class ContractionSolution:
     sigma: np.ndarray | None = None
     lam: np.ndarray | None = None
     margin: float | None = None
+
+    def summary(self) -> str:
+        """The solver, then the margin or the failure."""
+        outcome = self.failure.summary() if self.failure is not None else f"margin t = {self.margin:.3g}"
+        return f"incremental-LMI margin problem ({self.info.summary()}): {outcome}"
 
 
 def solve_incremental_lmi(

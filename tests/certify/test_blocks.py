@@ -99,3 +99,7 @@ def test_rounding_keeps_symmetry_and_is_exact():
     values, fractions = round_vector(np.array([1 / 3, 0.0, -2.5e-7]))
     assert [Fraction(v) for v in values] == fractions and fractions[1] == 0
     assert values[0] == pytest.approx(1 / 3, rel=2**-29)
+
+
+def test_block_summary_names_the_constraint_and_size():
+    assert Block("P > 0", fmpq_diag([1, 2]), metric=(1, 2)).summary() == "P > 0 (2 x 2, weighted)"

@@ -79,3 +79,13 @@ def test_importing_certify_does_not_import_cvxpy():
         "assert 'cvxpy' not in sys.modules, sorted(m for m in sys.modules if 'cvxpy' in m)[:3]"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_a_failure_summary_names_the_status(equal_overlap_network):
+    from assocrate.certify._reduction import reduce_network
+    from assocrate.certify.solver import solve_lds_lmi
+
+    solution = solve_lds_lmi(reduce_network(equal_overlap_network), 1.2, solver="CLARABEL", options={})
+    text = solution.summary()
+    assert text.startswith("LDS margin problem (CLARABEL")
+    assert ("infeasible" in text) if solution.failure is not None else ("margin t = " in text)
