@@ -372,3 +372,19 @@ def test_an_unknown_format_version_is_refused(certificates, tmp_path, capsys, ne
 def test_a_no_certificate_keeps_its_status(equal_overlap_network):
     result = verify(certify_lds(equal_overlap_network), equal_overlap_network)
     assert not result.verified and result.status is CertificateStatus.INFEASIBLE
+
+
+@pytest.mark.parametrize("name", ["radius_v1.json", "input_v1.json"])
+def test_files_written_by_the_previous_release_verify(equal_overlap_network, name):
+    """Files written by assocrate before statuses (format version 1, commit b10c071) load and verify."""
+    from pathlib import Path
+
+    path = Path(__file__).parent / "data" / name
+    assert json.loads(path.read_text(encoding="utf-8"))["version"] == 1
+    loaded = load_certificate(path)
+    assert loaded.status is CertificateStatus.CERTIFIED
+    result = verify(loaded, equal_overlap_network)
+    assert result.verified, result.problems
+    edited = json.loads(path.read_text(encoding="utf-8"))
+    edited["claim"] = edited["claim"].replace("memory", "pattern", 1)
+    assert not verify(from_json(json.dumps(edited)), equal_overlap_network).verified
