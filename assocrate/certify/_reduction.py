@@ -4,7 +4,7 @@ Units ``i`` and ``j`` are interchangeable when their rows of ``U`` are equal (eq
 and, with an input, ``u_i = u_j``. With ``S`` the N x k indicator of the k classes and
 ``n = S^T 1`` their sizes, ``W = U C U^T = S W_hat S^T`` with ``W_hat = U_hat C U_hat^T`` (k x k,
 ``U_hat`` one representative row per class), and ``W v = 0`` for every v that sums to zero inside
-each class. Every certificate of :mod:`assocrate.stability` is computed on this partition; the
+each class. Every certificate of :mod:`assocrate.certify` is computed on this partition; the
 *trivial* partition (every unit its own class, ``W_hat = W``) is the full N x N problem.
 """
 
@@ -106,8 +106,8 @@ def partition(network, *, u: object = None, reduction: str = "types") -> Partiti
 
     Examples
     --------
-    >>> from assocrate import Sigmoid, design, equal_overlap_patterns
-    >>> net = design(equal_overlap_patterns(1000, 0.2), Sigmoid(4.8, 0.2), -0.3, 0.95)
+    >>> import assocrate as aa
+    >>> net = aa.design(aa.equal_overlap_patterns(1000, 0.2), aa.Sigmoid(4.8, 0.2), -0.3, 0.95)
     >>> partition(net).n_classes, partition(net, u=net.patterns[:, 0] * 1.0).n_classes
     (7, 7)
     >>> partition(net, reduction="full").n_classes
