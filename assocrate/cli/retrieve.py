@@ -41,7 +41,7 @@ def retrieve_command(
     figure: FigureOption = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Cue every stored memory, run the rate dynamics and report where the trajectories end (DESIGN.md §7)."""
+    """Cue every stored memory, run the rate dynamics and report where the trajectories end (theory.md §7)."""
     from ..io import load_network
     from ..plots import overlap_time_courses, save_figure
     from ..retrieval import make_cues, retrieve

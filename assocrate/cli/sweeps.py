@@ -70,7 +70,7 @@ def phase_command(
     figure: Annotated[Optional[Path], typer.Option("--figure", help="Draw the phase diagram here (.png/.pdf/.svg).")] = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Phase diagram of local stability over gain rho and threshold x* (DESIGN.md §4)."""
+    """Phase diagram of local stability over gain rho and threshold x* (theory.md §4)."""
     from ..plots import phase_diagram as draw_phase_diagram
     from ..plots import save_figure
     from ..sweeps import phase_diagram, save_dataset
@@ -143,7 +143,7 @@ def capacity_command(
 ) -> None:
     """Capacity of random patterns: fraction of memories that are stable equilibria and retrieved, vs P/N.
 
-    Every (load, pattern set) cell is a dask task (DESIGN.md §8); the numbers do not depend on --scheduler.
+    Every (load, pattern set) cell is a dask task (theory.md §8); the numbers do not depend on --scheduler.
     """
     from ..plots import capacity_plot, save_figure
     from ..sweeps import capacity, save_dataset

@@ -1,4 +1,4 @@
-"""Batched Euler–Maruyama for the rate and current forms, by row blocks (DESIGN.md §2, §7).
+"""Batched Euler–Maruyama for the rate and current forms, by row blocks (theory.md §2, §7).
 
 One step is ``x <- x + f(x) dt + sigma sqrt(dt) n`` for a batch (N, B) of trajectories, through the
 low-rank factors of W (no N x N matrix); the row-block kernel threads large batches without

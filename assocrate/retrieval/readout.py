@@ -1,4 +1,4 @@
-"""Overlaps of states with the stored patterns and the classification of states (DESIGN.md §7).
+"""Overlaps of states with the stored patterns and the classification of states (theory.md §7).
 
 Overlap with pattern nu: ``m^nu = x . xi^nu / (N q_nu)`` where ``q_nu N = |xi^nu|`` is the number
 of active units of that pattern (the design's q for equal-size patterns), so the rescaled memory
@@ -57,7 +57,7 @@ def overlaps(X: np.ndarray, patterns: np.ndarray, *, q: float | None = None) -> 
         Rates.
     patterns : array_like of 0/1, shape (N, P)
     q : float, optional
-        Use ``N q`` for every pattern (the literal formula of DESIGN.md §7). By default each
+        Use ``N q`` for every pattern (the literal formula of theory.md §7). By default each
         pattern's own activity ``q_nu = |xi^nu| / N``, so that ``m^mu = phi(b)`` at the rescaled
         memory even when pattern sizes differ.
 
@@ -232,7 +232,7 @@ def classify(
 
     Each state is summarised by its P overlaps and its mean rate, and matched to the nearest ideal
     in the max norm: the rescaled memories (overlap ``phi(b)`` with their own pattern, the pair's
-    ``(1 - r) phi(a) + r phi(b)`` with the others, DESIGN.md §7) and the stable uniform states
+    ``(1 - r) phi(a) + r phi(b)`` with the others, theory.md §7) and the stable uniform states
     ``s 1`` of :func:`~assocrate.core.equilibria.uniform_states` (every feature equal to s). A state
     farther than `tol` from every ideal is ``"none"``.
 

@@ -1,4 +1,4 @@
-"""Retrieval runs from a batch of cues, and basins of attraction (DESIGN.md §7).
+"""Retrieval runs from a batch of cues, and basins of attraction (theory.md §7).
 
 :func:`retrieve` starts the rate dynamics from every cue at once, runs batched Euler–Maruyama
 through the low-rank factors while reading out the overlaps, and classifies where each trajectory
@@ -209,7 +209,7 @@ def retrieve(
     cues : CueSet
         From :func:`~assocrate.retrieval.make_cues` or :func:`~assocrate.retrieval.nonstored_cues`.
     t_max : float, default 10.0
-        Duration (DESIGN.md §7 uses t in [0, 10]).
+        Duration (theory.md §7 uses t in [0, 10]).
     dt : float, default 0.01
         Euler–Maruyama step.
     sigma : float, default 0.0

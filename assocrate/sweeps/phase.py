@@ -1,4 +1,4 @@
-"""Local-stability phase diagrams over a (rho, threshold) grid, as xarray Datasets (DESIGN.md §4, §8).
+"""Local-stability phase diagrams over a (rho, threshold) grid, as xarray Datasets (theory.md §4, §8).
 
 :func:`phase_diagram` evaluates local stability over a grid of gain ``rho`` and threshold ``x*``
 for fixed levels (a, b), activation family and pattern set. phi and phi' at a and b come from one
@@ -80,7 +80,7 @@ def _grid_design(activation: str, rho: np.ndarray, threshold: np.ndarray, a: flo
 
 
 def _closed_form_cells(cells: dict, q: float, n_patterns: int, n_units: int) -> tuple[np.ndarray, np.ndarray]:
-    """Largest reduced eigenvalue and lambda_max(W) per cell, equal-overlap design (DESIGN.md §4)."""
+    """Largest reduced eigenvalue and lambda_max(W) per cell, equal-overlap design (theory.md §4)."""
     alpha, gamma, d_a, d_b = cells["alpha"], cells["gamma"], cells["d_a"], cells["d_b"]
     candidates = [*k2_eigenvalues(alpha, gamma, q, d_a, d_b), alpha * (d_a + (n_patterns - 1) * q * (d_b - d_a))]
     if n_patterns > 2:
@@ -162,7 +162,7 @@ def phase_diagram(
     method: str = "auto",
     progress: Callable[[int, int], None] | None = None,
 ) -> xr.Dataset:
-    """Local stability of the stored memories over a (rho, threshold) grid (DESIGN.md §4).
+    """Local stability of the stored memories over a (rho, threshold) grid (theory.md §4).
 
     Parameters
     ----------
@@ -272,7 +272,7 @@ def phase_diagram(
         "valid": (dims, valid, {"long_name": "phi(b) > phi(a): the design exists"}),
     }
     attrs = {
-        "title": "local stability phase diagram (DESIGN.md §4)",
+        "title": "local stability phase diagram (theory.md §4)",
         "a": a,
         "b": b,
         "activation": activation,

@@ -1,4 +1,4 @@
-"""Batched Euler–Maruyama by row blocks (assocrate.dynamics.sde, DESIGN.md §2, §7)."""
+"""Batched Euler–Maruyama by row blocks (assocrate.dynamics.sde, theory.md §2, §7)."""
 
 from __future__ import annotations
 

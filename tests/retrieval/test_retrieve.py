@@ -1,4 +1,4 @@
-"""Retrieval runs and basins of attraction (assocrate.retrieval.retrieve, DESIGN.md §7).
+"""Retrieval runs and basins of attraction (assocrate.retrieval.retrieve, theory.md §7).
 
 The reference experiment: N = 1000, q = 0.2, P = 14 random patterns, sigmoid rho = 4.8,
 threshold = 0.2, tau = 1, dt = 0.01, t in [0, 10], cues keep 60 % of the active units.

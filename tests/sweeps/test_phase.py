@@ -289,4 +289,4 @@ def test_phase_writes_dataset_and_figure(tmp_path, capsys):
     assert code == 0 and "3 x 2 cells" in stdout
 
 
-# Capacity sweeps on dask.distributed (DESIGN.md §8)
+# Capacity sweeps on dask.distributed (theory.md §8)
