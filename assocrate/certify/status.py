@@ -28,13 +28,13 @@ class CertificateStatus(enum.Enum):
     'certified'
     """
 
-    CERTIFIED = "certified: every constraint holds in exact rational arithmetic; the claim is proved"
+    CERTIFIED = "every constraint holds in exact rational arithmetic; the claim is proved"
     FLOAT_ONLY = (
-        "verified in floating point only: the exact rational check did not pass, so nothing is proved; "
+        "the floating-point check passed but the exact rational check did not, so nothing is proved; "
         "recompute the certificate (a more accurate solver, or a point further from the stability boundary)"
     )
     NOT_VERIFIED = (
-        "not verified: neither the floating-point nor the exact check passed; the claim is not proved"
+        "neither the floating-point nor the exact check passed; the claim is not proved"
     )
     INFEASIBLE = (
         "no certificate exists to solver accuracy (the LMI is infeasible): expected for every network "
@@ -62,7 +62,7 @@ class CertificateStatus(enum.Enum):
         "stable, or the input is too weak to make retrieval global (increase it)"
     )
     REFUSED = (
-        "refused on re-verification: the certificate does not hold for this network or was edited; "
+        "the certificate does not hold for this network or was edited; "
         "see Verification.problems and recompute it"
     )
 
