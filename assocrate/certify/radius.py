@@ -36,17 +36,14 @@ down to a dyadic rational and hands the witness to :func:`verify_radius`, the ch
 
 from __future__ import annotations
 
-import math
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
-from fractions import Fraction
+from collections.abc import Mapping
 
 import numpy as np
 
 from .._validation import check_choice, check_index
 from ..certify._rational import fraction_vector, to_fraction
 from ..certify._reduction import REDUCTIONS, ReducedNetwork, reduce_network
-from ..certify._rigorous import dyadic_down, format_down, slope_upper
+from ..certify._rigorous import dyadic_down, format_down
 from ..certify.basin import (
     DELTA_BITS,
     CertifiedRadius,
@@ -57,7 +54,8 @@ from ..certify.basin import (
     residual_bound,
 )
 from ..certify.blocks import fmpq_row, round_vector
-from ..certify.record import Certificate, ConstraintResidual
+from ..certify.metzler import METZLER_CONSTRAINT, metzler_check, metzler_ratio
+from ..certify.record import Certificate
 from ..certify.sector import sector_radius
 from ..certify.solver import check_solver_options
 from ..certify.status import CertificateStatus
@@ -89,52 +87,6 @@ METHODS = ("metzler", "lmi")
 WEIGHTS = ("uniform", "perron")
 
 
-@dataclass(frozen=True)
-class _MetzlerCheck:
-    """The exact test ``delta (|W| K+ v)_s + R_s < delta v_s`` on every class.
-
-    Attributes
-    ----------
-    holds : bool
-    K_plus, R : list of Fraction
-        Rigorous slope upper bounds on the box and residual bounds of the centre.
-    ratio : float
-        ``max_s (delta (|W| K+ v)_s + R_s) / (delta v_s)`` (below 1 iff it holds).
-    """
-
-    holds: bool
-    K_plus: list
-    R: list
-    ratio: float
-
-    @property
-    def residual(self) -> ConstraintResidual:
-        """The residual-table row: ``min_s (delta v_s - lhs_s) / (delta v_s) = 1 - ratio``."""
-        return ConstraintResidual(METZLER_CONSTRAINT, 1.0 - self.ratio)
-
-
-#: Name of the Metzler condition in residual tables.
-METZLER_CONSTRAINT = "(delta v - delta |W| K+ v - R) / (delta v) > 0 entrywise"
-
-
-def _metzler_check(
-    red: ReducedNetwork,
-    center: Sequence[Fraction],
-    v: Sequence[Fraction],
-    delta: Fraction,
-    R: Sequence[Fraction],
-) -> _MetzlerCheck:
-    """Check the Metzler condition (M) of the module docstring exactly."""
-    activation = red.network.activation
-    K_plus = [slope_upper(activation, h - delta * vt, h + delta * vt) for h, vt in zip(center, v)]
-    gain = red.abs_times_exact([k * vt for k, vt in zip(K_plus, v)])
-    lhs = [delta * g + r for g, r in zip(gain, R)]
-    rhs = [delta * vt for vt in v]
-    holds = delta > 0 and all(left < right for left, right in zip(lhs, rhs))
-    ratio = max(float(left / right) if right > 0 else math.inf for left, right in zip(lhs, rhs))
-    return _MetzlerCheck(holds, K_plus, list(R), ratio)
-
-
 def radius_claim(memory: int, delta: float, min_half_width: float, in_box: bool) -> str:
     """The statement an exactly verified radius certificate proves."""
     nominal = "; the rescaled pattern a + (b - a) xi lies in the box" if in_box else ""
@@ -144,31 +96,6 @@ def radius_claim(memory: int, delta: float, min_half_width: float, in_box: bool)
         f"exponentially to the memory, the only equilibrium in the box (Metzler majorant |W| K+ v < v); "
         f"a rate state x retrieves it whenever W x lies in the box{nominal}"
     )
-
-
-def _metzler_ratio(red: ReducedNetwork, abs_weights: np.ndarray, center: np.ndarray, delta: float,
-                   R: np.ndarray, perron: bool, v: np.ndarray | None = None) -> tuple[float, np.ndarray]:
-    """Float version of (M): the ratio and the weights v (given, uniform, or a Perron vector by power iteration)."""
-    activation = red.network.activation
-    v = np.ones_like(center) if v is None else v
-    for _ in range(200 if perron else 1):
-        _, K_plus = activation.slope_bounds(center - delta * v, center + delta * v)
-        M = abs_weights * K_plus[None, :]
-        if not perron:
-            break
-        w = M @ v
-        if not np.all(w > 0):
-            break
-        w = w / w.max()
-        w = np.maximum(w, 1e-6)
-        if np.max(np.abs(w - v)) < 1e-12:
-            v = w
-            break
-        v = w
-    _, K_plus = activation.slope_bounds(center - delta * v, center + delta * v)
-    lhs = abs_weights @ (K_plus * v) + R / delta
-    return float(np.max(lhs / v)), v
-
 
 
 def verify_radius(certificate: Certificate, network, red: ReducedNetwork) -> Checked:
@@ -181,7 +108,7 @@ def verify_radius(certificate: Certificate, network, red: ReducedNetwork) -> Che
     center, v, delta = require_box(certificate)
     R = residual_bound(red, center, None)
     require_same("residual bounds R", exact_entry(certificate, "R"), R)
-    check = _metzler_check(red, center, v, delta, R)
+    check = metzler_check(red, center, v, delta, R)
     require_same("slope bounds K_plus", exact_entry(certificate, "K_plus"), check.K_plus)
     if not check.holds:
         raise CheckFailed(f"the Metzler inequality fails exactly (ratio {check.ratio:.9g} >= 1)", (check.residual,))
@@ -194,7 +121,7 @@ def verify_radius(certificate: Certificate, network, red: ReducedNetwork) -> Che
     claim = radius_claim(mu, float(delta), float(delta * min(v)), in_box)
     as_float = [np.array([float(x) for x in values]) for values in (center, v, R)]
     abs_weights = np.abs(red.W_hat) * red.counts[None, :]
-    ratio = _metzler_ratio(red, abs_weights, as_float[0], float(delta), as_float[2], False, v=as_float[1])[0]
+    ratio = metzler_ratio(red, abs_weights, as_float[0], float(delta), as_float[2], False, v=as_float[1])[0]
     return Checked((check.residual,), ratio < 1.0, claim)
 
 
@@ -262,7 +189,7 @@ def certified_radius(
     perron = weights == "perron"
 
     def certified_in_float(delta: float) -> bool:
-        return _metzler_ratio(red, abs_weights, center, delta, R_float, perron)[0] < 1.0
+        return metzler_ratio(red, abs_weights, center, delta, R_float, perron)[0] < 1.0
 
     delta_float = largest(certified_in_float, network.b - network.a)
     data = {"center": center, "counts": red.counts}
@@ -271,10 +198,10 @@ def certified_radius(
         if not delta_float > 0:
             break
         delta_float *= 1.0 - 1e-9 * 4**attempt
-        _, v_float = _metzler_ratio(red, abs_weights, center, delta_float, R_float, perron)
+        _, v_float = metzler_ratio(red, abs_weights, center, delta_float, R_float, perron)
         v_float, v_exact = round_vector(v_float / v_float.max())
         delta = dyadic_down(delta_float, DELTA_BITS)
-        check = _metzler_check(red, center_exact, v_exact, delta, R)
+        check = metzler_check(red, center_exact, v_exact, delta, R)
         if check.holds:
             break
     if check is None or not check.holds:
