@@ -54,6 +54,7 @@ from ..certify.basin import (
     residual_bound,
 )
 from ..certify.blocks import fmpq_row, round_vector
+from ..certify.interval import interval_radius
 from ..certify.metzler import METZLER_CONSTRAINT, metzler_check, metzler_ratio
 from ..certify.record import Certificate
 from ..certify.sector import sector_radius
@@ -82,7 +83,7 @@ __all__ = [
 ]
 
 #: Methods of :func:`certified_radius`.
-METHODS = ("metzler", "lmi")
+METHODS = ("interval", "metzler", "lmi")
 #: Weight vectors of the Metzler box.
 WEIGHTS = ("uniform", "perron")
 
@@ -129,20 +130,27 @@ def certified_radius(
     network,
     mu: int,
     *,
-    method: str = "metzler",
+    method: str = "interval",
     weights: str = "uniform",
     reduction: str = "types",
     solver: str | None = None,
     solver_options: Mapping | None = None,
 ) -> CertifiedRadius:
-    """The largest certified basin of memory `mu`: a box (Metzler) or an ellipsoid (sector LMI).
+    """The largest certified basin of memory `mu`: a box (interval iteration or Metzler) or an ellipsoid (sector LMI).
 
     Parameters
     ----------
     network : MemoryNetwork
     mu : int
         Memory index.
-    method : {"metzler", "lmi"}, default "metzler"
+    method : {"interval", "metzler", "lmi"}, default "interval"
+        ``"interval"``: the largest delta for which the box ``|h - h_c| <= delta`` is proved forward
+        invariant by interval iteration and its chain of interval images ends inside a Metzler box
+        (:mod:`~assocrate.certify.interval`, theory.md §5 item 3b; certificate kind ``"interval"``).
+        It is never smaller than the Metzler radius (a box with the Metzler property has
+        ``F(B) ⊆ B``) and on the demo designs it is larger (0.561 against 0.414 on the equal-overlap
+        reference design, 0.446 against 0.309 for memory 0 of the random one), hence the default;
+        it costs a few interval images more (2.6 s against 0.6 s per memory at k = 569 row types).
         ``"metzler"``: the largest delta (bisection) for which the box ``|h - h_c| <= delta v`` is
         proved forward invariant and contracting — the certified retrieval radius with v = 1.
         ``"lmi"``: the sector LMI on the box; the certified set is an ellipsoid, reported by the
@@ -166,15 +174,17 @@ def certified_radius(
     >>> import assocrate as aa
     >>> net = aa.design(aa.equal_overlap_patterns(1000, 0.2), aa.Sigmoid(4.8, 0.2), -0.3, 0.95)
     >>> result = aa.certified_radius(net, 0)
-    >>> result.certified, round(result.radius, 3)
-    (True, 0.414)
+    >>> result.certified, round(result.radius, 3), result.certificate.kind
+    (True, 0.561, 'interval')
+    >>> round(aa.certified_radius(net, 0, method="metzler").radius, 3)
+    0.414
     """
     check_network(network)
     mu = check_index("mu", mu, network.n_patterns)
     method = check_choice("method", method, METHODS)
     weights = check_choice("weights", weights, WEIGHTS)
-    if method == "lmi" and weights != "uniform":
-        raise InvalidInput(f"`weights`={weights!r} applies to method='metzler' only; got method='lmi'")
+    if method != "metzler" and weights != "uniform":
+        raise InvalidInput(f"`weights`={weights!r} applies to method='metzler' only; got method={method!r}")
     reduction = check_choice("reduction", reduction, REDUCTIONS)
     options = check_solver_options(solver_options)
     red = reduce_network(network, reduction=reduction)
@@ -182,6 +192,8 @@ def certified_radius(
     center_exact = fraction_vector(center)
     R = residual_bound(red, center_exact, None)
     parameters = {**base_parameters(network, red), "memory": mu, "method": method, "weights": weights}
+    if method == "interval":
+        return interval_radius(network, red, mu, center, R, parameters)
     if method == "lmi":
         return sector_radius(red, mu, center, R, solver=solver, options=options, parameters=parameters)
     abs_weights = np.abs(red.W_hat) * red.counts[None, :]

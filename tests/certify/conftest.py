@@ -18,4 +18,4 @@ def small_network():
 
 @pytest.fixture(scope="module")
 def reference_radius(equal_overlap_network):
-    return certified_radius(equal_overlap_network, 0)
+    return certified_radius(equal_overlap_network, 0, method="metzler")

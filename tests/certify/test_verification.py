@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 import assocrate as aa
-from assocrate.certify import contraction, input_driven, lds, radius, sector
+from assocrate.certify import contraction, input_driven, interval, lds, radius, sector
 from assocrate.certify.contraction import certify_contraction
 from assocrate.certify.input_driven import certify_input_driven
 from assocrate.certify.lds import certify_lds
@@ -34,8 +34,8 @@ def certificates(equal_overlap_network):
     low = _low_gain(net)
     cue = 1.0 * (2.0 * net.patterns[:, 1] - 1.0)
     return {
-        "radius": (certified_radius(net, 0).certificate, net),
-        "perron": (certified_radius(net, 1, weights="perron").certificate, net),
+        "radius": (certified_radius(net, 0, method="metzler").certificate, net),
+        "perron": (certified_radius(net, 1, weights="perron", method="metzler").certificate, net),
         "sector": (certified_radius(net, 2, method="lmi").certificate, net),
         "input": (certify_input_driven(net, cue, memory=1), net),
         "input-contraction": (certify_input_driven(net, cue, memory=1, method="contraction"), net),
@@ -292,7 +292,7 @@ def test_an_input_not_constant_on_row_types_verifies_with_its_u(equal_overlap_ne
     shifted = cue.copy()
     shifted[0] += 0.005  # same classes, another input
     assert not verify(loaded, net, u=shifted).verified
-    assert not verify(certified_radius(net, 0).certificate, net, u=cue).verified
+    assert not verify(certified_radius(net, 0, method="metzler").certificate, net, u=cue).verified
     # the command line takes u from a file (`verify --input`); a u of the wrong length is bad input
     cert_file, net_file, u_file = tmp_path / "c.json", tmp_path / "net.npz", tmp_path / "u.npy"
     save_certificate(cert_file, cert)
@@ -322,6 +322,7 @@ def test_verify_dispatches_to_the_checks_the_certifiers_run():
         "radius": radius.verify_radius,
         "sector": sector.verify_sector,
         "input": input_driven.verify_input,
+        "interval": interval.verify_interval,
     }
 
 
