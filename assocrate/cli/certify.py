@@ -25,7 +25,7 @@ SolverChoice = choices("SolverChoice", "CLARABEL", "SCS", "CVXOPT")
 #: The dynamics of the contraction LMI (``--form``).
 FormName = choices("FormName", "rate", "current")
 #: How ``--kind radius`` bounds the basin (``--method``).
-RadiusMethod = choices("RadiusMethod", "metzler", "lmi")
+RadiusMethod = choices("RadiusMethod", "interval", "metzler", "lmi")
 #: The box weights of the Metzler radius (``--weights``).
 WeightsName = choices("WeightsName", "uniform", "perron")
 #: The input of ``--kind input`` (``--cue``).
@@ -62,8 +62,10 @@ def certify_command(
     solver: Annotated[Optional[SolverChoice], typer.Option("--solver", help="LMI solver (default by size).")] = None,
     form: Annotated[FormName, typer.Option("--form", help="Dynamics of the contraction LMI.")] = FormName.rate,
     method: Annotated[
-        RadiusMethod, typer.Option("--method", help="radius: Metzler box (the retrieval radius) or sector-LMI ellipsoid (l2).")
-    ] = RadiusMethod.metzler,
+        RadiusMethod,
+        typer.Option("--method", help="radius: interval iteration (box, the largest certified retrieval radius), "
+                     "Metzler box, or sector-LMI ellipsoid (l2)."),
+    ] = RadiusMethod.interval,
     weights: Annotated[WeightsName, typer.Option("--weights", help="radius: box weights v.")] = WeightsName.uniform,
     kappa: Annotated[float, typer.Option("--kappa", help="input: cue strength.")] = 1.0,
     cue: Annotated[
@@ -93,7 +95,7 @@ def certify_command(
     elif kind is CertificateKindName.contraction:
         certificate = certify_contraction(network, form=form.value, reduction=reduction.value, solver=solver_name)
     elif kind is CertificateKindName.radius:
-        if method is RadiusMethod.lmi and weights is not WeightsName.uniform:
+        if method is not RadiusMethod.metzler and weights is not WeightsName.uniform:
             raise typer.BadParameter("--weights perron applies to --method metzler only", param_hint="'--weights'")
         result = certified_radius(network, memory, method=method.value, weights=weights.value,
                                   reduction=reduction.value, solver=solver_name)
