@@ -27,6 +27,7 @@ from ..core.lowrank import batched_max_reduced_eigenvalue
 from ..core.patterns import ENSEMBLES, make_patterns, pattern_statistics, row_types
 from ..errors import InvalidInput
 from ..stability import instability_terms, k2_eigenvalues, pattern_structure_reason
+from .proof import proof_variable, prove_cells
 
 __all__ = ["PHASE_ACTIVATIONS", "PHASE_METHODS", "phase_diagram"]
 
@@ -161,6 +162,7 @@ def phase_diagram(
     tau: float = 1.0,
     method: str = "auto",
     progress: Callable[[int, int], None] | None = None,
+    prove: bool = False,
 ) -> xr.Dataset:
     """Local stability of the stored memories over a (rho, threshold) grid (theory.md §4).
 
@@ -186,6 +188,10 @@ def phase_diagram(
         (P+1) x (P+1) eigenproblems for any patterns; ``"auto"`` picks the closed form when it applies.
     progress : callable, optional
         Called as ``progress(done_cells, total_cells)`` after each block of cells.
+    prove : bool, default False
+        Also give every cell an exact verdict (:mod:`assocrate.sweeps.proof`): variable ``proof``
+        (codes -1 no-network, 0 undecided, 1 stable-proved, 2 unstable-proved; ``flag_meanings``).
+        Needs an exact design (equal pattern sizes and overlaps), whose memories are equilibria.
 
     Returns
     -------
@@ -240,6 +246,11 @@ def phase_diagram(
     reason = pattern_structure_reason(row_types(xi).rows, lambda: stats)
     if method == "closed-form" and reason is not None:
         raise InvalidInput(f"`method`='closed-form' needs the equal-overlap design: {reason}")
+    if not isinstance(prove, bool):
+        raise InvalidInput(f"`prove` must be True or False; got {prove!r}")
+    if prove and not stats.is_exact_design:
+        raise InvalidInput("`prove`=True needs an exact design (equal pattern sizes and pairwise overlaps, e.g. "
+                           "'equal-overlap' or 'correlated'): for other patterns the designed memories are not equilibria")
     chosen = "closed-form" if method == "closed-form" or (method == "auto" and reason is None) else "reduction"
 
     cells = _grid_design(activation, rho, threshold, a, b, stats.q, stats.r)
@@ -292,5 +303,7 @@ def phase_diagram(
         "rho": ("rho", rho, {"long_name": "gain rho"}),
         "threshold": ("threshold", threshold, {"long_name": "threshold x*"}),
     }
+    if prove:
+        data["proof"] = proof_variable(prove_cells(cells, xi, activation, rho, threshold, a, b), dims)
     return xr.Dataset(data, coords=coords, attrs=attrs)
 
