@@ -51,6 +51,8 @@ class RetrievalResult:
         ``phi(b)`` and ``(1 - q) phi(a) + q phi(b)``.
     cue, sigma, dt, tol, dtype, seed :
         The settings used.
+    boundary : str
+        Treatment of rates outside [0, 1] (see :func:`~assocrate.dynamics.euler_maruyama`).
     """
 
     cued: np.ndarray
@@ -70,6 +72,7 @@ class RetrievalResult:
     tol: float
     dtype: str
     seed: int | None
+    boundary: str
 
     @property
     def n_cues(self) -> int:
@@ -137,6 +140,7 @@ class RetrievalResult:
             "cue": self.cue,
             "n_cues": self.n_cues,
             "sigma": self.sigma,
+            "boundary": self.boundary,
             "dt": self.dt,
             "t_max": float(self.times[-1]),
             "tol": self.tol,
@@ -158,7 +162,7 @@ class RetrievalResult:
             f"{record['mean_time_to_converge']:.3g}" if record["mean_time_to_converge"] is not None else "n/a"
         )
         lines = [
-            f"retrieval: {self.n_cues} cues ({self.cue}), sigma={self.sigma:g}, dt={self.dt:g}, "
+            f"retrieval: {self.n_cues} cues ({self.cue}), sigma={self.sigma:g}, boundary={self.boundary}, dt={self.dt:g}, "
             f"t_max={self.times[-1]:g}, tol={self.tol:g}",
             f"  success rate        {format_value(self.success_rate, '.3f')}",
             f"  overlap with cued   {format_value(self.mean_overlap_cued, '.4f')} (ideal phi(b) = {self.ideal_cued:.4f})",
@@ -195,7 +199,7 @@ def retrieve(
     t_max: float = 10.0,
     dt: float = 0.01,
     sigma: float = 0.0,
-    boundary: str = "reflect",
+    boundary: str = "none",
     seed: int | np.random.Generator | None = None,
     record_every: int = 10,
     tol: float = DEFAULT_TOL,
@@ -214,7 +218,14 @@ def retrieve(
         Euler–Maruyama step.
     sigma : float, default 0.0
         Noise amplitude (``sigma sqrt(dt)`` per step); 0 is the deterministic Euler method.
-    boundary : {"reflect", "clip", "none"}, default "reflect"
+    boundary : {"none", "reflect", "clip"}, default "none"
+        Treatment of rates that noise pushes out of [0, 1], as in
+        :func:`~assocrate.dynamics.euler_maruyama`: ``"none"`` is the paper's model;
+        ``"reflect"`` raises the mean rate of inactive units by ``sigma sqrt(tau / pi)`` (+0.056
+        at sigma = 0.1) and lowers active ones by as much, so the overlap with the cued memory
+        drops by about that amount and the others rise by about ``(1 - 2 q)`` times it
+        (reference experiment, sigma = 0.1: cued 1.001 -> 0.944, others 0.203 -> 0.236);
+        ``"clip"`` nearly as much (clipping every step tends to reflection as dt -> 0).
     seed : int, numpy.random.Generator or None
         Seed of the dynamical noise.
     record_every : int, default 10
@@ -275,6 +286,7 @@ def retrieve(
         tol=tol,
         dtype=run.dtype,
         seed=run.seed,
+        boundary=run.boundary,
     )
 
 
@@ -349,6 +361,7 @@ def basin_profile(
     t_max: float = 10.0,
     dt: float = 0.01,
     sigma: float = 0.0,
+    boundary: str = "none",
     tol: float = DEFAULT_TOL,
     dtype: type | np.dtype = np.float64,
 ) -> BasinProfile:
@@ -369,7 +382,7 @@ def basin_profile(
     seed : int, numpy.random.Generator or None
         Seeds the cues and the dynamical noise.
     kind : {"delete", "flip", "noise"}, default "delete"
-    t_max, dt, sigma, tol, dtype :
+    t_max, dt, sigma, boundary, tol, dtype :
         As in :func:`retrieve`.
 
     Returns
@@ -394,7 +407,8 @@ def basin_profile(
     int_seed = integer_seed(seed)
     cue_sets = [make_cues(network, kind, float(level), trials=trials, memories=memories, seed=rng) for level in levels]
     result = retrieve(
-        network, concatenate_cues(cue_sets), t_max=t_max, dt=dt, sigma=sigma, seed=rng, tol=tol, dtype=dtype
+        network, concatenate_cues(cue_sets), t_max=t_max, dt=dt, sigma=sigma, boundary=boundary, seed=rng, tol=tol,
+        dtype=dtype,
     )
     per_level = np.repeat(np.arange(levels.size), cue_sets[0].n_cues)
     counts = np.array([[np.sum(result.labels[per_level == i] == value) for value in OUTCOMES] for i in range(levels.size)])
