@@ -7,7 +7,7 @@ Overlap with pattern nu, two normalisations (:data:`NORMALIZATIONS`):
   exactly and ``m^nu = (1 - r_mu,nu) phi(a) + r_mu,nu phi(b) ~ (1 - q) phi(a) + q phi(b)`` for the
   others, whatever the pattern sizes;
 - ``"nq"``: ``m^nu = x . xi^nu / (N q)`` with one q for all patterns, the literal formula of
-  DESIGN.md §7 and of the authors' figures: for random patterns ``m^mu = phi(b) |xi^mu| / (N q)``
+  theory.md §7 and of the authors' figures: for random patterns ``m^mu = phi(b) |xi^mu| / (N q)``
   scatters around phi(b) (above 1 for the larger patterns when ``phi(b) ~ 1``).
 
 The two agree for patterns of size ``q N``. A state is classified by its ``"pattern"`` overlaps
@@ -86,7 +86,7 @@ def overlaps(
     normalize : {"pattern", "nq"}, optional
         ``"pattern"``: divide by each pattern's own number of active units ``|xi^nu|``, so that
         ``m^mu = phi(b)`` at the rescaled memory even when pattern sizes differ. ``"nq"``: divide
-        by ``N q`` for every pattern (the literal formula of DESIGN.md §7 and the authors'
+        by ``N q`` for every pattern (the literal formula of theory.md §7 and the authors'
         figures). Default: ``"nq"`` when `q` is given, else ``"pattern"``.
     q : float, optional
         The activity of ``"nq"`` (e.g. the design's nominal q); default the patterns' mean

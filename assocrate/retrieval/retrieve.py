@@ -239,7 +239,7 @@ def retrieve(
         From :func:`~assocrate.retrieval.make_cues` or :func:`~assocrate.retrieval.nonstored_cues`.
     t_max : float, optional
         Duration; the run takes ``n_steps = round(t_max / dt)`` steps on the grid ``t_k = k dt``,
-        ``k = 0, ..., n_steps`` (both 0 and t_max included). Default 10.0 (DESIGN.md §7 uses
+        ``k = 0, ..., n_steps`` (both 0 and t_max included). Default 10.0 (theory.md §7 uses
         t in [0, 10]): 1000 steps of dt = 0.01, 1001 time points.
     dt : float, default 0.01
         Euler–Maruyama step.
