@@ -71,13 +71,13 @@ class PaperRun:
 
     @property
     def n_units(self) -> int:
-        """N."""
-        return int(self.patterns.shape[0])
+        """N (that of every network)."""
+        return next(iter(self.networks.values())).n_units
 
     @property
     def n_patterns(self) -> int:
-        """P."""
-        return int(self.patterns.shape[1])
+        """P (that of every network)."""
+        return next(iter(self.networks.values())).n_patterns
 
     def inactive_rate_bias(self, name: str) -> float:
         """Mean final rate of the units inactive in the cued pattern, minus ``phi(a)``, over all cues.

@@ -47,6 +47,22 @@ def test_closed_form_route_equals_reduction_route(activation, levels):
         assert closed[name].equals(reduced[name]), name
 
 
+def _assert_cells_are_the_networks(ds, xi, activation, a, b, **design_kwargs):
+    """Every cell equals design(xi, ..., **design_kwargs) + local_stability(at="ideal") + conditions."""
+    for i, rho in enumerate(SMALL_RHO):
+        for j, threshold in enumerate(SMALL_THRESHOLD):
+            network = design_quietly(xi, ACTIVATIONS[activation](rho, threshold), a, b, **design_kwargs)
+            cell = ds.isel(rho=i, threshold=j)
+            result = local_stability(network, at="ideal")
+            found = conditions(network)
+            assert float(cell["max_eigenvalue"]) == pytest.approx(result.max_eigenvalues.max(), abs=1e-10)
+            assert bool(cell["unstable"]) == bool(result.max_eigenvalues.max() >= 0)
+            assert float(cell["sufficient_value"]) == pytest.approx(found.sufficient_value, rel=1e-10, abs=1e-13)
+            assert float(cell["instability_value"]) == pytest.approx(found.instability_value, rel=1e-10, abs=1e-13)
+            assert float(cell["alpha"]) == pytest.approx(network.alpha, rel=1e-13)
+            assert float(cell["gamma"]) == pytest.approx(network.gamma, rel=1e-13)
+
+
 @pytest.mark.parametrize(
     "patterns, kwargs",
     [
@@ -66,18 +82,7 @@ def test_cells_equal_networks_designed_one_by_one(activation, patterns, kwargs):
         "correlated": lambda: correlated_patterns(n_units, 5, 0.2, 0.4, seed=3),
         "random": lambda: random_patterns(n_units, 8, 0.2, seed=2),
     }[patterns]()
-    for i, rho in enumerate(SMALL_RHO):
-        for j, threshold in enumerate(SMALL_THRESHOLD):
-            network = design_quietly(xi, ACTIVATIONS[activation](rho, threshold), a, b)
-            cell = ds.isel(rho=i, threshold=j)
-            result = local_stability(network, at="ideal")
-            found = conditions(network)
-            assert float(cell["max_eigenvalue"]) == pytest.approx(result.max_eigenvalues.max(), abs=1e-10)
-            assert bool(cell["unstable"]) == bool(result.max_eigenvalues.max() >= 0)
-            assert float(cell["sufficient_value"]) == pytest.approx(found.sufficient_value, rel=1e-10, abs=1e-13)
-            assert float(cell["instability_value"]) == pytest.approx(found.instability_value, rel=1e-10, abs=1e-13)
-            assert float(cell["alpha"]) == pytest.approx(network.alpha, rel=1e-13)
-            assert float(cell["gamma"]) == pytest.approx(network.gamma, rel=1e-13)
+    _assert_cells_are_the_networks(ds, xi, activation, a, b)
     assert ds.attrs["method"] == ("closed-form" if patterns == "equal-overlap" else "reduction")
 
 
@@ -94,17 +99,7 @@ def test_given_q_and_r_are_used_cell_by_cell(activation, xi, q, r):
     """phase_diagram(patterns=xi, q=, r=) equals design(xi, ..., q=, r=) + local_stability(at="ideal")."""
     a, b = -0.3, 0.95
     ds = phase_diagram(activation=activation, a=a, b=b, rho=SMALL_RHO, threshold=SMALL_THRESHOLD, patterns=xi, q=q, r=r)
-    for i, rho in enumerate(SMALL_RHO):
-        for j, threshold in enumerate(SMALL_THRESHOLD):
-            network = design_quietly(xi, ACTIVATIONS[activation](rho, threshold), a, b, q=q, r=r)
-            cell = ds.isel(rho=i, threshold=j)
-            result = local_stability(network, at="ideal")
-            found = conditions(network)
-            assert float(cell["max_eigenvalue"]) == pytest.approx(result.max_eigenvalues.max(), abs=1e-10)
-            assert bool(cell["unstable"]) == bool(result.max_eigenvalues.max() >= 0)
-            assert float(cell["sufficient_value"]) == pytest.approx(found.sufficient_value, rel=1e-10, abs=1e-13)
-            assert float(cell["instability_value"]) == pytest.approx(found.instability_value, rel=1e-10, abs=1e-13)
-            assert float(cell["alpha"]) == network.alpha and float(cell["gamma"]) == network.gamma
+    _assert_cells_are_the_networks(ds, xi, activation, a, b, q=q, r=r)
     stats = pattern_statistics(xi)
     assert ds.attrs["q"] == q and ds.attrs["q_source"] == "given"
     assert ds.attrs["r"] == (stats.r if r is None else r)
