@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._validation import check_fraction, check_positive, check_positive_int
+from ._validation import check_choice, check_fraction, check_positive, check_positive_int
 from ._validation import readonly as _readonly
 from .core.activations import Sigmoid
 from .core.design import MemoryNetwork, design
@@ -23,7 +23,7 @@ from .dynamics import BOUNDARIES
 from .errors import InvalidInput
 from .retrieval import RetrievalResult, make_cues, retrieve
 from .retrieval.cues import rate_levels
-from .retrieval.readout import NORMALIZATIONS
+from .retrieval.readout import NORMALIZATIONS, check_normalize
 
 __all__ = ["PAPER_LEVELS", "PaperRun", "paper"]
 
@@ -181,8 +181,8 @@ def paper(
     trials = check_positive_int("trials", trials)
     n_points = check_positive_int("n_points", n_points, minimum=2)
     dt = check_positive("dt", dt)
-    if boundary not in BOUNDARIES:
-        raise InvalidInput(f"`boundary` must be one of {list(BOUNDARIES)}; got {boundary!r}")
+    boundary = check_choice("boundary", boundary, BOUNDARIES)
+    normalize = check_normalize(normalize)
     q, rho, threshold, deletion = check_fraction("q", 0.2), 4.8, 0.2, 0.4
     pattern_seed, cue_seed, noise_seed = np.random.SeedSequence(seed).spawn(3)
     xi = random_patterns(n_units, default_pattern_count(n_units), q, seed=np.random.default_rng(pattern_seed))

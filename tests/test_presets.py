@@ -68,5 +68,7 @@ def test_top_level_and_bad_input():
     assert aa.paper is paper
     with pytest.raises(ValueError, match="`boundary` must be one of"):
         paper(boundary="wrap")
+    with pytest.raises(ValueError, match="`normalize` must be one of"):
+        paper(normalize="N")
     with pytest.raises(ValueError, match="`n_points` must be"):
         paper(n_points=1)
