@@ -88,6 +88,7 @@ _LAZY = {
     "assocrate.sweeps": ("CapacityCurve", "capacity", "phase_diagram"),
     "assocrate.dale": ("DaleNetwork", "dale_realization", "dale_stability", "simulate_dale"),
     "assocrate.datasets": ("letter_patterns",),
+    "assocrate.presets": ("PaperRun", "paper"),
 }
 _WHERE = {name: module for module, names in _LAZY.items() for name in names}
 
@@ -109,6 +110,7 @@ __all__ = [
     "LocalStability",
     "MemoryNetwork",
     "Outcome",
+    "PaperRun",
     "Pulses",
     "RectifiedTanh",
     "RetrievalResult",
@@ -149,6 +151,7 @@ __all__ = [
     "make_cues",
     "make_patterns",
     "overlaps",
+    "paper",
     "pattern_statistics",
     "phase_diagram",
     "pulse",
