@@ -89,7 +89,7 @@ def phase_command(
     with progress_bar("phase diagram", "cells") as progress:
         dataset = phase_diagram(
             activation=activation.value, a=a, b=b, rho=rho, threshold=threshold, patterns=source, n_units=n,
-            q=q, p=p, r=r, seed=seed, tau=tau, progress=progress,
+            q=q, n_patterns=p, r=r, seed=seed, tau=tau, progress=progress,
         )
     if out is not None:
         save_dataset(out, dataset)

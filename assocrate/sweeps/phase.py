@@ -165,7 +165,7 @@ def phase_diagram(
     patterns: str | np.ndarray = "equal-overlap",
     n_units: int = 1000,
     q: float | None = None,
-    p: int | None = None,
+    n_patterns: int | None = None,
     r: float | None = None,
     seed: int = 0,
     tau: float = 1.0,
@@ -184,14 +184,14 @@ def phase_diagram(
         Grid axes; default ``linspace(0.2, 5, 30)`` and ``linspace(0, 0.9, 30)`` (the paper's).
     patterns : str or array of 0/1, shape (N, P), default "equal-overlap"
         An ensemble name (``"equal-overlap"``, ``"random"``, ``"correlated"``), built with
-        `n_units`, `q`, `p`, `r`, `seed`, or the patterns themselves.
+        `n_units`, `q`, `n_patterns`, `r`, `seed`, or the patterns themselves.
     q, r : float, optional
         Activity and overlap fraction the design rule uses in every cell, as in
         :func:`~assocrate.core.design.design`: each is used when given (the authors design random
         patterns with the nominal q) and estimated from the patterns when omitted. A named
         ensemble is also built with them (`q` defaults to 0.2 there; `r` is required for
         ``"correlated"``). The attributes ``q_source`` and ``r_source`` say which happened.
-    n_units, p, seed
+    n_units, n_patterns, seed
         Passed to :func:`~assocrate.core.patterns.make_patterns` for a named ensemble.
     tau : float, default 1.0
         Time constant (eigenvalues scale as 1/tau).
@@ -257,7 +257,7 @@ def phase_diagram(
         ensemble = patterns
         xi = make_patterns(
             patterns, n_units=check_positive_int("n_units", n_units), q=DEFAULT_ENSEMBLE_Q if q is None else q,
-            n_patterns=p, r=r, seed=seed,
+            n_patterns=n_patterns, r=r, seed=seed,
         )
     else:
         ensemble = "given"

@@ -45,7 +45,7 @@ def test_the_default_scheduler_runs_in_this_process():
     assert capacity.__kwdefaults__["scheduler"] == "synchronous"
 
 
-CAPACITY = dict(n=200, loads=[0.02, 0.1], q=0.2, activation=Sigmoid(4.8, 0.2), levels=(-0.3, 0.95), trials=2,
+CAPACITY = dict(n_units=200, loads=[0.02, 0.1], q=0.2, activation=Sigmoid(4.8, 0.2), levels=(-0.3, 0.95), trials=2,
                 seed=3, t_max=5.0)
 N_CELLS = 4
 

@@ -67,8 +67,8 @@ def _assert_cells_are_the_networks(ds, xi, activation, a, b, **design_kwargs):
     "patterns, kwargs",
     [
         ("equal-overlap", {}),
-        ("correlated", {"r": 0.4, "p": 5, "seed": 3}),
-        ("random", {"p": 8, "n_units": 400, "seed": 2}),
+        ("correlated", {"r": 0.4, "n_patterns": 5, "seed": 3}),
+        ("random", {"n_patterns": 8, "n_units": 400, "seed": 2}),
     ],
 )
 @pytest.mark.parametrize("activation", list(ACTIVATIONS))
@@ -190,11 +190,11 @@ def test_the_papers_picture(diagrams, activation, levels):
 
 
 def test_random_patterns_use_the_reduction_and_say_so():
-    ds = phase_diagram(patterns="random", n_units=500, p=6, rho=SMALL_RHO, threshold=SMALL_THRESHOLD)
+    ds = phase_diagram(patterns="random", n_units=500, n_patterns=6, rho=SMALL_RHO, threshold=SMALL_THRESHOLD)
     assert ds.attrs["method"] == "reduction"
     assert "approximate" in ds.attrs["point"]
     with pytest.raises(ValueError, match="closed-form"):
-        phase_diagram(patterns="random", n_units=500, p=6, rho=SMALL_RHO, threshold=SMALL_THRESHOLD,
+        phase_diagram(patterns="random", n_units=500, n_patterns=6, rho=SMALL_RHO, threshold=SMALL_THRESHOLD,
                       method="closed-form")
 
 
