@@ -101,10 +101,8 @@ def synaptic_graph(
 
     Examples
     --------
-    >>> from assocrate.core.activations import Sigmoid
-    >>> from assocrate.core.design import design
-    >>> from assocrate.core.patterns import equal_overlap_patterns
-    >>> net = design(equal_overlap_patterns(50, 0.2), Sigmoid(4.8, 0.2), -0.3, 0.95)
+    >>> import assocrate as aa
+    >>> net = aa.design(aa.equal_overlap_patterns(50, 0.2), aa.Sigmoid(4.8, 0.2), -0.3, 0.95)
     >>> g = synaptic_graph(net)
     >>> g.number_of_nodes(), g.number_of_edges(), bool(np.isclose(g.edges[1, 0]["weight"], net.dense_weights()[0, 1]))
     (50, 2500, True)
@@ -173,10 +171,8 @@ def type_graph(network: MemoryNetwork, *, dale: DaleNetwork | None = None, max_t
 
     Examples
     --------
-    >>> from assocrate.core.activations import Sigmoid
-    >>> from assocrate.core.design import design
-    >>> from assocrate.core.patterns import equal_overlap_patterns
-    >>> net = design(equal_overlap_patterns(1000, 0.2), Sigmoid(4.8, 0.2), -0.3, 0.95)
+    >>> import assocrate as aa
+    >>> net = aa.design(aa.equal_overlap_patterns(1000, 0.2), aa.Sigmoid(4.8, 0.2), -0.3, 0.95)
     >>> g = type_graph(net)
     >>> g.number_of_nodes(), sorted(count for _, count in g.nodes(data="count"))
     (7, [40, 160, 160, 160, 160, 160, 160])
@@ -221,6 +217,13 @@ def type_graph(network: MemoryNetwork, *, dale: DaleNetwork | None = None, max_t
     return graph
 
 
+def _real_array(name: str, value: object, allowed: str = "a real array") -> np.ndarray:
+    array = np.asarray(value)
+    if array.dtype.kind not in "biuf":
+        raise InvalidType(f"`{name}` must be {allowed}; got {type(value).__name__} of dtype {array.dtype}")
+    return array.astype(float)
+
+
 def is_irreducible(network: MemoryNetwork | np.ndarray, slope_upper: np.ndarray, *, rtol: float = 0.0) -> bool:
     """Whether ``|W| K⁺`` is irreducible (its support graph strongly connected), K⁺ = diag(slope_upper).
 
@@ -250,7 +253,7 @@ def is_irreducible(network: MemoryNetwork | np.ndarray, slope_upper: np.ndarray,
     rtol = check_finite_float("rtol", rtol)
     if rtol < 0:
         raise InvalidInput(f"`rtol` must be >= 0; got {rtol!r}")
-    K = np.asarray(slope_upper, dtype=float)
+    K = _real_array("slope_upper", slope_upper)
     if K.ndim != 1 or not np.all(np.isfinite(K)) or np.any(K < 0):
         raise InvalidInput(f"`slope_upper` must be a 1-D array of finite slope bounds >= 0; got {slope_upper!r}")
     if isinstance(network, MemoryNetwork):
@@ -265,9 +268,11 @@ def is_irreducible(network: MemoryNetwork | np.ndarray, slope_upper: np.ndarray,
             K = np.where(zero, 0.0, K[network.type_representatives])
         single = N
     else:
-        weights = np.asarray(network, dtype=float)
+        weights = _real_array("network", network, "a MemoryNetwork or a real square weight matrix")
         if weights.ndim != 2 or weights.shape[0] != weights.shape[1] or weights.size == 0:
-            raise InvalidInput(f"`network` must be a MemoryNetwork or a square weight matrix; got shape {weights.shape}")
+            raise InvalidInput(
+                f"`network` must be a MemoryNetwork or a square weight matrix; got shape {weights.shape}"
+            )
         if K.shape != (weights.shape[0],):
             raise InvalidInput(f"`slope_upper` must have length {weights.shape[0]}; got shape {K.shape}")
         single = weights.shape[0]
@@ -299,12 +304,9 @@ def transition_graph(result: RetrievalResult) -> nx.DiGraph:
 
     Examples
     --------
-    >>> from assocrate.core.activations import Sigmoid
-    >>> from assocrate.core.design import design
-    >>> from assocrate.core.patterns import equal_overlap_patterns
-    >>> from assocrate.retrieval import make_cues, retrieve
-    >>> net = design(equal_overlap_patterns(200, 0.2), Sigmoid(4.8, 0.2), -0.3, 0.95)
-    >>> result = retrieve(net, make_cues(net, "delete", 0.4, trials=2, seed=0), t_max=5.0, seed=0)
+    >>> import assocrate as aa
+    >>> net = aa.design(aa.equal_overlap_patterns(200, 0.2), aa.Sigmoid(4.8, 0.2), -0.3, 0.95)
+    >>> result = aa.retrieve(net, aa.make_cues(net, "delete", 0.4, trials=2, seed=0), t_max=5.0, seed=0)
     >>> g = transition_graph(result)
     >>> g.edges["memory 2", "memory 2"]["count"], g.number_of_edges()
     (2, 8)

@@ -164,6 +164,10 @@ def test_irreducible_hand_made_examples():
         is_irreducible(cycle, np.ones(3))
     with pytest.raises(InvalidInput, match="square weight matrix"):
         is_irreducible(np.ones((2, 3)), np.ones(2))
+    with pytest.raises(InvalidType, match="`network` must be a MemoryNetwork or a real square weight matrix"):
+        is_irreducible("net.npz", np.ones(2))
+    with pytest.raises(InvalidType, match="`slope_upper` must be a real array"):
+        is_irreducible(cycle, [1, None, 1, 1])
 
 
 @pytest.mark.parametrize("fixture", ["net", "random_net"])

@@ -123,12 +123,9 @@ def export_ctrnn(
     Examples
     --------
     >>> import tempfile, pathlib
-    >>> from assocrate.core.activations import Sigmoid
-    >>> from assocrate.core.design import design
-    >>> from assocrate.core.patterns import equal_overlap_patterns
-    >>> from assocrate.ctrnn import discretize
-    >>> net = design(equal_overlap_patterns(100, 0.2), Sigmoid(4.8, 0.2), -0.3, 0.95)
-    >>> target = export_ctrnn(discretize(net, 0.1), pathlib.Path(tempfile.mkdtemp()) / "ctrnn.npz", dense=True)
+    >>> import assocrate as aa
+    >>> net = aa.design(aa.equal_overlap_patterns(100, 0.2), aa.Sigmoid(4.8, 0.2), -0.3, 0.95)
+    >>> target = export_ctrnn(aa.discretize(net, 0.1), pathlib.Path(tempfile.mkdtemp()) / "ctrnn.npz", dense=True)
     >>> d = np.load(target)
     >>> bool(np.allclose(d["W_hid"], d["U"] @ np.diag(d["c"]) @ d["U"].T)), float(d["gamma"])
     (True, 0.1)

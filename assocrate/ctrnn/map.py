@@ -124,11 +124,9 @@ class DiscreteNetwork:
 
         Examples
         --------
-        >>> from assocrate.core.activations import Sigmoid
-        >>> from assocrate.core.design import design
-        >>> from assocrate.core.patterns import equal_overlap_patterns
-        >>> net = design(equal_overlap_patterns(100, 0.2), Sigmoid(4.8, 0.2), -0.3, 0.95)
-        >>> d = discretize(net, 0.5)
+        >>> import assocrate as aa
+        >>> net = aa.design(aa.equal_overlap_patterns(100, 0.2), aa.Sigmoid(4.8, 0.2), -0.3, 0.95)
+        >>> d = aa.discretize(net, 0.5)
         >>> h = d.memory_states()
         >>> float(np.max(np.abs(d.step(h) - h))) < 1e-12    # the memories are fixed points
         True
@@ -202,11 +200,9 @@ def discretize(
 
     Examples
     --------
-    >>> from assocrate.core.activations import Sigmoid
-    >>> from assocrate.core.design import design
-    >>> from assocrate.core.patterns import equal_overlap_patterns
-    >>> net = design(equal_overlap_patterns(100, 0.2), Sigmoid(4.8, 0.2), -0.3, 0.95)
-    >>> discretize(net, 0.1)
+    >>> import assocrate as aa
+    >>> net = aa.design(aa.equal_overlap_patterns(100, 0.2), aa.Sigmoid(4.8, 0.2), -0.3, 0.95)
+    >>> aa.discretize(net, 0.1)
     DiscreteNetwork(n_units=100, dt=0.1, gamma=0.1, form='current')
     """
     network = check_network(network)
@@ -336,11 +332,9 @@ def run_discrete(
 
     Examples
     --------
-    >>> from assocrate.core.activations import Sigmoid
-    >>> from assocrate.core.design import design
-    >>> from assocrate.core.patterns import equal_overlap_patterns
-    >>> net = design(equal_overlap_patterns(100, 0.2), Sigmoid(4.8, 0.2), -0.3, 0.95)
-    >>> d = discretize(net, 0.5)
+    >>> import assocrate as aa
+    >>> net = aa.design(aa.equal_overlap_patterns(100, 0.2), aa.Sigmoid(4.8, 0.2), -0.3, 0.95)
+    >>> d = aa.discretize(net, 0.5)
     >>> run = run_discrete(d, d.memory_states()[:, :2] + 0.3, steps=60, sigma_post=0.01, seed=0)
     >>> np.round(np.diag(run.overlaps[-1]), 3)
     array([1., 1.])

@@ -210,12 +210,9 @@ def discrete_stability(discrete: DiscreteNetwork, *, at: str = "equilibrium") ->
 
     Examples
     --------
-    >>> from assocrate.core.activations import Sigmoid
-    >>> from assocrate.core.design import design
-    >>> from assocrate.core.patterns import equal_overlap_patterns
-    >>> from assocrate.ctrnn import discretize
-    >>> net = design(equal_overlap_patterns(1000, 0.2), Sigmoid(4.8, 0.2), -0.3, 0.95)
-    >>> result = discrete_stability(discretize(net, 0.1))
+    >>> import assocrate as aa
+    >>> net = aa.design(aa.equal_overlap_patterns(1000, 0.2), aa.Sigmoid(4.8, 0.2), -0.3, 0.95)
+    >>> result = discrete_stability(aa.discretize(net, 0.1))
     >>> round(result.dt_max, 6), round(result.dt_quiescent, 6), round(float(result.spectral_radii[0]), 6)
     (1.999928, 1.972984, 0.900022)
     """
