@@ -118,7 +118,7 @@ def synaptic_graph(
     if N > max_units:
         raise InvalidInput(
             f"`network` has N={N} units; synaptic_graph is limited to `max_units`={max_units} (N^2 synapses). "
-            "Use type_graph(network): one node per row type "
+            "Use type_graph(network) (assocrate graph --kind types): one node per row type "
             f"({network.row_types.n_types} here), with the same weights, at any N"
         )
     c = np.asarray(dale.c_EE if dale is not None else network.c)
