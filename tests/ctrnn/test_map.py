@@ -7,6 +7,7 @@ import pytest
 
 from assocrate.core.design import design
 from assocrate.ctrnn import DiscreteNetwork, discretize, run_discrete
+from assocrate.dynamics import euler_maruyama
 from assocrate.errors import InvalidInput, InvalidType
 
 
@@ -159,3 +160,15 @@ def test_noise_reproducible_from_seed(small):
     assert "DiscreteRun: 3 trajectories, 20 steps" in first.summary()
     assert repr(first) == "DiscreteRun(n_trajectories=3, steps=20, dt=0.2)"
     assert first.finite.all() and not first.final_states.flags.writeable
+
+
+@pytest.mark.parametrize("form", ["current", "rate"])
+def test_map_is_the_euler_step_of_the_ode(small, form):
+    """Two routes: gamma = dt/tau makes the map the Euler step of ``tau s' = -s + ...`` (dynamics.euler_maruyama)."""
+    slow = design(small.patterns, small.activation, small.a, small.b, tau=2.0)
+    d = discretize(slow, 0.1, form=form)
+    start = 0.7 * d.memory_states()[:, :3] + 0.05
+    u = np.linspace(0.0, 0.1, slow.n_units)
+    ours = run_discrete(d, start, steps=50, inputs=u).final_states
+    euler = euler_maruyama(slow, start, 0.1, 50, sigma=0.0, u=u, form=form).final
+    np.testing.assert_allclose(ours, euler, rtol=1e-12, atol=1e-12)
