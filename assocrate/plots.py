@@ -275,7 +275,7 @@ def overlap_time_courses(results, *, title: str | None = None) -> Figure:
 
 
 def transition_graph_plot(graph, *, ax=None, title: str | None = None) -> Figure:
-    """Draw a :func:`assocrate.graphs.transition_graph`: memories on a circle, final states below.
+    """Draw a :func:`assocrate.graphs.transition_graph`: memories on a circle, final states inside it.
 
     Each node shows the cues that ended where they started (its self-loop: correct retrievals)
     out of the cues it sent, its shade darker the larger that fraction; an arrow's width and
@@ -307,8 +307,8 @@ def transition_graph_plot(graph, *, ax=None, title: str | None = None) -> Figure
     for i, node in enumerate(memories):
         angle = 2 * math.pi * i / len(memories) + math.pi / 2
         position[node] = (math.cos(angle), math.sin(angle))
-    for i, node in enumerate(others):
-        position[node] = (-1.2 + 2.4 * (i + 0.5) / len(others), -1.55)
+    for i, node in enumerate(others):  # inside the ring: every arrow to a final state points inwards
+        position[node] = (0.5 * (i - (len(others) - 1) / 2), 0.0)
     largest = max((d["count"] for _, _, d in graph.edges(data=True)), default=1)
     for source, target, data in graph.edges(data=True):
         if source == target:
@@ -317,7 +317,8 @@ def transition_graph_plot(graph, *, ax=None, title: str | None = None) -> Figure
                  "shrinkA": 14, "shrinkB": 14, "connectionstyle": "arc3,rad=0.15"}
         ax.annotate("", xy=position[target], xytext=position[source], arrowprops=arrow)
         mid = np.add(position[source], position[target]) / 2
-        ax.text(mid[0], mid[1], str(data["count"]), color="tab:red", fontsize=8, ha="center", va="center")
+        ax.text(mid[0], mid[1], str(data["count"]), color="tab:red", fontsize=8, ha="center", va="center", zorder=5,
+                bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none", "alpha": 0.8})
     for node in graph.nodes:
         x, y = position[node]
         cues = graph.nodes[node]["cues"]
@@ -326,8 +327,8 @@ def transition_graph_plot(graph, *, ax=None, title: str | None = None) -> Figure
         ax.scatter([x], [y], s=900, color=color, alpha=0.25 + (0.75 * correct / cues if cues else 0.0), zorder=3)
         ax.text(x, y, node.replace("memory ", "μ=") + (f"\n{correct}/{cues}" if cues else ""), ha="center",
                 va="center", fontsize=8, zorder=4)
-    ax.set_xlim(-1.6, 1.6)
-    ax.set_ylim(-1.9, 1.4)
+    ax.set_xlim(-1.35, 1.35)
+    ax.set_ylim(-1.35, 1.35)
     ax.set_aspect("equal")
     ax.axis("off")
     n_cues = attributes.get("n_cues", "?")
