@@ -88,6 +88,7 @@ _LAZY = {
     "assocrate.sweeps": ("CapacityCurve", "capacity", "phase_diagram"),
     "assocrate.dale": ("DaleNetwork", "dale_realization", "dale_stability", "simulate_dale"),
     "assocrate.datasets": ("letter_patterns",),
+    "assocrate.presets": ("PaperRun", "paper"),
     "assocrate.ctrnn": (
         "DiscreteNetwork",
         "DiscreteRun",
@@ -130,6 +131,7 @@ __all__ = [
     "LocalStability",
     "MemoryNetwork",
     "Outcome",
+    "PaperRun",
     "Pulses",
     "RectifiedTanh",
     "RetrievalResult",
@@ -175,6 +177,7 @@ __all__ = [
     "make_cues",
     "make_patterns",
     "overlaps",
+    "paper",
     "pattern_statistics",
     "phase_diagram",
     "pulse",

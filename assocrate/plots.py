@@ -226,13 +226,21 @@ def _band(ax, times, values, color, label) -> None:
     ax.plot(times, finite.mean(axis=1), color=color, lw=2, label=label)
 
 
+#: y-axis labels of the overlap figure, by RetrievalResult.normalize.
+_OVERLAP_LABELS = {
+    "pattern": r"overlap  $m^\nu(t) = x\cdot\xi^\nu / |\xi^\nu|$",
+    "nq": r"overlap  $m^\nu(t) = x\cdot\xi^\nu / (N q)$",
+}
+
+
 def overlap_time_courses(results, *, title: str | None = None) -> Figure:
     """Average overlap with the cued memory and with the other memories over time.
 
     Like the "average overlap" figure of Betteti et al.: for each result, the mean (line) and the
     10-90 % range over cues (band) of ``m^cued(t)`` and of the other memories' overlaps, with
     the ideal values ``phi(b)`` and ``(1 - q) phi(a) + q phi(b)`` dashed. Cues from patterns
-    that are not stored contribute only to "other memories".
+    that are not stored contribute only to "other memories". The y label gives the overlap's
+    normalisation (``result.normalize``: ``x . xi / |xi|`` or the authors' ``x . xi / (N q)``).
 
     Parameters
     ----------
@@ -267,7 +275,10 @@ def overlap_time_courses(results, *, title: str | None = None) -> Figure:
         ax.set_xlabel("time t (units of τ)")
         ax.set_ylim(-0.03, 1.08)
         ax.legend(loc="center right", fontsize=7, framealpha=0.85)
-    axes[0, 0].set_ylabel(r"overlap  $m^\nu(t) = x\cdot\xi^\nu / |\xi^\nu|$")
+    labels = [_OVERLAP_LABELS[getattr(result, "normalize", "pattern")] for _, result in named]
+    for k, (ax, label) in enumerate(zip(axes[0], labels)):
+        if k == 0 or label != labels[0]:  # one label, unless the panels normalise differently
+            ax.set_ylabel(label)
     sigma = named[0][1].sigma
     figure.suptitle(title or f"average overlap, cues {named[0][1].cue}, σ = {sigma:g}", fontsize=10)
     figure.tight_layout()

@@ -49,7 +49,7 @@ def _peak_rss_gb() -> float:
 
 
 def child_lmi(config: dict) -> dict:
-    from assocrate.certify.lmi import certify_contraction, certify_lds
+    from assocrate.certify import certify_contraction, certify_lds
     from assocrate.certify.verification import verify
 
     network = _network(config["n"], low_gain=True)
@@ -77,7 +77,7 @@ def child_lmi(config: dict) -> dict:
 
 
 def child_radius(config: dict) -> dict:
-    from assocrate.certify.regional import certified_radius
+    from assocrate.certify import certified_radius
     from assocrate.certify.verification import verify
 
     network = _network(config["n"], low_gain=False)
@@ -100,7 +100,7 @@ def child_radius(config: dict) -> dict:
 def child_basin(config: dict) -> dict:
     import numpy as np
 
-    from assocrate.certify.regional import certified_radius
+    from assocrate.certify import certified_radius
 
     network = _network(config["n"], low_gain=False)
     result = certified_radius(network, 0)

@@ -1,6 +1,6 @@
 """Symbolic (sympy) re-derivations of the identities behind the assocrate design rule.
 
-Each module proves one statement of DESIGN.md §3 and returns a frozen
+Each module proves one statement of theory.md §3 and returns a frozen
 :class:`~proofs._result.ProofResult` whose ``holds`` is ``True`` only if every step was
 verified by sympy (an exact simplification to zero, an exact polynomial identity, or a
 positivity fact derived by sympy's assumption system) -- never by a numeric check.

@@ -1,4 +1,4 @@
-"""The design rule of DESIGN.md §3 as sympy expressions, shared by every proof.
+"""The design rule of theory.md §3 as sympy expressions, shared by every proof.
 
 ``pa`` and ``pb`` stand for ``phi(a)`` and ``phi(b)``: free positive symbols, so the proofs hold
 for every activation (nothing about ``phi`` beyond ``phi(b) != phi(a)`` is used).
@@ -55,7 +55,7 @@ def design_rule(
     *,
     beta: sympy.Expr | None = None,
 ) -> DesignParameters:
-    """The design rule of DESIGN.md §3 for general overlap ``r``.
+    """The design rule of theory.md §3 for general overlap ``r``.
 
     Parameters
     ----------

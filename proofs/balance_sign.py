@@ -1,4 +1,4 @@
-"""The sign of the balance term: ``sign(gamma) = sign((1 - beta) a + beta b)`` (DESIGN.md §3).
+"""The sign of the balance term: ``sign(gamma) = sign((1 - beta) a + beta b)`` (theory.md §3).
 
 Statement
 ---------

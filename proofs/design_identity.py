@@ -1,4 +1,4 @@
-"""The design identity ``W x̄^mu = h̄^mu`` (DESIGN.md §3), proved symbolically.
+"""The design identity ``W x̄^mu = h̄^mu`` (theory.md §3), proved symbolically.
 
 Statement
 ---------
@@ -107,7 +107,7 @@ def crosstalk_residual(beta: sympy.Expr | None = None) -> sympy.Expr:
 
 
 def prove_design_identity(*, beta: sympy.Expr | None = None) -> ProofResult:
-    """Prove ``W x̄^mu = h̄^mu`` for equal-size, equal-overlap patterns (DESIGN.md §3).
+    """Prove ``W x̄^mu = h̄^mu`` for equal-size, equal-overlap patterns (theory.md §3).
 
     Parameters
     ----------
@@ -171,7 +171,7 @@ def sunflower_patterns(n_active: int, n_shared: int, n_patterns: int) -> sympy.M
 
     Pattern 1 is the first ``n_active`` units; every later pattern is the first ``n_shared``
     units (active in all patterns) plus ``n_active - n_shared`` fresh units. This is the
-    construction of ``correlated_patterns`` (DESIGN.md §3) with no spare units.
+    construction of ``correlated_patterns`` (theory.md §3) with no spare units.
 
     Parameters
     ----------

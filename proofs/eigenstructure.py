@@ -1,8 +1,8 @@
-"""Eigenstructure of the exact (equal-overlap) design, proved on an explicit case (DESIGN.md §3).
+"""Eigenstructure of the exact (equal-overlap) design, proved on an explicit case (theory.md §3).
 
 Statement
 ---------
-For the equal-overlap pattern set of DESIGN.md §3 (``P = floor(1 + 1/q)`` patterns; the first
+For the equal-overlap pattern set of theory.md §3 (``P = floor(1 + 1/q)`` patterns; the first
 ``q²N`` rows all ones, then ``q(1-q)N`` blocks of ``P`` rows each equal to ``I_P``, the remaining
 rows zero) and ``beta = q`` (the rule's value, since here ``r = q``), the matrix
 
@@ -62,7 +62,7 @@ def _as_rational(q: sympy.Rational | Fraction | int | float | str) -> sympy.Rati
 def equal_overlap_matrix(
     n_units: int, q: sympy.Rational | Fraction | int | float | str
 ) -> sympy.Matrix:
-    """The equal-overlap pattern set of DESIGN.md §3 as an exact sympy matrix.
+    """The equal-overlap pattern set of theory.md §3 as an exact sympy matrix.
 
     Parameters
     ----------

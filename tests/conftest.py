@@ -1,4 +1,4 @@
-"""Shared fixtures: the reference networks of DESIGN.md §3 and §7."""
+"""Shared fixtures: the reference networks of theory.md §3 and §7."""
 
 from __future__ import annotations
 

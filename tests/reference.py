@@ -1,4 +1,4 @@
-"""The reference activations and a quiet design helper shared by the tests (DESIGN.md §3, §7)."""
+"""The reference activations and a quiet design helper shared by the tests (theory.md §3, §7)."""
 
 from __future__ import annotations
 

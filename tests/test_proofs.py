@@ -28,13 +28,13 @@ _HYPOTHESIS = settings(derandomize=True, max_examples=60, deadline=None)
 
 
 def _sigmoid(h: float, rho: float = 4.8, threshold: float = 0.2) -> float:
-    """DESIGN.md §2 sigmoid, written out independently of ``assocrate.core.activations``."""
+    """theory.md §2 sigmoid, written out independently of ``assocrate.core.activations``."""
     z = 4 * rho * (h - threshold - 1 / (2 * rho))
     return 1 / (1 + math.exp(-z))
 
 
 def _closed_form(q: float, r: float, a: float, b: float, pa: float, pb: float):
-    """DESIGN.md §3 formulas transcribed by hand (no sympy)."""
+    """theory.md §3 formulas transcribed by hand (no sympy)."""
     alpha_prime = (b - a) / (q * (1 - r) * (pb - pa))
     beta = q * ((1 - r) * pa + r * pb) / ((1 - q) * pa + q * pb)
     gamma = ((1 - beta) * a + beta * b) / ((1 - q) * pa + q * pb)
@@ -182,7 +182,7 @@ def test_symbolic_rule_matches_closed_form(q, r, a, gap, pa, dp):
     b, pb = a + gap, pa + dp
     assert _NUMERIC(q, r, a, b, pa, pb) == pytest.approx(_closed_form(q, r, a, b, pa, pb),
                                                          rel=1e-12)
-    # r = q special case of DESIGN.md §3
+    # r = q special case of theory.md §3
     ap_sym, beta_sym, gamma_sym = _NUMERIC(q, q, a, b, pa, pb)
     alpha = (b - a) / (pb - pa)
     assert beta_sym == pytest.approx(q, rel=1e-12)

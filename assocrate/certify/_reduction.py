@@ -1,10 +1,10 @@
-"""Units grouped into interchangeable classes, and W on the classes (DESIGN.md §1 "Row types").
+"""Units grouped into interchangeable classes, and W on the classes (theory.md §1 "Row types").
 
 Units ``i`` and ``j`` are interchangeable when their rows of ``U`` are equal (equal pattern rows)
 and, with an input, ``u_i = u_j``. With ``S`` the N x k indicator of the k classes and
 ``n = S^T 1`` their sizes, ``W = U C U^T = S W_hat S^T`` with ``W_hat = U_hat C U_hat^T`` (k x k,
 ``U_hat`` one representative row per class), and ``W v = 0`` for every v that sums to zero inside
-each class. Every certificate of :mod:`assocrate.stability` is computed on this partition; the
+each class. Every certificate of :mod:`assocrate.certify` is computed on this partition; the
 *trivial* partition (every unit its own class, ``W_hat = W``) is the full N x N problem.
 """
 
@@ -19,7 +19,7 @@ from functools import cached_property
 import flint
 import numpy as np
 
-from .._validation import check_choice
+from .._validation import check_choice, check_input
 from .._validation import readonly as _readonly
 from ..certify._rational import fraction_vector, to_fmpq, to_fraction
 from ..certify.exact import to_rational
@@ -29,8 +29,7 @@ __all__ = [
     "REDUCTIONS",
     "Partition",
     "ReducedNetwork",
-    "class_weights",
-    "exact_class_weights",
+    "input_vector",
     "network_digest",
     "partition",
     "reduce_network",
@@ -81,17 +80,13 @@ class Partition:
 
 
 def input_vector(u: object, n_units: int) -> np.ndarray | None:
-    """`u` (None, a scalar or shape (N,)) as a finite float vector of length `n_units`, or None; else ValueError."""
+    """`u` (None, a scalar or shape (N,)) as a read-only float vector of length `n_units`, or None.
+
+    Validated by :func:`assocrate._validation.check_input`, the one input normaliser.
+    """
     if u is None:
         return None
-    array = np.asarray(u, dtype=float)
-    if array.ndim == 0:
-        array = np.full(n_units, float(array))
-    if array.shape != (n_units,):
-        raise InvalidInput(f"`u` must be a scalar or have shape ({n_units},); got {array.shape}")
-    if not np.all(np.isfinite(array)):
-        raise InvalidInput("`u` must be finite; found NaN or inf")
-    return array
+    return np.broadcast_to(check_input("u", u, n_units), (n_units,))
 
 
 def partition(network, *, u: object = None, reduction: str = "types") -> Partition:
@@ -111,8 +106,8 @@ def partition(network, *, u: object = None, reduction: str = "types") -> Partiti
 
     Examples
     --------
-    >>> from assocrate import Sigmoid, design, equal_overlap_patterns
-    >>> net = design(equal_overlap_patterns(1000, 0.2), Sigmoid(4.8, 0.2), -0.3, 0.95)
+    >>> import assocrate as aa
+    >>> net = aa.design(aa.equal_overlap_patterns(1000, 0.2), aa.Sigmoid(4.8, 0.2), -0.3, 0.95)
     >>> partition(net).n_classes, partition(net, u=net.patterns[:, 0] * 1.0).n_classes
     (7, 7)
     >>> partition(net, reduction="full").n_classes
@@ -141,14 +136,14 @@ def partition(network, *, u: object = None, reduction: str = "types") -> Partiti
     return Partition(_readonly(first), _readonly(counts.copy()), _readonly(index.copy()), "types")
 
 
-def class_weights(network, part: Partition) -> np.ndarray:
+def _class_weights(network, part: Partition) -> np.ndarray:
     """``W_hat = U_hat C U_hat^T`` (k x k, float): ``W_ij = W_hat[class(i), class(j)]``."""
     U_hat = network.U[part.representatives]
     W_hat = (U_hat * network.c) @ U_hat.T
     return _readonly(0.5 * (W_hat + W_hat.T))
 
 
-def exact_class_weights(network, part: Partition) -> flint.fmpq_mat:
+def _exact_class_weights(network, part: Partition) -> flint.fmpq_mat:
     """``W_hat`` in exact rational arithmetic from the float factors U and C.
 
     The network's weights *are* ``U C U^T`` with the stored float entries of U and C; read as the
@@ -216,8 +211,8 @@ class ReducedNetwork:
 
     @cached_property
     def W_exact(self) -> flint.fmpq_mat:
-        """``W_hat`` exactly (see :func:`exact_class_weights`)."""
-        return exact_class_weights(self.network, self.part)
+        """``W_hat`` exactly (see :func:`_exact_class_weights`)."""
+        return _exact_class_weights(self.network, self.part)
 
     @cached_property
     def U_exact(self) -> flint.fmpq_mat:
@@ -287,4 +282,4 @@ class ReducedNetwork:
 def reduce_network(network, *, u: object = None, reduction: str = "types") -> ReducedNetwork:
     """The network on its partition (:func:`partition`) with ``W_hat`` (float; exact on demand)."""
     part = partition(network, u=u, reduction=reduction)
-    return ReducedNetwork(network, part, class_weights(network, part))
+    return ReducedNetwork(network, part, _class_weights(network, part))

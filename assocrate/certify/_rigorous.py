@@ -22,12 +22,25 @@ import flint
 from ..certify._rational import to_fraction
 from ..errors import InvalidInput, InvalidType
 
-__all__ = ["GRID_BITS", "format_down", "format_up", "phi_bounds", "slope_lower", "slope_upper"]
+__all__ = [
+    "BOX_BITS",
+    "GRID_BITS",
+    "dyadic_down",
+    "dyadic_up",
+    "format_down",
+    "format_up",
+    "phi_bounds",
+    "slope_lower",
+    "slope_upper",
+]
 
 #: Working precision of the ball arithmetic (bits).
 PRECISION = 128
 #: Bounds are rounded outward to multiples of ``2**-GRID_BITS``.
 GRID_BITS = 48
+#: Bounds computed from sums of those (residual bounds, interval-iteration boxes, overlaps) are
+#: rounded outward to multiples of ``2**-BOX_BITS``.
+BOX_BITS = 40
 
 
 def _ball(value: Fraction) -> flint.arb:
@@ -52,6 +65,24 @@ def _down(ball: flint.arb) -> Fraction:
     value = _exact(ball.lower())
     scale = 2**GRID_BITS
     return Fraction(math.floor(value * scale), scale)
+
+
+def dyadic_down(value, bits: int) -> Fraction:
+    """The largest multiple of ``2**-bits`` that is ``<= value`` (a float or an exact rational).
+
+    >>> dyadic_down(0.3, 4), dyadic_down(Fraction(-1, 3), 2)
+    (Fraction(1, 4), Fraction(-1, 2))
+    """
+    return Fraction(math.floor(value * 2**bits), 2**bits)
+
+
+def dyadic_up(value, bits: int) -> Fraction:
+    """The smallest multiple of ``2**-bits`` that is ``>= value`` (a float or an exact rational).
+
+    >>> dyadic_up(0.3, 4)
+    Fraction(5, 16)
+    """
+    return Fraction(math.ceil(value * 2**bits), 2**bits)
 
 
 def _sigmoid_constants(activation) -> tuple[Fraction, Fraction]:

@@ -78,9 +78,7 @@ def certify_command(
 
     Exits 0 when the certificate is verified in exact arithmetic, 1 when none was found, 2 on invalid input.
     """
-    from ..certify.certificate import save_certificate
-    from ..certify.lmi import certify_contraction, certify_lds
-    from ..certify.regional import certified_radius, certify_input_driven
+    from ..certify import certified_radius, certify_contraction, certify_input_driven, certify_lds, save_certificate
     from ..io import load_network
 
     network = load_network(network_file)
@@ -137,7 +135,7 @@ def verify_command(
 
     Exits 0 when verified, 1 when not verified, 2 on invalid input (unreadable or malformed files).
     """
-    from ..certify.certificate import load_certificate
+    from ..certify.serialize import load_certificate
     from ..certify.verification import verify
     from ..io import load_array, load_network
 

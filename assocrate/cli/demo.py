@@ -95,7 +95,7 @@ def run_demo(
     lines = [
         "# assocrate demo report",
         "",
-        f"Reference setting (DESIGN.md §7): N={DEMO_UNITS}, q={DEMO_ACTIVITY}, {DEMO_ACTIVATION!r}, tau=1, seed={seed}.",
+        f"Reference setting (theory.md §7): N={DEMO_UNITS}, q={DEMO_ACTIVITY}, {DEMO_ACTIVATION!r}, tau=1, seed={seed}.",
         "",
     ]
     timings = {}

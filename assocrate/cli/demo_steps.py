@@ -6,14 +6,14 @@ more function in `STEPS` (run in order by :func:`assocrate.cli.demo.run_demo`).
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
-from ..certify.certificate import save_certificate
-from ..certify.regional import certified_radius
+from ..certify import certified_radius, save_certificate
 from ..core.activations import Sigmoid
 from ..core.design import MemoryNetwork, design
 from ..core.equilibria import equilibrium_residual, refine_equilibrium, uniform_states
@@ -35,7 +35,7 @@ from ..sweeps import capacity, phase_diagram, save_dataset
 
 __all__ = ["DEMO_ACTIVATION", "DEMO_ACTIVITY", "DEMO_LEVELS", "DEMO_UNITS", "DemoContext", "STEPS"]
 
-#: Reference setting of DESIGN.md §7.
+#: Reference setting of theory.md §7.
 DEMO_UNITS = 1000
 DEMO_ACTIVITY = 0.2
 DEMO_ACTIVATION = Sigmoid(rho=4.8, threshold=0.2)
@@ -151,7 +151,7 @@ def _class_table(rows: list[tuple[str, object]]) -> list[str]:
 
 
 def retrieve_reference(ctx: DemoContext) -> list[str]:
-    """The reference experiment of DESIGN.md §7 for both signs of gamma, plus non-stored cues."""
+    """The reference experiment of theory.md §7 for both signs of gamma, plus non-stored cues."""
     kind, level = DEMO_CUE
     rows, panels, lines = [], {}, []
     for name in DEMO_LEVELS:
@@ -174,11 +174,11 @@ def retrieve_reference(ctx: DemoContext) -> list[str]:
         lines.append(f"- {name}: at t = {DEMO_T_REFERENCE:g}: {counts_10}; at t = {DEMO_T_MAX:g}: "
                      + ", ".join(f"{v} {k}" for k, v in result.class_counts().items() if v) + ".")
     return [
-        "## Retrieval (DESIGN.md §7)",
+        "## Retrieval (theory.md §7)",
         "",
         f"Cues keep 60 % of a stored pattern's active units ({DEMO_CUES_PER_MEMORY} cues per memory); "
         f"{DEMO_NONSTORED} more cues are random patterns that are not stored. Deterministic Euler steps, dt = 0.01, "
-        f"t ∈ [0, {DEMO_T_MAX:g}] (DESIGN.md §7 reads the state at t = {DEMO_T_REFERENCE:g}; both are reported). Overlap m^ν = x·ξ^ν / |ξ^ν|; a final "
+        f"t ∈ [0, {DEMO_T_MAX:g}] (theory.md §7 reads the state at t = {DEMO_T_REFERENCE:g}; both are reported). Overlap m^ν = x·ξ^ν / |ξ^ν|; a final "
         "state is classified by its overlaps and mean rate against the ideal memories and uniform states "
         "(max-norm tolerance 0.15).",
         "",
@@ -195,7 +195,7 @@ def retrieve_reference(ctx: DemoContext) -> list[str]:
 
 
 def retrieve_with_noise(ctx: DemoContext) -> list[str]:
-    """The same cues with dynamical noise (Euler–Maruyama, reflecting at 0 and 1)."""
+    """The same cues with dynamical noise (Euler–Maruyama, no boundary at 0 and 1: the paper's model)."""
     kind, level = DEMO_CUE
     rows, panels = [], {}
     for name in DEMO_LEVELS:
@@ -209,8 +209,10 @@ def retrieve_with_noise(ctx: DemoContext) -> list[str]:
     return [
         "### With dynamical noise",
         "",
-        f"x ← x + f(x) dt + σ √dt n with σ = {DEMO_NOISE:g}, reflected at 0 and 1 (the reflection keeps silent "
-        "units slightly above φ(a) and active ones slightly below φ(b)).",
+        f"x ← x + f(x) dt + σ √dt n with σ = {DEMO_NOISE:g} and boundary = "
+        f"{ctx.results['negative gamma noisy'].boundary} (the paper's model: no reflection at 0 and 1; reflecting "
+        f"would raise every silent unit's mean rate by σ/√π ≈ {DEMO_NOISE / math.sqrt(math.pi):.3f} and lower the "
+        "cued overlap by about as much).",
         "",
         *_class_table(rows),
         "",
@@ -295,7 +297,7 @@ def recall_letters(ctx: DemoContext) -> list[str]:
 
 
 def check_local_stability(ctx: DemoContext) -> list[str]:
-    """Exact Jacobian spectra of every memory (DESIGN.md §4) and an exactly verified Lyapunov certificate."""
+    """Exact Jacobian spectra of every memory (theory.md §4) and an exactly verified Lyapunov certificate."""
     lines = [
         "## Local stability",
         "",
@@ -368,7 +370,7 @@ def certify_basins(ctx: DemoContext) -> list[str]:
         "## Certified retrieval radius",
         "",
         f"A cue whose current W x lies within δ of a memory's equilibrium in every unit provably retrieves it "
-        f"(Metzler majorant on the box, DESIGN.md §5.3, verified in exact rational arithmetic). Equal-overlap "
+        f"(Metzler majorant on the box, theory.md §5.3, verified in exact rational arithmetic). Equal-overlap "
         f"design: δ = {exact_radius.radius:.4f} (b − a = {network.b - network.a:g}), "
         f"{'certified' if exact_radius.certified else 'NOT certified'}. Random patterns, γ < 0, δ per memory: "
         f"{per_memory} ({sum(r.certified for r in radii)}/{len(radii)} certified; files in `certificates/`, "

@@ -151,7 +151,7 @@ def dale_command(
     at: AtOption = PointName.equilibrium,
     as_json: JsonOption = False,
 ) -> None:
-    """Dale's-law realization (DESIGN.md §6): the E/I weights, their signs, and every memory's augmented spectrum.
+    """Dale's-law realization (theory.md §6): the E/I weights, their signs, and every memory's augmented spectrum.
 
     Exits 0 whatever the verdicts, 2 on invalid input (including a design with gamma > c, which
     has no such realization).

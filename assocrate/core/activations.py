@@ -1,4 +1,4 @@
-"""Activation functions Phi: R -> [0, 1) with slope at most `rho` (DESIGN.md §2).
+"""Activation functions Phi: R -> [0, 1) with slope at most `rho` (theory.md §2).
 
 Both activations are frozen dataclasses with vectorised, overflow-free ``phi``, ``dphi``,
 ``inverse``, ``antiderivative`` and ``slope_bounds``.

@@ -1,4 +1,4 @@
-"""The design rule of Betteti, Baggio, Bullo and Zampieri as a low-rank `MemoryNetwork` (DESIGN.md §3).
+"""The design rule of Betteti, Baggio, Bullo and Zampieri as a low-rank `MemoryNetwork` (theory.md §3).
 
 ``W = (alpha'/N) (Xi - beta)(Xi - beta)^T + (gamma/N) 1 1^T = U C U^T`` with
 ``U = [Xi - beta 1, 1]`` and ``C = diag(alpha'/N, ..., alpha'/N, gamma/N)``.
@@ -24,7 +24,7 @@ __all__ = ["DENSE_LIMIT", "DesignParameters", "MemoryNetwork", "design", "design
 #: Largest N for which :meth:`MemoryNetwork.dense_weights` builds W without ``force=True``.
 DENSE_LIMIT = 20000
 
-#: The two forms of the model (DESIGN.md §2): ``tau x' = -x + Phi(W x + u)`` ("rate") and
+#: The two forms of the model (theory.md §2): ``tau x' = -x + Phi(W x + u)`` ("rate") and
 #: ``tau h' = -h + W Phi(h) + u`` ("current").
 FORMS = ("rate", "current")
 
@@ -54,7 +54,7 @@ class DesignParameters:
 
 
 def design_parameters(activation: Activation, a: float, b: float, q: float, r: float) -> DesignParameters:
-    """Evaluate the design rule's scalars (DESIGN.md §3).
+    """Evaluate the design rule's scalars (theory.md §3).
 
     Examples
     --------
@@ -88,7 +88,7 @@ def design_parameters(activation: Activation, a: float, b: float, q: float, r: f
 def design_rule(
     phi_a: float | np.ndarray, phi_b: float | np.ndarray, a: float, b: float, q: float, r: float
 ) -> DesignParameters:
-    """The design rule's scalars from the rates ``phi(a)``, ``phi(b)`` (DESIGN.md §3), unchecked.
+    """The design rule's scalars from the rates ``phi(a)``, ``phi(b)`` (theory.md §3), unchecked.
 
     The formulas of :func:`design_parameters`, which checks its arguments and calls this. `phi_a`
     and `phi_b` may be arrays (broadcast together): the fields of the result are then arrays, one
@@ -339,7 +339,7 @@ def design(
     r: float | None = None,
     tau: float = 1.0,
 ) -> MemoryNetwork:
-    """Store binary patterns with the covariance + E/I-balance design rule (DESIGN.md §3).
+    """Store binary patterns with the covariance + E/I-balance design rule (theory.md §3).
 
     Parameters
     ----------

@@ -1,7 +1,7 @@
 """Equilibria of ``tau x' = -x + Phi(W x + u)``: design residuals, Newton refinement, uniform states.
 
 Newton steps solve with ``J = -I + D U C U^T`` through the Woodbury identity, O(N P^2) per
-iteration (DESIGN.md §3).
+iteration (theory.md §3).
 """
 
 from __future__ import annotations

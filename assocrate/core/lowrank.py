@@ -1,4 +1,4 @@
-"""The symmetric low-rank operator ``W = U C U^T`` and its reduced eigenproblems (DESIGN.md §1, §4).
+"""The symmetric low-rank operator ``W = U C U^T`` and its reduced eigenproblems (theory.md §1, §4).
 
 ``U`` is N x m (m = P + 1), ``C`` is diagonal, stored as its diagonal ``c``. Mat-vecs cost O(N m)
 per column, spectra O(N m^2) (or O(k m^2) on k row types), and no N x N matrix is formed.

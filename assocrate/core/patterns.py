@@ -1,4 +1,4 @@
-"""Binary pattern ensembles and their row types (DESIGN.md §1, §3).
+"""Binary pattern ensembles and their row types (theory.md §1, §3).
 
 Patterns are N x P boolean arrays (one column per memory), never float N x N anything.
 """
@@ -291,7 +291,7 @@ ENSEMBLES = ("equal-overlap", "random", "correlated")
 
 
 def default_pattern_count(n: int) -> int:
-    """``P = floor(N / (10 ln N))``, the load of the reference retrieval experiment (DESIGN.md §7)."""
+    """``P = floor(N / (10 ln N))``, the load of the reference retrieval experiment (theory.md §7)."""
     n = check_positive_int("n", n, minimum=2)
     return max(1, math.floor(n / (10.0 * math.log(n))))
 

@@ -1,4 +1,4 @@
-"""Dale's-law realization of a designed network: excitatory units plus linear inhibitory units (DESIGN.md §6).
+"""Dale's-law realization of a designed network: excitatory units plus linear inhibitory units (theory.md §6).
 
 The realization and its sign structure (:mod:`.realization`), the exact spectrum of the augmented
 Jacobian at the memories (:mod:`.stability`) and the augmented dynamics (:mod:`.dynamics`).

@@ -1,4 +1,4 @@
-"""Dynamics of the augmented excitatory-inhibitory system of a Dale realization (DESIGN.md §6).
+"""Dynamics of the augmented excitatory-inhibitory system of a Dale realization (theory.md §6).
 
 ``tau x' = -x + Phi(W_EE x - w_EI 1 rbar + u)`` and ``tau_I r' = -r + mean(x) 1``, evaluated through
 the design's factors in O(N P) per state and integrated by

@@ -1,4 +1,4 @@
-"""Dale's-law realization of a designed network: excitatory units plus linear inhibitory units (DESIGN.md §6).
+"""Dale's-law realization of a designed network: excitatory units plus linear inhibitory units (theory.md §6).
 
 The designed matrix ``W = W_cov + (gamma/N) 1 1^T`` mixes signs. Its Dale realization keeps the N
 designed units as excitatory units x and adds ``N_I >= 1`` identical linear inhibitory units r:
@@ -177,14 +177,14 @@ class DaleSigns:
 def _impossible(gamma: float, c: float) -> InvalidInput:
     return InvalidInput(
         f"`network` has gamma={gamma!r} > c={c!r} = -N min_ij (W_cov)_ij, so w_EI = c - gamma < 0: the Dale "
-        "realization of DESIGN.md §6 needs gamma <= c (it always holds for gamma <= 0). Here W itself is "
+        "realization of theory.md §6 needs gamma <= c (it always holds for gamma <= 0). Here W itself is "
         "entrywise positive (min W = (gamma - c)/N > 0): the network needs no inhibitory units"
     )
 
 
 @dataclass(frozen=True, repr=False)
 class DaleNetwork:
-    """A Dale's-law realization of a :class:`~assocrate.core.design.MemoryNetwork` (DESIGN.md §6).
+    """A Dale's-law realization of a :class:`~assocrate.core.design.MemoryNetwork` (theory.md §6).
 
     Build it with :func:`dale_realization`.
 
@@ -326,7 +326,7 @@ class DaleNetwork:
 def dale_realization(
     network: MemoryNetwork, *, n_inhibitory: int = 1, tau_inhibitory: float | None = None
 ) -> DaleNetwork:
-    """Realize a designed network with excitatory units and linear inhibitory units (DESIGN.md §6).
+    """Realize a designed network with excitatory units and linear inhibitory units (theory.md §6).
 
     Parameters
     ----------

@@ -1,4 +1,4 @@
-"""The exact spectrum of the augmented Jacobian of a Dale realization at the stored memories (DESIGN.md §6).
+"""The exact spectrum of the augmented Jacobian of a Dale realization at the stored memories (theory.md §6).
 
 At an equilibrium the Jacobian of the excitatory-inhibitory system is not symmetric, but it reduces to
 an arrowhead matrix of size ``rank + 1`` (a diagonal plus a skew-symmetric coupling) built from the
@@ -227,7 +227,7 @@ def dale_spectrum(dale: DaleNetwork, mu: int, *, at: Point = "equilibrium") -> D
 
     Notes
     -----
-    (derived) At an equilibrium with ``D = diag(phi'(h))`` the Jacobian of DESIGN.md §6 is
+    (derived) At an equilibrium with ``D = diag(phi'(h))`` the Jacobian of theory.md §6 is
 
         J = [[(-I + D W_EE)/tau,  -(w_EI/N_I) D 1 1^T / tau],
              [1 1^T / (N tau_I),  -I / tau_I              ]]

@@ -1,4 +1,4 @@
-"""Vector fields, ODE integration and batched Euler–Maruyama for the rate and current forms (DESIGN.md §2, §7).
+"""Vector fields, ODE integration and batched Euler–Maruyama for the rate and current forms (theory.md §2, §7).
 
 Modules: :mod:`~assocrate.dynamics.fields` (inputs, vector fields), :mod:`~assocrate.dynamics.ode`
 (solve_ivp to a steady state), :mod:`~assocrate.dynamics.sde` (Euler–Maruyama by row blocks),

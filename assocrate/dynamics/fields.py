@@ -1,4 +1,4 @@
-"""Inputs and the vector fields of the rate and current forms (DESIGN.md §2).
+"""Inputs and the vector fields of the rate and current forms (theory.md §2).
 
 Rate form ``tau x' = -x + Phi(W x + u)``; current form ``tau h' = -h + W Phi(h) + u``. States are
 one vector (N,) or a batch (N, B), one trajectory per column; every product with W goes through
@@ -181,7 +181,7 @@ class InputSource:
 
 
 def _sigmoid_core(Z: np.ndarray) -> None:
-    """``Z <- expit(Z)`` in place (DESIGN.md §2: scipy's expit, never a raw exp ratio)."""
+    """``Z <- expit(Z)`` in place (theory.md §2: scipy's expit, never a raw exp ratio)."""
     expit(Z, out=Z)
 
 

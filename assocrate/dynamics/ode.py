@@ -1,4 +1,4 @@
-"""Integration of the rate and current forms with solve_ivp, stopping at a steady state (DESIGN.md §2).
+"""Integration of the rate and current forms with solve_ivp, stopping at a steady state (theory.md §2).
 
 :func:`simulate` integrates a network's vector field; :func:`integrate_to_steady` is the one
 solve_ivp loop with a terminal ``||f||_inf < steady_tol`` event, restarted at every input switch,

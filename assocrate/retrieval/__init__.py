@@ -1,4 +1,4 @@
-"""Retrieval: cues, overlaps, classification of final states and basins (DESIGN.md §7).
+"""Retrieval: cues, overlaps, classification of final states and basins (theory.md §7).
 
 A retrieval experiment starts the rate dynamics from cues (corrupted stored patterns, noisy
 rates, or an input pulse), runs batched Euler–Maruyama through the low-rank factors and

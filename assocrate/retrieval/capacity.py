@@ -1,4 +1,4 @@
-"""One cell of the capacity experiment, and the capacity curve pooled from many (DESIGN.md §3, §4, §7).
+"""One cell of the capacity experiment, and the capacity curve pooled from many (theory.md §3, §4, §7).
 
 A cell draws P random patterns, designs the network, refines every memory to a true equilibrium,
 tests its local stability and cues it once; :func:`assocrate.sweeps.capacity` runs the cells
@@ -52,7 +52,7 @@ class _MemoryAssessment:
 
 
 def _assess_memories(network: MemoryNetwork, tol: float, *, t_relax: float = 20.0) -> _MemoryAssessment:
-    """Locate the true equilibrium near each memory and test its local stability (DESIGN.md §3, §4).
+    """Locate the true equilibrium near each memory and test its local stability (theory.md §3, §4).
 
     Newton's method starts from the rescaled memory; where it fails (it stalls when the design
     residual is large), the memories concerned are relaxed by the deterministic dynamics for

@@ -1,4 +1,4 @@
-"""Cues for retrieval experiments: corrupted stored patterns, noisy rates and input pulses (DESIGN.md §7).
+"""Cues for retrieval experiments: corrupted stored patterns, noisy rates and input pulses (theory.md §7).
 
 A cue is a starting rate vector (and, for input cues, a pulse ``u = kappa xi``) made from a stored
 memory; :func:`make_cues` builds a batch of them as a :class:`CueSet`, :func:`nonstored_cues`

@@ -1,4 +1,4 @@
-"""Stability of the stored memories: local (DESIGN.md §4) and global (DESIGN.md §5 item 1).
+"""Stability of the stored memories: local (theory.md §4) and global (theory.md §5 item 1).
 
 Local: exact Jacobian spectra through the low-rank reduction (:mod:`.spectra`), the paper's
 conditions and the closed form (:mod:`.conditions`), every memory at once (:mod:`.local`) and

@@ -1,4 +1,4 @@
-"""The linearisation points of the stored memories and their Gram matrices (DESIGN.md §4).
+"""The linearisation points of the stored memories and their Gram matrices (theory.md §4).
 
 At a memory ``D = diag(phi'(h))`` takes one value per row type of the patterns; everything the
 spectra need is the Gram matrix ``U^T D U`` (m x m, m = P + 1) summed over the k row types. These

@@ -1,4 +1,4 @@
-"""The paper's analytic conditions and the closed-form spectrum of the equal-overlap design (DESIGN.md §4).
+"""The paper's analytic conditions and the closed-form spectrum of the equal-overlap design (theory.md §4).
 
 The sufficient condition ``eta max(lambda_max(W), 0) < 1`` and the instability condition, with
 their values; for the equal-overlap construction with ``r = q`` the Jacobian spectrum in closed form
@@ -34,7 +34,7 @@ __all__ = [
 
 def pattern_structure_reason(rows: np.ndarray, statistics: Callable[[], PatternStatistics]) -> str | None:
     """None if patterns with these row types (and statistics, computed only when needed) are the
-    equal-overlap construction with ``r = q`` (the closed form of DESIGN.md §4 applies), else why not."""
+    equal-overlap construction with ``r = q`` (the closed form of theory.md §4 applies), else why not."""
     n_patterns = rows.shape[1]
     ones = rows.sum(axis=1)
     if n_patterns < 2:
@@ -50,7 +50,7 @@ def pattern_structure_reason(rows: np.ndarray, statistics: Callable[[], PatternS
 
 
 def _equal_overlap_structure(network: MemoryNetwork) -> str | None:
-    """None if the closed form of DESIGN.md §4 applies to `network`, else the reason it does not."""
+    """None if the closed form of theory.md §4 applies to `network`, else the reason it does not."""
     reason = pattern_structure_reason(network.row_types.rows, lambda: network.statistics)
     if reason is not None:
         return reason
@@ -85,7 +85,7 @@ def closed_form_spectrum(network: MemoryNetwork, mu: int) -> JacobianSpectrum:
 
     Notes
     -----
-    DESIGN.md §4, with ``d_a = phi'(a)``, ``d_b = phi'(b)``, ``delta = d_b - d_a``:
+    theory.md §4, with ``d_a = phi'(a)``, ``d_b = phi'(b)``, ``delta = d_b - d_a``:
 
         K2 = [[alpha (q d_a + (1-q) d_b),   alpha delta sqrt(q(1-q))],
               [gamma delta sqrt(q(1-q)),    gamma ((1-q) d_a + q d_b)]]
@@ -108,7 +108,7 @@ def closed_form_spectrum(network: MemoryNetwork, mu: int) -> JacobianSpectrum:
     mu = check_index("mu", mu, network.n_patterns)
     reason = _equal_overlap_structure(network)
     if reason is not None:
-        raise InvalidInput(f"closed_form_spectrum needs the equal-overlap design of DESIGN.md §4: {reason}")
+        raise InvalidInput(f"closed_form_spectrum needs the equal-overlap design of theory.md §4: {reason}")
     P, q = network.n_patterns, network.q
     d_a, d_b = float(network.activation.dphi(network.a)), float(network.activation.dphi(network.b))
     reduced = _closed_form_reduced(network.alpha, network.gamma, q, d_a, d_b, P)
@@ -145,7 +145,7 @@ def k2_eigenvalues(alpha, gamma, q, d_a, d_b):
 
 @dataclass(frozen=True)
 class StabilityConditions:
-    """The analytic conditions of DESIGN.md §4 with their values.
+    """The analytic conditions of theory.md §4 with their values.
 
     Attributes
     ----------
@@ -240,7 +240,7 @@ def _lambda_max_weights(network: MemoryNetwork) -> float:
 
 
 def conditions(network: MemoryNetwork) -> StabilityConditions:
-    """The sufficient and the instability condition of DESIGN.md §4, with their values.
+    """The sufficient and the instability condition of theory.md §4, with their values.
 
     Parameters
     ----------

@@ -1,4 +1,4 @@
-"""The global convergence statement of the energy theorem, checked on sampled trajectories (DESIGN.md §5 item 1).
+"""The global convergence statement of the energy theorem, checked on sampled trajectories (theory.md §5 item 1).
 
 Discrete time (derived; the basis of :func:`global_convergence`). Let
 ``lambda_- = max(0, -lambda_min(W))`` and let phi be non-decreasing and ``rho``-Lipschitz. Then
@@ -128,7 +128,7 @@ class GlobalConvergence:
     def summary(self) -> str:
         """The statement, each hypothesis, and the sampled check."""
         verdict = (
-            "every trajectory converges to the set of equilibria (energy theorem, DESIGN.md §5 item 1)"
+            "every trajectory converges to the set of equilibria (energy theorem, theory.md §5 item 1)"
             if self.hypotheses_hold
             else "the energy theorem does not apply: a hypothesis fails"
         )

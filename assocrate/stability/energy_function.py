@@ -1,6 +1,6 @@
 """The energy (Lyapunov) function of the symmetric network and its derivative along trajectories.
 
-DESIGN.md §5 item 1. For symmetric W and non-decreasing phi,
+theory.md §5 item 1. For symmetric W and non-decreasing phi,
 
     E(x) = -1/2 x^T W x - u^T x + sum_i Psi(x_i),      Psi(x) = int_{phi(0)}^{x} phi^{-1}(r) dr,
 
@@ -145,7 +145,7 @@ def energy(network, x: np.ndarray, u: float | np.ndarray | None = None) -> float
     Notes
     -----
     O(N P) per state, through the factors; the integral by the Legendre identity
-    ``x phi^{-1}(x) - F(phi^{-1}(x)) + F(0)`` (module docstring; DESIGN.md §5 item 1).
+    ``x phi^{-1}(x) - F(phi^{-1}(x)) + F(0)`` (module docstring; theory.md §5 item 1).
 
     Examples
     --------

@@ -2,7 +2,7 @@
 
 :func:`local_stability` gathers, for each memory, the exact Jacobian spectrum of
 :mod:`assocrate.stability.spectra` (all P together at designed memories), the paper's conditions of
-:mod:`assocrate.stability.conditions` and the uniform equilibria (DESIGN.md §4).
+:mod:`assocrate.stability.conditions` and the uniform equilibria (theory.md §4).
 """
 
 from __future__ import annotations
@@ -205,7 +205,7 @@ class LocalStability:
                 f"{m.index:>4}  {m.max_eigenvalue:>11.5g}  {m.verdict.name.lower():<10}  {slowest_text:>15}  "
                 f"{sufficient:>16}  {instability:>17}  {m.spectrum.equilibrium_residual:>9.2g}"
             )
-        lines += ["", "conditions (DESIGN.md §4):", *("  " + line for line in c.summary().splitlines())]
+        lines += ["", "conditions (theory.md §4):", *("  " + line for line in c.summary().splitlines())]
         lines.append(
             "  (the per-memory 'sufficient' column uses the slopes at that memory's equilibrium; the line above "
             "uses the slopes phi'(a), phi'(b) at the designed levels)"

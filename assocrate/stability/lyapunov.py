@@ -1,4 +1,4 @@
-"""Lyapunov certificates for the stored memories, verified in exact rational arithmetic (DESIGN.md §4).
+"""Lyapunov certificates for the stored memories, verified in exact rational arithmetic (theory.md §4).
 
 ``P > 0`` with ``J^T P + P J < 0`` for the Jacobian at a memory: the explicit ``P = D^{-1}`` (or
 ``D``) when every slope is positive, else the solution of a reduced 2m x 2m Lyapunov equation.
@@ -25,7 +25,7 @@ from ._linearization import MemoryPoint, memory_points, point_gram
 from .spectra import POINTS, Form, JacobianSpectrum, Point, Verdict, spectrum_from_reduced
 
 if TYPE_CHECKING:
-    from ..certify.certificate import Certificate
+    from ..certify.record import Certificate
 
 __all__ = ["lyapunov_certificate"]
 
@@ -99,7 +99,7 @@ def _float_root(H: np.ndarray) -> np.ndarray:
 
 
 def _refused(network: MemoryNetwork, js: JacobianSpectrum, form: str) -> Certificate:
-    from ..certify.certificate import Certificate, ConstraintResidual
+    from ..certify.record import Certificate, ConstraintResidual
 
     if not js.equilibrium_found and js.at == "ideal":
         reason = (
@@ -250,7 +250,8 @@ def lyapunov_certificate(
 
 
 def _explicit_certificate(network, point, G1, js, form, claim, parameters, c_exact) -> Certificate:
-    from ..certify.certificate import Certificate, ConstraintResidual, is_definite_float
+    from ..certify.blocks import is_definite_float
+    from ..certify.record import Certificate, ConstraintResidual
 
     root = _float_root(G1)
     S = root @ (network.c[:, None] * root)  # G^{1/2} C G^{1/2}: spectrum of V C V^T
@@ -279,8 +280,9 @@ def _explicit_certificate(network, point, G1, js, form, claim, parameters, c_exa
 
 def _lyapunov_solution_certificate(network, point, G1, form, claim, parameters, c_exact, tau) -> Certificate:
     from ..certify._rational import to_fmpq
-    from ..certify.certificate import Certificate, ConstraintResidual, is_definite_float
+    from ..certify.blocks import is_definite_float
     from ..certify.exact import to_rational
+    from ..certify.record import Certificate, ConstraintResidual
 
     m = network.c.size
     weights = point.counts.astype(float)

@@ -1,4 +1,4 @@
-"""Exact Jacobian spectra at the stored memories and the stability verdict (DESIGN.md §2, §4).
+"""Exact Jacobian spectra at the stored memories and the stability verdict (theory.md §2, §4).
 
 At a memory the Jacobians are ``J_rate = (-I + D W)/tau`` and ``J_current = (-I + W D)/tau`` with
 ``D = diag(phi'(h))``. Both have the spectrum of ``(-I + D^{1/2} W D^{1/2})/tau``, and with
@@ -268,7 +268,7 @@ def jacobian_spectrum(
 
     Notes
     -----
-    DESIGN.md §4: ``D W`` and ``D^{1/2} W D^{1/2}`` are similar (when D > 0; by continuity
+    theory.md §4: ``D W`` and ``D^{1/2} W D^{1/2}`` are similar (when D > 0; by continuity
     otherwise), and the nonzero eigenvalues of ``D^{1/2} U C U^T D^{1/2}`` are those of
     ``C U^T D U`` (``det(lambda I_N - A B) = lambda^{N-m} det(lambda I_m - B A)``), which has the
     real spectrum of the symmetric ``G^{1/2} C G^{1/2}``, ``G = U^T D U``. Directions where G

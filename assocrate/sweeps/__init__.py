@@ -1,4 +1,4 @@
-"""Parameter sweeps as xarray Datasets (DESIGN.md §4 phase diagram, §7 capacity, §8).
+"""Parameter sweeps as xarray Datasets (theory.md §4 phase diagram, §7 capacity, §8).
 
 :func:`phase_diagram` maps local stability over a (rho, threshold) grid in-process
 (:mod:`~assocrate.sweeps.phase`); :func:`capacity` runs the capacity experiment cell by cell,

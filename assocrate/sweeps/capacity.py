@@ -1,4 +1,4 @@
-"""The capacity experiment: one function, serial or on dask.distributed, with checkpoints (DESIGN.md §7, §8)."""
+"""The capacity experiment: one function, serial or on dask.distributed, with checkpoints (theory.md §7, §8)."""
 
 from __future__ import annotations
 
@@ -141,7 +141,7 @@ def capacity(
     and r = q, refine every memory to a true equilibrium, test its local stability through the
     reduced eigenproblem, and cue it once (:func:`~assocrate.retrieval.capacity.capacity_cell`). The
     cells are independent: they run one by one in this process or as tasks on dask.distributed
-    (DESIGN.md §8). Cell (load i, trial t) is seeded by child ``i * trials + t`` of
+    (theory.md §8). Cell (load i, trial t) is seeded by child ``i * trials + t`` of
     ``numpy.random.SeedSequence(seed).spawn``, so the numbers are the same whatever the scheduler,
     the number of workers or the order in which cells finish.
 

@@ -114,7 +114,7 @@ def capacity_attrs(setup: CapacitySetup, seed: int | None, entropy: int) -> dict
     """The attributes of a capacity-sweep Dataset: every argument the cells depend on."""
     activation = setup.activation
     return {
-        "title": "capacity of random patterns (DESIGN.md §7, §8)",
+        "title": "capacity of random patterns (theory.md §7, §8)",
         "format": CAPACITY_FORMAT,
         "format_version": CAPACITY_FORMAT_VERSION,
         "n": setup.n,

@@ -11,10 +11,10 @@ import sympy
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from assocrate.certify import exact
+from assocrate.certify import _definite
+from assocrate.certify._definite import positive_by_bareiss_python
 from assocrate.certify.exact import (
     _is_positive_definite_sympy,
-    _positive_by_bareiss_python,
     is_negative_definite_exact,
     is_positive_definite_exact,
     to_rational,
@@ -36,7 +36,7 @@ def all_routes(M: object) -> dict[str, bool]:
         verdicts["sympy"] = _is_positive_definite_sympy(M)
     verdicts["bareiss-python"] = bool(
         all(Q[i, i] > 0 for i in range(Q.nrows()))
-        and _positive_by_bareiss_python(Q.numer_denom()[0])
+        and positive_by_bareiss_python(Q.numer_denom()[0])
     )
     return verdicts
 
@@ -275,7 +275,7 @@ def _forbid(*args, **kwargs):
 
 
 def test_auto_proves_well_conditioned_cases_without_the_fallback(monkeypatch):
-    monkeypatch.setattr(exact, "_positive_by_charpoly", _forbid)
+    monkeypatch.setattr(_definite, "positive_by_charpoly", _forbid)
     rng = np.random.default_rng(0)
     n = 60
     A = rng.standard_normal((n, n))
@@ -289,13 +289,13 @@ def test_auto_proves_well_conditioned_cases_without_the_fallback(monkeypatch):
 
 def test_auto_falls_back_to_charpoly_near_the_boundary(monkeypatch):
     calls = []
-    original = exact._positive_by_charpoly
+    original = _definite.positive_by_charpoly
 
     def spy(A):
         calls.append(A.nrows())
         return original(A)
 
-    monkeypatch.setattr(exact, "_positive_by_charpoly", spy)
+    monkeypatch.setattr(_definite, "positive_by_charpoly", spy)
     n = 6
     A = np.random.default_rng(1).integers(-3, 4, size=(n, n - 1))
     M = (A @ A.T).tolist()
@@ -307,13 +307,13 @@ def test_auto_falls_back_to_charpoly_near_the_boundary(monkeypatch):
 
 def test_sylvester_reruns_bareiss_when_flint_swaps_rows(monkeypatch):
     calls = []
-    original = exact._positive_by_bareiss_python
+    original = _definite.positive_by_bareiss_python
 
     def spy(A):
         calls.append(A.nrows())
         return original(A)
 
-    monkeypatch.setattr(exact, "_positive_by_bareiss_python", spy)
+    monkeypatch.setattr(_definite, "positive_by_bareiss_python", spy)
     assert is_positive_definite_exact([[1, 1, 1], [1, 1, 0], [1, 0, 1]], method="sylvester") is False
     assert calls == [3]
 

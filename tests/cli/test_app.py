@@ -97,7 +97,7 @@ def test_a_bug_is_not_reported_as_invalid_input(tmp_path, monkeypatch, capsys, a
     """A plain ValueError/TypeError/KeyError from the library is a bug: it propagates, not 'error: ...', exit 2."""
     monkeypatch.chdir(tmp_path)
     if args[0] == "verify":  # it reads the certificate before the network
-        monkeypatch.setattr("assocrate.certify.certificate.load_certificate", lambda path: object())
+        monkeypatch.setattr("assocrate.certify.serialize.load_certificate", lambda path: object())
     monkeypatch.setattr(assocrate.io, "load_network", _raising(bug))
     with pytest.raises(type(bug), match="internal bug"):
         main(args)

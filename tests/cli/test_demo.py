@@ -1,4 +1,4 @@
-"""assocrate.cli.demo and demo_steps: report, figures and the key numbers of DESIGN.md §7.
+"""assocrate.cli.demo and demo_steps: report, figures and the key numbers of theory.md §7.
 
 The tests that use the full demo (the module fixture `demo`) are marked slow: ``-m "not slow"`` skips it.
 """
@@ -59,7 +59,7 @@ def test_demo_checks_and_certifies(demo):
     # Local stability from the exact spectra: every memory of the retrieving designs is stable.
     assert numbers["equal overlap stable memories"] == 6
     assert numbers["negative gamma stable memories"] == 14
-    # DESIGN.md §5.3: certified radius 0.414 on the equal-overlap reference design (a third of b - a).
+    # theory.md §5.3: certified radius 0.414 on the equal-overlap reference design (a third of b - a).
     assert numbers["radius equal overlap"] == pytest.approx(0.414, abs=1e-3)
     assert numbers["radius min"] > 0.0
     # A certified cue that the simulation does not retrieve would be a false certificate.

@@ -1,4 +1,4 @@
-"""Activations: reference values (DESIGN.md §2), derivatives, inverses, stability at large |h|."""
+"""Activations: reference values (theory.md §2), derivatives, inverses, stability at large |h|."""
 
 from __future__ import annotations
 
@@ -29,7 +29,7 @@ currents = st.floats(-3.0, 3.0)
     ],
 )
 def test_sigmoid_reference_values(method, h, expected, rtol):
-    # Reference values are given to 4-6 significant digits in DESIGN.md §2; rtol matches that.
+    # Reference values are given to 4-6 significant digits in theory.md §2; rtol matches that.
     assert getattr(SIGMOID, method)(h) == pytest.approx(expected, rel=rtol)
 
 

@@ -1,4 +1,4 @@
-"""The design rule: reference numbers (DESIGN.md §3), low-rank vs dense W, exactness, validation."""
+"""The design rule: reference numbers (theory.md §3), low-rank vs dense W, exactness, validation."""
 
 from __future__ import annotations
 

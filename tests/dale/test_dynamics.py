@@ -89,7 +89,7 @@ def test_vector_field_batch_and_dense():
 
 
 def cue(network, mu, seed):
-    """Rates of memory mu with 40 % of its active units switched off (the DESIGN.md §7 cue)."""
+    """Rates of memory mu with 40 % of its active units switched off (the theory.md §7 cue)."""
     xi = network.patterns[:, mu].copy()
     rng = np.random.default_rng(seed)
     xi[rng.choice(np.flatnonzero(xi), size=int(0.4 * xi.sum()), replace=False)] = False

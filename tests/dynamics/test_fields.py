@@ -1,4 +1,4 @@
-"""Inputs and vector fields of the rate and current forms (assocrate.dynamics.fields, DESIGN.md §2)."""
+"""Inputs and vector fields of the rate and current forms (assocrate.dynamics.fields, theory.md §2)."""
 
 from __future__ import annotations
 
@@ -34,7 +34,7 @@ def test_memories_are_equilibria_of_both_forms(equal_overlap_network):
 
 
 def test_current_form_is_the_rate_form_seen_through_w(small_network):
-    """With constant u, h = W x + u gives tau h' = W (tau x') (DESIGN.md §2)."""
+    """With constant u, h = W x + u gives tau h' = W (tau x') (theory.md §2)."""
     net = small_network
     x = cue_starts(net, 3)
     u = 0.05

@@ -1,4 +1,4 @@
-"""solve_ivp with a steady-state event (assocrate.dynamics.ode, DESIGN.md §2)."""
+"""solve_ivp with a steady-state event (assocrate.dynamics.ode, theory.md §2)."""
 
 from __future__ import annotations
 
@@ -49,7 +49,7 @@ def test_simulate_batch_and_dense_output(small_network):
 
 
 def test_simulate_current_form_agrees_with_rate_form(small_network):
-    """The rate trajectory induces the current trajectory h(t) = W x(t) (u = 0, DESIGN.md §2)."""
+    """The rate trajectory induces the current trajectory h(t) = W x(t) (u = 0, theory.md §2)."""
     x0 = cue_starts(small_network, 1)[:, 0]
     rate = simulate(small_network, x0, (0.0, 6.0), steady_tol=None)
     current = simulate(small_network, small_network.weights_matvec(x0), (0.0, 6.0), form="current", steady_tol=None)

@@ -1,4 +1,4 @@
-"""Fixtures of the retrieval tests: the reference experiment of DESIGN.md §7.
+"""Fixtures of the retrieval tests: the reference experiment of theory.md §7.
 
 N = 1000, q = 0.2, P = 14 random patterns, sigmoid rho = 4.8, threshold = 0.2, tau = 1, dt = 0.01,
 t in [0, 10], cues keep 60 % of the active units.

@@ -1,4 +1,4 @@
-"""Cue makers, cue specs and cue sets (assocrate.retrieval.cues, DESIGN.md §7)."""
+"""Cue makers, cue specs and cue sets (assocrate.retrieval.cues, theory.md §7)."""
 
 from __future__ import annotations
 

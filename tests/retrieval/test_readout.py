@@ -1,4 +1,4 @@
-"""Overlaps and the classification of states (assocrate.retrieval.readout, DESIGN.md §7)."""
+"""Overlaps and the classification of states (assocrate.retrieval.readout, theory.md §7)."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """sweeps.capacity: the capacity experiment serially and on a cluster (the same numbers), its
-CapacityCurve and per-cell Dataset, and checkpoints that resume or are refused (DESIGN.md §7, §8)."""
+CapacityCurve and per-cell Dataset, and checkpoints that resume or are refused (theory.md §7, §8)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Re-verification from scratch, tampered files, and the `certify` / `verify` commands."""
+"""verify: re-verification from scratch, tampered files, old files, and the `certify` / `verify` commands."""
 
 from __future__ import annotations
 
@@ -9,11 +9,15 @@ from fractions import Fraction
 import numpy as np
 import pytest
 
-from assocrate.certify.certificate import CHECKSUM, checksum, from_json, load_certificate, save_certificate, to_json
-from assocrate.certify.certificate import verify as verify_from_certificate_module
-from assocrate.certify.lmi import certify_contraction, certify_lds
-from assocrate.certify.regional import certified_radius, certify_input_driven
-from assocrate.certify.verification import verify
+import assocrate as aa
+from assocrate.certify import contraction, input_driven, lds, radius, sector
+from assocrate.certify.contraction import certify_contraction
+from assocrate.certify.input_driven import certify_input_driven
+from assocrate.certify.lds import certify_lds
+from assocrate.certify.radius import certified_radius
+from assocrate.certify.serialize import CHECKSUM, checksum, from_json, load_certificate, save_certificate, to_json
+from assocrate.certify.status import CertificateStatus
+from assocrate.certify.verification import CHECKS, verify
 from assocrate.cli import main
 from assocrate.core.activations import Sigmoid
 from assocrate.io import save_network
@@ -55,7 +59,8 @@ def test_saved_certificates_verify(certificates, tmp_path, name):
     assert result.verified, result.problems
     assert result.problems == () and result.certificate.verified_exact
     assert "VERIFIED" in result.summary()
-    assert verify_from_certificate_module(loaded, net).verified
+    assert result.status is CertificateStatus.CERTIFIED and loaded.status is CertificateStatus.CERTIFIED
+    assert aa.verify(loaded, net).verified
 
 
 def _edit_first_number(document: dict) -> str:
@@ -278,7 +283,7 @@ def test_an_input_not_constant_on_row_types_verifies_with_its_u(equal_overlap_ne
     loaded = load_certificate(save_certificate(tmp_path / "c.json", cert))
     result = verify(loaded, net, u=cue)
     assert result.verified, result.problems
-    assert verify_from_certificate_module(loaded, net, u=cue).verified
+    assert aa.verify(loaded, net, u=cue).verified
     without = verify(loaded, net)
     assert not without.verified and "u=u" in without.problems[0]
     other = cue.copy()
@@ -299,7 +304,87 @@ def test_an_input_not_constant_on_row_types_verifies_with_its_u(equal_overlap_ne
     assert code == 0 and "VERIFIED" in out
     np.save(u_file, cue[:-1])
     code, out, err = run(capsys, "verify", cert_file, net_file, "--input", u_file)
-    assert code == 2 and out == "" and err.count("\n") == 1 and "`u` must be a scalar or have shape (1000,)" in err
+    assert code == 2 and out == "" and err.count("\n") == 1 and "`u` must be None, a scalar or have shape (1000,)" in err
     # a type-constant input still verifies with or without u
     plain = certify_input_driven(net, 1.0 * (2.0 * net.patterns[:, 1] - 1.0), memory=1)
     assert verify(plain, net).verified and verify(plain, net, u=1.0 * (2.0 * net.patterns[:, 1] - 1.0)).verified
+
+
+# ---------------------------------------------------------------------------------------------
+# The dispatcher and old files
+# ---------------------------------------------------------------------------------------------
+
+
+def test_verify_dispatches_to_the_checks_the_certifiers_run():
+    assert CHECKS == {
+        "lds": lds.verify_lds,
+        "contraction": contraction.verify_contraction,
+        "radius": radius.verify_radius,
+        "sector": sector.verify_sector,
+        "input": input_driven.verify_input,
+    }
+
+
+@pytest.mark.parametrize("name", [n for n in NAMES if n != "lyapunov"])
+def test_a_refusal_from_the_kind_check_is_reported(certificates, name, monkeypatch):
+    import assocrate.certify.verification as verification
+    from assocrate.certify.witness import CheckFailed
+
+    cert, net = certificates[name]
+
+    def refusing(*args, **kwargs):
+        raise CheckFailed("refused by the test")
+
+    monkeypatch.setitem(verification.CHECKS, cert.kind, refusing)
+    monkeypatch.setattr(verification, "verify_input", refusing)
+    result = verify(cert, net)
+    assert not result.verified and result.problems == ("refused by the test",)
+    assert result.status is CertificateStatus.REFUSED and not result.certificate.certified
+    assert "status='refused'" in repr(result)
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_a_version_1_file_still_loads_and_verifies(certificates, tmp_path, name):
+    """A file in the layout written before statuses (version 1, no "status") verifies unchanged."""
+    cert, net = certificates[name]
+    document = json.loads(to_json(cert))
+    document["version"] = 1
+    del document["status"]
+    path = tmp_path / "v1.json"
+    path.write_text(json.dumps(document, indent=1), encoding="utf-8")
+    loaded = load_certificate(path)
+    assert loaded.status is CertificateStatus.CERTIFIED and loaded == cert
+    assert verify(loaded, net).verified
+
+
+def test_an_unknown_format_version_is_refused(certificates, tmp_path, capsys, network_file):
+    cert, _ = certificates["radius"]
+    document = json.loads(to_json(cert))
+    document["version"] = 99
+    path = tmp_path / "v99.json"
+    path.write_text(json.dumps(document), encoding="utf-8")
+    with pytest.raises(ValueError, match="unsupported certificate format version 99"):
+        load_certificate(path)
+    code, _, err = run(capsys, "verify", path, network_file)
+    assert code == 2 and "format version 99" in err
+
+
+def test_a_no_certificate_keeps_its_status(equal_overlap_network):
+    result = verify(certify_lds(equal_overlap_network), equal_overlap_network)
+    assert not result.verified and result.status is CertificateStatus.INFEASIBLE
+
+
+@pytest.mark.parametrize("name", ["radius_v1.json", "input_v1.json"])
+def test_files_written_by_the_previous_release_verify(equal_overlap_network, name):
+    """Files written by assocrate before statuses (format version 1, commit b10c071) load and verify."""
+    from pathlib import Path
+
+    path = Path(__file__).parent / "data" / name
+    assert json.loads(path.read_text(encoding="utf-8"))["version"] == 1
+    loaded = load_certificate(path)
+    assert loaded.status is CertificateStatus.CERTIFIED
+    result = verify(loaded, equal_overlap_network)
+    assert result.verified, result.problems
+    edited = json.loads(path.read_text(encoding="utf-8"))
+    edited["claim"] = edited["claim"].replace("memory", "pattern", 1)
+    assert not verify(from_json(json.dumps(edited)), equal_overlap_network).verified

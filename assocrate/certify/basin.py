@@ -1,0 +1,246 @@
+"""What the basin certificates share: the memory as a centre, its residual, the box and the result.
+
+A basin certificate (:mod:`~assocrate.certify.radius`, Metzler box; :mod:`~assocrate.certify.sector`,
+sector-LMI ellipsoid) is centred at ``h_c``, the memory in current units: the equilibrium near
+``a + (b - a) xi^mu``, refined by Newton's method on the classes (:func:`class_equilibrium`). It
+lives in the box ``B = {h : |h - h_c| <= delta v}`` (v > 0, max v = 1) and bounds the centre's
+residual by ``R >= |W Phi(h_c) + u - h_c|`` (:func:`residual_bound`, rigorous). Both checks
+require the recomputed equilibrium of the named memory to lie in the box
+(:func:`require_memory_in_box`), so a certificate relabelled to another memory fails.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from fractions import Fraction
+
+import numpy as np
+
+from ..certify._rational import to_fraction
+from ..certify._reduction import ReducedNetwork, network_digest, reduce_network
+from ..certify._rigorous import BOX_BITS, dyadic_up, format_down, phi_bounds
+from ..certify.record import Certificate
+from ..certify.witness import CheckFailed, exact_entry
+from ..core.equilibria import damped_newton
+from ..errors import InvalidInput
+
+__all__ = [
+    "DELTA_BITS",
+    "CertifiedRadius",
+    "require_box",
+    "require_memory_in_box",
+    "class_equilibrium",
+    "largest",
+    "memory_center",
+    "residual_bound",
+]
+
+#: The half-width delta of a certified box is a multiple of ``2**-DELTA_BITS``.
+DELTA_BITS = 32
+
+
+def residual_bound(red: ReducedNetwork, center: Sequence[Fraction], u: Sequence[Fraction] | None) -> list[Fraction]:
+    """Dyadic ``R_s >= |W Phi(h_c) + u - h_c|`` on class s (rigorous)."""
+    activation = red.network.activation
+    bounds = [phi_bounds(activation, h) for h in center]
+    middle = [(lo + hi) / 2 for lo, hi in bounds]
+    radius = [(hi - lo) / 2 for lo, hi in bounds]
+    value = red.times_exact(middle)
+    spread = red.abs_times_exact(radius)
+    u = [Fraction(0)] * len(center) if u is None else u
+    return [dyadic_up(abs(val + us - h) + s, BOX_BITS) for val, us, h, s in zip(value, u, center, spread)]
+
+
+def class_equilibrium(red: ReducedNetwork, h0: np.ndarray, u: np.ndarray | None = None, *, max_iter: int = 50) -> np.ndarray:
+    """Newton's method for ``h = W_hat n Phi(h) + u`` on the classes, from `h0` (k,).
+
+    The equilibrium near a class-constant start is class-constant (units of a class are
+    interchangeable), so this is the equilibrium of the full network. Each step solves with the
+    Jacobian through the factors of ``W_hat`` (Woodbury, O(k m^2)). Returns the best iterate.
+    """
+    activation = red.network.activation
+    U = np.asarray(red.network.U[red.part.representatives], dtype=float)
+    A = U * red.network.c  # W_hat = A U^T
+    u = np.zeros(red.n_classes) if u is None else u
+
+    def residual(h: np.ndarray) -> np.ndarray:
+        return A @ (U.T @ (red.counts * activation.phi(h))) + u - h
+
+    def newton_step(h: np.ndarray, r: np.ndarray) -> np.ndarray:
+        # s = -(W_hat n D - I)^{-1} r by Woodbury: s = r + A (I - B A)^{-1} B r, B = U^T n D
+        B = U.T * (red.counts * activation.dphi(h))
+        return r + A @ np.linalg.solve(np.eye(A.shape[1]) - B @ A, B @ r)
+
+    # tol 0: iterate until the residual stops decreasing (the certificates want the best centre)
+    return damped_newton(residual, newton_step, np.array(h0, dtype=float), tol=0.0, max_iter=max_iter).z
+
+
+def memory_center(network, red: ReducedNetwork, mu: int) -> tuple[np.ndarray, np.ndarray]:
+    """The centre ``h_c`` of memory `mu` on the classes and the rescaled pattern ``a + (b - a) xi^mu`` it starts from."""
+    rows = network.patterns[red.part.representatives, mu]
+    nominal = network.a + (network.b - network.a) * rows.astype(float)
+    return class_equilibrium(red, nominal), nominal
+
+
+def largest(predicate, start: float, *, iterations: int = 50) -> float:
+    """Largest x in (0, hi] with predicate(x) by doubling then bisection (0 if none)."""
+    hi = start
+    if predicate(hi):
+        for _ in range(20):
+            if not predicate(2 * hi):
+                break
+            hi *= 2
+        else:
+            return hi
+        lo, hi = hi, 2 * hi
+    else:
+        lo = 0.0
+    for _ in range(iterations):
+        mid = 0.5 * (lo + hi)
+        if predicate(mid):
+            lo = mid
+        else:
+            hi = mid
+    return lo
+
+
+def require_box(certificate: Certificate) -> tuple[list[Fraction], list[Fraction], Fraction]:
+    """The recorded centre, weights v (positive, max v = 1) and delta (> 0); CheckFailed otherwise."""
+    center, v, delta = (exact_entry(certificate, "center"), exact_entry(certificate, "v"),
+                        exact_entry(certificate, "delta"))
+    if max(v) != 1 or min(v) <= 0:
+        raise CheckFailed("the weight vector v must be positive with max v = 1")
+    if not delta > 0:
+        raise CheckFailed("delta must be positive")
+    return center, v, delta
+
+
+def require_memory_in_box(certificate: Certificate, network, red: ReducedNetwork, center, v, delta) -> int:
+    """The named memory, tied to the certified box: its equilibrium must lie in the box.
+
+    The memory index in ``parameters`` is otherwise only text in the claim. The equilibrium of
+    memory ``mu`` is recomputed from the network exactly as
+    :func:`~assocrate.certify.radius.certified_radius` computes the centre (Newton from the rescaled pattern, :func:`class_equilibrium`); it must lie in the box
+    ``|h - center| <= delta v``, in which the exact checks prove there is exactly one equilibrium
+    attracting the whole box. So a certificate relabelled to another memory is not verified.
+    """
+    mu = certificate.parameters.get("memory", -1)
+    if isinstance(mu, bool) or not isinstance(mu, int) or not 0 <= mu < network.n_patterns:
+        raise CheckFailed(f"memory index {mu!r} is not a memory of the network")
+    recomputed, _ = memory_center(network, red, mu)
+    if not np.all(np.isfinite(recomputed)) or not all(
+        abs(to_fraction(h) - c) <= delta * vt for h, c, vt in zip(recomputed, center, v)
+    ):
+        raise CheckFailed(f"the equilibrium of memory {mu}, recomputed from the network, is not in the certified box: "
+                          "the certificate is not about that memory")
+    return mu
+
+
+@dataclass(frozen=True, repr=False)
+class CertifiedRadius:
+    """A certified neighbourhood of a memory from which every trajectory retrieves it.
+
+    Attributes
+    ----------
+    memory : int
+    method : str
+        ``"metzler"`` (box, the certified retrieval radius) or ``"lmi"`` (ellipsoid, l2).
+    weights : str
+        ``"uniform"`` (v = 1) or ``"perron"`` (Metzler only).
+    radius : float
+        Metzler: delta, the half-width of the box in current units with max v = 1. LMI: the radius
+        of the l2 ball inside the certified ellipsoid. 0 when nothing was certified.
+    min_half_width : float
+        Half-width of the largest cube the certified set contains (``delta min v``, or
+        ``radius / sqrt(N)`` for the ellipsoid).
+    norm : str
+        ``"box"`` or ``"l2"``.
+    certificate : Certificate
+        kind ``"radius"`` or ``"sector"``; re-check it with :func:`~assocrate.certify.verification.verify`.
+    """
+
+    memory: int
+    method: str
+    weights: str
+    radius: float
+    min_half_width: float
+    norm: str
+    certificate: Certificate
+
+    @property
+    def certified(self) -> bool:
+        """Whether the exact check passed (the certificate's status is ``CERTIFIED``)."""
+        return self.certificate.certified
+
+    def retrieves(self, network, x: np.ndarray) -> bool | np.ndarray:
+        """Whether rate cues provably retrieve the memory: ``h = W x`` lies in the certified set.
+
+        The certificate is for the autonomous network (no input); a statement with a constant input
+        needs :func:`certify_input_driven`.
+
+        Box (Metzler): ``|h_i - h_c,i| <= delta v_i`` for every unit; ellipsoid (LMI): the l2 ball of
+        radius `radius` (a sufficient test). Always False when nothing was certified.
+
+        Parameters
+        ----------
+        network : MemoryNetwork
+            The network the certificate was made for.
+        x : numpy.ndarray, shape (N,) or (N, B)
+            Rate cues, one per column.
+
+        Returns
+        -------
+        bool, or numpy.ndarray of bool of shape (B,)
+
+        Examples
+        --------
+        >>> import assocrate as aa
+        >>> net = aa.design(aa.equal_overlap_patterns(1000, 0.2), aa.Sigmoid(4.8, 0.2), -0.3, 0.95)
+        >>> result = aa.certified_radius(net, 0)
+        >>> cue = net.memory_rates()[:, 0].copy()
+        >>> cue[net.patterns[:, 0]] *= 0.7  # 30 % weaker on the active units
+        >>> bool(result.retrieves(net, cue)), bool(result.retrieves(net, 0.3 * cue))
+        (True, False)
+        """
+        if self.certificate.parameters.get("network") != network_digest(network):
+            raise InvalidInput("`network` is not the network this radius was certified for (its digest differs)")
+        X = np.asarray(x, dtype=float)
+        if X.ndim not in (1, 2) or X.shape[0] != network.n_units:
+            raise InvalidInput(f"`x` must have shape ({network.n_units},) or ({network.n_units}, B); got {X.shape}")
+        H = network.weights_matvec(X)
+        if not self.certified:
+            return np.zeros(X.shape[1], dtype=bool) if X.ndim == 2 else False
+        part = reduce_network(network, reduction=self.certificate.parameters["reduction"]).part
+        center = part.expand(self.certificate.data["center"])
+        if self.norm == "box":
+            width = self.radius * part.expand(self.certificate.data["v"])
+            if H.ndim == 2:
+                inside = np.all(np.abs(H - center[:, None]) <= width[:, None], axis=0)
+            else:
+                inside = bool(np.all(np.abs(H - center) <= width))
+        else:
+            offset = H - (center[:, None] if H.ndim == 2 else center)
+            inside = np.linalg.norm(offset, axis=0) <= self.radius
+            inside = bool(inside) if H.ndim == 1 else inside
+        return inside
+
+    def summary(self) -> str:
+        """The radius and the certificate."""
+        if self.norm == "box":
+            head = (
+                f"memory {self.memory}: certified retrieval radius {format_down(self.radius)} "
+                f"(box, {self.weights} weights; smallest half-width {format_down(self.min_half_width)})"
+            )
+        else:
+            head = (
+                f"memory {self.memory}: certified l2 radius {format_down(self.radius)} (sector-LMI ellipsoid; "
+                f"inscribed cube half-width {format_down(self.min_half_width, 3)}) — an l2 statement, not the retrieval radius"
+            )
+        return head + "\n" + self.certificate.summary()
+
+    def __repr__(self) -> str:
+        return (
+            f"CertifiedRadius(memory={self.memory}, method={self.method!r}, radius={self.radius:.6g}, "
+            f"min_half_width={self.min_half_width:.6g}, certified={self.certified})"
+        )

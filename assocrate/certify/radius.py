@@ -1,0 +1,302 @@
+"""The certified retrieval radius: a Metzler box around a memory (theory.md §5 item 3).
+
+Certified retrieval radius (Metzler majorant). Let ``h_c`` be the memory in current units (the
+equilibrium near ``a + (b - a) xi^mu``, refined by Newton's method on the classes) and
+``B = {h : |h - h_c| <= delta v}`` a box (v > 0, max v = 1). On B every slope lies in
+``[K^-, K^+]`` (entrywise, from the interval ``h_c +- delta v``). If
+
+    delta (|W| K^+ v)_i + R_i  <  delta v_i      for every unit i,            (M)
+
+where ``R >= |W Phi(h_c) + u - h_c|`` bounds the residual of the centre (zero for an exact
+equilibrium, ~1e-15 in practice), then
+
+1. B is forward invariant for the current form ``tau h' = -h + W Phi(h) + u``: on the face
+   ``e_i = delta v_i`` (``e = h - h_c``), ``tau e_i' = -e_i + (W (Phi(h) - Phi(h_c)))_i + r_i <=
+   -delta v_i + delta (|W| K^+ v)_i + R_i < 0`` (mean value theorem, ``|Phi(h) - Phi(h_c)| <= K^+ |e|``);
+2. two trajectories in B approach each other: ``m(t) = max_i |h1_i - h2_i| / v_i`` satisfies
+   ``D^+ m <= -(1 - kappa) m / tau`` with ``kappa = max_i (|W| K^+ v)_i / v_i < 1``;
+3. hence B holds exactly one equilibrium (Brouwer for the flow on the compact convex B, and 2.),
+   the memory, and every trajectory starting in B converges to it exponentially.
+
+A rate-form cue x retrieves the memory whenever ``W x`` lies in B (``h = W x`` solves the
+current form). With ``v = 1`` the largest such delta is the **certified retrieval radius**; a
+Perron-weighted v can certify a larger delta on a thinner box, so the smallest half-width
+``delta min v`` is always reported next to delta.
+
+Rigour. (M) is checked in exact rational arithmetic: W exactly from its float factors, ``K^+``
+an upper bound of phi' on each interval from ball arithmetic rounded *up* to a dyadic rational
+(:mod:`assocrate.certify._rigorous`), R likewise from enclosures of ``phi(h_c)``, delta a
+dyadic rational. On row types ``|W|`` is class-block constant, so ``(|W| K^+ v)_i =
+
+Build: :func:`certified_radius` finds the largest delta by bisection in floating point, rounds it
+down to a dyadic rational and hands the witness to :func:`verify_radius`, the check that
+:func:`~assocrate.certify.verification.verify` also runs. The sector-LMI ellipsoid
+(``method="lmi"``) is :mod:`assocrate.certify.sector`.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from fractions import Fraction
+
+import numpy as np
+
+from .._validation import check_choice, check_index
+from ..certify._rational import fraction_vector, to_fraction
+from ..certify._reduction import REDUCTIONS, ReducedNetwork, reduce_network
+from ..certify._rigorous import dyadic_down, format_down, slope_upper
+from ..certify.basin import (
+    DELTA_BITS,
+    CertifiedRadius,
+    largest,
+    memory_center,
+    require_box,
+    require_memory_in_box,
+    residual_bound,
+)
+from ..certify.blocks import fmpq_row, round_vector
+from ..certify.record import Certificate, ConstraintResidual
+from ..certify.sector import sector_radius
+from ..certify.solver import check_solver_options
+from ..certify.status import CertificateStatus
+from ..certify.witness import (
+    Checked,
+    CheckFailed,
+    base_parameters,
+    exact_entry,
+    no_certificate,
+    require_same,
+    seal_checked,
+    witness,
+)
+from ..core.design import check_network
+from ..errors import InvalidInput
+
+__all__ = [
+    "METHODS",
+    "METZLER_CONSTRAINT",
+    "WEIGHTS",
+    "certified_radius",
+    "verify_radius",
+    "radius_claim",
+]
+
+#: Methods of :func:`certified_radius`.
+METHODS = ("metzler", "lmi")
+#: Weight vectors of the Metzler box.
+WEIGHTS = ("uniform", "perron")
+
+
+@dataclass(frozen=True)
+class _MetzlerCheck:
+    """The exact test ``delta (|W| K+ v)_s + R_s < delta v_s`` on every class.
+
+    Attributes
+    ----------
+    holds : bool
+    K_plus, R : list of Fraction
+        Rigorous slope upper bounds on the box and residual bounds of the centre.
+    ratio : float
+        ``max_s (delta (|W| K+ v)_s + R_s) / (delta v_s)`` (below 1 iff it holds).
+    """
+
+    holds: bool
+    K_plus: list
+    R: list
+    ratio: float
+
+    @property
+    def residual(self) -> ConstraintResidual:
+        """The residual-table row: ``min_s (delta v_s - lhs_s) / (delta v_s) = 1 - ratio``."""
+        return ConstraintResidual(METZLER_CONSTRAINT, 1.0 - self.ratio)
+
+
+#: Name of the Metzler condition in residual tables.
+METZLER_CONSTRAINT = "(delta v - delta |W| K+ v - R) / (delta v) > 0 entrywise"
+
+
+def _metzler_check(
+    red: ReducedNetwork,
+    center: Sequence[Fraction],
+    v: Sequence[Fraction],
+    delta: Fraction,
+    R: Sequence[Fraction],
+) -> _MetzlerCheck:
+    """Check the Metzler condition (M) of the module docstring exactly."""
+    activation = red.network.activation
+    K_plus = [slope_upper(activation, h - delta * vt, h + delta * vt) for h, vt in zip(center, v)]
+    gain = red.abs_times_exact([k * vt for k, vt in zip(K_plus, v)])
+    lhs = [delta * g + r for g, r in zip(gain, R)]
+    rhs = [delta * vt for vt in v]
+    holds = delta > 0 and all(left < right for left, right in zip(lhs, rhs))
+    ratio = max(float(left / right) if right > 0 else math.inf for left, right in zip(lhs, rhs))
+    return _MetzlerCheck(holds, K_plus, list(R), ratio)
+
+
+def radius_claim(memory: int, delta: float, min_half_width: float, in_box: bool) -> str:
+    """The statement an exactly verified radius certificate proves."""
+    nominal = "; the rescaled pattern a + (b - a) xi lies in the box" if in_box else ""
+    return (
+        f"every current-form trajectory starting in the box |h - h_c| <= delta v around memory {memory} "
+        f"(delta = {format_down(delta)}, max v = 1, smallest half-width {format_down(min_half_width)}) stays in it and converges "
+        f"exponentially to the memory, the only equilibrium in the box (Metzler majorant |W| K+ v < v); "
+        f"a rate state x retrieves it whenever W x lies in the box{nominal}"
+    )
+
+
+def _metzler_ratio(red: ReducedNetwork, abs_weights: np.ndarray, center: np.ndarray, delta: float,
+                   R: np.ndarray, perron: bool, v: np.ndarray | None = None) -> tuple[float, np.ndarray]:
+    """Float version of (M): the ratio and the weights v (given, uniform, or a Perron vector by power iteration)."""
+    activation = red.network.activation
+    v = np.ones_like(center) if v is None else v
+    for _ in range(200 if perron else 1):
+        _, K_plus = activation.slope_bounds(center - delta * v, center + delta * v)
+        M = abs_weights * K_plus[None, :]
+        if not perron:
+            break
+        w = M @ v
+        if not np.all(w > 0):
+            break
+        w = w / w.max()
+        w = np.maximum(w, 1e-6)
+        if np.max(np.abs(w - v)) < 1e-12:
+            v = w
+            break
+        v = w
+    _, K_plus = activation.slope_bounds(center - delta * v, center + delta * v)
+    lhs = abs_weights @ (K_plus * v) + R / delta
+    return float(np.max(lhs / v)), v
+
+
+
+def verify_radius(certificate: Certificate, network, red: ReducedNetwork) -> Checked:
+    """Check a radius certificate exactly: condition (M) on the recorded box, about the named memory.
+
+    The residual bounds R and slope bounds K+ are recomputed from the network and must equal the
+    recorded ones; the recomputed equilibrium of the memory must lie in the box. Raises
+    :class:`~assocrate.certify.witness.CheckFailed` otherwise.
+    """
+    center, v, delta = require_box(certificate)
+    R = residual_bound(red, center, None)
+    require_same("residual bounds R", exact_entry(certificate, "R"), R)
+    check = _metzler_check(red, center, v, delta, R)
+    require_same("slope bounds K_plus", exact_entry(certificate, "K_plus"), check.K_plus)
+    if not check.holds:
+        raise CheckFailed(f"the Metzler inequality fails exactly (ratio {check.ratio:.9g} >= 1)", (check.residual,))
+    mu = require_memory_in_box(certificate, network, red, center, v, delta)
+    if certificate.parameters.get("radius") != float(delta):
+        raise CheckFailed("the recorded radius differs from the exact delta")
+    rows = network.patterns[red.part.representatives, mu].astype(float)
+    nominal = network.a + (network.b - network.a) * rows
+    in_box = all(abs(to_fraction(h) - c) <= delta * vt for h, c, vt in zip(nominal, center, v))
+    claim = radius_claim(mu, float(delta), float(delta * min(v)), in_box)
+    as_float = [np.array([float(x) for x in values]) for values in (center, v, R)]
+    abs_weights = np.abs(red.W_hat) * red.counts[None, :]
+    ratio = _metzler_ratio(red, abs_weights, as_float[0], float(delta), as_float[2], False, v=as_float[1])[0]
+    return Checked((check.residual,), ratio < 1.0, claim)
+
+
+def certified_radius(
+    network,
+    mu: int,
+    *,
+    method: str = "metzler",
+    weights: str = "uniform",
+    reduction: str = "types",
+    solver: str | None = None,
+    solver_options: Mapping | None = None,
+) -> CertifiedRadius:
+    """The largest certified basin of memory `mu`: a box (Metzler) or an ellipsoid (sector LMI).
+
+    Parameters
+    ----------
+    network : MemoryNetwork
+    mu : int
+        Memory index.
+    method : {"metzler", "lmi"}, default "metzler"
+        ``"metzler"``: the largest delta (bisection) for which the box ``|h - h_c| <= delta v`` is
+        proved forward invariant and contracting — the certified retrieval radius with v = 1.
+        ``"lmi"``: the sector LMI on the box; the certified set is an ellipsoid, reported by the
+        radius of the l2 ball it contains (never the headline radius).
+    weights : {"uniform", "perron"}, default "uniform"
+        Metzler weights: v = 1, or a Perron vector of ``|W| K+`` (a larger delta on a thinner
+        box; compare `min_half_width`).
+    reduction : {"types", "full"}, default "types"
+        Compute on row types (O(k^2), any N) or unit by unit (O(N^2)).
+    solver, solver_options
+        For ``method="lmi"`` (see :func:`assocrate.certify.contraction.certify_contraction`).
+
+    Returns
+    -------
+    CertifiedRadius
+        ``radius`` is 0 and the certificate says "no certificate found" when nothing could be
+        certified (e.g. an unstable memory); its status says why.
+
+    Examples
+    --------
+    >>> import assocrate as aa
+    >>> net = aa.design(aa.equal_overlap_patterns(1000, 0.2), aa.Sigmoid(4.8, 0.2), -0.3, 0.95)
+    >>> result = aa.certified_radius(net, 0)
+    >>> result.certified, round(result.radius, 3)
+    (True, 0.414)
+    """
+    check_network(network)
+    mu = check_index("mu", mu, network.n_patterns)
+    method = check_choice("method", method, METHODS)
+    weights = check_choice("weights", weights, WEIGHTS)
+    if method == "lmi" and weights != "uniform":
+        raise InvalidInput(f"`weights`={weights!r} applies to method='metzler' only; got method='lmi'")
+    reduction = check_choice("reduction", reduction, REDUCTIONS)
+    options = check_solver_options(solver_options)
+    red = reduce_network(network, reduction=reduction)
+    center, _ = memory_center(network, red, mu)
+    center_exact = fraction_vector(center)
+    R = residual_bound(red, center_exact, None)
+    parameters = {**base_parameters(network, red), "memory": mu, "method": method, "weights": weights}
+    if method == "lmi":
+        return sector_radius(red, mu, center, R, solver=solver, options=options, parameters=parameters)
+    abs_weights = np.abs(red.W_hat) * red.counts[None, :]
+    R_float = np.array([float(r) for r in R])
+    perron = weights == "perron"
+
+    def certified_in_float(delta: float) -> bool:
+        return _metzler_ratio(red, abs_weights, center, delta, R_float, perron)[0] < 1.0
+
+    delta_float = largest(certified_in_float, network.b - network.a)
+    data = {"center": center, "counts": red.counts}
+    check = None
+    for attempt in range(12):
+        if not delta_float > 0:
+            break
+        delta_float *= 1.0 - 1e-9 * 4**attempt
+        _, v_float = _metzler_ratio(red, abs_weights, center, delta_float, R_float, perron)
+        v_float, v_exact = round_vector(v_float / v_float.max())
+        delta = dyadic_down(delta_float, DELTA_BITS)
+        check = _metzler_check(red, center_exact, v_exact, delta, R)
+        if check.holds:
+            break
+    if check is None or not check.holds:
+        if check is None:
+            reason = "no box around the memory satisfies |W| K+ v < v (the memory is not certifiably stable)"
+            status = CertificateStatus.CONDITION_FAILS
+        else:
+            reason = f"the exact check failed at delta = {float(delta):.6g} (ratio {check.ratio:.9g})"
+            status = CertificateStatus.EXACT_CHECK_FAILED
+        cert = no_certificate("radius", reason, status=status, solver=None, parameters=parameters, data=data)
+        return CertifiedRadius(mu, method, weights, 0.0, 0.0, "box", cert)
+    min_half_width = float(delta * min(v_exact))
+    data.update({"v": v_float, "delta": float(delta), "K_plus": np.array([float(k) for k in check.K_plus]),
+                 "residual_bound": np.array([float(r) for r in R]), "ratio": check.ratio,
+                 "min_half_width": min_half_width})
+    candidate = witness("radius", data, parameters={**parameters, "radius": float(delta)},
+                        exact_data={"center": fmpq_row(center_exact), "v": fmpq_row(v_exact), "delta": delta,
+                                    "K_plus": fmpq_row(check.K_plus), "R": fmpq_row(R)})
+    try:
+        cert = seal_checked(candidate, verify_radius(candidate, network, red))
+    except CheckFailed as failure:
+        cert = no_certificate("radius", str(failure), status=CertificateStatus.EXACT_CHECK_FAILED, solver=None,
+                              parameters=parameters, data=data, residuals=failure.residuals)
+        return CertifiedRadius(mu, method, weights, 0.0, 0.0, "box", cert)
+    return CertifiedRadius(mu, method, weights, float(delta), min_half_width, "box", cert)
