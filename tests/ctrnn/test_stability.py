@@ -14,7 +14,7 @@ from assocrate.errors import InvalidInput, InvalidType
 from assocrate.stability import local_stability
 
 from ..reference import REFERENCE_SIGMOID
-from .conftest import dense_map_jacobian
+from .dense import dense_map_jacobian
 
 
 @pytest.mark.parametrize("form", ["current", "rate"])
