@@ -286,11 +286,6 @@ class MemoryNetwork:
         first[types.index[::-1]] = np.arange(self.n_units - 1, -1, -1)
         return _readonly(first)
 
-    @property
-    def _type_representatives(self) -> np.ndarray:
-        # The former private name, still read by stability._linearization; use type_representatives.
-        return self.type_representatives
-
     def parameters_record(self) -> dict:
         """The scalars that define the network (activation, levels, q, r, tau, design scalars) as a dict.
 
