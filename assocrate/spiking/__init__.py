@@ -1,0 +1,1 @@
+"""Spiking realizations of designed networks (issue 12, DESIGN.md §6b)."""
