@@ -23,6 +23,7 @@ from ._version import __version__
 from .core.activations import RectifiedTanh, Sigmoid, activation_from_name
 from .core.design import DesignParameters, MemoryNetwork, design, design_parameters
 from .core.equilibria import equilibrium_residual, refine_equilibrium, uniform_states
+from .core.lif import LIFTransfer
 from .core.lowrank import Spectrum
 from .core.patterns import (
     correlated_patterns,
@@ -87,6 +88,7 @@ _LAZY = {
     ),
     "assocrate.sweeps": ("CapacityCurve", "capacity", "phase_diagram"),
     "assocrate.dale": ("DaleNetwork", "dale_realization", "dale_stability", "simulate_dale"),
+    "assocrate.spiking": ("SpikingNetwork", "SpikingResult", "simulate_spiking", "spiking_realization"),
     "assocrate.datasets": ("letter_patterns",),
 }
 _WHERE = {name: module for module, names in _LAZY.items() for name in names}
@@ -106,6 +108,7 @@ __all__ = [
     "InvalidInput",
     "InvalidType",
     "JacobianSpectrum",
+    "LIFTransfer",
     "LocalStability",
     "MemoryNetwork",
     "Outcome",
@@ -115,6 +118,8 @@ __all__ = [
     "Sigmoid",
     "SimulationResult",
     "Spectrum",
+    "SpikingNetwork",
+    "SpikingResult",
     "StabilityConditions",
     "Verdict",
     "Verification",
@@ -160,6 +165,8 @@ __all__ = [
     "save_network",
     "simulate",
     "simulate_dale",
+    "simulate_spiking",
+    "spiking_realization",
     "uniform_states",
     "vector_field",
     "verify",

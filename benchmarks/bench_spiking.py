@@ -20,10 +20,10 @@ import time
 
 import numpy as np
 from _timing import peak_rss_gb
-
 from assocrate.activations import Sigmoid
 from assocrate.design import design
 from assocrate.patterns import equal_overlap_patterns
+
 from assocrate.retrieval import make_cues
 from assocrate.spiking._brian import brian2_quietly, import_brian2
 from assocrate.spiking.realization import spiking_realization

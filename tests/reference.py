@@ -1,4 +1,4 @@
-"""The reference activations and a quiet design helper shared by the tests (DESIGN.md §3, §7; theory §6b)."""
+"""The reference activations and a quiet design helper shared by the tests (DESIGN.md §3, §7; theory.md §6b)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from assocrate.core.lif import LIFTransfer
 
 REFERENCE_SIGMOID = Sigmoid(rho=4.8, threshold=0.2)
 REFERENCE_TANH = RectifiedTanh(rho=4.8, threshold=0.75)
-#: The LIF transfer of the LIF reference design (tau_m 10 ms, t_ref 4 ms: at most 250 Hz; theory §6b).
+#: The LIF transfer of the LIF reference design (tau_m 10 ms, t_ref 4 ms: at most 250 Hz; theory.md §6b).
 REFERENCE_LIF = LIFTransfer(tau_m=0.01, t_ref=0.004, threshold=1.0, reset=0.0, sigma=0.3)
 
 

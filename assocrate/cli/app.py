@@ -25,6 +25,7 @@ from .certify import certify_command, verify_command
 from .design import check_command, dale_command, design_command
 from .options import SeedOption, progress_bar
 from .retrieve import retrieve_command
+from .spike import spike_command
 from .sweeps import capacity_command, phase_command
 
 __all__ = ["app", "main"]
@@ -60,6 +61,7 @@ COMMANDS = (
     ("certify", certify_command),
     ("verify", verify_command),
     ("retrieve", retrieve_command),
+    ("spike", spike_command),
     ("capacity", capacity_command),
 )
 for _name, _command in COMMANDS:

@@ -2,7 +2,7 @@
 
 Every activation is a frozen dataclass with vectorised, overflow-free ``phi``, ``dphi``,
 ``inverse``, ``antiderivative`` and ``slope_bounds``: :class:`Sigmoid`, :class:`RectifiedTanh`
-and the LIF transfer function :class:`~assocrate.core.lif.LIFTransfer` (theory §6b). The registry
+and the LIF transfer function :class:`~assocrate.core.lif.LIFTransfer` (theory.md §6b). The registry
 (:func:`activation_from_name`, :func:`activation_record`) rebuilds any of them from its name and
 constructor parameters, which is how network files store them.
 """

@@ -1,4 +1,4 @@
-"""The LIF transfer function (Siegert formula) as an activation (issue 12, theory §6b).
+"""The LIF transfer function (Siegert formula) as an activation (issue 12, theory.md §6b).
 
 A leaky integrate-and-fire neuron ``tau_m dV/dt = -V + h + sigma sqrt(tau_m) xi(t)`` (white noise
 xi, free-membrane variance ``sigma^2 / 2``), with threshold theta, reset V_r and refractory period

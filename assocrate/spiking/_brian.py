@@ -9,10 +9,17 @@ Brian2's code, not about ours or the user's, so they are silenced here, around B
 from __future__ import annotations
 
 import contextlib
+import importlib.util
 import warnings
 from collections.abc import Iterator
 
-__all__ = ["brian2_quietly", "import_brian2"]
+__all__ = ["BRIAN2_MISSING", "brian2_quietly", "import_brian2", "is_brian2_available"]
+
+#: What to do when Brian2 is missing (the message of :func:`import_brian2`'s ImportError).
+BRIAN2_MISSING = (
+    "the spiking realizations need Brian2: pip install 'assocrate[spiking]' "
+    "(brian2>=2.9; Brian2 2.9.0 needs numpy<2.4)"
+)
 
 
 def _pyparsing_category() -> type[Warning]:
@@ -42,9 +49,12 @@ def import_brian2():
         with brian2_quietly():
             import brian2
     except ImportError as error:  # pragma: no cover - depends on the environment
-        raise ImportError(
-            "the spiking realizations need Brian2: pip install 'brian2>=2.9' (with numpy<2.4 for Brian2 2.9.0)"
-        ) from error
+        raise ImportError(BRIAN2_MISSING) from error
     # Brian2 logs INFO lines (method choice, ...) to the console; keep its console to warnings.
     brian2.BrianLogger.log_level_warn()
     return brian2
+
+
+def is_brian2_available() -> bool:
+    """Whether Brian2 can be imported (found on the path; nothing is imported)."""
+    return importlib.util.find_spec("brian2") is not None

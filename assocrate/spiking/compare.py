@@ -1,4 +1,4 @@
-"""Spiking against rate networks: current tracking (the DePasquale check) and retrieval side by side.
+"""Spiking against rate networks: current tracking (the DePasquale check) and retrieval side by side (theory.md §6b).
 
 The rate network ``tau x' = -x + Phi(W x + u)`` started from the same cue provides the target
 currents ``W x(t)``; the spiking network's filtered currents are ``W s(t) = U C z(t)``. Both are
@@ -17,8 +17,10 @@ import numpy as np
 from .._validation import readonly
 from ..dynamics import euler_maruyama
 from ..retrieval import CueSet, RetrievalResult, retrieve
+from ..retrieval._report import json_float
 from .realization import SpikingNetwork
-from .simulate import SpikingResult, simulate_spiking
+from .result import SpikingResult
+from .simulate import simulate_spiking
 
 __all__ = ["CurrentTracking", "RetrievalComparison", "TrackingTable", "compare_retrieval", "current_tracking",
            "tracking_table"]
@@ -90,7 +92,7 @@ def current_tracking(
     """Relative L2 error over time between the spiking and the rate network's recurrent currents.
 
     Both start from the cue's rates (``s(0) = x(0) = x0``) with the same input; the rate network is
-    integrated by Euler's method with the same dt (DESIGN.md §6b: the rate model provides the
+    integrated by Euler's method with the same dt (theory.md §6b: the rate model provides the
     targets). Fluctuations shrink like ``1/sqrt(r_max tau n)``, so the error falls with
     `neurons_per_unit`. Under Dale's law the targets are the designed network's.
     """
@@ -148,9 +150,7 @@ class RetrievalComparison:
 
     def to_record(self) -> dict:
         """Success rates, final overlaps with the cued memory and settling times of both."""
-        def clean(value: float):
-            return None if not math.isfinite(value) else float(value)
-
+        clean = json_float
         rate_settled = self.rate.time_to_converge[np.isfinite(self.rate.time_to_converge)]
         return {
             "success_rate": {"spiking": clean(self.spiking.success_rate), "rate": clean(self.rate.success_rate)},

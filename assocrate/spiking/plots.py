@@ -1,11 +1,15 @@
-"""Raster figure of a spiking retrieval run (matplotlib Figure objects; no pyplot, no backend change)."""
+"""Raster figure of a spiking retrieval run (a matplotlib Figure, as in :mod:`assocrate.plots`: no pyplot).
+
+Save it with :func:`assocrate.plots.save_figure`.
+"""
 
 from __future__ import annotations
 
 import numpy as np
 from matplotlib.figure import Figure
 
-from .simulate import SpikingResult
+from .._validation import check_index
+from .result import SpikingResult
 
 __all__ = ["raster_figure"]
 
@@ -28,8 +32,7 @@ def raster_figure(result: SpikingResult, cue: int = 0, *, max_units: int | None 
         top, then by their first pattern), the mean rate of the cued memory's active and inactive
         units (Hz, from the filtered traces), and the overlaps with every pattern.
     """
-    if not 0 <= cue < result.n_cues:
-        raise ValueError(f"`cue` must be in [0, {result.n_cues - 1}]; got {cue!r}")
+    cue = check_index("cue", cue, result.n_cues)
     patterns = np.asarray(result.patterns)
     n_units = patterns.shape[0]
     n = result.neurons_per_unit

@@ -1,14 +1,15 @@
-"""Spiking realizations of a designed network: Poisson or LIF neurons, low-rank synapses (issue 12).
+"""Spiking realizations of a designed network: Poisson or LIF neurons, low-rank synapses (theory.md §6b).
 
 Each of the N designed units becomes `neurons_per_unit` (n) spiking neurons. A spike of a neuron of
 unit i adds ``1 / (n r_max tau_s)`` to the unit's synaptic trace s_i (decay tau_s), so that the
 trace is the unit's filtered rate in the units of phi, and the input current is
 ``h = W s + u``. W is never formed: the spikes drive the P + 1 latent traces ``z = U^T s`` and the
-current is ``h = U C z + u`` (DESIGN.md §6b). With ``tau_s = tau`` the expected dynamics of s are
-the designed rate network ``tau x' = -x + Phi(W x + u)``.
+current is ``h = U C z + u`` (theory.md §6b). With ``tau_s = tau`` the expected dynamics of s are
+the designed rate network ``tau x' = -x + Phi(W x + u)``; fluctuations shrink like
+``1/sqrt(r_max tau n)``.
 
 - ``neuron="poisson"``: neuron j of unit i spikes as a Poisson process of rate ``r_max phi(h_i)``.
-- ``neuron="lif"``: the design's activation must be :class:`~assocrate.spiking.transfer.LIFTransfer`;
+- ``neuron="lif"``: the design's activation must be :class:`~assocrate.core.lif.LIFTransfer`;
   the neurons are LIF neurons ``tau_m v' = -v + h + sigma sqrt(tau_m) xi`` with its threshold,
   reset, refractory period and noise, so that they fire at ``phi(h) / t_ref`` (``r_max = 1/t_ref``).
 - Dale's law: pass a :class:`~assocrate.dale.DaleNetwork`; the excitatory units use
@@ -23,11 +24,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .._validation import as_generator, check_choice, check_positive, check_positive_int
-from ..activations import RectifiedTanh, Sigmoid
+from .._validation import check_choice, check_positive, check_positive_int
+from ..core.activations import RectifiedTanh, Sigmoid
+from ..core.design import MemoryNetwork
+from ..core.lif import LIFTransfer
 from ..dale import DaleNetwork
-from ..design import MemoryNetwork
-from .transfer import LIFTransfer
+from ..errors import InvalidInput, InvalidType
 
 __all__ = ["NEURON_MODELS", "SpikingNetwork", "spiking_realization"]
 
@@ -52,7 +54,7 @@ class SpikingNetwork:
     r_max : float
         Rate in Hz at ``phi = 1`` (``1/t_ref`` for LIF neurons).
     seed : int or None
-        Default seed of :func:`~assocrate.spiking.simulate.simulate_spiking`.
+        Default seed of :func:`~assocrate.spiking.simulate_spiking`.
     dale : DaleNetwork or None
         The Dale's-law realization, when the spiking network has an inhibitory population.
     """
@@ -146,12 +148,11 @@ def spiking_realization(
     Parameters
     ----------
     network : MemoryNetwork or DaleNetwork
-        A design (:func:`assocrate.design.design`), or a
-        :func:`~assocrate.dale.dale_realization` of one for the Dale's-law variant.
+        A design (:func:`assocrate.design`), or a :func:`~assocrate.dale_realization` of one for
+        the Dale's-law variant (excitatory units plus Poisson inhibitory populations).
     neuron : {"poisson", "lif"}, default "poisson"
-        Poisson units need a :class:`~assocrate.activations.Sigmoid` or
-        :class:`~assocrate.activations.RectifiedTanh` activation; LIF units a
-        :class:`~assocrate.spiking.transfer.LIFTransfer`.
+        Poisson units need a :class:`~assocrate.Sigmoid` or :class:`~assocrate.RectifiedTanh`
+        activation; LIF units a :class:`~assocrate.LIFTransfer`.
     neurons_per_unit : int, default 1
     tau_syn : float, default 0.01
         tau_s = tau in seconds.
@@ -165,13 +166,17 @@ def spiking_realization(
     -------
     SpikingNetwork
 
+    Raises
+    ------
+    InvalidInput
+        For a neuron model that does not fit the design's activation, or an `r_max` other than
+        ``1/t_ref`` for LIF neurons.
+
     Examples
     --------
-    >>> from assocrate.activations import Sigmoid
-    >>> from assocrate.design import design
-    >>> from assocrate.patterns import equal_overlap_patterns
-    >>> net = design(equal_overlap_patterns(0.2, 1000), Sigmoid(4.8, 0.2), -0.3, 0.95)
-    >>> sn = spiking_realization(net, neurons_per_unit=4, r_max=100.0, seed=0)
+    >>> import assocrate as aa
+    >>> net = aa.design(aa.equal_overlap_patterns(1000, 0.2), aa.Sigmoid(4.8, 0.2), -0.3, 0.95)
+    >>> sn = aa.spiking_realization(net, neurons_per_unit=4, r_max=100.0, seed=0)
     >>> sn
     SpikingNetwork(neuron='poisson', n_units=1000, neurons_per_unit=4, n_inhibitory=0, tau_syn=0.01, r_max=100)
     >>> print(f"{sn.trace_increment:.4f}")
@@ -181,28 +186,28 @@ def spiking_realization(
     if isinstance(network, DaleNetwork):
         dale, network = network, network.network
     if not isinstance(network, MemoryNetwork):
-        raise TypeError(f"`network` must be a MemoryNetwork or a DaleNetwork; got {type(network).__name__}")
+        raise InvalidType(f"`network` must be a MemoryNetwork or a DaleNetwork; got {type(network).__name__}")
     neuron = check_choice("neuron", neuron, NEURON_MODELS)
     neurons_per_unit = check_positive_int("neurons_per_unit", neurons_per_unit)
     tau_syn = check_positive("tau_syn", tau_syn)
     activation = network.activation
     if neuron == "poisson":
         if not isinstance(activation, (Sigmoid, RectifiedTanh)):
-            raise ValueError(
+            raise InvalidInput(
                 f"`neuron='poisson'` needs a Sigmoid or RectifiedTanh activation; got {activation!r} "
                 "(design with LIFTransfer for neuron='lif')"
             )
         r_max = 100.0 if r_max is None else check_positive("r_max", r_max)
     else:
         if not isinstance(activation, LIFTransfer):
-            raise ValueError(f"`neuron='lif'` needs a network designed with LIFTransfer; got {activation!r}")
+            raise InvalidInput(f"`neuron='lif'` needs a network designed with LIFTransfer; got {activation!r}")
         if r_max is not None and not math.isclose(check_positive("r_max", r_max), activation.max_rate, rel_tol=1e-9):
-            raise ValueError(
+            raise InvalidInput(
                 f"`r_max` of LIF neurons is 1/t_ref = {activation.max_rate:g} Hz (phi = t_ref * rate); got {r_max!r}"
             )
         r_max = activation.max_rate
     if seed is not None:
-        as_generator(seed)  # validates: a non-negative int
+        seed = check_positive_int("seed", seed, minimum=0)  # Brian2 seeds with an int
     return SpikingNetwork(
         network=network, neuron=neuron, neurons_per_unit=neurons_per_unit, tau_syn=tau_syn, r_max=float(r_max),
         seed=None if seed is None else int(seed), dale=dale,

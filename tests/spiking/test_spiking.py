@@ -10,42 +10,47 @@ import pytest
 brian2 = pytest.importorskip("brian2")
 
 from assocrate.dale import dale_realization  # noqa: E402
+from assocrate.errors import InvalidInput  # noqa: E402
 from assocrate.retrieval import make_cues, nonstored_cues  # noqa: E402
-from assocrate.spiking.compare import compare_retrieval, tracking_table  # noqa: E402
-from assocrate.spiking.plots import raster_figure  # noqa: E402
-from assocrate.spiking.realization import spiking_realization  # noqa: E402
-from assocrate.spiking.simulate import lif_rate_check, simulate_spiking  # noqa: E402
+from assocrate.spiking import (  # noqa: E402
+    compare_retrieval,
+    lif_rate_check,
+    raster_figure,
+    simulate_spiking,
+    spiking_realization,
+    tracking_table,
+)
 
-from .conftest import REFERENCE_LIF  # noqa: E402
+from ..reference import REFERENCE_LIF  # noqa: E402
 
 R_MAX = 100.0
 
 
 @pytest.fixture(scope="module")
-def poisson(reference_network):
-    return spiking_realization(reference_network, neuron="poisson", r_max=R_MAX, tau_syn=0.01, seed=0)
+def poisson(equal_overlap_network):
+    return spiking_realization(equal_overlap_network, neuron="poisson", r_max=R_MAX, tau_syn=0.01, seed=0)
 
 
 @pytest.fixture(scope="module")
-def deletion_run(poisson, reference_network):
-    cues = make_cues(reference_network, "delete", 0.4, trials=6, seed=1)  # 36 cues
+def deletion_run(poisson, equal_overlap_network):
+    cues = make_cues(equal_overlap_network, "delete", 0.4, trials=6, seed=1)  # 36 cues
     return simulate_spiking(poisson, cues, 5.0, seed=2)
 
 
-def test_rates_at_the_memories_match_r_max_phi(poisson, reference_network):
-    cues = make_cues(reference_network, "delete", 0.0, seed=0)  # start at every memory
+def test_rates_at_the_memories_match_r_max_phi(poisson, equal_overlap_network):
+    cues = make_cues(equal_overlap_network, "delete", 0.0, seed=0)  # start at every memory
     result = simulate_spiking(poisson, cues, 30.0, seed=3, rate_window=25.0)
-    phi = reference_network.activation.phi
+    phi = equal_overlap_network.activation.phi
     target_active, target_inactive = R_MAX * float(phi(0.95)), R_MAX * float(phi(-0.3))
     assert abs(result.rate_active_hz / target_active - 1) < 0.05
     assert abs(result.rate_inactive_hz - target_inactive) < 1.0
     assert result.success_rate == 1.0
 
 
-def test_deletion_cues_retrieve_every_memory(deletion_run, reference_network):
+def test_deletion_cues_retrieve_every_memory(deletion_run, equal_overlap_network):
     assert deletion_run.n_cues >= 32
     assert deletion_run.success_rate >= 0.95
-    assert set(deletion_run.cued[deletion_run.success]) == set(range(reference_network.n_patterns))
+    assert set(deletion_run.cued[deletion_run.success]) == set(range(equal_overlap_network.n_patterns))
     # the per-frame classes (latents averaged over tau) agree with classify() on the time-averaged final rates
     assert np.mean(deletion_run.frame_labels[-1] == deletion_run.labels) >= 0.95
     assert np.all(np.isfinite(deletion_run.time_to_converge[deletion_run.success]))
@@ -54,14 +59,14 @@ def test_deletion_cues_retrieve_every_memory(deletion_run, reference_network):
     assert "success rate" in deletion_run.summary()
 
 
-def test_nonstored_cues_decay_to_quiescence(poisson, reference_network):
-    result = simulate_spiking(poisson, nonstored_cues(reference_network, 8, seed=5), 5.0, seed=4)
+def test_nonstored_cues_decay_to_quiescence(poisson, equal_overlap_network):
+    result = simulate_spiking(poisson, nonstored_cues(equal_overlap_network, 8, seed=5), 5.0, seed=4)
     assert result.class_counts()["quiescent"] == 8
     assert float(np.max(result.mean_rate[-1])) < 0.01
 
 
-def test_same_seed_same_spikes(poisson, reference_network):
-    cues = make_cues(reference_network, "delete", 0.4, memories=[0], seed=1)
+def test_same_seed_same_spikes(poisson, equal_overlap_network):
+    cues = make_cues(equal_overlap_network, "delete", 0.4, memories=[0], seed=1)
     first, again = (simulate_spiking(poisson, cues, 1.0, seed=7) for _ in range(2))
     other = simulate_spiking(poisson, cues, 1.0, seed=8)
     assert np.array_equal(first.spike_times, again.spike_times)
@@ -74,25 +79,25 @@ def test_results_are_read_only(deletion_run):
         deletion_run.latents[0, 0, 0] = 1.0
 
 
-def test_current_tracking_error_falls_with_neurons_per_unit(poisson, reference_network):
-    cues = make_cues(reference_network, "delete", 0.4, seed=1)
+def test_current_tracking_error_falls_with_neurons_per_unit(poisson, equal_overlap_network):
+    cues = make_cues(equal_overlap_network, "delete", 0.4, seed=1)
     table = tracking_table(poisson, cues, 3.0, neurons_per_unit=(1, 4, 16), seed=0)
     assert table.decreasing
     assert table.mean_error[-1] < 0.05
     assert "neurons/unit" in table.summary()
 
 
-def test_spiking_and_rate_retrieval_agree(poisson, reference_network):
-    comparison = compare_retrieval(poisson, make_cues(reference_network, "delete", 0.4, trials=2, seed=3), 5.0, seed=1)
+def test_spiking_and_rate_retrieval_agree(poisson, equal_overlap_network):
+    comparison = compare_retrieval(poisson, make_cues(equal_overlap_network, "delete", 0.4, trials=2, seed=3), 5.0, seed=1)
     record = comparison.to_record()
     assert record["success_rate"]["spiking"] == record["success_rate"]["rate"] == 1.0
     assert abs(record["overlap_cued"]["spiking"] - record["overlap_cued"]["rate"]) < 0.05
 
 
-def test_dale_spiking_variant_obeys_dale_and_retrieves(reference_network):
-    dale = dale_realization(reference_network, n_inhibitory=250, tau_inhibitory=0.5)
+def test_dale_spiking_variant_obeys_dale_and_retrieves(equal_overlap_network):
+    dale = dale_realization(equal_overlap_network, n_inhibitory=250, tau_inhibitory=0.5)
     sn = spiking_realization(dale, r_max=R_MAX, seed=0)
-    result = simulate_spiking(sn, make_cues(reference_network, "delete", 0.4, trials=2, seed=1), 5.0)
+    result = simulate_spiking(sn, make_cues(equal_overlap_network, "delete", 0.4, trials=2, seed=1), 5.0)
     signs = result.dale_signs
     assert signs["obeys_dale"] and signs["E->I_min"] > 0 and signs["I->E_max"] < 0
     assert signs["E->E_min"] >= -signs["E->E_tolerance"]
@@ -100,6 +105,7 @@ def test_dale_spiking_variant_obeys_dale_and_retrieves(reference_network):
     assert result.success_rate >= 0.95
 
 
+@pytest.mark.slow  # ~15 s: 5 s of LIF dynamics at dt = 20 us (numpy target)
 def test_siegert_rate_matches_a_long_lif_simulation():
     check = lif_rate_check(REFERENCE_LIF, [1.0, 1.5, 2.0, 3.0, 4.0], duration=5.0, n_neurons=20, dt=2e-5, seed=0)
     assert np.all(np.abs(check.relative_error) < 0.05), check.summary()
@@ -113,39 +119,18 @@ def test_lif_realization_retrieves(lif_network):
     assert abs(result.rate_active_hz / float(REFERENCE_LIF.rate(4.0)) - 1) < 0.1
 
 
-def test_realization_rejects_mismatched_models(reference_network, lif_network):
-    with pytest.raises(ValueError, match="LIFTransfer"):
-        spiking_realization(reference_network, neuron="lif")
-    with pytest.raises(ValueError, match="Sigmoid"):
+def test_realization_rejects_mismatched_models(equal_overlap_network, lif_network):
+    with pytest.raises(InvalidInput, match="LIFTransfer"):
+        spiking_realization(equal_overlap_network, neuron="lif")
+    with pytest.raises(InvalidInput, match="Sigmoid"):
         spiking_realization(lif_network, neuron="poisson")
-    with pytest.raises(ValueError, match="1/t_ref"):
+    with pytest.raises(InvalidInput, match="1/t_ref"):
         spiking_realization(lif_network, neuron="lif", r_max=100.0)
-    with pytest.raises(ValueError, match="neuron"):
-        spiking_realization(reference_network, neuron="izhikevich")
+    with pytest.raises(InvalidInput, match="neuron"):
+        spiking_realization(equal_overlap_network, neuron="izhikevich")
 
 
 def test_raster_figure(deletion_run):
     figure = raster_figure(deletion_run, 0)
     assert len(figure.axes) == 3
     assert len(figure.axes[0].collections[0].get_offsets()) > 0
-
-
-def test_spike_command_json(tmp_path, reference_network):
-    import typer
-    from typer.testing import CliRunner
-
-    from assocrate.io import save_network
-    from assocrate.spiking.cli import spike_command
-
-    app = typer.Typer()
-    app.command("spike")(spike_command)
-    app.command("other")(lambda: None)  # two commands: the CLI takes the command name like assocrate's
-    path = save_network(tmp_path / "net.npz", reference_network)
-    figure = tmp_path / "raster.png"
-    out = CliRunner().invoke(app, ["spike", str(path), "--neuron", "poisson", "--cue", "delete:0.4", "--trials", "2",
-                                   "--t-max", "3", "--r-max", "100", "--seed", "0", "--figure", str(figure), "--json"])
-    assert out.exit_code == 0, out.output
-    record = json.loads(out.output)
-    assert record["success_rate"] == 1.0 and record["classes"]["cued memory"] == 12
-    assert record["rate_active_hz"] > 80 and record["rate_inactive_hz"] < 1
-    assert figure.stat().st_size > 0
