@@ -1,4 +1,7 @@
-"""``assocrate spike`` and ``assocrate design --activation lif``: JSON records, figures, one-line errors (exit 2)."""
+"""``assocrate spike`` and ``assocrate design --activation lif``: JSON records, figures, one-line errors (exit 2).
+
+The ``cli`` fixture is the CLI tests' in-process runner (imported by conftest.py).
+"""
 
 from __future__ import annotations
 
@@ -6,22 +9,9 @@ import json
 
 import pytest
 
-from assocrate.cli import main
 from assocrate.io import load_network, save_network
 
 from ..reference import REFERENCE_LIF
-
-
-@pytest.fixture
-def cli(capsys):
-    """``cli(*args)`` runs ``assocrate ARGS`` in-process; returns (code, stdout, stderr)."""
-
-    def run(*args):
-        code = main([str(arg) for arg in args])
-        captured = capsys.readouterr()
-        return code, captured.out, captured.err
-
-    return run
 
 
 @pytest.fixture(scope="module")
