@@ -10,7 +10,7 @@ import pytest
 brian2 = pytest.importorskip("brian2")
 
 from assocrate.dale import dale_realization  # noqa: E402
-from assocrate.errors import InvalidInput  # noqa: E402
+from assocrate.errors import InvalidInput, InvalidType  # noqa: E402
 from assocrate.retrieval import make_cues, nonstored_cues  # noqa: E402
 from assocrate.spiking import (  # noqa: E402
     compare_retrieval,
@@ -123,18 +123,21 @@ def test_lif_realization_retrieves(lif_network):
     assert abs(result.rate_active_hz / float(REFERENCE_LIF.rate(4.0)) - 1) < 0.1
 
 
-def test_realization_rejects_mismatched_models(equal_overlap_network, lif_network):
-    with pytest.raises(InvalidInput, match="LIFTransfer"):
-        spiking_realization(equal_overlap_network, neuron="lif")
-    with pytest.raises(InvalidInput, match="Sigmoid"):
-        spiking_realization(lif_network, neuron="poisson")
-    with pytest.raises(InvalidInput, match="1/t_ref"):
-        spiking_realization(lif_network, neuron="lif", r_max=100.0)
-    with pytest.raises(InvalidInput, match="neuron"):
-        spiking_realization(equal_overlap_network, neuron="izhikevich")
-
-
 def test_raster_figure(deletion_run):
     figure = raster_figure(deletion_run, 0)
     assert len(figure.axes) == 3
     assert len(figure.axes[0].collections[0].get_offsets()) > 0
+    with pytest.raises(InvalidInput, match="`cue`"):
+        raster_figure(deletion_run, deletion_run.n_cues)
+
+
+def test_simulate_rejects_bad_input(poisson, equal_overlap_network):
+    cues = make_cues(equal_overlap_network, "delete", 0.4, memories=[0], seed=1)
+    with pytest.raises(InvalidType, match="`cues` must be a CueSet"):
+        simulate_spiking(poisson, cues.x0, 1.0)
+    with pytest.raises(InvalidInput, match="`target` must be one of"):
+        simulate_spiking(poisson, cues, 1.0, target="cpp_standalone")
+    with pytest.raises(InvalidInput, match="`tol` must be < 0.5"):
+        simulate_spiking(poisson, cues, 1.0, tol=0.6)
+    with pytest.raises(InvalidInput, match="`t_max` must be > 0"):
+        simulate_spiking(poisson, cues, -1.0)
