@@ -83,10 +83,10 @@ def lif_rate_check(
     b2 = import_brian2()
     rng = np.random.default_rng(seed)
     with brian2_quietly():
-        previous = b2.prefs.codegen.target
+        previous, global_state = b2.prefs.codegen.target, np.random.get_state()
         b2.prefs.codegen.target = target
         try:
-            b2.seed(seed)
+            b2.seed(seed)  # also seeds numpy's global generator (the numpy target draws from it): restored below
             ns = {"tau_m": transfer.tau_m * b2.second, "theta": transfer.threshold, "v_r": transfer.reset,
                   "sigma_v": transfer.sigma}
             group = b2.NeuronGroup(
@@ -105,6 +105,7 @@ def lif_rate_check(
             counts = np.asarray(monitor.count[:]).reshape(levels.size, n_neurons).sum(axis=1)
         finally:
             b2.prefs.codegen.target = previous
+            np.random.set_state(global_state)
     return LIFRateCheck(
         levels=readonly(levels), siegert_hz=readonly(transfer.rate(levels)),
         simulated_hz=readonly(counts / (n_neurons * duration)), n_spikes=readonly(counts), duration=duration, dt=dt,

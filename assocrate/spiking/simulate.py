@@ -115,10 +115,10 @@ def simulate_spiking(
     unit_s = sn.time_unit
     b2 = import_brian2()
     with brian2_quietly():
-        previous = b2.prefs.codegen.target
+        previous, global_state = b2.prefs.codegen.target, np.random.get_state()
         b2.prefs.codegen.target = target
         try:
-            b2.seed(seed)
+            b2.seed(seed)  # also seeds numpy's global generator (the numpy target draws from it): restored below
             x0 = np.asarray(cues.x0, dtype=float)
             network_b2, group, latent, monitor, spikes, ns, signs = build_model(
                 b2, sn, x0, dt * unit_s, record_every * dt * unit_s, rng
@@ -136,6 +136,7 @@ def simulate_spiking(
             spike_t = np.asarray(spikes.t[:] / b2.second, dtype=float) / unit_s
         finally:
             b2.prefs.codegen.target = previous
+            np.random.set_state(global_state)
     rec_times = np.asarray(monitor.t[:] / b2.second, dtype=float) / unit_s
     latents = np.concatenate([np.transpose(recorded, (2, 0, 1)), final[None]], axis=0)  # (T, m, B)
     times = np.append(rec_times, t_max)

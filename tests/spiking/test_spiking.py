@@ -74,6 +74,16 @@ def test_same_seed_same_spikes(poisson, equal_overlap_network):
     assert not np.array_equal(first.spike_neurons, other.spike_neurons)
 
 
+def test_simulating_leaves_brian2_prefs_and_numpy_global_state_alone(poisson, equal_overlap_network):
+    cues = make_cues(equal_overlap_network, "delete", 0.4, memories=[0], seed=1)
+    np.random.seed(123)
+    expected = np.random.random()
+    np.random.seed(123)
+    target = brian2.prefs.codegen.target
+    simulate_spiking(poisson, cues, 0.2, seed=7)
+    assert np.random.random() == expected and brian2.prefs.codegen.target == target
+
+
 def test_results_are_read_only(deletion_run):
     with pytest.raises(ValueError):
         deletion_run.latents[0, 0, 0] = 1.0
