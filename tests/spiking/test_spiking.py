@@ -151,3 +151,13 @@ def test_simulate_rejects_bad_input(poisson, equal_overlap_network):
         simulate_spiking(poisson, cues, 1.0, tol=0.6)
     with pytest.raises(InvalidInput, match="`t_max` must be > 0"):
         simulate_spiking(poisson, cues, -1.0)
+
+
+@pytest.mark.slow  # the first run compiles the code objects (tens of seconds; cached afterwards)
+def test_the_cython_target_retrieves_like_numpy(poisson, equal_overlap_network):
+    pytest.importorskip("Cython")
+    cues = make_cues(equal_overlap_network, "delete", 0.4, seed=1)
+    compiled = simulate_spiking(poisson, cues, 5.0, seed=2, target="cython")
+    interpreted = simulate_spiking(poisson, cues, 5.0, seed=2, target="numpy")
+    assert compiled.target == "cython" and compiled.success_rate >= 5 / 6 and interpreted.success_rate >= 5 / 6
+    assert abs(compiled.rate_active_hz - interpreted.rate_active_hz) < 5.0
