@@ -33,7 +33,7 @@ from .readout import (
     readout_matrix,
 )
 
-__all__ = ["BasinProfile", "RetrievalResult", "basin_profile", "retrieve"]
+__all__ = ["BasinProfile", "RetrievalResult", "basin_profile", "retrieve", "settling_times"]
 
 @dataclass(frozen=True, repr=False)
 class RetrievalResult:
@@ -204,7 +204,26 @@ class RetrievalResult:
 
 
 
-def _settling_times(times: np.ndarray, frame_labels: np.ndarray) -> np.ndarray:
+def settling_times(times: np.ndarray, frame_labels: np.ndarray) -> np.ndarray:
+    """First recorded time from which each trajectory's class stays its final class.
+
+    Parameters
+    ----------
+    times : numpy.ndarray, shape (T,)
+    frame_labels : numpy.ndarray of str, shape (T, B)
+        The class at every recorded time (:func:`~assocrate.retrieval.readout.classify_features`).
+
+    Returns
+    -------
+    numpy.ndarray, shape (B,)
+        NaN where the final class is ``"none"`` (a trajectory that settled nowhere).
+
+    Examples
+    --------
+    >>> labels = np.array([["none", "quiescent"], ["cued memory", "quiescent"], ["cued memory", "none"]])
+    >>> settling_times(np.array([0.0, 1.0, 2.0]), labels).tolist()
+    [1.0, nan]
+    """
     final = frame_labels[-1]
     same = frame_labels == final[None, :]
     # index of the first frame of the final run of equal labels
@@ -322,7 +341,7 @@ def retrieve(
         ),
         mean_rate=_readonly(features[:, -1, :]),
         frame_labels=_readonly(frame_labels),
-        time_to_converge=_readonly(_settling_times(run.times, frame_labels)),
+        time_to_converge=_readonly(settling_times(run.times, frame_labels)),
         final_states=_readonly(run.final.astype(np.float64)),
         ideal_cued=phi_b,
         ideal_other=(1.0 - network.q) * phi_a + network.q * phi_b,
