@@ -97,10 +97,10 @@ def test_slope_enclosures_that_straddle_the_boundary_are_undecided(proved, stret
 
 
 def test_correlated_patterns_are_proved_and_random_patterns_refused():
-    ds = phase_diagram(patterns="correlated", r=0.4, p=5, seed=3, rho=[0.5, 4.8], threshold=[0.2, 0.6], prove=True)
+    ds = phase_diagram(patterns="correlated", r=0.4, n_patterns=5, seed=3, rho=[0.5, 4.8], threshold=[0.2, 0.6], prove=True)
     assert np.array_equal(ds["proof"].values == UNSTABLE_PROVED, ds["unstable"].values)
     with pytest.raises(InvalidInput, match="`prove`=True needs an exact design"):
-        phase_diagram(patterns="random", p=5, n_units=200, rho=[1.0], threshold=[0.2], prove=True)
+        phase_diagram(patterns="random", n_patterns=5, n_units=200, rho=[1.0], threshold=[0.2], prove=True)
     with pytest.raises(InvalidInput, match="`prove` must be True or False"):
         phase_diagram(rho=[1.0], threshold=[0.2], prove="yes")
 
@@ -123,3 +123,9 @@ def test_phase_prove_command_counts_the_proofs_and_draws_them(tmp_path, capsys):
     assert figure.stat().st_size > 10_000
     ax = draw_phase_diagram(phase_diagram(rho=[1.0, 4.8], threshold=[0.2, 0.5], prove=True)).axes[0]
     assert any("proved exactly: " in text.get_text() for text in ax.get_legend().get_texts())
+
+
+def test_a_design_with_nominal_q_is_refused():
+    """Equal-overlap patterns designed with another q: the designed memories are not equilibria."""
+    with pytest.raises(InvalidInput, match="designed with their own q and r"):
+        phase_diagram(q=0.2, r=0.3, rho=[1.0], threshold=[0.2], prove=True)
