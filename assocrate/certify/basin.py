@@ -145,7 +145,7 @@ class CertifiedRadius:
     ----------
     memory : int
     method : str
-        ``"metzler"`` (box, the certified retrieval radius) or ``"lmi"`` (ellipsoid, l2).
+        ``"interval"`` or ``"metzler"`` (box, the certified retrieval radius) or ``"lmi"`` (ellipsoid, l2).
     weights : str
         ``"uniform"`` (v = 1) or ``"perron"`` (Metzler only).
     radius : float
@@ -157,7 +157,7 @@ class CertifiedRadius:
     norm : str
         ``"box"`` or ``"l2"``.
     certificate : Certificate
-        kind ``"radius"`` or ``"sector"``; re-check it with :func:`~assocrate.certify.verification.verify`.
+        kind ``"interval"``, ``"radius"`` or ``"sector"``; re-check it with :func:`~assocrate.certify.verification.verify`.
     """
 
     memory: int
