@@ -220,3 +220,11 @@ def test_verify_refuses_an_edited_file(interval_result, equal_overlap_network):
     assert not outcome.verified and outcome.status is aa.CertificateStatus.REFUSED
     other = design(equal_overlap_patterns(100, 0.2), REFERENCE_SIGMOID, -0.3, 0.95)
     assert not verify(interval_result.certificate, other).verified
+
+
+def test_retrieves_covers_every_cue_the_metzler_box_covers(equal_overlap_network, interval_result, reference_radius):
+    net = equal_overlap_network
+    rates = net.memory_rates()[:, [0]] * np.linspace(0.2, 1.0, 41)[None, :]  # weaker and weaker cues of memory 0
+    by_interval = interval_result.retrieves(net, rates)
+    by_metzler = reference_radius.retrieves(net, rates)
+    assert np.all(by_interval >= by_metzler) and by_interval.sum() > by_metzler.sum() > 0
