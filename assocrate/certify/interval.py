@@ -80,18 +80,25 @@ END_FRACTION = 0.5
 
 @dataclass(frozen=True)
 class _Factors:
-    """``U_hat`` (k x m), C and ``sign(W_hat)`` as arb matrices; the class sizes n."""
+    """``U_hat`` (k x m) as an arb matrix and as rows of arb entries, ``U_hat C`` by rows,
+    ``sign(W_hat)`` as an arb matrix, and the class sizes n."""
 
     U: flint.arb_mat
-    c: list
+    U_rows: list
+    UC_rows: list
     sign: flint.arb_mat
     counts: list
 
 
 def _factors(red: ReducedNetwork) -> _Factors:
     with flint.ctx.workprec(PRECISION):
-        return _Factors(flint.arb_mat(red.U_exact), [flint.arb(cj) for cj in red.c_exact],
-                        flint.arb_mat(red.sign_exact), list(red.counts_exact))
+        U = flint.arb_mat(red.U_exact)
+        k, m = U.nrows(), U.ncols()
+        entries = U.entries()
+        rows = [entries[s * m:(s + 1) * m] for s in range(k)]
+        c = [flint.arb(cj) for cj in red.c_exact]
+        scaled = [[u * cj for u, cj in zip(row, c)] for row in rows]
+        return _Factors(U, rows, scaled, flint.arb_mat(red.sign_exact), list(red.counts_exact))
 
 
 def _image(red: ReducedNetwork, factors: _Factors, lower: Sequence[Fraction],
@@ -103,21 +110,22 @@ def _image(red: ReducedNetwork, factors: _Factors, lower: Sequence[Fraction],
     both products go through the factors, ``|W| y = sum_j c_j u_j o (sign(W) (u_j o y))``, in arb.
     """
     activation = red.network.activation
-    k, m = factors.U.nrows(), factors.U.ncols()
+    U = factors.U
+    k, m = U.nrows(), U.ncols()
     high = [phi_bounds(activation, h)[1] for h in upper]
     low = [phi_bounds(activation, h)[0] for h in lower]
     with flint.ctx.workprec(PRECISION):
         middle = [flint.arb(to_fmpq(n * (p + q) / 2)) for n, p, q in zip(factors.counts, high, low)]
         spread = [flint.arb(to_fmpq(n * (p - q) / 2)) for n, p, q in zip(factors.counts, high, low)]
-        U = factors.U
-        coefficients = U.transpose() * flint.arb_mat(k, 1, middle)
-        scaled = flint.arb_mat(m, 1, [coefficients[j, 0] * factors.c[j] for j in range(m)])
-        center = U * scaled
-        Y = flint.arb_mat(k, m, [U[t, j] * spread[t] for t in range(k) for j in range(m)])
-        Z = factors.sign * Y
-        radius = [sum((factors.c[j] * U[s, j] * Z[s, j] for j in range(m)), flint.arb(0)) for s in range(k)]
-        return ([ball_lower(center[s, 0] - radius[s], BOX_BITS) for s in range(k)],
-                [ball_upper(center[s, 0] + radius[s], BOX_BITS) for s in range(k)])
+        coefficients = (U.transpose() * flint.arb_mat(k, 1, middle)).entries()
+        center = (flint.arb_mat(k, m, [x for row in factors.UC_rows for x in row])
+                  * flint.arb_mat(m, 1, coefficients)).entries()
+        Y = flint.arb_mat(k, m, [u * w for row, w in zip(factors.U_rows, spread) for u in row])
+        Z = (factors.sign * Y).entries()
+        radius = [sum((a * z for a, z in zip(row, Z[s * m:(s + 1) * m])), flint.arb(0))
+                  for s, row in enumerate(factors.UC_rows)]
+        return ([ball_lower(x - r, BOX_BITS) for x, r in zip(center, radius)],
+                [ball_upper(x + r, BOX_BITS) for x, r in zip(center, radius)])
 
 
 @dataclass(frozen=True)
