@@ -160,4 +160,7 @@ def proof_variable(proof: np.ndarray, dims: tuple[str, str]) -> tuple:
         "long_name": "exact verdict of the cell (theory.md §4, §5)",
         "flag_values": np.array(codes, dtype=np.int8),
         "flag_meanings": " ".join(PROOF_MEANINGS[code] for code in codes),
+        "rule": ("per memory, A(d) = diag(n/d) - n W_hat n on the classes with phi' > 0: stable-proved if A(d_hi) > 0 "
+                 "exactly (P = D^-1 is a Lyapunov certificate), unstable-proved by a rational v with v^T A(d_lo) v < 0 "
+                 "(or A(d_lo) indefinite and nonsingular); rigorous slope bounds d_lo <= phi' <= d_hi (assocrate.sweeps.proof)"),
     })
