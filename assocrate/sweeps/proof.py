@@ -17,8 +17,10 @@ keeps the signs. ``A`` is decreasing in d (Loewner order), so with rigorous slop
 ``d_lo <= d <= d_hi`` (ball arithmetic, :mod:`assocrate.certify._rigorous`):
 
 - **stable-proved**: ``A(d_hi)`` is positive definite, decided exactly (python-flint). Then
-  ``A(d) > A(d_hi) > 0``: ``P = D^{-1}`` (on S) is a Lyapunov certificate,
-  ``J^T P + P J = (2/tau)(W - D^{-1}) < 0`` for the true slopes (theory.md §4, explicit certificate);
+  ``A(d) > A(d_hi) > 0``: ``P = D^{-1}`` is a Lyapunov certificate,
+  ``J^T P + P J = (2/tau)(W - D^{-1}) < 0`` for the true slopes (theory.md §4, explicit certificate;
+  where some slopes are 0 (rectified tanh below threshold) the rows of ``J_rate`` of those units
+  are ``-e_i / tau`` and ``P = diag(D_S^{-1}, p I)`` works for p large enough, by a Schur complement);
 - **unstable-proved**: a rational v, supported where ``d_lo > 0``, with ``v^T A(d_lo) v < 0``
   (the float eigenvector of the smallest eigenvalue, rounded and checked exactly), or, failing that,
   ``A(d_lo)`` exactly not positive definite with ``det A(d_lo) != 0``. Then
