@@ -55,7 +55,6 @@ from ..certify.witness import (
     CheckFailed,
     exact_entry,
     no_certificate,
-    require_same,
     seal_checked,
     witness,
 )
@@ -199,55 +198,66 @@ def interval_claim(memory: int, delta: float, min_half_width: float, steps: int,
     )
 
 
-def _require_lengths(certificate: Certificate, red: ReducedNetwork, names: Sequence[str]) -> dict:
-    entries = {name: exact_entry(certificate, name) for name in names}
-    for name, value in entries.items():
-        if len(value) != red.n_classes:
-            raise CheckFailed(f"the exact entry {name!r} has {len(value)} entries; the network has {red.n_classes} classes")
-    return entries
+def _require(hypothesis: int, statement: str, holds: bool, detail: str = "", residuals=()) -> None:
+    """Raise :class:`CheckFailed` naming hypothesis `hypothesis` of :func:`verify_interval` unless it `holds`."""
+    if not holds:
+        more = f": {detail}" if detail else ""
+        raise CheckFailed(f"hypothesis {hypothesis} fails ({statement}){more}", residuals)
 
 
 def verify_interval(certificate: Certificate, network, red: ReducedNetwork) -> Checked:
-    """Check an interval certificate exactly (the hypotheses of theory.md §5 item 3b).
+    """Check an interval certificate exactly, hypothesis by hypothesis (theory.md §5 item 3b).
 
-    1. every per-class entry has one value per class of the network;
-    2. ``delta > 0`` and ``v > 0`` with ``max v = 1`` (the box B); likewise ``delta_M``, ``v_M`` (the box M);
-    3. the Metzler majorant holds exactly on M (slope bounds ``K_plus`` and residual bounds ``R``
-       recomputed from the network and equal to the recorded ones);
-    4. the recomputed equilibrium of the named memory lies in M (so M's equilibrium is that memory);
-    5. ``F~(B) ⊆ B`` (outward rounding, exact comparison);
-    6. the chain of the recorded number of steps, recomputed, lies in the recorded last box, which
-       lies strictly inside M.
+    The theorem (module docstring): every current-form trajectory starting in
+    ``B = {h : |h - h_c| <= delta v}`` stays in B and converges to memory mu's equilibrium, if
 
-    Raises :class:`~assocrate.certify.witness.CheckFailed` when any of them fails.
+    1. *dimensions*: ``center``, ``v``, ``lower``, ``upper``, ``metzler_v``, ``K_plus`` and ``R``
+       have one entry per class of the network (the row-type count, recomputed);
+    2. *the box B*: ``delta > 0``, ``v > 0``, ``max v = 1``;
+    3. *the end box M* ``= {|h - h_c| <= delta_M v_M}``: ``delta_M > 0``, ``v_M > 0``,
+       ``max v_M = 1``, the rigorous bounds ``R >= |W Phi(h_c) - h_c|`` and ``K^+ >= phi'`` on M
+       equal the ones recomputed from the network, and the Metzler inequality
+       ``delta_M (|W| K^+ v_M)_s + R_s < delta_M v_s`` holds exactly on every class;
+    4. *identity*: the equilibrium M holds is the named memory's (its equilibrium, recomputed
+       from the network, lies in M);
+    5. *invariance*: ``F~(B) ⊆ B`` (outward rounding, exact comparison);
+    6. *the chain*: ``K`` (``parameters["steps"]``) is an integer in ``[1, MAX_STEPS]``, the chain
+       ``B_K`` recomputed from B lies in the recorded last box, and that box lies strictly inside M;
+    7. the recorded ``radius`` is delta.
+
+    Raises :class:`~assocrate.certify.witness.CheckFailed` naming the first failed hypothesis.
     """
-    entries = _require_lengths(certificate, red, ("center", "v", "lower", "upper", "metzler_v", "K_plus", "R"))
+    k = red.n_classes
+    entries = {name: exact_entry(certificate, name) for name in ("center", "v", "lower", "upper", "metzler_v",
+                                                                  "K_plus", "R")}
+    for name, value in entries.items():
+        _require(1, "dimensions", not isinstance(value, Fraction) and len(value) == k,
+                 f"exact_data[{name!r}] must have {k} entries, one per class of units")
     center, v, delta = require_box(certificate)
     end_v, end_delta = entries["metzler_v"], exact_entry(certificate, "metzler_delta")
-    if not end_delta > 0 or min(end_v) <= 0 or max(end_v) != 1:
-        raise CheckFailed("the Metzler box needs delta_M > 0 and weights v_M > 0 with max v_M = 1")
+    _require(3, "the end box: delta_M > 0, v_M > 0, max v_M = 1",
+             isinstance(end_delta, Fraction) and end_delta > 0 and min(end_v) > 0 and max(end_v) == 1)
     R = residual_bound(red, center, None)
-    require_same("residual bounds R", entries["R"], R)
+    _require(3, "the end box: rigorous residual bounds", list(entries["R"]) == R,
+             "the recorded residual bounds R differ from the ones recomputed from the network")
     check = metzler_check(red, center, end_v, end_delta, R)
-    require_same("slope bounds K_plus", entries["K_plus"], check.K_plus)
-    if not check.holds:
-        raise CheckFailed(f"the Metzler inequality fails exactly on the end box (ratio {check.ratio:.9g} >= 1)",
-                          (check.residual,))
+    _require(3, "the end box: rigorous slope bounds", list(entries["K_plus"]) == check.K_plus,
+             "the recorded slope bounds K_plus differ from the ones recomputed from the network")
+    _require(3, "the end box: the Metzler inequality", check.holds, f"ratio {check.ratio:.9g} >= 1", (check.residual,))
     mu = require_memory_in_box(certificate, network, red, center, end_v, end_delta)
     steps = certificate.parameters.get("steps")
-    if isinstance(steps, bool) or not isinstance(steps, int) or not 1 <= steps <= MAX_STEPS:
-        raise CheckFailed(f"the number of steps must be an integer in [1, {MAX_STEPS}]; got {steps!r}")
+    _require(6, "the chain: the number of steps", not isinstance(steps, bool) and isinstance(steps, int)
+             and 1 <= steps <= MAX_STEPS, f"steps must be an integer in [1, {MAX_STEPS}]; got {steps!r}")
     chain = interval_chain(red, center, v, delta, steps)
     rows = (chain.residual, check.residual)
-    if not chain.invariant:
-        raise CheckFailed(f"F(B) is not inside B (margin {chain.margin:.3g}): the box is not invariant", rows)
+    _require(5, "invariance: F(B) inside B", chain.invariant, f"margin {chain.margin:.3g}", rows)
     lower, upper = entries["lower"], entries["upper"]
-    if not all(lo <= a and b <= hi for lo, a, b, hi in zip(lower, chain.lower, chain.upper, upper)):
-        raise CheckFailed(f"the chain's box after {steps} steps is not inside the recorded last box", rows)
-    if not _inside(lower, upper, center, end_v, end_delta):
-        raise CheckFailed("the recorded last box is not strictly inside the Metzler box", rows)
-    if certificate.parameters.get("radius") != float(delta):
-        raise CheckFailed("the recorded radius differs from the exact delta")
+    _require(6, "the chain: B_K inside the recorded last box",
+             all(lo <= a and b <= hi for lo, a, b, hi in zip(lower, chain.lower, chain.upper, upper)),
+             f"after {steps} steps", rows)
+    _require(6, "the chain: the recorded last box strictly inside the Metzler box",
+             _inside(lower, upper, center, end_v, end_delta), "", rows)
+    _require(7, "the recorded radius is delta", certificate.parameters.get("radius") == float(delta))
     claim = interval_claim(mu, float(delta), float(delta * min(v)), steps, float(end_delta))
     return Checked(rows, check.ratio < 1.0, claim)
 

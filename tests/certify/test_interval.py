@@ -180,30 +180,30 @@ def _bigger_metzler_box(cert, reduced, delta):
 
 
 MUTATIONS = {
-    "lengths": (lambda c, r: _mutated(c, lower=_row(_entry(c, "lower")[:-1])), "has 6 entries; the network has 7"),
+    "lengths": (lambda c, r: _mutated(c, lower=_row(_entry(c, "lower")[:-1])), "hypothesis 1 fails (dimensions)"),
     "delta positive": (lambda c, r: _mutated(c, delta=Fraction(0)), "delta must be positive"),
     "v positive": (lambda c, r: _mutated(c, v=_row([0] + _entry(c, "v")[1:])), "v must be positive"),
     "metzler v positive": (
-        lambda c, r: _mutated(c, metzler_v=_row([0] + _entry(c, "metzler_v")[1:])), "v_M > 0"),
-    "metzler delta positive": (lambda c, r: _mutated(c, metzler_delta=Fraction(-1, 8)), "delta_M > 0"),
+        lambda c, r: _mutated(c, metzler_v=_row([0] + _entry(c, "metzler_v")[1:])), "hypothesis 3 fails (the end box: delta_M > 0"),
+    "metzler delta positive": (lambda c, r: _mutated(c, metzler_delta=Fraction(-1, 8)), "hypothesis 3 fails (the end box: delta_M > 0"),
     "metzler inequality": (
-        lambda c, r: _mutated(c, **_bigger_metzler_box(c, r, Fraction(3, 4))), "Metzler inequality fails exactly"),
+        lambda c, r: _mutated(c, **_bigger_metzler_box(c, r, Fraction(3, 4))), "hypothesis 3 fails (the end box: the Metzler inequality)"),
     "slope bounds": (
-        lambda c, r: _mutated(c, K_plus=_row([k / 2 for k in _entry(c, "K_plus")])), "slope bounds K_plus differ"),
-    "residual bounds": (lambda c, r: _mutated(c, R=_row([0] * 7)), "residual bounds R differ"),
+        lambda c, r: _mutated(c, K_plus=_row([k / 2 for k in _entry(c, "K_plus")])), "hypothesis 3 fails (the end box: rigorous slope bounds)"),
+    "residual bounds": (lambda c, r: _mutated(c, R=_row([0] * 7)), "hypothesis 3 fails (the end box: rigorous residual bounds)"),
     "memory": (lambda c, r: _mutated(c, parameters={"memory": 1}), "not about that memory"),
     "invariance": (
-        lambda c, r: _mutated(c, delta=Fraction(5, 8), parameters={"radius": 0.625}), "F(B) is not inside B"),
+        lambda c, r: _mutated(c, delta=Fraction(5, 8), parameters={"radius": 0.625}), "hypothesis 5 fails (invariance: F(B) inside B)"),
     "chain inside the last box": (
         lambda c, r: _mutated(c, lower=_row(_entry(c, "center")), upper=_row(_entry(c, "center"))),
-        "not inside the recorded last box"),
+        "hypothesis 6 fails (the chain: B_K inside the recorded last box)"),
     "last box inside M": (
         lambda c, r: _mutated(c, lower=_row([h - c.exact_data["delta"] for h in _entry(c, "center")]),
                               upper=_row([h + c.exact_data["delta"] for h in _entry(c, "center")])),
-        "not strictly inside the Metzler box"),
-    "steps": (lambda c, r: _mutated(c, parameters={"steps": 0}), "number of steps must be an integer"),
-    "too many steps": (lambda c, r: _mutated(c, parameters={"steps": MAX_STEPS + 1}), "number of steps"),
-    "radius": (lambda c, r: _mutated(c, parameters={"radius": 0.6}), "recorded radius differs"),
+        "hypothesis 6 fails (the chain: the recorded last box strictly inside"),
+    "steps": (lambda c, r: _mutated(c, parameters={"steps": 0}), "hypothesis 6 fails (the chain: the number of steps)"),
+    "too many steps": (lambda c, r: _mutated(c, parameters={"steps": MAX_STEPS + 1}), f"got {MAX_STEPS + 1}"),
+    "radius": (lambda c, r: _mutated(c, parameters={"radius": 0.6}), "hypothesis 7 fails (the recorded radius is delta)"),
 }
 
 
