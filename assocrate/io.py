@@ -1,7 +1,8 @@
 """Atomic save and load of networks and pattern files.
 
 A network file is a ``.npz`` archive holding the patterns (bool) and a JSON metadata record
-(format name and version, activation, levels, q, r, tau and the design scalars). Loading rebuilds
+(format name and version, activation, levels, q, r, tau and the design scalars; for the
+projection rule also ``rule`` and ``symmetric``). Loading rebuilds
 the network with :func:`assocrate.core.design.design` and checks the stored scalars against the rebuilt
 ones, so a tampered or foreign file is refused with a message naming it.
 """
@@ -217,11 +218,17 @@ def load_network(path: str | os.PathLike) -> MemoryNetwork:
         activation = activation_from_name(
             activation_meta["name"], rho=activation_meta["rho"], threshold=activation_meta["threshold"]
         )
+        rule = metadata.get("rule", "betteti")  # files without the key are betteti designs
         network = design(
-            patterns, activation, metadata["a"], metadata["b"], q=metadata["q"], r=metadata["r"], tau=metadata["tau"]
+            patterns, activation, metadata["a"], metadata["b"], q=metadata["q"], r=metadata["r"], tau=metadata["tau"],
+            rule=rule,
         )
     except (KeyError, TypeError, ValueError) as error:
         raise FileFormatError(f"{target}: inconsistent assocrate network file ({error})") from None
+    if metadata.get("symmetric", True) != network.is_symmetric:
+        raise FileFormatError(
+            f"{target}: stored symmetric={metadata.get('symmetric')!r} disagrees with the rebuilt network"
+        )
     for name in ("alpha", "alpha_prime", "beta", "gamma"):
         if not np.isclose(metadata.get(name, np.nan), getattr(network, name), rtol=1e-12, atol=0.0):
             raise FileFormatError(f"{target}: stored {name}={metadata.get(name)!r} disagrees with the rebuilt network")
