@@ -47,6 +47,7 @@ _LAZY = {
         "vector_field",
     ),
     "assocrate.stability": (
+        "GeneralLocalStability",
         "GlobalConvergence",
         "JacobianSpectrum",
         "LocalStability",
@@ -102,6 +103,7 @@ __all__ = [
     "DesignParameters",
     "EulerMaruyamaResult",
     "FileFormatError",
+    "GeneralLocalStability",
     "GlobalConvergence",
     "InvalidInput",
     "InvalidType",
