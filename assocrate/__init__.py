@@ -22,6 +22,7 @@ import importlib
 from ._version import __version__
 from .core.activations import RectifiedTanh, Sigmoid, activation_from_name
 from .core.design import DesignParameters, MemoryNetwork, design, design_parameters
+from .core.diagnosis import PatternDiagnosis, diagnose_patterns
 from .core.equilibria import equilibrium_residual, refine_equilibrium, uniform_states
 from .core.lowrank import Spectrum
 from .core.patterns import (
@@ -111,6 +112,7 @@ __all__ = [
     "LocalStability",
     "MemoryNetwork",
     "Outcome",
+    "PatternDiagnosis",
     "Pulses",
     "RectifiedTanh",
     "RetrievalResult",
@@ -136,6 +138,7 @@ __all__ = [
     "dale_stability",
     "design",
     "design_parameters",
+    "diagnose_patterns",
     "energy",
     "equal_overlap_patterns",
     "equilibrium_residual",

@@ -25,6 +25,8 @@ from .options import (
     OverlapOption,
     PatternsOption,
     PointName,
+    RuleName,
+    RuleOption,
     SeedOption,
     TauOption,
     ThresholdOption,
@@ -49,17 +51,37 @@ def design_command(
     a: LowOption = -0.3,
     b: HighOption = 0.95,
     tau: TauOption = 1.0,
+    rule: RuleOption = RuleName.betteti,
+    diagnose: Annotated[
+        bool,
+        typer.Option(
+            "--diagnose",
+            help="Also report the pattern set's activity and overlap spread, the predicted sign of gamma, "
+            "which memories each rule makes exact, and the remedy.",
+        ),
+    ] = False,
     out: Annotated[Optional[Path], typer.Option("--out", help="Save the network here (.npz).")] = None,
     as_json: JsonOption = False,
 ) -> None:
     """Design a network from patterns and report its weights and equilibrium residuals."""
+    import warnings
+
+    from ..core.activations import activation_from_name
+    from ..core.diagnosis import diagnose_patterns
     from ..core.equilibria import equilibrium_residual
     from ..io import save_network
 
-    network = build_network(
-        patterns, n=n, p=p, q=q, r=r, seed=seed, activation=activation.value, rho=rho, threshold=threshold,
-        a=a, b=b, tau=tau,
-    )
+    diagnosis = None
+    with warnings.catch_warnings():
+        if diagnose:  # the diagnosis replaces the bare warning about unequal patterns
+            warnings.simplefilter("ignore", UserWarning)
+        network = build_network(
+            patterns, n=n, p=p, q=q, r=r, seed=seed, activation=activation.value, rho=rho, threshold=threshold,
+            a=a, b=b, tau=tau, rule=rule.value,
+        )
+    if diagnose:
+        phi = activation_from_name(activation.value, rho=rho, threshold=threshold)
+        diagnosis = diagnose_patterns(network.patterns, phi, a, b)
     record = {
         "n_units": network.n_units,
         "n_patterns": network.n_patterns,
@@ -67,12 +89,17 @@ def design_command(
         **network.parameters_record(),
         "exact_design": bool(network.is_exact),
         "max_residual": float(equilibrium_residual(network).max()),
+        "rule": network.rule,
+        "symmetric": network.is_symmetric,
     }
+    if diagnosis is not None:
+        record["diagnosis"] = diagnosis.to_record()
     if out is not None:
         save_network(out, network)
         record["saved"] = str(out)
     residual = f"  residual    max|W x̄ - h̄| = {record['max_residual']:.3g}"
-    echo_result(record, [network.summary(), residual, None if out is None else f"saved to {out}"], as_json=as_json)
+    lines = [network.summary(), residual, None if out is None else f"saved to {out}"]
+    echo_result(record, [*lines, None if diagnosis is None else diagnosis.summary()], as_json=as_json)
 
 
 def check_command(

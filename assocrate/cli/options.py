@@ -25,6 +25,7 @@ from ..io import check_output_path, load_patterns
 __all__ = [
     "ActivationName",
     "PointName",
+    "RuleName",
     "build_network",
     "build_patterns",
     "choices",
@@ -51,6 +52,8 @@ def choices(name: str, *values: str) -> type[Enum]:
 ActivationName = choices("ActivationName", "sigmoid", "tanh")
 #: Where ``--at`` linearises: the refined equilibrium or the designed memory.
 PointName = choices("PointName", "equilibrium", "ideal")
+#: The design rules of ``--rule`` (theory.md §3).
+RuleName = choices("RuleName", "betteti", "projection")
 
 
 PatternsOption = Annotated[
@@ -75,6 +78,14 @@ ThresholdOption = Annotated[float, typer.Option("--threshold", help="Threshold x
 LowOption = Annotated[float, typer.Option("--a", help="Current level of inactive units.")]
 HighOption = Annotated[float, typer.Option("--b", help="Current level of active units (b > a).")]
 TauOption = Annotated[float, typer.Option("--tau", help="Time constant tau > 0.")]
+RuleOption = Annotated[
+    RuleName,
+    typer.Option(
+        "--rule",
+        help="betteti (exact for equal activities and overlaps) or projection (exact for any independent "
+        "patterns; symmetric only for equal activities). theory.md §3.",
+    ),
+]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print one JSON object instead of text.")]
 NetworkArgument = Annotated[Path, typer.Argument(help="A network saved by `assocrate design --out` (.npz).")]
 AtOption = Annotated[
@@ -150,10 +161,11 @@ def build_network(
     a: float,
     b: float,
     tau: float,
+    rule: str = "betteti",
 ) -> MemoryNetwork:
-    """Make or load the patterns (:func:`build_patterns`) and design the network."""
+    """Make or load the patterns (:func:`build_patterns`) and design the network with `rule`."""
     xi = build_patterns(patterns, n=n, p=p, q=q, r=r, seed=seed)
-    return design(xi, activation_from_name(activation, rho=rho, threshold=threshold), a, b, tau=tau)
+    return design(xi, activation_from_name(activation, rho=rho, threshold=threshold), a, b, tau=tau, rule=rule)
 
 
 def grid_axis(option: str, values: tuple[float, float, int]) -> np.ndarray:

@@ -94,3 +94,18 @@ def test_design_text_and_saved(tmp_path, cli):
     assert (code, err) == (0, "")
     assert "residual    max|W x̄ - h̄| = " in out and out.endswith(f"saved to {out_file}\n")
     assert load_network(out_file).n_units == 500
+
+
+def test_design_rule_and_diagnose(cli):
+    code, out, err = cli("design", "--patterns", "random", "--n", "200", "--p", "6", "--rule", "projection",
+                         "--diagnose", "--json")
+    assert code == 0, err
+    record = json.loads(out)
+    assert record["rule"] == "projection" and record["symmetric"] is False
+    assert record["max_residual"] < 1e-12
+    assert record["diagnosis"]["recommended_rule"] == "projection"
+    assert record["diagnosis"]["gamma_sign"] == "negative"
+    code, out, err = cli("design", "--patterns", "random", "--n", "200", "--p", "6", "--diagnose")
+    assert code == 0 and "remedy" in out and "unequal" not in err  # the diagnosis replaces the warning
+    code, _, err = cli("design", "--rule", "hebb")
+    assert code == 2 and "hebb" in err
