@@ -254,6 +254,9 @@ def parse_cue(spec: str) -> tuple[str, float, float]:
 
 
 def _quiescent_rate(network: MemoryNetwork) -> float:
+    """The lowest uniform equilibrium rate; ``phi(a)`` (the memories' inactive rate) for the projection rule."""
+    if network.rule != "betteti":
+        return float(network.activation.phi(network.a))
     return min(state.rate for state in uniform_states(network))
 
 
