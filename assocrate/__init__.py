@@ -89,7 +89,7 @@ _LAZY = {
     ),
     "assocrate.sweeps": ("CapacityCurve", "capacity", "phase_diagram"),
     "assocrate.dale": ("DaleNetwork", "dale_realization", "dale_stability", "simulate_dale"),
-    "assocrate.datasets": ("letter_patterns",),
+    "assocrate.datasets": ("digit_prototypes", "letter_patterns"),
 }
 _WHERE = {name: module for module, names in _LAZY.items() for name in names}
 
@@ -139,6 +139,7 @@ __all__ = [
     "design",
     "design_parameters",
     "diagnose_patterns",
+    "digit_prototypes",
     "energy",
     "equal_overlap_patterns",
     "equilibrium_residual",

@@ -499,6 +499,22 @@ def design(
     )
 
 
+def require_symmetric(network: MemoryNetwork, what: str) -> MemoryNetwork:
+    """Return `network` if its W is symmetric, else raise :class:`~assocrate.errors.InvalidInput` saying `what` needs it.
+
+    The energy function (theory.md §5 item 1) and the results built on the symmetric factor U
+    (LDS and incremental LMIs, the sector LMI, local Lyapunov certificates) need ``W = W^T``; a
+    projection-rule design with unequal activities has a non-symmetric W (theory.md §3).
+    """
+    if not network.is_symmetric:
+        raise InvalidInput(
+            f"{what} needs a symmetric W; got a non-symmetric W = L C R^T (rule={network.rule!r} with unequal "
+            "activities, theory.md §3). Use equal-activity patterns or rule='betteti' for it; for this network "
+            "use local_stability (exact complex spectra), certified_radius (Metzler box) and retrieve"
+        )
+    return network
+
+
 def check_network(network: object) -> MemoryNetwork:
     """Return `network` if it is a :class:`MemoryNetwork`, else raise :class:`~assocrate.errors.InvalidType`."""
     if not isinstance(network, MemoryNetwork):
