@@ -148,6 +148,29 @@ class GeneralLocalStability:
         """Largest real part per memory (P,)."""
         return _readonly(np.array([m.max_real for m in self.memories]))
 
+    def to_record(self) -> dict:
+        """A JSON-ready dict (``assocrate check --json``)."""
+        return {
+            "n_units": self.n_units,
+            "n_patterns": self.n_patterns,
+            "tau": self.tau,
+            "rule": "projection",
+            "symmetric": self.symmetric,
+            "n_stable": self.n_stable,
+            "memories": [
+                {
+                    "index": m.index,
+                    "max_eigenvalue": m.max_real,
+                    "max_abs_imag": float(np.max(np.abs(np.imag(m.eigenvalues)))) if m.eigenvalues.size else 0.0,
+                    "stable": m.verdict is Verdict.STABLE,
+                    "verdict": m.verdict.name.lower(),
+                    "equilibrium_residual": m.residual,
+                }
+                for m in self.memories
+            ],
+            "note": self.note,
+        }
+
     def summary(self) -> str:
         """Per memory: largest real part, largest imaginary part, verdict, residual."""
         kind = "symmetric" if self.symmetric else "non-symmetric"

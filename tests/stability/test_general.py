@@ -105,3 +105,19 @@ def test_newton_converges_for_a_non_symmetric_w():
     result = aa.refine_equilibrium(net, start)
     assert result.success
     np.testing.assert_allclose(result.x, x0, atol=1e-9)
+
+
+def test_record_and_cli_check(tmp_path, capsys):
+    import json
+
+    from assocrate.cli import main
+
+    net = aa.design(unequal_patterns(80, 5, 5), SIGMOID, -0.3, 0.95, rule="projection")
+    record = general_local_stability(net).to_record()
+    assert record["n_stable"] == 5 and record["symmetric"] is False and len(record["memories"]) == 5
+    aa.save_network(tmp_path / "net.npz", net)
+    assert main(["check", str(tmp_path / "net.npz"), "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["rule"] == "projection" and out["n_stable"] == 5
+    with pytest.raises(aa.InvalidInput, match="dale_realization"):
+        aa.dale_realization(net)
