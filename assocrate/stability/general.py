@@ -43,9 +43,7 @@ CONDITIONS_NOTE = (
 
 def _type_factors(network: MemoryNetwork) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """``(L rows, R rows, counts, pattern rows)``, one per row type."""
-    types = network.row_types
-    first = np.full(types.n_types, -1, dtype=np.int64)
-    first[types.index[::-1]] = np.arange(network.n_units - 1, -1, -1)
+    types, first = network.row_types, network.type_representatives
     return network.L[first], network.R[first], np.asarray(types.counts, dtype=float), np.asarray(types.rows)
 
 
