@@ -143,6 +143,26 @@ class RetrievalResult:
         """Mean over cues of the mean final overlap with the other memories."""
         return float(np.mean(self.overlap_other))
 
+    def per_memory(self) -> list[dict]:
+        """Per stored memory: the number of cues, successes and success rate (memories that were cued)."""
+        rows = []
+        for mu in np.unique(self.cued[self.stored]):
+            mine = self.cued == mu
+            hits = int(np.sum(self.success[mine]))
+            rows.append({"memory": int(mu), "n_cues": int(mine.sum()), "n_success": hits,
+                         "success_rate": hits / int(mine.sum())})
+        return rows
+
+    def confusion(self) -> dict[str, dict[str, int]]:
+        """Counts per cued memory (rows, ``"-1"`` for cues not stored) of where the cues ended:
+        ``"memory k"`` for the matched memory k, else the class (quiescent, all-on, none)."""
+        table: dict[str, dict[str, int]] = {}
+        for mu, label, matched in zip(self.cued, self.labels, self.matched):
+            end = f"memory {int(matched)}" if matched >= 0 else str(label)
+            row = table.setdefault(str(int(mu)), {})
+            row[end] = row.get(end, 0) + 1
+        return table
+
     def class_counts(self) -> dict[str, int]:
         """Number of cues per final class (every class listed)."""
         return {value: int(np.sum(self.labels == value)) for value in OUTCOMES}
@@ -173,6 +193,8 @@ class RetrievalResult:
             "ideal_overlap_cued": self.ideal_cued,
             "ideal_overlap_other": self.ideal_other,
             "classes": self.class_counts(),
+            "per_memory": self.per_memory(),
+            "confusion": self.confusion(),
             "mean_time_to_converge": json_float(float(np.mean(converged)) if converged.size else math.nan),
         }
 
