@@ -18,6 +18,8 @@ from .options import (
     DesignActivationName,
     HighOption,
     JsonOption,
+    LayoutName,
+    LayoutOption,
     LowOption,
     NetworkArgument,
     OverlapOption,
@@ -58,6 +60,7 @@ def design_command(
     b: HighOption = 0.95,
     tau: TauOption = 1.0,
     rule: RuleOption = RuleName.betteti,
+    layout: LayoutOption = LayoutName("units-by-patterns"),
     diagnose: Annotated[
         bool,
         typer.Option(
@@ -84,7 +87,8 @@ def design_command(
         if diagnose:  # the diagnosis replaces the bare warning about unequal patterns
             warnings.simplefilter("ignore", UserWarning)
         network = build_network(
-            patterns, n=n, p=p, q=q, r=r, seed=seed, activation=function, a=a, b=b, tau=tau, rule=rule.value
+            patterns, n=n, p=p, q=q, r=r, seed=seed, activation=function, a=a, b=b, tau=tau, rule=rule.value,
+            layout=layout.value,
         )
     if diagnose:
         diagnosis = diagnose_patterns(network.patterns, function, a, b)

@@ -26,6 +26,7 @@ __all__ = [
     "ActivationName",
     "DesignActivationName",
     "PointName",
+    "LayoutName",
     "RuleName",
     "build_activation",
     "build_network",
@@ -64,6 +65,8 @@ ACTIVATION_DEFAULTS = {
 PointName = choices("PointName", "equilibrium", "ideal")
 #: The design rules of ``--rule`` (theory.md §3).
 RuleName = choices("RuleName", "betteti", "projection")
+#: The layouts of a pattern file (``--layout``).
+LayoutName = choices("LayoutName", "units-by-patterns", "patterns-by-units")
 
 
 PatternsOption = Annotated[
@@ -88,6 +91,14 @@ ThresholdOption = Annotated[float, typer.Option("--threshold", help="Threshold x
 LowOption = Annotated[float, typer.Option("--a", help="Current level of inactive units.")]
 HighOption = Annotated[float, typer.Option("--b", help="Current level of active units (b > a).")]
 TauOption = Annotated[float, typer.Option("--tau", help="Time constant tau > 0.")]
+LayoutOption = Annotated[
+    LayoutName,
+    typer.Option(
+        "--layout",
+        help="A pattern file's layout: units-by-patterns (N x P, one pattern per column) or patterns-by-units "
+        "(P x N, one pattern per row).",
+    ),
+]
 RuleOption = Annotated[
     RuleName,
     typer.Option(
@@ -130,7 +141,7 @@ def is_named_ensemble(patterns: str, r: float | None) -> bool:
 
 
 def build_patterns(
-    patterns: str, *, n: int, p: int | None, q: float, r: float | None, seed: int
+    patterns: str, *, n: int, p: int | None, q: float, r: float | None, seed: int, layout: str = "units-by-patterns"
 ) -> np.ndarray:
     """Draw a named ensemble or load a pattern file (the ``--patterns`` option).
 
@@ -150,7 +161,7 @@ def build_patterns(
             raise typer.BadParameter("is required with --patterns correlated", param_hint="'--r'")
         return make_patterns(patterns, n_units=n, q=q, n_patterns=p, r=r, seed=seed)
     if Path(patterns).suffix.lower() in (".npy", ".npz", ".csv"):
-        return load_patterns(patterns)
+        return load_patterns(patterns, layout=layout)
     raise typer.BadParameter(
         f"{patterns!r} is not one of 'equal-overlap', 'random', 'correlated' or a .npy/.npz/.csv file",
         param_hint="'--patterns'",
@@ -187,9 +198,10 @@ def build_network(
     b: float,
     tau: float,
     rule: str = "betteti",
+    layout: str = "units-by-patterns",
 ) -> MemoryNetwork:
     """Make or load the patterns (:func:`build_patterns`) and design the network with `rule`."""
-    xi = build_patterns(patterns, n=n, p=p, q=q, r=r, seed=seed)
+    xi = build_patterns(patterns, n=n, p=p, q=q, r=r, seed=seed, layout=layout)
     return design(xi, activation, a, b, tau=tau, rule=rule)
 
 

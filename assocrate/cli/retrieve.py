@@ -84,8 +84,10 @@ def retrieve_command(
         raise typer.BadParameter("needs --cues", param_hint="'--cued' / '--units'")
     else:
         cues = make_cues(network, kind, level, trials=trials, duration=duration, seed=seed)
+    # --t-max counts time constants: the run lasts t_max * tau (10 tau unless --n-steps)
+    duration_of_run = None if n_steps is not None and t_max is None else (10.0 if t_max is None else t_max) * network.tau
     result = retrieve(
-        network, cues, t_max=10.0 if t_max is None and n_steps is None else t_max, n_steps=n_steps, dt=dt,
+        network, cues, t_max=duration_of_run, n_steps=n_steps, dt=dt,
         sigma=sigma, boundary=boundary.value, normalize=normalize.value, seed=np.random.default_rng(seed), tol=tol,
         dtype=np.float32 if dtype is PrecisionName.float32 else np.float64,
     )
