@@ -139,3 +139,17 @@ def test_overlap_figure_labels_the_normalisation(normalized_runs):
     assert own.axes[0].get_ylabel().endswith(r"/ |\xi^\nu|$") and nq.axes[0].get_ylabel().endswith("/ (N q)$")
     mixed = plots.overlap_time_courses({"own size": runs["pattern"], "N q": runs["nq"]})
     assert [ax.get_ylabel()[-8:] for ax in mixed.axes] == [r"|\xi^\nu|$"[-8:], "/ (N q)$"]
+
+
+def test_cue_snapshots_draws_one_cue_as_images():
+    import assocrate as aa
+    from assocrate.plots import cue_snapshots
+
+    xi = aa.random_patterns(64, 4, 0.3, seed=0)
+    net = aa.design(xi, aa.Sigmoid(4.8, 0.2), -0.3, 0.95, rule="projection")
+    cues = aa.make_cues(net, "flip", 0.1, trials=1, seed=0)
+    run = aa.euler_maruyama(net, cues.x0, 0.01, 500, sigma=0.0, record_every=50)
+    figure = cue_snapshots(run, (8, 8), column=2, n_snapshots=4, stored=xi[:, cues.cued[2]])
+    assert len(figure.axes) == 5 and figure.axes[1].get_title() == "t = 0"
+    with pytest.raises(aa.InvalidInput, match="`shape`"):
+        cue_snapshots(run, (9, 8))
