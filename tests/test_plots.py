@@ -16,6 +16,7 @@ from assocrate import plots
 from assocrate.core.design import design
 from assocrate.core.patterns import equal_overlap_patterns, pattern_statistics
 from assocrate.datasets import letter_patterns
+from assocrate.dynamics import euler_maruyama
 from assocrate.errors import InvalidInput, InvalidType
 from assocrate.graphs import transition_graph
 from assocrate.retrieval import basin_profile, make_cues, retrieve
@@ -60,6 +61,10 @@ FIGURES = {
         capacity(100, [0.03, 0.05], 0.2, REFERENCE_SIGMOID, (-0.3, 0.95), 1, 0, t_max=2.0)
     ),
     "letter_recall": lambda f: plots.letter_recall(*f("letters"), max_letters=2),
+    "cue_snapshots": lambda f: plots.cue_snapshots(
+        euler_maruyama(f("network"), make_cues(f("network"), "flip", 0.1, seed=1).x0[:, :2], 0.01, 100, sigma=0.0,
+                       record_every=20), (10, 20), column=1, stored=f("network").patterns[:, 1],
+    ),
     "transition_graph_plot": lambda f: plots.transition_graph_plot(
         transition_graph(retrieve(f("network"), make_cues(f("network"), "flip", 0.3, trials=2, seed=1), t_max=2.0))
     ),
