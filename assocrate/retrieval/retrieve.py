@@ -25,6 +25,7 @@ from .readout import (
     NORMALIZATIONS,
     OUTCOMES,
     Outcome,
+    OutcomeCounts,
     check_normalize,
     check_tol,
     classify_features,
@@ -36,7 +37,7 @@ from .readout import (
 __all__ = ["BasinProfile", "RetrievalResult", "basin_profile", "retrieve", "settling_times"]
 
 @dataclass(frozen=True, repr=False)
-class RetrievalResult:
+class RetrievalResult(OutcomeCounts):
     """Outcome of a batch of retrieval runs (:func:`retrieve`).
 
     Attributes
@@ -93,25 +94,9 @@ class RetrievalResult:
     normalize: str
     n_steps: int
 
-    @property
-    def n_cues(self) -> int:
-        """B."""
-        return int(self.cued.size)
 
-    @property
-    def stored(self) -> np.ndarray:
-        """Mask of cues made from stored memories."""
-        return self.cued >= 0
 
-    @property
-    def success(self) -> np.ndarray:
-        """Per cue: the final state is the cued memory."""
-        return self.labels == Outcome.CUED.value
 
-    @property
-    def success_rate(self) -> float:
-        """Fraction of stored-memory cues that end at their cued memory (NaN without such cues)."""
-        return float(np.mean(self.success[self.stored])) if np.any(self.stored) else math.nan
 
     @property
     def final_overlaps(self) -> np.ndarray:
@@ -143,16 +128,6 @@ class RetrievalResult:
         """Mean over cues of the mean final overlap with the other memories."""
         return float(np.mean(self.overlap_other))
 
-    def per_memory(self) -> list[dict]:
-        """Per stored memory: the number of cues, successes and success rate (memories that were cued)."""
-        rows = []
-        for mu in np.unique(self.cued[self.stored]):
-            mine = self.cued == mu
-            hits = int(np.sum(self.success[mine]))
-            rows.append({"memory": int(mu), "n_cues": int(mine.sum()), "n_success": hits,
-                         "success_rate": hits / int(mine.sum())})
-        return rows
-
     def confusion(self) -> dict[str, dict[str, int]]:
         """Counts per cued memory (rows, ``"-1"`` for cues not stored) of where the cues ended:
         ``"memory k"`` for the matched memory k, else the class (quiescent, all-on, none)."""
@@ -162,10 +137,6 @@ class RetrievalResult:
             row = table.setdefault(str(int(mu)), {})
             row[end] = row.get(end, 0) + 1
         return table
-
-    def class_counts(self) -> dict[str, int]:
-        """Number of cues per final class (every class listed)."""
-        return {value: int(np.sum(self.labels == value)) for value in OUTCOMES}
 
     def labels_at(self, t: float) -> np.ndarray:
         """Classes at the last recorded time <= `t`."""
