@@ -108,6 +108,15 @@ def draw(xi: np.ndarray, table: dict[str, list[float]], path: str) -> None:
     plt.close(figure)
 
 
+def draw_snapshots(network: aa.MemoryNetwork, xi: np.ndarray, path: str, *, seed: int) -> None:
+    """One cue of digit 3 with 20 % of its pixels flipped, recalled by the projection rule: state snapshots."""
+    from assocrate.plots import cue_snapshots, save_figure
+
+    cues = aa.make_cues(network, "flip", 0.2, memories=[3], trials=1, seed=seed)
+    run = aa.euler_maruyama(network, cues.x0, 0.01, 600, sigma=0.0, record_every=60)
+    save_figure(cue_snapshots(run, (8, 8), n_snapshots=6, stored=xi[:, 3]), path)
+
+
 def main(argv: list[str] | None = None) -> dict:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--trials", type=int, default=50, help="cues per digit and flip level (>= 20)")
@@ -138,7 +147,9 @@ def main(argv: list[str] | None = None) -> dict:
         print(f"{100 * level:>9.0f}  " + "  ".join(f"{100 * values[i]:>17.1f}" for values in table.values()))
     if args.figure:
         draw(xi, table, args.figure)
-        print(f"\nfigure: {args.figure}")
+        snapshots = args.figure.rsplit(".", 1)[0] + "_snapshots.png"
+        draw_snapshots(networks["projection"], xi, snapshots, seed=args.seed)
+        print(f"\nfigures: {args.figure}, {snapshots}")
     return report
 
 
