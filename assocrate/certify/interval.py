@@ -79,25 +79,27 @@ END_FRACTION = 0.5
 
 @dataclass(frozen=True)
 class _Factors:
-    """``U_hat`` (k x m) as an arb matrix and as rows of arb entries, ``U_hat C`` by rows,
-    ``sign(W_hat)`` as an arb matrix, and the class sizes n."""
+    """The factors of ``W_hat = L_hat C R_hat^T`` in arb: ``R_hat`` (k x m) as a matrix and by rows,
+    ``L_hat C`` by rows, ``sign(W_hat)`` as a matrix, and the class sizes n."""
 
-    U: flint.arb_mat
-    U_rows: list
-    UC_rows: list
+    R: flint.arb_mat
+    R_rows: list
+    LC_rows: list
     sign: flint.arb_mat
     counts: list
 
 
+def _rows(matrix: flint.arb_mat) -> list:
+    entries, m = matrix.entries(), matrix.ncols()
+    return [entries[s * m:(s + 1) * m] for s in range(matrix.nrows())]
+
+
 def _factors(red: ReducedNetwork) -> _Factors:
     with flint.ctx.workprec(PRECISION):
-        U = flint.arb_mat(red.U_exact)
-        k, m = U.nrows(), U.ncols()
-        entries = U.entries()
-        rows = [entries[s * m:(s + 1) * m] for s in range(k)]
+        R = flint.arb_mat(red.R_exact)
         c = [flint.arb(cj) for cj in red.c_exact]
-        scaled = [[u * cj for u, cj in zip(row, c)] for row in rows]
-        return _Factors(U, rows, scaled, flint.arb_mat(red.sign_exact), list(red.counts_exact))
+        scaled = [[x * cj for x, cj in zip(row, c)] for row in _rows(flint.arb_mat(red.L_exact))]
+        return _Factors(R, _rows(R), scaled, flint.arb_mat(red.sign_exact), list(red.counts_exact))
 
 
 def _image(red: ReducedNetwork, factors: _Factors, lower: Sequence[Fraction],
@@ -106,23 +108,24 @@ def _image(red: ReducedNetwork, factors: _Factors, lower: Sequence[Fraction],
 
     With ``p >= Phi(upper)`` and ``l <= Phi(lower)`` (ball bounds), ``W+ p + W- l = W m + |W| w`` and
     ``W+ l + W- p = W m - |W| w`` for ``m = (p + l)/2``, ``w = (p - l)/2`` (``W± = (W ± |W|)/2``);
-    both products go through the factors, ``|W| y = sum_j c_j u_j o (sign(W) (u_j o y))``, in arb.
+    both products go through the factors ``W_hat = L_hat C R_hat^T`` (``L = R = U`` for the
+    paper's symmetric rule), ``|W| y = sum_j c_j l_j o (sign(W) (r_j o y))``, in arb.
     """
     activation = red.network.activation
-    U = factors.U
-    k, m = U.nrows(), U.ncols()
+    R = factors.R
+    k, m = R.nrows(), R.ncols()
     high = [phi_bounds(activation, h)[1] for h in upper]
     low = [phi_bounds(activation, h)[0] for h in lower]
     with flint.ctx.workprec(PRECISION):
         middle = [flint.arb(to_fmpq(n * (p + q) / 2)) for n, p, q in zip(factors.counts, high, low)]
         spread = [flint.arb(to_fmpq(n * (p - q) / 2)) for n, p, q in zip(factors.counts, high, low)]
-        coefficients = (U.transpose() * flint.arb_mat(k, 1, middle)).entries()
-        center = (flint.arb_mat(k, m, [x for row in factors.UC_rows for x in row])
+        coefficients = (R.transpose() * flint.arb_mat(k, 1, middle)).entries()
+        center = (flint.arb_mat(k, m, [x for row in factors.LC_rows for x in row])
                   * flint.arb_mat(m, 1, coefficients)).entries()
-        Y = flint.arb_mat(k, m, [u * w for row, w in zip(factors.U_rows, spread) for u in row])
+        Y = flint.arb_mat(k, m, [r * w for row, w in zip(factors.R_rows, spread) for r in row])
         Z = (factors.sign * Y).entries()
         radius = [sum((a * z for a, z in zip(row, Z[s * m:(s + 1) * m])), flint.arb(0))
-                  for s, row in enumerate(factors.UC_rows)]
+                  for s, row in enumerate(factors.LC_rows)]
         return ([ball_lower(x - r, BOX_BITS) for x, r in zip(center, radius)],
                 [ball_upper(x + r, BOX_BITS) for x, r in zip(center, radius)])
 

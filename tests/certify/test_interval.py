@@ -228,3 +228,15 @@ def test_retrieves_covers_every_cue_the_metzler_box_covers(equal_overlap_network
     by_interval = interval_result.retrieves(net, rates)
     by_metzler = reference_radius.retrieves(net, rates)
     assert np.all(by_interval >= by_metzler) and by_interval.sum() > by_metzler.sum() > 0
+
+
+def test_a_non_symmetric_projection_design_is_certified_beyond_metzler():
+    """W = L C R^T (the projection rule on digit prototypes): the interval method needs no symmetry."""
+    net = aa.design(aa.digit_prototypes(), REFERENCE_SIGMOID, -0.3, 0.95, rule="projection")
+    assert not net.is_symmetric
+    interval = certified_radius(net, 4)
+    assert interval.certified and interval.radius > 1.3 * certified_radius(net, 4, method="metzler").radius
+    assert verify(interval.certificate, net).verified
+    center = np.asarray(interval.certificate.data["center"])[reduce_network(net).part.index]
+    H = euler_current(net, box_starts(center, interval.radius, 60, seed=3), 400)
+    assert np.max(np.abs(H - center[:, None])) < 1e-6
