@@ -24,9 +24,10 @@ the exact range hull of ``W Phi(h)`` over B (each unit's bound is attained at a 
 Row types. With B constant on each class of interchangeable units (:mod:`~assocrate.certify._reduction`),
 ``F(B)`` is class-constant too: ``F(B)_hi,s = sum_t (W_hat+ diag(n))_st Phi(hi_t) + (W_hat- diag(n))_st Phi(lo_t)``
 (k x k). Rigour: ``Phi`` at the box ends is bounded by ball arithmetic (python-flint arb), the
-products with ``W_hat`` and ``|W_hat|`` go through the stored float factors ``U_hat``, C (read
-exactly) and the exact signs of ``W_hat`` in arb at ``PRECISION`` bits, and every bound of ``F~`` is
-rounded outward to a multiple of ``2**-BOX_BITS``. The inclusions are then decided in exact rationals.
+products with ``W_hat`` and ``|W_hat|`` go through the stored float factors ``W_hat = L_hat C R_hat^T``
+(read exactly; no symmetry is needed, so the projection rule is covered) and the exact signs of
+``W_hat``, in arb at ``PRECISION`` bits, and every bound of ``F~`` is rounded outward to a multiple
+of ``2**-BOX_BITS``. The inclusions are then decided in exact rationals.
 
 Witness: ``delta`` (and v = 1), the number of steps K, the last box ``B_K`` and the Metzler box
 (``delta_M``, ``v_M``, with its slope and residual bounds). The check (:func:`verify_interval`)
