@@ -65,8 +65,9 @@ from ..certify.witness import (
     Checked,
     CheckFailed,
     base_parameters,
-    exact_entry,
+    exact_vector,
     no_certificate,
+    require,
     require_same,
     seal_checked,
     witness,
@@ -172,22 +173,35 @@ def _metzler_ratio(red: ReducedNetwork, abs_weights: np.ndarray, center: np.ndar
 
 
 def verify_radius(certificate: Certificate, network, red: ReducedNetwork) -> Checked:
-    """Check a radius certificate exactly: condition (M) on the recorded box, about the named memory.
+    """Check a radius certificate exactly, hypothesis by hypothesis (theory.md §5, item 3).
 
-    The residual bounds R and slope bounds K+ are recomputed from the network and must equal the
-    recorded ones; the recomputed equilibrium of the memory must lie in the box. Raises
-    :class:`~assocrate.certify.witness.CheckFailed` otherwise.
+    The theorem (module docstring): every current-form trajectory starting in
+    ``B = {h : |h - h_c| <= delta v}`` stays in B and converges to memory mu's equilibrium, if
+
+    1. *dimensions*: ``center``, ``v``, ``K_plus`` and ``R`` have one entry per class of the
+       network (recomputed, never zipped with a shorter vector);
+    2. *the box*: ``delta > 0``, ``v > 0``, ``max v = 1``, and the ``weights`` label says what v is
+       (``"uniform"``: v = 1);
+    3. *rigorous bounds*: ``R >= |W Phi(h_c) - h_c|`` and ``K^+ >= phi'`` on each interval, as
+       recomputed from the network (the recorded ones must equal them);
+    4. *the Metzler inequality* (M): ``delta (|W| K^+ v)_s + R_s < delta v_s`` on every class;
+    5. *identity*: the equilibrium in B is memory mu's (every rate state of B is l1-nearer to
+       ``x̄^mu`` than to every other designed state and to the uniform states; exact);
+    6. the recorded ``radius`` is delta.
+
+    Raises :class:`~assocrate.certify.witness.CheckFailed` naming the first failed hypothesis.
     """
-    center, v, delta = require_box(certificate)
+    center, v, delta = require_box(certificate, red.n_classes)
+    weights = certificate.parameters.get("weights", "uniform")
+    require(2, "the box: the weights label says what v is", weights in WEIGHTS and (weights != "uniform" or set(v) == {1}),
+            f"weights = {weights!r} with v = {[float(x) for x in v]}")
     R = residual_bound(red, center, None)
-    require_same("residual bounds R", exact_entry(certificate, "R"), R)
+    require_same("residual bounds R", exact_vector(certificate, "R", red.n_classes), R, hypothesis=3)
     check = _metzler_check(red, center, v, delta, R)
-    require_same("slope bounds K_plus", exact_entry(certificate, "K_plus"), check.K_plus)
-    if not check.holds:
-        raise CheckFailed(f"the Metzler inequality fails exactly (ratio {check.ratio:.9g} >= 1)", (check.residual,))
-    mu = require_memory_in_box(certificate, network, red, center, v, delta)
-    if certificate.parameters.get("radius") != float(delta):
-        raise CheckFailed("the recorded radius differs from the exact delta")
+    require_same("slope bounds K_plus", exact_vector(certificate, "K_plus", red.n_classes), check.K_plus, hypothesis=3)
+    require(4, "the Metzler inequality", check.holds, f"ratio {check.ratio:.9g} >= 1", (check.residual,))
+    mu = require_memory_in_box(certificate, network, red, center, v, delta, hypothesis=5)
+    require(6, "the recorded radius is delta", certificate.parameters.get("radius") == float(delta))
     rows = network.patterns[red.part.representatives, mu].astype(float)
     nominal = network.a + (network.b - network.a) * rows
     in_box = all(abs(to_fraction(h) - c) <= delta * vt for h, c, vt in zip(nominal, center, v))

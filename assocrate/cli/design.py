@@ -87,8 +87,8 @@ def check_command(
 
     Exits 0 whatever the verdicts (they are the output), 2 on invalid input.
     """
-    from ..io import load_network
     from ..core.identity import identity_verdict
+    from ..io import load_network
     from ..stability import local_stability, lyapunov_certificate
     from ..stability.spectra import Verdict
 
