@@ -32,6 +32,7 @@ __all__ = [
     "DELTA_BITS",
     "CertifiedRadius",
     "box_identity",
+    "center_owner",
     "require_box",
     "require_memory_in_box",
     "class_equilibrium",
@@ -143,6 +144,20 @@ def box_identity(network, red: ReducedNetwork, center, v, delta) -> Identity:
     phi_a = phi_bounds(activation, to_fraction(network.a))
     phi_b = phi_bounds(activation, to_fraction(network.b))
     return identify_states(xi, counts, lower, upper, phi_a, phi_b)
+
+
+def center_owner(network, red: ReducedNetwork, center: np.ndarray) -> int | None:
+    """Whose equilibrium the float centre (currents per class) is: :func:`assocrate.core.identity.identify_states`.
+
+    The same test ``assocrate check`` applies to the equilibrium it finds near a memory; the
+    certifiers use it to say "the equilibrium near memory mu is memory nu's" before searching a box.
+    """
+    rates = network.activation.phi(np.asarray(center, dtype=float))
+    if not np.all(np.isfinite(rates)):
+        return None
+    phi_a, phi_b = float(network.activation.phi(network.a)), float(network.activation.phi(network.b))
+    xi = network.patterns[red.part.representatives]
+    return identify_states(xi, red.counts, rates, rates, (phi_a, phi_a), (phi_b, phi_b)).memory
 
 
 def require_memory_in_box(certificate: Certificate, network, red: ReducedNetwork, center, v, delta, *,

@@ -50,6 +50,7 @@ from ..certify._rigorous import dyadic_down, format_down, slope_upper
 from ..certify.basin import (
     DELTA_BITS,
     CertifiedRadius,
+    center_owner,
     largest,
     memory_center,
     require_box,
@@ -73,6 +74,7 @@ from ..certify.witness import (
     witness,
 )
 from ..core.design import check_network
+from ..core.identity import identity_verdict
 from ..errors import InvalidInput
 
 __all__ = [
@@ -269,6 +271,12 @@ def certified_radius(
     center_exact = fraction_vector(center)
     R = residual_bound(red, center_exact, None)
     parameters = {**base_parameters(network, red), "memory": mu, "method": method, "weights": weights}
+    owner = center_owner(network, red, center)
+    if owner is not None and owner != mu:  # the verdict of `assocrate check` (core.identity)
+        cert = no_certificate("sector" if method == "lmi" else "radius", identity_verdict(mu, owner),
+                              status=CertificateStatus.CONDITION_FAILS, solver=None, parameters=parameters,
+                              data={"center": center, "counts": red.counts})
+        return CertifiedRadius(mu, method, weights, 0.0, 0.0, "l2" if method == "lmi" else "box", cert)
     if method == "lmi":
         return sector_radius(red, mu, center, R, solver=solver, options=options, parameters=parameters)
     abs_weights = np.abs(red.W_hat) * red.counts[None, :]
