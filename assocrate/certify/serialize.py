@@ -39,6 +39,7 @@ __all__ = [
     "save_certificate",
     "seal",
     "to_json",
+    "validate_schema",
 ]
 
 FORMAT_NAME = "assocrate.certificate"
@@ -251,6 +252,61 @@ def _parse_exact(entry: object, where: str) -> ExactValue:
     return tuple(rows)
 
 
+#: The JSON Schema every certificate file must satisfy, shipped with the package.
+SCHEMA_FILE = "certificate.schema.json"
+
+
+def _field_path(path) -> str:
+    """``exact_data['v'].shape[0]`` for the path ``("exact_data", "v", "shape", 0)``."""
+    text = ""
+    for part in path:
+        if isinstance(part, int):
+            text += f"[{part}]"
+        elif not text:
+            text = str(part)
+        elif text in ("data", "exact_data", "parameters") or text.endswith("]"):
+            text += f"[{part!r}]" if text in ("data", "exact_data", "parameters") else f".{part}"
+        else:
+            text += f".{part}"
+    return text or "(the document)"
+
+
+def validate_schema(document: object) -> None:
+    """Validate a parsed certificate document against :data:`SCHEMA_FILE` (JSON Schema 2020-12).
+
+    Raises :class:`~assocrate.errors.InvalidInput` naming the offending field, e.g.
+    ``certificate JSON field exact_data['v'] is invalid: ...``. Run before any mathematics, so a
+    malformed file never reaches a check.
+    """
+    import importlib.resources
+
+    import jsonschema
+
+    schema = json.loads(importlib.resources.files("assocrate.certify").joinpath(SCHEMA_FILE).read_text("utf-8"))
+    validator = jsonschema.Draft202012Validator(schema)
+    error = jsonschema.exceptions.best_match(validator.iter_errors(document))
+    if error is None:
+        return
+    where = _field_path(error.absolute_path)
+    inside = "" if not error.absolute_path else f" in {where}"
+    if error.validator == "required":
+        missing = [name for name in error.validator_value if name not in error.instance]
+        raise InvalidInput(f"certificate JSON is missing the field {missing[0]!r}{inside}")
+    if error.validator == "additionalProperties":
+        unknown = sorted(set(error.instance) - set(error.schema.get("properties", {})))
+        raise InvalidInput(f"certificate JSON has unknown fields {unknown}{inside}")
+    if error.validator in ("enum", "const"):
+        allowed = error.validator_value if error.validator == "enum" else [error.validator_value]
+        raise InvalidInput(f"certificate JSON field {where} must be one of {allowed}; got {error.instance!r}")
+    description = error.schema.get("description") if isinstance(error.schema, dict) else None
+    if description and error.validator in ("oneOf", "pattern", "type"):
+        raise InvalidInput(f"certificate JSON field {where} must be {description}; got {error.instance!r}")
+    if error.validator == "type":
+        raise InvalidInput(f"certificate JSON field {where} has the wrong type: {type(error.instance).__name__} "
+                           f"(expected {error.validator_value})")
+    raise InvalidInput(f"certificate JSON field {where} is invalid (schema {SCHEMA_FILE}): {error.message}")
+
+
 def from_json(text: str) -> Certificate:
     """Read a certificate from the JSON text written by :func:`to_json`.
 
@@ -305,6 +361,7 @@ def from_json(text: str) -> Certificate:
             f"unsupported certificate format version {version!r}; this assocrate reads versions "
             f"{', '.join(map(str, READABLE_VERSIONS))} (a newer assocrate wrote it?)"
         )
+    validate_schema(document)
     allowed = _TOP_LEVEL_KEYS - {"status"} if version == 1 else _TOP_LEVEL_KEYS
     unknown = sorted(set(document) - allowed)
     if unknown:

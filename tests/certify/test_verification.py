@@ -20,6 +20,7 @@ from assocrate.certify.status import CertificateStatus
 from assocrate.certify.verification import CHECKS, verify
 from assocrate.cli import main
 from assocrate.core.activations import Sigmoid
+from assocrate.errors import InvalidInput
 from assocrate.io import save_network
 from assocrate.stability import lyapunov_certificate
 
@@ -246,7 +247,10 @@ def test_a_deleted_checksum_fails(certificates, name):
     cert, net = certificates[name]
     document = json.loads(to_json(cert))
     del document["parameters"][CHECKSUM]
-    result = verify(from_json(json.dumps(document)), net)
+    with pytest.raises(InvalidInput, match="missing the field 'checksum' in parameters"):
+        from_json(json.dumps(document))  # the schema refuses the file before any mathematics
+    unsealed = dataclasses.replace(cert, parameters={k: v for k, v in cert.parameters.items() if k != CHECKSUM})
+    result = verify(unsealed, net)
     assert not result.verified
     assert any("no checksum" in problem for problem in result.problems), result.problems
 
@@ -260,7 +264,7 @@ def test_edited_lyapunov_parameters_fail(certificates, key, value):
     assert not result.verified and any(key in problem for problem in result.problems), result.problems
 
 
-@pytest.mark.parametrize(("key", "value"), [("memory", 99), ("form", "bogus"), ("at", "nowhere"), ("memory", "x")])
+@pytest.mark.parametrize(("key", "value"), [("memory", 99), ("at", "nowhere")])
 def test_lyapunov_parameters_that_break_the_rebuild_are_not_verified(capsys, tmp_path, certificates, network_file,
                                                                      key, value):
     cert, net = certificates["lyapunov"]
@@ -272,6 +276,21 @@ def test_lyapunov_parameters_that_break_the_rebuild_are_not_verified(capsys, tmp
     path.write_text(json.dumps(document))
     code, stdout, _ = run(capsys, "verify", path, network_file)
     assert code == 1 and "NOT VERIFIED" in stdout
+
+
+@pytest.mark.parametrize(("key", "value", "message"), [
+    ("form", "bogus", "field parameters['form'] must be one of ['rate', 'current']; got 'bogus'"),
+    ("memory", "x", "field parameters['memory'] has the wrong type: str (expected integer)"),
+])
+def test_parameters_of_the_wrong_kind_are_refused_by_the_schema(capsys, tmp_path, certificates, network_file,
+                                                               key, value, message):
+    cert, _ = certificates["lyapunov"]
+    document = json.loads(to_json(cert))
+    document["parameters"][key] = value
+    path = tmp_path / "edited.json"
+    path.write_text(json.dumps(document))
+    code, _, stderr = run(capsys, "verify", path, network_file)
+    assert code == 2 and stderr.count("error:") == 1 and message in stderr
 
 
 def test_an_input_not_constant_on_row_types_verifies_with_its_u(equal_overlap_network, tmp_path, capsys):
