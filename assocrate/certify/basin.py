@@ -140,7 +140,7 @@ def box_identity(network, red: ReducedNetwork, center, v, delta) -> Identity:
     lower = np.array([phi_bounds(activation, c - delta * vt)[0] for c, vt in zip(center, v)], dtype=object)
     upper = np.array([phi_bounds(activation, c + delta * vt)[1] for c, vt in zip(center, v)], dtype=object)
     xi = network.patterns[red.part.representatives]
-    counts = np.array([Fraction(n) for n in red.counts_exact], dtype=object)
+    counts = np.array([Fraction(int(n)) for n in red.counts_exact], dtype=object)
     phi_a = phi_bounds(activation, to_fraction(network.a))
     phi_b = phi_bounds(activation, to_fraction(network.b))
     return identify_states(xi, counts, lower, upper, phi_a, phi_b)
