@@ -291,3 +291,17 @@ def test_a_seal_is_no_defence_but_the_hypotheses_are(equal_overlap_network):
     assert not result.verified and any("hypothesis 6 fails" in p for p in result.problems)
     unsealed = dataclasses.replace(forged, parameters={**forged.parameters, "checksum": "0" * 64})
     assert not aa.verify(unsealed, equal_overlap_network).verified
+
+
+def test_check_certify_never_certifies_a_memory_check_calls_undecided(tmp_path, cli):
+    """rho = 1.2131720199601659: memory 0's largest eigenvalue is -1e-12, 'undecided' for check."""
+    net = aa.design(aa.equal_overlap_patterns(500, 0.2), aa.Sigmoid(1.2131720199601659, 0.2), -0.3, 0.95)
+    path = save_network(tmp_path / "boundary.npz", net)
+    code, out, _ = run(cli, "check", path, "--certify", "--json")
+    memories = json.loads(out)["memories"]
+    assert code == 0 and memories[0]["verdict"] == "undecided"
+    for row_ in memories:
+        assert row_["certified"] == row_["stable"], row_
+    assert memories[0]["certificate"] == "no certificate: check's verdict is undecided"
+    code, text, _ = run(cli, "check", path, "--certify")
+    assert "memory 0: CERTIFIED" not in text and "memory 0: not certified" in text
