@@ -28,7 +28,6 @@ from assocrate.certify.record import Certificate
 from assocrate.certify.serialize import checksum, seal
 from assocrate.certify.status import CertificateStatus
 from assocrate.certify.witness import base_parameters, eta_of
-from assocrate.cli import main
 from assocrate.io import save_network
 from assocrate.stability.spectra import Verdict
 
@@ -36,18 +35,6 @@ from .forgery import edited, row, skipping, with_derived_claim
 from .helpers import euler_current, low_gain
 
 DIGITS = Path(__file__).parent / "data" / "digit_exemplars.txt"
-
-
-@pytest.fixture
-def cli(capsys):
-    """``cli(*args)`` runs ``assocrate ARGS`` in-process; returns (code, stdout, stderr)."""
-
-    def run_(*args):
-        code = main([str(arg) for arg in args])
-        captured = capsys.readouterr()
-        return code, captured.out, captured.err
-
-    return run_
 
 
 def run(cli, *args):

@@ -24,26 +24,19 @@ from assocrate.certify.serialize import from_json, to_json
 from assocrate.errors import InvalidInput
 
 from .forgery import edited
-from .helpers import euler_current, low_gain
+from .helpers import euler_current
 
 MUTATIONS = ("sign", "x2", "x1e6", "extra", "missing")
 
 
 @pytest.fixture(scope="module")
-def cases(equal_overlap_network):
-    net = equal_overlap_network
-    low = low_gain(net)
-    cue = 1.0 * (2.0 * net.patterns[:, 1] - 1.0)
-    return {
-        "radius": (aa.certified_radius(net, 0).certificate, net, None),
-        "perron": (aa.certified_radius(net, 1, weights="perron").certificate, net, None),
-        "sector": (aa.certified_radius(net, 2, method="lmi").certificate, net, None),
-        "input": (aa.certify_input_driven(net, cue, memory=1), net, cue),
-        "input-contraction": (aa.certify_input_driven(net, cue, memory=1, method="contraction"), net, cue),
-        "lds": (aa.certify_lds(low), low, None),
-        "contraction": (aa.certify_contraction(low), low, None),
-        "contraction-current": (aa.certify_contraction(low, form="current"), low, None),
-    }
+def cases(certificates):
+    """The shared honest certificates, with the input each was made for (None: autonomous)."""
+    out = {}
+    for name, (certificate, network) in certificates.items():
+        cue = 1.0 * (2.0 * network.patterns[:, 1] - 1.0) if name.startswith("input") else None
+        out[name] = (certificate, network, cue)
+    return out
 
 
 def _mutate(value, how: str):

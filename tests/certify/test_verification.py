@@ -11,7 +11,6 @@ import pytest
 
 import assocrate as aa
 from assocrate.certify import contraction, input_driven, lds, radius, sector
-from assocrate.certify.contraction import certify_contraction
 from assocrate.certify.input_driven import certify_input_driven
 from assocrate.certify.lds import certify_lds
 from assocrate.certify.radius import certified_radius
@@ -19,33 +18,8 @@ from assocrate.certify.serialize import CHECKSUM, checksum, from_json, load_cert
 from assocrate.certify.status import CertificateStatus
 from assocrate.certify.verification import CHECKS, verify
 from assocrate.cli import main
-from assocrate.core.activations import Sigmoid
 from assocrate.errors import InvalidInput
 from assocrate.io import save_network
-from assocrate.stability import lyapunov_certificate
-
-
-def _low_gain(network):
-    return dataclasses.replace(network, activation=Sigmoid(0.5, network.activation.threshold))
-
-
-@pytest.fixture(scope="module")
-def certificates(equal_overlap_network):
-    net = equal_overlap_network
-    low = _low_gain(net)
-    cue = 1.0 * (2.0 * net.patterns[:, 1] - 1.0)
-    return {
-        "radius": (certified_radius(net, 0).certificate, net),
-        "perron": (certified_radius(net, 1, weights="perron").certificate, net),
-        "sector": (certified_radius(net, 2, method="lmi").certificate, net),
-        "input": (certify_input_driven(net, cue, memory=1), net),
-        "input-contraction": (certify_input_driven(net, cue, memory=1, method="contraction"), net),
-        "lds": (certify_lds(low), low),
-        "contraction": (certify_contraction(low), low),
-        "contraction-current": (certify_contraction(low, form="current"), low),
-        "lyapunov": (lyapunov_certificate(net, 0), net),
-    }
-
 
 NAMES = ["radius", "perron", "sector", "input", "input-contraction", "lds", "contraction", "contraction-current", "lyapunov"]
 
