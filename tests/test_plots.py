@@ -17,6 +17,7 @@ from assocrate.core.design import design
 from assocrate.core.patterns import equal_overlap_patterns, pattern_statistics
 from assocrate.datasets import letter_patterns
 from assocrate.errors import InvalidInput, InvalidType
+from assocrate.graphs import transition_graph
 from assocrate.retrieval import basin_profile, make_cues, retrieve
 from assocrate.sweeps import capacity, phase_diagram
 
@@ -59,6 +60,9 @@ FIGURES = {
         capacity(100, [0.03, 0.05], 0.2, REFERENCE_SIGMOID, (-0.3, 0.95), 1, 0, t_max=2.0)
     ),
     "letter_recall": lambda f: plots.letter_recall(*f("letters"), max_letters=2),
+    "transition_graph_plot": lambda f: plots.transition_graph_plot(
+        transition_graph(retrieve(f("network"), make_cues(f("network"), "flip", 0.3, trials=2, seed=1), t_max=2.0))
+    ),
 }
 
 
@@ -120,3 +124,18 @@ def test_import_leaves_the_backend_alone_and_saves_under_any_backend(tmp_path):
     assert done.returncode == 0, done.stderr
     assert done.stdout.split() == ["TkAgg", "False"]
     assert (tmp_path / "w.png").read_bytes().startswith(PNG)
+
+
+@pytest.fixture(scope="module")
+def normalized_runs(random_network):
+    cues = make_cues(random_network, "delete", 0.4, seed=3, memories=[0, 1])
+    return {normalize: retrieve(random_network, cues, n_steps=100, normalize=normalize) for normalize in ("pattern", "nq")}
+
+
+def test_overlap_figure_labels_the_normalisation(normalized_runs):
+    runs = normalized_runs
+    own = plots.overlap_time_courses({"own size": runs["pattern"]})
+    nq = plots.overlap_time_courses({"N q": runs["nq"]})
+    assert own.axes[0].get_ylabel().endswith(r"/ |\xi^\nu|$") and nq.axes[0].get_ylabel().endswith("/ (N q)$")
+    mixed = plots.overlap_time_courses({"own size": runs["pattern"], "N q": runs["nq"]})
+    assert [ax.get_ylabel()[-8:] for ax in mixed.axes] == [r"|\xi^\nu|$"[-8:], "/ (N q)$"]

@@ -15,7 +15,7 @@ import numpy as np
 from .._validation import check_finite_float, check_fraction, check_patterns, check_positive
 from .._validation import readonly as _readonly
 from ..errors import InvalidInput, InvalidType
-from .activations import Activation
+from .activations import Activation, activation_record
 from .lowrank import Spectrum, lowrank_matvec, reduced_spectrum, weighted_gram
 from .patterns import RowTypes, pattern_statistics, row_types
 
@@ -261,11 +261,26 @@ class MemoryNetwork:
         For the exact design: alpha (x P), gamma (x 1), 0 (x N - P - 1).
         """
         types = self.row_types
-        gram = weighted_gram(self.U[self._type_representatives], counts=types.counts)
+        gram = weighted_gram(self.U[self.type_representatives], counts=types.counts)
         return reduced_spectrum(gram, self.c, self.n_units)
 
     @cached_property
-    def _type_representatives(self) -> np.ndarray:
+    def type_representatives(self) -> np.ndarray:
+        """The first unit of every row type, shape (k,), in the order of :attr:`row_types`.
+
+        Every quantity that is constant on row types (a row of W, a slope, a rate) is read at these
+        units: ``W[np.ix_(reps, reps)]`` is the type-to-type weight matrix, formed as
+        ``(U[reps] * c) @ U[reps].T``.
+
+        Examples
+        --------
+        >>> from assocrate.core.activations import Sigmoid
+        >>> from assocrate.core.patterns import equal_overlap_patterns
+        >>> net = design(equal_overlap_patterns(1000, 0.2), Sigmoid(4.8, 0.2), -0.3, 0.95)
+        >>> reps = net.type_representatives
+        >>> reps.shape, bool(np.all(net.row_types.index[reps] == np.arange(net.row_types.n_types)))
+        ((7,), True)
+        """
         types = self.row_types
         first = np.full(types.n_types, -1, dtype=np.int64)
         first[types.index[::-1]] = np.arange(self.n_units - 1, -1, -1)
@@ -277,7 +292,7 @@ class MemoryNetwork:
         Used for JSON output and for the metadata of saved networks.
         """
         return {
-            "activation": {"name": self.activation.name, "rho": self.activation.rho, "threshold": self.activation.threshold},
+            "activation": activation_record(self.activation),
             "a": self.a,
             "b": self.b,
             "q": self.q,
@@ -326,7 +341,8 @@ def design(
     patterns : array_like of 0/1, shape (N, P)
         One pattern per column.
     activation : Activation
-        :class:`~assocrate.core.activations.Sigmoid` or :class:`~assocrate.core.activations.RectifiedTanh`.
+        :class:`~assocrate.core.activations.Sigmoid`, :class:`~assocrate.core.activations.RectifiedTanh`
+        or :class:`~assocrate.core.lif.LIFTransfer` (any object with the activation protocol).
     a, b : float
         Current levels of inactive and active units, ``a < b`` and ``phi(a) < phi(b)``.
     q, r : float, optional
@@ -362,7 +378,7 @@ def design(
     xi = check_patterns("patterns", patterns)
     tau = check_positive("tau", tau)
     if not all(hasattr(activation, attr) for attr in ("phi", "dphi", "inverse", "slope_bounds")):
-        raise InvalidType(f"`activation` must be a Sigmoid or RectifiedTanh; got {activation!r}")
+        raise InvalidType(f"`activation` must be a Sigmoid, RectifiedTanh or LIFTransfer; got {activation!r}")
     if q is None or r is None:
         stats = pattern_statistics(xi)
         if not stats.is_exact_design:
