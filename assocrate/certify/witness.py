@@ -3,8 +3,10 @@
 Each kind (:mod:`~assocrate.certify.lds`, :mod:`~assocrate.certify.contraction`,
 :mod:`~assocrate.certify.radius`, :mod:`~assocrate.certify.sector`,
 :mod:`~assocrate.certify.input_driven`) has one *check* function
-``check_<kind>(certificate, network, red) -> Checked`` that re-derives everything from the
-network and the certificate's exact data and raises :class:`CheckFailed` if anything fails. The
+``verify_<kind>(certificate, network, red) -> Checked`` that re-derives everything from the
+network and the certificate's exact data, checks each hypothesis of the kind's theorem (a
+numbered list in its docstring and theory.md §5) with :func:`require`, and raises
+:class:`CheckFailed` naming the first that fails. The
 certifier builds a *witness* (an unchecked :class:`Certificate` holding the exact data and
 parameters) and hands it to that check; :func:`~assocrate.certify.verification.verify` calls the
 same check on a loaded certificate. So certify and verify run the same code.

@@ -292,3 +292,14 @@ def test_check_certify_never_certifies_a_memory_check_calls_undecided(tmp_path, 
     assert memories[0]["certificate"] == "no certificate: check's verdict is undecided"
     code, text, _ = run(cli, "check", path, "--certify")
     assert "memory 0: CERTIFIED" not in text and "memory 0: not certified" in text
+
+
+def test_verify_names_the_failed_hypothesis(equal_overlap_network, reference_file, tmp_path, cli):
+    honest = aa.certified_radius(equal_overlap_network, 0).certificate
+    forged = edited(honest, exact={"delta": -honest.exact_data["delta"]}, parameters={"radius": -honest.parameters["radius"]})
+    result = aa.verify(forged, equal_overlap_network)
+    assert (result.verified, result.hypothesis) == (False, 2)
+    assert aa.verify(honest, equal_overlap_network).hypothesis is None
+    path = aa.save_certificate(tmp_path / "negative.json", forged)
+    code, out, _ = run(cli, "verify", path, reference_file, "--json")
+    assert code == 1 and json.loads(out)["failed_hypothesis"] == 2
