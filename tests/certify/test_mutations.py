@@ -72,6 +72,12 @@ def _claim_holds(certificate, network, u) -> bool:
         signs = red.part.expand(np.random.default_rng(1).choice([-1.0, 1.0], size=(red.n_classes, 8)))
         final = euler_current(network, center[:, None] + width[:, None] * signs, steps)
         return bool(np.all(np.abs(final - center[:, None]) <= 1e-6 + 1e-3 * width[:, None]))
+    if kind == "lyapunov":  # local: small perturbations of the memory return to it
+        x = network.memory_rates()[:, certificate.parameters["memory"]]
+        h = network.weights_matvec(x)
+        signs = np.random.default_rng(3).choice([-1.0, 1.0], size=(network.n_units, 8))
+        final = euler_current(network, h[:, None] + 1e-3 * signs, steps)
+        return bool(np.all(np.abs(final - h[:, None]) <= 1e-6))
     rng = np.random.default_rng(2)
     H = network.weights_matvec(rng.random((network.n_units, 8))) + (0.0 if u is None else u[:, None])
     final = euler_current(network, H, steps, u=0.0 if u is None else u[:, None])
@@ -86,7 +92,7 @@ def _outcome(certificate, network, u):
 
 
 @pytest.mark.parametrize("name", ["radius", "perron", "sector", "input", "input-contraction", "lds", "contraction",
-                                  "contraction-current"])
+                                  "contraction-current", "lyapunov"])
 def test_every_exact_entry_mutated_is_refused_or_still_true(cases, name):
     certificate, network, u = cases[name]
     assert certificate.certified and aa.verify(certificate, network).verified
