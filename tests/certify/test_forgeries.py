@@ -4,7 +4,7 @@ Each forgery is self-consistent and resealed (the seal is a public SHA-256). Eac
 the forgery *would* verify if its hypothesis were not checked (:func:`forgery.skipping`: the
 checker as it was), that it is refused now, naming the hypothesis, and the same on the command
 line (exit 1). The fifth, a certificate about the wrong memory, uses 10 bare 8 x 8 digit exemplars
-(``data/digit_exemplars.txt``).
+(scikit-learn's bundled digits, samples 0-9, one per class, binarized at pixel > 8).
 """
 
 from __future__ import annotations
@@ -13,7 +13,6 @@ import dataclasses
 import json
 import warnings
 from fractions import Fraction
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -34,7 +33,14 @@ from assocrate.stability.spectra import Verdict
 from .forgery import edited, row, skipping, with_derived_claim
 from .helpers import euler_current, low_gain
 
-DIGITS = Path(__file__).parent / "data" / "digit_exemplars.txt"
+
+def _digit_exemplars() -> np.ndarray:
+    """The 10 bare exemplars of the issue: scikit-learn's digits 0-9 (samples 0-9), pixel > 8, 64 x 10."""
+    from sklearn.datasets import load_digits
+
+    digits = load_digits()
+    assert list(digits.target[:10]) == list(range(10))
+    return (digits.data[:10] > 8).T
 
 
 def run(cli, *args):
@@ -195,7 +201,7 @@ def test_a_radius_weights_label_edited_is_refused(equal_overlap_network, referen
 
 @pytest.fixture(scope="module")
 def digits():
-    patterns = np.loadtxt(DIGITS, dtype=np.int64).astype(bool)
+    patterns = _digit_exemplars()
     assert patterns.shape == (64, 10)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)  # approximate design, on purpose
