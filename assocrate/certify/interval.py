@@ -54,8 +54,10 @@ from ..certify.status import CertificateStatus
 from ..certify.witness import (
     Checked,
     CheckFailed,
-    exact_entry,
+    exact_scalar,
+    exact_vector,
     no_certificate,
+    require,
     seal_checked,
     witness,
 )
@@ -202,13 +204,6 @@ def interval_claim(memory: int, delta: float, min_half_width: float, steps: int,
     )
 
 
-def _require(hypothesis: int, statement: str, holds: bool, detail: str = "", residuals=()) -> None:
-    """Raise :class:`CheckFailed` naming hypothesis `hypothesis` of :func:`verify_interval` unless it `holds`."""
-    if not holds:
-        more = f": {detail}" if detail else ""
-        raise CheckFailed(f"hypothesis {hypothesis} fails ({statement}){more}", residuals)
-
-
 def verify_interval(certificate: Certificate, network, red: ReducedNetwork) -> Checked:
     """Check an interval certificate exactly, hypothesis by hypothesis (theory.md §5 item 3b).
 
@@ -222,8 +217,9 @@ def verify_interval(certificate: Certificate, network, red: ReducedNetwork) -> C
        ``max v_M = 1``, the rigorous bounds ``R >= |W Phi(h_c) - h_c|`` and ``K^+ >= phi'`` on M
        equal the ones recomputed from the network, and the Metzler inequality
        ``delta_M (|W| K^+ v_M)_s + R_s < delta_M v_s`` holds exactly on every class;
-    4. *identity*: the equilibrium M holds is the named memory's (its equilibrium, recomputed
-       from the network, lies in M);
+    4. *identity*: the equilibrium M holds is the named memory's (every rate state of M is
+       l1-nearer to that memory's designed state than to every other and to the uniform states;
+       exact, :func:`~assocrate.certify.basin.require_memory_in_box`);
     5. *invariance*: ``F~(B) ⊆ B`` (outward rounding, exact comparison);
     6. *the chain*: ``K`` (``parameters["steps"]``) is an integer in ``[1, MAX_STEPS]``, the chain
        ``B_K`` recomputed from B lies in the recorded last box, and that box lies strictly inside M;
@@ -232,36 +228,33 @@ def verify_interval(certificate: Certificate, network, red: ReducedNetwork) -> C
     Raises :class:`~assocrate.certify.witness.CheckFailed` naming the first failed hypothesis.
     """
     k = red.n_classes
-    entries = {name: exact_entry(certificate, name) for name in ("center", "v", "lower", "upper", "metzler_v",
-                                                                  "K_plus", "R")}
-    for name, value in entries.items():
-        _require(1, "dimensions", not isinstance(value, Fraction) and len(value) == k,
-                 f"exact_data[{name!r}] must have {k} entries, one per class of units")
-    center, v, delta = require_box(certificate)
-    end_v, end_delta = entries["metzler_v"], exact_entry(certificate, "metzler_delta")
-    _require(3, "the end box: delta_M > 0, v_M > 0, max v_M = 1",
+    entries = {name: exact_vector(certificate, name, k) for name in ("center", "v", "lower", "upper", "metzler_v",
+                                                                      "K_plus", "R")}
+    center, v, delta = require_box(certificate, k)
+    end_v, end_delta = entries["metzler_v"], exact_scalar(certificate, "metzler_delta", hypothesis=1)
+    require(3, "the end box: delta_M > 0, v_M > 0, max v_M = 1",
              isinstance(end_delta, Fraction) and end_delta > 0 and min(end_v) > 0 and max(end_v) == 1)
     R = residual_bound(red, center, None)
-    _require(3, "the end box: rigorous residual bounds", list(entries["R"]) == R,
+    require(3, "the end box: rigorous residual bounds", list(entries["R"]) == R,
              "the recorded residual bounds R differ from the ones recomputed from the network")
     check = metzler_check(red, center, end_v, end_delta, R)
-    _require(3, "the end box: rigorous slope bounds", list(entries["K_plus"]) == check.K_plus,
+    require(3, "the end box: rigorous slope bounds", list(entries["K_plus"]) == check.K_plus,
              "the recorded slope bounds K_plus differ from the ones recomputed from the network")
-    _require(3, "the end box: the Metzler inequality", check.holds, f"ratio {check.ratio:.9g} >= 1", (check.residual,))
-    mu = require_memory_in_box(certificate, network, red, center, end_v, end_delta)
+    require(3, "the end box: the Metzler inequality", check.holds, f"ratio {check.ratio:.9g} >= 1", (check.residual,))
+    mu = require_memory_in_box(certificate, network, red, center, end_v, end_delta, hypothesis=4)
     steps = certificate.parameters.get("steps")
-    _require(6, "the chain: the number of steps", not isinstance(steps, bool) and isinstance(steps, int)
+    require(6, "the chain: the number of steps", not isinstance(steps, bool) and isinstance(steps, int)
              and 1 <= steps <= MAX_STEPS, f"steps must be an integer in [1, {MAX_STEPS}]; got {steps!r}")
     chain = interval_chain(red, center, v, delta, steps)
     rows = (chain.residual, check.residual)
-    _require(5, "invariance: F(B) inside B", chain.invariant, f"margin {chain.margin:.3g}", rows)
+    require(5, "invariance: F(B) inside B", chain.invariant, f"margin {chain.margin:.3g}", rows)
     lower, upper = entries["lower"], entries["upper"]
-    _require(6, "the chain: B_K inside the recorded last box",
+    require(6, "the chain: B_K inside the recorded last box",
              all(lo <= a and b <= hi for lo, a, b, hi in zip(lower, chain.lower, chain.upper, upper)),
              f"after {steps} steps", rows)
-    _require(6, "the chain: the recorded last box strictly inside the Metzler box",
+    require(6, "the chain: the recorded last box strictly inside the Metzler box",
              _inside(lower, upper, center, end_v, end_delta), "", rows)
-    _require(7, "the recorded radius is delta", certificate.parameters.get("radius") == float(delta))
+    require(7, "the recorded radius is delta", certificate.parameters.get("radius") == float(delta))
     claim = interval_claim(mu, float(delta), float(delta * min(v)), steps, float(end_delta))
     return Checked(rows, check.ratio < 1.0, claim)
 
@@ -360,8 +353,9 @@ def interval_radius(network, red: ReducedNetwork, mu: int, center: np.ndarray, R
                         exact_data=exact)
     try:
         cert = seal_checked(candidate, verify_interval(candidate, network, red))
-    except CheckFailed as failure:
-        cert = no_certificate("interval", str(failure), status=CertificateStatus.EXACT_CHECK_FAILED, solver=None,
+    except CheckFailed as failure:  # hypothesis 4: the box is not provably the memory's (as `assocrate check` says)
+        status = CertificateStatus.CONDITION_FAILS if failure.hypothesis == 4 else CertificateStatus.EXACT_CHECK_FAILED
+        cert = no_certificate("interval", str(failure), status=status, solver=None,
                               parameters=parameters, data=data, residuals=failure.residuals)
         return CertifiedRadius(mu, "interval", "uniform", 0.0, 0.0, "box", cert)
     return CertifiedRadius(mu, "interval", "uniform", float(delta), float(delta), "box", cert)

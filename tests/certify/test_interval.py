@@ -181,8 +181,8 @@ def _bigger_metzler_box(cert, reduced, delta):
 
 MUTATIONS = {
     "lengths": (lambda c, r: _mutated(c, lower=_row(_entry(c, "lower")[:-1])), "hypothesis 1 fails (dimensions)"),
-    "delta positive": (lambda c, r: _mutated(c, delta=Fraction(0)), "delta must be positive"),
-    "v positive": (lambda c, r: _mutated(c, v=_row([0] + _entry(c, "v")[1:])), "v must be positive"),
+    "delta positive": (lambda c, r: _mutated(c, delta=Fraction(0)), "hypothesis 2 fails (the box: delta > 0)"),
+    "v positive": (lambda c, r: _mutated(c, v=_row([0] + _entry(c, "v")[1:])), "hypothesis 2 fails (the box: v > 0)"),
     "metzler v positive": (
         lambda c, r: _mutated(c, metzler_v=_row([0] + _entry(c, "metzler_v")[1:])), "hypothesis 3 fails (the end box: delta_M > 0"),
     "metzler delta positive": (lambda c, r: _mutated(c, metzler_delta=Fraction(-1, 8)), "hypothesis 3 fails (the end box: delta_M > 0"),
@@ -191,7 +191,7 @@ MUTATIONS = {
     "slope bounds": (
         lambda c, r: _mutated(c, K_plus=_row([k / 2 for k in _entry(c, "K_plus")])), "hypothesis 3 fails (the end box: rigorous slope bounds)"),
     "residual bounds": (lambda c, r: _mutated(c, R=_row([0] * 7)), "hypothesis 3 fails (the end box: rigorous residual bounds)"),
-    "memory": (lambda c, r: _mutated(c, parameters={"memory": 1}), "not about that memory"),
+    "memory": (lambda c, r: _mutated(c, parameters={"memory": 1}), "hypothesis 4 fails (identity"),
     "invariance": (
         lambda c, r: _mutated(c, delta=Fraction(5, 8), parameters={"radius": 0.625}), "hypothesis 5 fails (invariance: F(B) inside B)"),
     "chain inside the last box": (
@@ -240,3 +240,16 @@ def test_a_non_symmetric_projection_design_is_certified_beyond_metzler():
     center = np.asarray(interval.certificate.data["center"])[reduce_network(net).part.index]
     H = euler_current(net, box_starts(center, interval.radius, 60, seed=3), 400)
     assert np.max(np.abs(H - center[:, None])) < 1e-6
+
+
+def test_a_box_not_provably_the_memorys_is_no_interval_certificate(equal_overlap_network, monkeypatch):
+    from assocrate.certify import basin
+    from assocrate.core.identity import Identity
+
+    def nobody(*args, **kwargs):
+        return Identity(None, "memory 3", np.zeros(0), np.zeros(0), 0)
+
+    monkeypatch.setattr(basin, "box_identity", nobody)
+    result = certified_radius(equal_overlap_network, 0)
+    assert not result.certified and result.certificate.status is aa.CertificateStatus.CONDITION_FAILS
+    assert "hypothesis 4 fails (identity" in result.certificate.claim
