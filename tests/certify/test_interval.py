@@ -253,3 +253,16 @@ def test_a_box_not_provably_the_memorys_is_no_interval_certificate(equal_overlap
     result = certified_radius(equal_overlap_network, 0)
     assert not result.certified and result.certificate.status is aa.CertificateStatus.CONDITION_FAILS
     assert "hypothesis 4 fails (identity" in result.certificate.claim
+
+
+def test_the_schema_requires_the_interval_witness(interval_result):
+    import json
+
+    document = json.loads(to_json(interval_result.certificate))
+    del document["exact_data"]["metzler_delta"]
+    with pytest.raises(aa.InvalidInput, match="metzler_delta"):
+        from_json(json.dumps(document))
+    document = json.loads(to_json(interval_result.certificate))
+    del document["parameters"]["steps"]
+    with pytest.raises(aa.InvalidInput, match="steps"):
+        from_json(json.dumps(document))
