@@ -12,6 +12,7 @@ from functools import cached_property
 
 import numpy as np
 
+from .._summary import Summarized
 from .._validation import check_finite_float, check_fraction, check_patterns, check_positive
 from .._validation import readonly as _readonly
 from ..errors import InvalidInput, InvalidType
@@ -114,7 +115,7 @@ def design_rule(
 
 
 @dataclass(frozen=True, repr=False)
-class MemoryNetwork:
+class MemoryNetwork(Summarized):
     """A firing-rate network ``tau x' = -x + Phi(W x + u)`` storing binary patterns.
 
     Build it with :func:`design`. W is held as its factors ``U`` (N x (P+1)) and ``C``
