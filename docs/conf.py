@@ -18,6 +18,10 @@ sys.path.insert(0, str(HERE.parent))
 os.environ.setdefault("MPLBACKEND", "Agg")
 
 import assocrate  # noqa: E402
+from assocrate_docs import write_cli_reference  # noqa: E402
+
+# The CLI reference (cli.md includes it), generated from the typer app at every build.
+write_cli_reference(HERE / "_generated" / "cli_reference.md")
 
 project = "assocrate"
 author = "assocrate developers"
@@ -31,13 +35,12 @@ extensions = [
     "sphinx.ext.mathjax",
     "numpydoc",
     "myst_parser",
-    "sphinx_click",
     "sphinx_gallery.gen_gallery",
 ]
 
 source_suffix = {".rst": "restructuredtext", ".md": "markdown"}
 root_doc = "index"
-exclude_patterns = ["_build", "_ext", "**.ipynb_checkpoints", "auto_examples/*.ipynb", "auto_examples/*.py",
+exclude_patterns = ["_build", "_ext", "_generated", "**.ipynb_checkpoints", "auto_examples/*.ipynb", "auto_examples/*.py",
                     "auto_examples/*.zip", "auto_examples/*.json", "auto_examples/*.md5"]
 templates_path = ["_templates"]
 

@@ -1,6 +1,7 @@
 """Helpers of the documentation build (not part of the package).
 
-- :data:`command`: the click command behind the typer app, for sphinx-click's ``.. click::``.
+- :func:`write_cli_reference`: the command-line reference as Markdown, generated from the typer
+  app with typer's own documentation generator (``typer assocrate.cli.app utils docs``).
 - :func:`figure_scraper`: sphinx-gallery scraper for the :class:`matplotlib.figure.Figure` objects
   that :mod:`assocrate.plots` returns. Those figures are never registered with pyplot, so the
   default matplotlib scraper does not see them; this one embeds every new ``Figure`` bound to a
@@ -9,15 +10,28 @@
 
 from __future__ import annotations
 
-import typer
+from pathlib import Path
+
 from matplotlib.figure import Figure
 
-from assocrate.cli.app import app
-
-#: The ``assocrate`` command as click sees it (sphinx-click documents click commands).
-command = typer.main.get_command(app)
-
 _SEEN: set[int] = set()
+
+
+def write_cli_reference(path: Path) -> Path:
+    """Write the Markdown reference of every ``assocrate`` command to `path` (only if it changed)."""
+    import typer
+    import typer.cli
+
+    from assocrate.cli.app import app
+
+    command = typer.main.get_command(app)
+    with typer.Context(command) as ctx:
+        text = typer.cli.get_docs_for_click(obj=command, ctx=ctx, name="assocrate")
+    text = text.strip() + "\n"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if not path.exists() or path.read_text(encoding="utf-8") != text:
+        path.write_text(text, encoding="utf-8")
+    return path
 
 
 def figure_scraper(block, block_vars, gallery_conf, **kwargs):
