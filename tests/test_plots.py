@@ -120,3 +120,18 @@ def test_import_leaves_the_backend_alone_and_saves_under_any_backend(tmp_path):
     assert done.returncode == 0, done.stderr
     assert done.stdout.split() == ["TkAgg", "False"]
     assert (tmp_path / "w.png").read_bytes().startswith(PNG)
+
+
+@pytest.fixture(scope="module")
+def normalized_runs(random_network):
+    cues = make_cues(random_network, "delete", 0.4, seed=3, memories=[0, 1])
+    return {normalize: retrieve(random_network, cues, n_steps=100, normalize=normalize) for normalize in ("pattern", "nq")}
+
+
+def test_overlap_figure_labels_the_normalisation(normalized_runs):
+    runs = normalized_runs
+    own = plots.overlap_time_courses({"own size": runs["pattern"]})
+    nq = plots.overlap_time_courses({"N q": runs["nq"]})
+    assert own.axes[0].get_ylabel().endswith(r"/ |\xi^\nu|$") and nq.axes[0].get_ylabel().endswith("/ (N q)$")
+    mixed = plots.overlap_time_courses({"own size": runs["pattern"], "N q": runs["nq"]})
+    assert [ax.get_ylabel()[-8:] for ax in mixed.axes] == [r"|\xi^\nu|$"[-8:], "/ (N q)$"]

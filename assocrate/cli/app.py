@@ -24,6 +24,7 @@ from ..errors import InvalidInput
 from .certify import certify_command, verify_command
 from .design import check_command, dale_command, design_command
 from .options import SeedOption, progress_bar
+from .realize import discretize_command, graph_command
 from .retrieve import retrieve_command
 from .sweeps import capacity_command, phase_command
 
@@ -61,6 +62,8 @@ COMMANDS = (
     ("verify", verify_command),
     ("retrieve", retrieve_command),
     ("capacity", capacity_command),
+    ("discretize", discretize_command),
+    ("graph", graph_command),
 )
 for _name, _command in COMMANDS:
     app.command(_name)(_command)

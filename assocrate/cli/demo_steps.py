@@ -6,6 +6,7 @@ more function in `STEPS` (run in order by :func:`assocrate.cli.demo.run_demo`).
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -194,7 +195,7 @@ def retrieve_reference(ctx: DemoContext) -> list[str]:
 
 
 def retrieve_with_noise(ctx: DemoContext) -> list[str]:
-    """The same cues with dynamical noise (Euler–Maruyama, reflecting at 0 and 1)."""
+    """The same cues with dynamical noise (Euler–Maruyama, no boundary at 0 and 1: the paper's model)."""
     kind, level = DEMO_CUE
     rows, panels = [], {}
     for name in DEMO_LEVELS:
@@ -208,8 +209,10 @@ def retrieve_with_noise(ctx: DemoContext) -> list[str]:
     return [
         "### With dynamical noise",
         "",
-        f"x ← x + f(x) dt + σ √dt n with σ = {DEMO_NOISE:g}, reflected at 0 and 1 (the reflection keeps silent "
-        "units slightly above φ(a) and active ones slightly below φ(b)).",
+        f"x ← x + f(x) dt + σ √dt n with σ = {DEMO_NOISE:g} and boundary = "
+        f"{ctx.results['negative gamma noisy'].boundary} (the paper's model: no reflection at 0 and 1; reflecting "
+        f"would raise every silent unit's mean rate by σ/√π ≈ {DEMO_NOISE / math.sqrt(math.pi):.3f} and lower the "
+        "cued overlap by about as much).",
         "",
         *_class_table(rows),
         "",

@@ -262,15 +262,35 @@ class MemoryNetwork(Summarized):
         For the exact design: alpha (x P), gamma (x 1), 0 (x N - P - 1).
         """
         types = self.row_types
-        gram = weighted_gram(self.U[self._type_representatives], counts=types.counts)
+        gram = weighted_gram(self.U[self.type_representatives], counts=types.counts)
         return reduced_spectrum(gram, self.c, self.n_units)
 
     @cached_property
-    def _type_representatives(self) -> np.ndarray:
+    def type_representatives(self) -> np.ndarray:
+        """The first unit of every row type, shape (k,), in the order of :attr:`row_types`.
+
+        Every quantity that is constant on row types (a row of W, a slope, a rate) is read at these
+        units: ``W[np.ix_(reps, reps)]`` is the type-to-type weight matrix, formed as
+        ``(U[reps] * c) @ U[reps].T``.
+
+        Examples
+        --------
+        >>> from assocrate.core.activations import Sigmoid
+        >>> from assocrate.core.patterns import equal_overlap_patterns
+        >>> net = design(equal_overlap_patterns(1000, 0.2), Sigmoid(4.8, 0.2), -0.3, 0.95)
+        >>> reps = net.type_representatives
+        >>> reps.shape, bool(np.all(net.row_types.index[reps] == np.arange(net.row_types.n_types)))
+        ((7,), True)
+        """
         types = self.row_types
         first = np.full(types.n_types, -1, dtype=np.int64)
         first[types.index[::-1]] = np.arange(self.n_units - 1, -1, -1)
         return _readonly(first)
+
+    @property
+    def _type_representatives(self) -> np.ndarray:
+        # The former private name, still read by stability._linearization; use type_representatives.
+        return self.type_representatives
 
     def parameters_record(self) -> dict:
         """The scalars that define the network (activation, levels, q, r, tau, design scalars) as a dict.
