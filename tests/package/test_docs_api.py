@@ -1,0 +1,55 @@
+"""Every public name of ``assocrate.__all__`` has a page in the API reference (docs/api.rst).
+
+The reference is an autosummary over the names listed in docs/api.rst; this compares that list
+with ``assocrate.__all__`` without building the docs (Sphinx need not be installed). A new public
+name goes into the matching section of docs/api.rst.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import assocrate as aa
+
+DOCS = Path(__file__).resolve().parents[2] / "docs"
+#: An autosummary entry: three spaces, a Python name, nothing else on the line.
+ENTRY = re.compile(r"^   ([A-Za-z_][A-Za-z0-9_]*)$", flags=re.M)
+
+
+def _sections() -> list[tuple[str, list[str]]]:
+    """(current module, names) of every ``.. autosummary::`` block in api.rst."""
+    text = (DOCS / "api.rst").read_text(encoding="utf-8")
+    module, blocks = None, []
+    for chunk in re.split(r"^(?=\.\. )", text, flags=re.M):
+        if chunk.startswith(".. currentmodule::"):
+            module = chunk.split("::", 1)[1].split()[0]
+        elif chunk.startswith(".. autosummary::"):
+            blocks.append((module, ENTRY.findall(chunk)))
+    return blocks
+
+
+def _top_level_names() -> list[str]:
+    return [name for module, names in _sections() if module == "assocrate" for name in names]
+
+
+def test_every_public_name_has_an_api_page():
+    missing = sorted(set(aa.__all__) - {"__version__"} - set(_top_level_names()))
+    assert missing == [], f"add these to docs/api.rst: {missing}"
+
+
+def test_the_api_page_lists_only_public_names_once():
+    listed = _top_level_names()
+    assert sorted(set(listed) - set(aa.__all__)) == []
+    assert len(listed) == len(set(listed))
+
+
+def test_the_version_is_named_on_the_api_page():
+    assert "assocrate.__version__" in (DOCS / "api.rst").read_text(encoding="utf-8")
+
+
+def test_the_figure_functions_are_listed():
+    from assocrate import plots
+
+    figures = [names for module, names in _sections() if module == "assocrate.plots"]
+    assert figures and sorted(figures[0]) == sorted(plots.__all__)
