@@ -256,6 +256,8 @@ def _traces(ax, times, values, color, *, ls="-", label=None) -> None:
     ax.fill_between(times, np.percentile(finite, 10, axis=1), np.percentile(finite, 90, axis=1), color=color,
                     alpha=0.22 if ls == "-" else 0.12, lw=0)
     ax.plot(times, np.median(finite, axis=1), color=color, ls=ls, lw=2 if ls == "-" else 1.4, label=label)
+    samples = np.linspace(0, finite.shape[1] - 1, 4).astype(int)  # a few real trajectories over the band
+    ax.plot(times, finite[:, samples], color=color, ls="-", lw=0.5, alpha=0.6)
 
 
 def _time_axis(times: np.ndarray, tau: float | None) -> tuple[np.ndarray, str]:
@@ -341,7 +343,7 @@ def overlap_time_courses(results, *, title: str | None = None, tau: float | None
     sigma = named[0][1].sigma
     figure.suptitle(title or f"overlaps, cues {named[0][1].cue}, σ = {sigma:g}", fontsize=10)
     figure.text(0.5, 0.005, "lines: median over the cues of a group (colour: class the trajectory ends in); "
-                "bands: 10–90 % range over those cues; groups of < 5 cues: every trace", ha="center", va="bottom",
+                "bands: 10–90 % range over those cues; thin lines: 4 individual traces; groups of < 5 cues: every trace", ha="center", va="bottom",
                 fontsize=7, color="0.3")
     figure.tight_layout(rect=(0, 0.03, 1, 1))
     return figure
