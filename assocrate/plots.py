@@ -109,8 +109,9 @@ def patterns_and_weights(network: MemoryNetwork, *, max_units: int = 400) -> Fig
     zeros = int(spectrum.multiplicities[~nonzero].sum())
     ax_spectrum.stem(spectrum.values[nonzero], spectrum.multiplicities[nonzero], basefmt=" ")
     for value, count in zip(spectrum.values[nonzero], spectrum.multiplicities[nonzero]):
-        ax_spectrum.annotate(f"×{count}", (value, count), textcoords="offset points", xytext=(0, 4), ha="center",
-                             fontsize=8)
+        if count > 1:  # repeated eigenvalues are named; the axis gives the rest
+            ax_spectrum.annotate(f"×{count}", (value, count), textcoords="offset points", xytext=(0, 4),
+                                 ha="center", fontsize=8)
     ax_spectrum.axvline(network.alpha, color="tab:red", ls="--", lw=1, label=f"α = {network.alpha:.3g}")
     ax_spectrum.axvline(network.gamma, color="tab:blue", ls=":", lw=1, label=f"γ = {network.gamma:.3g}")
     ax_spectrum.set_title(f"nonzero eigenvalues of W (all {network.n_units} units;\n"
@@ -510,11 +511,11 @@ def capacity_plot(curves, *, title: str | None = None) -> Figure:
             if curve.trials > 1 and dataset is not None and count in dataset:
                 per_set = np.asarray(dataset[count].values, dtype=float) / np.asarray(curve.n_patterns)[:, None]
                 error = per_set.std(axis=1, ddof=1) / np.sqrt(per_set.shape[1])
-            offset = (k - 1.5) * 0.06 * step
-            main = attribute == "success_rate"
+            offset = (k - 1.5) * 0.12 * step  # side by side: equal fractions do not hide each other
+            main = attribute == "success_rate"  # thick and beneath; the single tests thin, on top
             ax.errorbar(curve.loads + offset, rate, yerr=error, marker=marker, color=color, ls=styles[i % 4],
-                        lw=2.4 if main else 1.0, ms=6 if main else 4, capsize=2.5, zorder=4 if main else 3,
-                        alpha=0.95 if main else 0.8, label=f"{prefix}{label}")
+                        lw=4.0 if main else 1.0, ms=7 if main else 4, capsize=2.5, zorder=2 if main else 3,
+                        alpha=0.55 if main else 0.9, label=f"{prefix}{label}")
     n_units = named[0][1].n_units
     default = 1.0 / (10.0 * np.log(n_units))
     ax.axvline(default, color="k", ls=":", lw=1, label=f"P/N = 1/(10 ln N) = {default:.3g}")
