@@ -53,3 +53,17 @@ def test_the_figure_functions_are_listed():
 
     figures = [names for module, names in _sections() if module == "assocrate.plots"]
     assert figures and sorted(figures[0]) == sorted(plots.__all__)
+
+
+def test_no_page_or_example_cites_the_old_design_file():
+    root = DOCS.parent
+    pages = [*DOCS.glob("*.md"), *DOCS.glob("*.rst"), *(root / "examples").glob("*.py"), *(root / "examples").glob("*.txt")]
+    assert len(pages) > 5
+    assert [p.name for p in pages if "DESIGN" + ".md" in p.read_text(encoding="utf-8")] == []
+
+
+def test_every_theory_section_has_a_label_for_cross_references():
+    theory = (DOCS / "theory.md").read_text(encoding="utf-8")
+    sections = re.findall(r"^## (\d+[a-z]?)\. ", theory, flags=re.M)
+    unlabelled = [n for n in sections if f"(theory-{n})=\n## {n}. " not in theory]
+    assert sections and unlabelled == [], f"put a line '(theory-N)=' above each of these sections: {unlabelled}"
