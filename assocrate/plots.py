@@ -501,7 +501,9 @@ def capacity_plot(curves, *, title: str | None = None) -> Figure:
     ax = figure.subplots()
     styles = ("-", "--", "-.", ":")
     loads_all = np.concatenate([np.asarray(c.loads, dtype=float) for _, c in named])
-    step = np.min(np.diff(np.unique(loads_all))) if np.unique(loads_all).size > 1 else max(loads_all.max(), 1e-3)
+    distinct = np.unique(loads_all)
+    span = distinct[-1] - distinct[0] if distinct.size > 1 else max(distinct[0], 1e-3)
+    shift = min(0.01 * span, 0.12 * np.min(np.diff(distinct))) if distinct.size > 1 else 0.01 * span
     for i, (name, curve) in enumerate(named):
         prefix = f"{name}: " if name else ""
         dataset = getattr(curve, "dataset", None)
@@ -511,7 +513,7 @@ def capacity_plot(curves, *, title: str | None = None) -> Figure:
             if curve.trials > 1 and dataset is not None and count in dataset:
                 per_set = np.asarray(dataset[count].values, dtype=float) / np.asarray(curve.n_patterns)[:, None]
                 error = per_set.std(axis=1, ddof=1) / np.sqrt(per_set.shape[1])
-            offset = (k - 1.5) * 0.12 * step  # side by side: equal fractions do not hide each other
+            offset = (k - 1.5) * shift  # side by side (1 % of the axis apart): equal fractions stay visible
             main = attribute == "success_rate"  # thick and beneath; the single tests thin, on top
             ax.errorbar(curve.loads + offset, rate, yerr=error, marker=marker, color=color, ls=styles[i % 4],
                         lw=4.0 if main else 1.0, ms=7 if main else 4, capsize=2.5, zorder=2 if main else 3,
