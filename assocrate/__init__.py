@@ -23,6 +23,7 @@ from ._version import __version__
 from .core.activations import RectifiedTanh, Sigmoid, activation_from_name
 from .core.design import DesignParameters, MemoryNetwork, design, design_parameters
 from .core.equilibria import equilibrium_residual, refine_equilibrium, uniform_states
+from .core.lif import LIFTransfer
 from .core.lowrank import Spectrum
 from .core.patterns import (
     correlated_patterns,
@@ -87,6 +88,7 @@ _LAZY = {
     ),
     "assocrate.sweeps": ("CapacityCurve", "capacity", "phase_diagram"),
     "assocrate.dale": ("DaleNetwork", "dale_realization", "dale_stability", "simulate_dale"),
+    "assocrate.spiking": ("SpikingNetwork", "SpikingResult", "simulate_spiking", "spiking_realization"),
     "assocrate.datasets": ("letter_patterns",),
     "assocrate.presets": ("PaperRun", "paper"),
     "assocrate.ctrnn": (
@@ -128,6 +130,7 @@ __all__ = [
     "InvalidInput",
     "InvalidType",
     "JacobianSpectrum",
+    "LIFTransfer",
     "LocalStability",
     "MemoryNetwork",
     "Outcome",
@@ -138,9 +141,12 @@ __all__ = [
     "Sigmoid",
     "SimulationResult",
     "Spectrum",
+    "SpikingNetwork",
+    "SpikingResult",
     "StabilityConditions",
     "Verdict",
     "Verification",
+    "__version__",
     "absorbing_box",
     "activation_from_name",
     "basin_profile",
@@ -190,6 +196,8 @@ __all__ = [
     "save_network",
     "simulate",
     "simulate_dale",
+    "simulate_spiking",
+    "spiking_realization",
     "stable_step",
     "synaptic_graph",
     "transition_graph",
@@ -198,7 +206,6 @@ __all__ = [
     "vector_field",
     "verify",
     "write_graph",
-    "__version__",
 ]
 
 

@@ -1,7 +1,7 @@
 """Atomic save and load of networks and pattern files.
 
 A network file is a ``.npz`` archive holding the patterns (bool) and a JSON metadata record
-(format name and version, activation, levels, q, r, tau and the design scalars). Loading rebuilds
+(format name and version, the activation's name and parameters, levels, q, r, tau and the design scalars). Loading rebuilds
 the network with :func:`assocrate.core.design.design` and checks the stored scalars against the rebuilt
 ones, so a tampered or foreign file is refused with a message naming it.
 """
@@ -213,10 +213,7 @@ def load_network(path: str | os.PathLike) -> MemoryNetwork:
         )
     try:
         patterns = np.unpackbits(packed, axis=0, count=n_units).astype(bool)
-        activation_meta = metadata["activation"]
-        activation = activation_from_name(
-            activation_meta["name"], rho=activation_meta["rho"], threshold=activation_meta["threshold"]
-        )
+        activation = activation_from_name(**metadata["activation"])
         network = design(
             patterns, activation, metadata["a"], metadata["b"], q=metadata["q"], r=metadata["r"], tau=metadata["tau"]
         )

@@ -11,7 +11,7 @@ from assocrate.core.activations import Sigmoid
 from assocrate.core.design import MemoryNetwork, design
 from assocrate.core.patterns import correlated_patterns, equal_overlap_patterns, random_patterns
 
-from .reference import REFERENCE_SIGMOID, REFERENCE_TANH, design_quietly  # noqa: F401
+from .reference import REFERENCE_LIF, REFERENCE_SIGMOID, REFERENCE_TANH, design_quietly  # noqa: F401
 
 # Derandomized in CI so that a run is reproducible; a local run explores new examples.
 settings.register_profile("ci", derandomize=True, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -33,6 +33,12 @@ def equal_overlap_network() -> MemoryNetwork:
 def positive_gamma_network() -> MemoryNetwork:
     """Equal-overlap design with a = 0.1 (positive gamma)."""
     return design(equal_overlap_patterns(1000, 0.2), REFERENCE_SIGMOID, 0.1, 0.95)
+
+
+@pytest.fixture(scope="session")
+def lif_network() -> MemoryNetwork:
+    """Equal-overlap design with the LIF transfer, N = 1000, q = 0.2, a = -2, b = 4 (gamma < 0, every memory stable)."""
+    return design(equal_overlap_patterns(1000, 0.2), REFERENCE_LIF, -2.0, 4.0)
 
 
 @pytest.fixture(scope="session")

@@ -61,7 +61,7 @@ FIGURES = {
     ),
     "letter_recall": lambda f: plots.letter_recall(*f("letters"), max_letters=2),
     "transition_graph_plot": lambda f: plots.transition_graph_plot(
-        transition_graph(retrieve(f("network"), make_cues(f("network"), "flip", 0.1, seed=1), t_max=2.0))
+        transition_graph(retrieve(f("network"), make_cues(f("network"), "flip", 0.3, trials=2, seed=1), t_max=2.0))
     ),
 }
 

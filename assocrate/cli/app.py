@@ -26,6 +26,7 @@ from .design import check_command, dale_command, design_command
 from .options import SeedOption, progress_bar
 from .realize import discretize_command, graph_command
 from .retrieve import retrieve_command
+from .spike import spike_command
 from .sweeps import capacity_command, phase_command
 
 __all__ = ["app", "main"]
@@ -61,6 +62,7 @@ COMMANDS = (
     ("certify", certify_command),
     ("verify", verify_command),
     ("retrieve", retrieve_command),
+    ("spike", spike_command),
     ("capacity", capacity_command),
     ("discretize", discretize_command),
     ("graph", graph_command),

@@ -12,12 +12,10 @@ from typing import Annotated, Optional
 import typer
 
 from .options import (
-    ActivationName,
-    ActivationOption,
     ActivityOption,
     AtOption,
     CountOption,
-    GainOption,
+    DesignActivationName,
     HighOption,
     JsonOption,
     LowOption,
@@ -27,8 +25,8 @@ from .options import (
     PointName,
     SeedOption,
     TauOption,
-    ThresholdOption,
     UnitsOption,
+    build_activation,
     build_network,
     echo_result,
 )
@@ -43,9 +41,17 @@ def design_command(
     q: ActivityOption = 0.2,
     r: OverlapOption = None,
     seed: SeedOption = 0,
-    activation: ActivationOption = ActivationName.sigmoid,
-    rho: GainOption = 4.8,
-    threshold: ThresholdOption = 0.2,
+    activation: Annotated[
+        DesignActivationName, typer.Option("--activation", help="Rate function (lif: the LIF transfer function).")
+    ] = DesignActivationName.sigmoid,
+    rho: Annotated[Optional[float], typer.Option("--rho", help="Gain rho > 0 of sigmoid and tanh [default: 4.8].")] = None,
+    threshold: Annotated[
+        Optional[float], typer.Option("--threshold", help="Threshold x* (lif: the spike threshold) [default: 0.2; lif 1].")
+    ] = None,
+    tau_m: Annotated[Optional[float], typer.Option("--tau-m", help="lif: membrane time constant, s [default: 0.01].")] = None,
+    t_ref: Annotated[Optional[float], typer.Option("--t-ref", help="lif: refractory period, s [default: 0.004].")] = None,
+    reset: Annotated[Optional[float], typer.Option("--reset", help="lif: reset potential < threshold [default: 0].")] = None,
+    sigma: Annotated[Optional[float], typer.Option("--sigma", help="lif: input noise amplitude > 0 [default: 0.3].")] = None,
     a: LowOption = -0.3,
     b: HighOption = 0.95,
     tau: TauOption = 1.0,
@@ -56,10 +62,10 @@ def design_command(
     from ..core.equilibria import equilibrium_residual
     from ..io import save_network
 
-    network = build_network(
-        patterns, n=n, p=p, q=q, r=r, seed=seed, activation=activation.value, rho=rho, threshold=threshold,
-        a=a, b=b, tau=tau,
+    function = build_activation(
+        activation.value, rho=rho, threshold=threshold, tau_m=tau_m, t_ref=t_ref, reset=reset, sigma=sigma
     )
+    network = build_network(patterns, n=n, p=p, q=q, r=r, seed=seed, activation=function, a=a, b=b, tau=tau)
     record = {
         "n_units": network.n_units,
         "n_patterns": network.n_patterns,

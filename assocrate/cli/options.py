@@ -16,7 +16,7 @@ from typing import Annotated, Optional
 import numpy as np
 import typer
 
-from ..core.activations import activation_from_name
+from ..core.activations import Activation, activation_from_name
 from ..core.design import MemoryNetwork, design
 from ..core.patterns import make_patterns
 from ..errors import InvalidInput
@@ -24,7 +24,9 @@ from ..io import check_output_path, load_patterns
 
 __all__ = [
     "ActivationName",
+    "DesignActivationName",
     "PointName",
+    "build_activation",
     "build_network",
     "build_patterns",
     "choices",
@@ -49,6 +51,14 @@ def choices(name: str, *values: str) -> type[Enum]:
 
 #: The rate functions of ``--activation``.
 ActivationName = choices("ActivationName", "sigmoid", "tanh")
+#: The rate functions of ``assocrate design --activation`` (lif: the LIF transfer function, theory.md §6b).
+DesignActivationName = choices("DesignActivationName", "sigmoid", "tanh", "lif")
+#: Defaults of the activation parameters that ``--activation`` leaves unset (``--threshold`` per activation).
+ACTIVATION_DEFAULTS = {
+    "sigmoid": {"rho": 4.8, "threshold": 0.2},
+    "tanh": {"rho": 4.8, "threshold": 0.2},
+    "lif": {"tau_m": 0.01, "t_ref": 0.004, "threshold": 1.0, "reset": 0.0, "sigma": 0.3},
+}
 #: Where ``--at`` linearises: the refined equilibrium or the designed memory.
 PointName = choices("PointName", "equilibrium", "ideal")
 
@@ -136,6 +146,23 @@ def build_patterns(
     )
 
 
+def build_activation(name: str, **given: float | None) -> Activation:
+    """The activation of ``--activation NAME`` and its parameter options (None: not given).
+
+    Parameters the activation does not take are refused (a usage error naming the option); the
+    ones it takes and the user left unset get :data:`ACTIVATION_DEFAULTS`.
+    """
+    defaults = ACTIVATION_DEFAULTS[name]
+    for key, value in given.items():
+        if value is not None and key not in defaults:
+            raise typer.BadParameter(
+                f"does not apply to --activation {name} (it takes {', '.join('--' + k.replace('_', '-') for k in defaults)})",
+                param_hint=f"'--{key.replace('_', '-')}'",
+            )
+    parameters = {key: defaults[key] if given.get(key) is None else given[key] for key in defaults}
+    return activation_from_name(name, **parameters)
+
+
 def build_network(
     patterns: str,
     *,
@@ -144,16 +171,14 @@ def build_network(
     q: float,
     r: float | None,
     seed: int,
-    activation: str,
-    rho: float,
-    threshold: float,
+    activation: Activation,
     a: float,
     b: float,
     tau: float,
 ) -> MemoryNetwork:
     """Make or load the patterns (:func:`build_patterns`) and design the network."""
     xi = build_patterns(patterns, n=n, p=p, q=q, r=r, seed=seed)
-    return design(xi, activation_from_name(activation, rho=rho, threshold=threshold), a, b, tau=tau)
+    return design(xi, activation, a, b, tau=tau)
 
 
 def grid_axis(option: str, values: tuple[float, float, int]) -> np.ndarray:

@@ -16,7 +16,7 @@ from .._summary import Summarized
 from .._validation import check_finite_float, check_fraction, check_patterns, check_positive
 from .._validation import readonly as _readonly
 from ..errors import InvalidInput, InvalidType
-from .activations import Activation
+from .activations import Activation, activation_record
 from .lowrank import Spectrum, lowrank_matvec, reduced_spectrum, weighted_gram
 from .patterns import RowTypes, pattern_statistics, row_types
 
@@ -287,18 +287,13 @@ class MemoryNetwork(Summarized):
         first[types.index[::-1]] = np.arange(self.n_units - 1, -1, -1)
         return _readonly(first)
 
-    @property
-    def _type_representatives(self) -> np.ndarray:
-        # The former private name, still read by stability._linearization; use type_representatives.
-        return self.type_representatives
-
     def parameters_record(self) -> dict:
         """The scalars that define the network (activation, levels, q, r, tau, design scalars) as a dict.
 
         Used for JSON output and for the metadata of saved networks.
         """
         return {
-            "activation": {"name": self.activation.name, "rho": self.activation.rho, "threshold": self.activation.threshold},
+            "activation": activation_record(self.activation),
             "a": self.a,
             "b": self.b,
             "q": self.q,
@@ -347,7 +342,8 @@ def design(
     patterns : array_like of 0/1, shape (N, P)
         One pattern per column.
     activation : Activation
-        :class:`~assocrate.core.activations.Sigmoid` or :class:`~assocrate.core.activations.RectifiedTanh`.
+        :class:`~assocrate.core.activations.Sigmoid`, :class:`~assocrate.core.activations.RectifiedTanh`
+        or :class:`~assocrate.core.lif.LIFTransfer` (any object with the activation protocol).
     a, b : float
         Current levels of inactive and active units, ``a < b`` and ``phi(a) < phi(b)``.
     q, r : float, optional
@@ -383,7 +379,7 @@ def design(
     xi = check_patterns("patterns", patterns)
     tau = check_positive("tau", tau)
     if not all(hasattr(activation, attr) for attr in ("phi", "dphi", "inverse", "slope_bounds")):
-        raise InvalidType(f"`activation` must be a Sigmoid or RectifiedTanh; got {activation!r}")
+        raise InvalidType(f"`activation` must be a Sigmoid, RectifiedTanh or LIFTransfer; got {activation!r}")
     if q is None or r is None:
         stats = pattern_statistics(xi)
         if not stats.is_exact_design:

@@ -26,6 +26,7 @@ from .readout import (
     NORMALIZATIONS,
     OUTCOMES,
     Outcome,
+    OutcomeCounts,
     check_normalize,
     check_tol,
     classify_features,
@@ -34,10 +35,10 @@ from .readout import (
     readout_matrix,
 )
 
-__all__ = ["BasinProfile", "RetrievalResult", "basin_profile", "retrieve"]
+__all__ = ["BasinProfile", "RetrievalResult", "basin_profile", "retrieve", "settling_times"]
 
 @dataclass(frozen=True, repr=False)
-class RetrievalResult(Summarized):
+class RetrievalResult(OutcomeCounts, Summarized):
     """Outcome of a batch of retrieval runs (:func:`retrieve`).
 
     Attributes
@@ -94,25 +95,9 @@ class RetrievalResult(Summarized):
     normalize: str
     n_steps: int
 
-    @property
-    def n_cues(self) -> int:
-        """B."""
-        return int(self.cued.size)
 
-    @property
-    def stored(self) -> np.ndarray:
-        """Mask of cues made from stored memories."""
-        return self.cued >= 0
 
-    @property
-    def success(self) -> np.ndarray:
-        """Per cue: the final state is the cued memory."""
-        return self.labels == Outcome.CUED.value
 
-    @property
-    def success_rate(self) -> float:
-        """Fraction of stored-memory cues that end at their cued memory (NaN without such cues)."""
-        return float(np.mean(self.success[self.stored])) if np.any(self.stored) else math.nan
 
     @property
     def final_overlaps(self) -> np.ndarray:
@@ -144,9 +129,6 @@ class RetrievalResult(Summarized):
         """Mean over cues of the mean final overlap with the other memories."""
         return float(np.mean(self.overlap_other))
 
-    def class_counts(self) -> dict[str, int]:
-        """Number of cues per final class (every class listed)."""
-        return {value: int(np.sum(self.labels == value)) for value in OUTCOMES}
 
     def labels_at(self, t: float) -> np.ndarray:
         """Classes at the last recorded time <= `t`."""
@@ -205,7 +187,26 @@ class RetrievalResult(Summarized):
 
 
 
-def _settling_times(times: np.ndarray, frame_labels: np.ndarray) -> np.ndarray:
+def settling_times(times: np.ndarray, frame_labels: np.ndarray) -> np.ndarray:
+    """First recorded time from which each trajectory's class stays its final class.
+
+    Parameters
+    ----------
+    times : numpy.ndarray, shape (T,)
+    frame_labels : numpy.ndarray of str, shape (T, B)
+        The class at every recorded time (:func:`~assocrate.retrieval.readout.classify_features`).
+
+    Returns
+    -------
+    numpy.ndarray, shape (B,)
+        NaN where the final class is ``"none"`` (a trajectory that settled nowhere).
+
+    Examples
+    --------
+    >>> labels = np.array([["none", "quiescent"], ["cued memory", "quiescent"], ["cued memory", "none"]])
+    >>> settling_times(np.array([0.0, 1.0, 2.0]), labels).tolist()
+    [1.0, nan]
+    """
     final = frame_labels[-1]
     same = frame_labels == final[None, :]
     # index of the first frame of the final run of equal labels
@@ -323,7 +324,7 @@ def retrieve(
         ),
         mean_rate=_readonly(features[:, -1, :]),
         frame_labels=_readonly(frame_labels),
-        time_to_converge=_readonly(_settling_times(run.times, frame_labels)),
+        time_to_converge=_readonly(settling_times(run.times, frame_labels)),
         final_states=_readonly(run.final.astype(np.float64)),
         ideal_cued=phi_b,
         ideal_other=(1.0 - network.q) * phi_a + network.q * phi_b,

@@ -57,7 +57,7 @@ def type_rows(network: MemoryNetwork) -> tuple[np.ndarray, np.ndarray, np.ndarra
     types = network.row_types
     if types.n_types == network.n_units:  # no reduction: avoid copying U
         return network.U, np.ones(network.n_units, dtype=np.int64), network.patterns
-    return network.U[network._type_representatives], types.counts, types.rows
+    return network.U[network.type_representatives], types.counts, types.rows
 
 
 def ideal_residuals(network: MemoryNetwork, rows: np.ndarray, counts: np.ndarray, xi: np.ndarray) -> np.ndarray:
@@ -100,9 +100,9 @@ def memory_points(network: MemoryNetwork, memories: list[int], at: str) -> list[
         shift = float(np.max(np.abs(result.x - x0)))
         types = network.row_types
         if types.n_types < network.n_units and np.array_equal(
-            unit_slopes, unit_slopes[network._type_representatives][types.index]
+            unit_slopes, unit_slopes[network.type_representatives][types.index]
         ):  # Newton keeps identical rows identical: D is type-constant
-            slopes, point_rows, point_counts = unit_slopes[network._type_representatives], rows, counts
+            slopes, point_rows, point_counts = unit_slopes[network.type_representatives], rows, counts
         else:
             slopes, point_rows, point_counts = unit_slopes, network.U, np.ones(network.n_units, dtype=np.int64)
         points.append(
