@@ -465,7 +465,7 @@ def basin_profile_plot(profiles, *, title: str | None = None) -> Figure:
         ax.legend(loc="lower left", fontsize=7, framealpha=0.85)
     axes[0, 0].set_ylabel("fraction of cues")
     figure.suptitle(title or "basin of attraction: where corrupted cues end", fontsize=10)
-    figure.tight_layout()
+    figure.tight_layout(w_pad=2.5)  # the panels' end ticks apart
     return figure
 
 
