@@ -10,6 +10,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import pytest
+
 import assocrate as aa
 
 DOCS = Path(__file__).resolve().parents[2] / "docs"
@@ -67,3 +69,20 @@ def test_every_theory_section_has_a_label_for_cross_references():
     sections = re.findall(r"^## (\d+[a-z]?)\. ", theory, flags=re.M)
     unlabelled = [n for n in sections if f"(theory-{n})=\n## {n}. " not in theory]
     assert sections and unlabelled == [], f"put a line '(theory-N)=' above each of these sections: {unlabelled}"
+
+
+def _page_blocks(name: str) -> list[str]:
+    return re.findall(r"```python\n(.*?)```", (DOCS / name).read_text(encoding="utf-8"), flags=re.S)
+
+
+@pytest.mark.slow
+@pytest.mark.filterwarnings("ignore::UserWarning")  # random patterns: approximate equilibria, on purpose
+@pytest.mark.parametrize("page", ["index.md", "getting_started.md", "user_guide.md", "trust.md"])
+def test_the_python_examples_of_the_pages_run_in_order(page, tmp_path, monkeypatch):
+    """The pages' code blocks are not run by the docs build; run them here, in a scratch directory."""
+    monkeypatch.chdir(tmp_path)
+    blocks = _page_blocks(page)
+    assert blocks
+    namespace = {"__name__": "docs"}
+    for block in blocks:
+        exec(compile(block, str(DOCS / page), "exec"), namespace)  # noqa: S102 - the pages are ours
