@@ -17,8 +17,9 @@ sys.path.insert(0, str(HERE / "_ext"))
 sys.path.insert(0, str(HERE.parent))
 os.environ.setdefault("MPLBACKEND", "Agg")
 
-import assocrate  # noqa: E402
 from assocrate_docs import write_cli_reference  # noqa: E402
+
+import assocrate  # noqa: E402
 
 # The CLI reference (cli.md includes it), generated from the typer app at every build.
 write_cli_reference(HERE / "_generated" / "cli_reference.md")
@@ -76,6 +77,7 @@ sphinx_gallery_conf = {
 
 # -- HTML -------------------------------------------------------------------------------------
 html_theme = "pydata_sphinx_theme"
+smartquotes = False  # keep "--option" as typed (no en dashes) in the CLI reference and everywhere
 html_title = f"assocrate {release}"
 html_theme_options = {
     "navigation_with_keys": False,

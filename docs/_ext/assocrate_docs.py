@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from matplotlib.figure import Figure
@@ -27,6 +28,9 @@ def write_cli_reference(path: Path) -> Path:
     command = typer.main.get_command(app)
     with typer.Context(command) as ctx:
         text = typer.cli.get_docs_for_click(obj=command, ctx=ctx, name="assocrate")
+    # Usage lines name arguments as {network_file}; write them as the help does (NETWORK_FILE).
+    text = re.sub(r"^(\$ assocrate .*)$", lambda m: re.sub(r"\{(\w+)\}", lambda a: a.group(1).upper(), m.group(1)),
+                  text, flags=re.M)
     text = text.strip() + "\n"
     path.parent.mkdir(parents=True, exist_ok=True)
     if not path.exists() or path.read_text(encoding="utf-8") != text:
