@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 from matplotlib.figure import Figure
 
+from ._figures import CLASS_COLORS, basin_profile_plot, capacity_plot, named_results
 from .core.design import MemoryNetwork
 from .errors import InvalidInput, InvalidType
 from .io import atomic_write_bytes
@@ -23,6 +24,7 @@ from .io import atomic_write_bytes
 __all__ = [
     "basin_profile_plot",
     "capacity_plot",
+    "cue_snapshots",
     "letter_recall",
     "network_title",
     "overlap_time_courses",
@@ -227,20 +229,6 @@ def phase_diagram_panels(datasets, *, ncols: int = 2) -> Figure:
 # Retrieval figures (assocrate.retrieval)
 # ---------------------------------------------------------------------------------------------
 
-def _named(results, kind: str) -> list[tuple[str, object]]:
-    """Accept one result, a mapping name -> result, or a sequence of (name, result) pairs."""
-    if hasattr(results, "items"):
-        return list(results.items())
-    if isinstance(results, (list, tuple)) and results and isinstance(results[0], tuple):
-        return list(results)
-    if isinstance(results, (list, tuple)):
-        raise InvalidType(f"`results` must be one {kind}, a mapping name -> {kind}, or (name, {kind}) pairs")
-    return [("", results)]
-
-
-#: Colour of each final class (retrieval figures).
-_CLASS_COLORS = {"cued memory": "tab:red", "other memory": "tab:orange", "quiescent": "tab:blue",
-                 "all-on": "goldenrod", "none": "tab:gray"}
 #: Cues below this many in a group are drawn as individual traces, not as a median and a band.
 _MIN_BAND = 5
 
@@ -304,14 +292,14 @@ def overlap_time_courses(results, *, title: str | None = None, tau: float | None
     """
     from matplotlib.lines import Line2D
 
-    named = _named(results, "RetrievalResult")
+    named = named_results(results, "RetrievalResult")
     figure = Figure(figsize=(5.4 * len(named), 4.3))
     axes = figure.subplots(1, len(named), squeeze=False, sharey=True)
     for ax, (name, result) in zip(axes[0], named):
         times, xlabel = _time_axis(result.times, tau)
         n_patterns, n_cues = result.overlaps.shape[1:]
         by_cue = result.overlaps.transpose(0, 2, 1)  # (T, B, P)
-        for outcome in [c for c in _CLASS_COLORS if np.any(result.labels == c)]:
+        for outcome in [c for c in CLASS_COLORS if np.any(result.labels == c)]:
             group = np.flatnonzero(result.labels == outcome)
             mine = group[result.cued[group] >= 0]
             cued = by_cue[:, mine, result.cued[mine]]
@@ -319,7 +307,7 @@ def overlap_time_courses(results, *, title: str | None = None, tau: float | None
             stored_rows = result.cued[group] >= 0
             mask[np.flatnonzero(stored_rows), result.cued[group][stored_rows]] = False
             others = by_cue[:, group][:, mask]
-            color = _CLASS_COLORS[outcome]
+            color = CLASS_COLORS[outcome]
             _traces(ax, times, others, color, ls=":")
             if mine.size:
                 _traces(ax, times, cued, color, label=f"cues ending {outcome} ({mine.size})")
@@ -413,127 +401,6 @@ def transition_graph_plot(graph, *, ax=None, title: str | None = None) -> Figure
     return figure
 
 
-def _wilson(successes: np.ndarray, n: np.ndarray, z: float = 1.96) -> tuple[np.ndarray, np.ndarray]:
-    """The Wilson score interval (95 % by default) of a binomial proportion, per entry."""
-    n = np.maximum(np.asarray(n, dtype=float), 1.0)
-    p = np.asarray(successes, dtype=float) / n
-    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
-    half = z * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
-    return np.clip(centre - half, 0.0, 1.0), np.clip(centre + half, 0.0, 1.0)
-
-
-def basin_profile_plot(profiles, *, title: str | None = None) -> Figure:
-    """Retrieval probability against cue corruption, with its 95 % Wilson band and the final classes beneath.
-
-    The shaded areas stack the fraction of cues ending in each class (only the classes that
-    occur are drawn and named); the red line is the fraction retrieved, with its 95 % Wilson
-    score interval for the number of cues per level.
-
-    Parameters
-    ----------
-    profiles : BasinProfile, mapping of name -> BasinProfile, or sequence of (name, profile)
-        One panel per profile.
-    title : str, optional
-
-    Returns
-    -------
-    matplotlib.figure.Figure
-    """
-    named = _named(profiles, "BasinProfile")
-    figure = Figure(figsize=(5.2 * len(named), 3.9))
-    axes = figure.subplots(1, len(named), squeeze=False, sharey=True)
-    for ax, (name, profile) in zip(axes[0], named):
-        fractions = profile.class_counts / profile.n_cues[:, None]
-        occur = [k for k, c in enumerate(profile.classes) if profile.class_counts[:, k].any()]
-        ax.stackplot(profile.levels, fractions[:, occur].T, colors=[_CLASS_COLORS[profile.classes[k]] for k in occur],
-                     alpha=0.3, labels=[f"ends {profile.classes[k]}" for k in occur])
-        low, high = _wilson(profile.successes, profile.n_cues)
-        ax.fill_between(profile.levels, low, high, color="tab:red", alpha=0.25, lw=0, hatch="///",
-                        label="95 % Wilson interval")
-        ax.plot(profile.levels, profile.probability, "o-", color="tab:red", lw=2, ms=4, label="P(retrieve cued)")
-        edge = profile.edge(0.5)
-        if np.isfinite(edge):
-            ax.axvline(edge, color="k", ls=":", lw=1, label=f"P ≥ 0.5 up to {edge:.3g}")
-        target = "all memories" if profile.memory is None else f"memory {profile.memory}"
-        n_cues = np.unique(profile.n_cues)
-        per_level = f"{int(n_cues[0])}" if n_cues.size == 1 else f"{int(n_cues.min())}–{int(n_cues.max())}"
-        ax.set_title(f"{name} ({target}, {per_level} cues per level)".strip(), fontsize=9)
-        ax.set_xlabel({"delete": "fraction of active units deleted", "flip": "fraction of units flipped",
-                       "noise": "noise σ added to the rates"}.get(profile.kind, profile.kind))
-        ax.set_ylim(0, 1.02)
-        ax.set_xlim(profile.levels[0], profile.levels[-1])
-        ax.legend(loc="lower left", fontsize=7, framealpha=0.85)
-    axes[0, 0].set_ylabel("fraction of cues")
-    figure.suptitle(title or "basin of attraction: where corrupted cues end", fontsize=10)
-    figure.tight_layout(w_pad=2.5)  # the panels' end ticks apart
-    return figure
-
-
-#: The tests of a capacity curve: (CapacityCurve rate, Dataset count, label, marker, colour).
-_CAPACITY_SERIES = (
-    ("equilibrium_rate", "equilibria", "equilibrium found", "v", "0.35"),
-    ("stable_rate", "stable", "stable equilibrium", "^", "tab:green"),
-    ("retrieval_rate", "retrieved", "retrieved from cue", "s", "tab:orange"),
-    ("success_rate", "success", "all three (capacity criterion)", "o", "tab:red"),
-)
-
-
-def capacity_plot(curves, *, title: str | None = None) -> Figure:
-    """Fraction of working memories against the load P/N, with error bars over pattern sets.
-
-    Every test is drawn (equilibrium found, stable, retrieved, and all three: the capacity
-    criterion, thick); the series are shifted slightly sideways so none hides another. With
-    several pattern sets per load, points are the pooled fraction and error bars ± 1 standard
-    error of the per-set fractions. The dotted line marks the default load ``1 / (10 ln N)``.
-
-    Parameters
-    ----------
-    curves : CapacityCurve, mapping of name -> CapacityCurve, or sequence of (name, curve)
-        Drawn on one axis (several curves: one line style each).
-    title : str, optional
-
-    Returns
-    -------
-    matplotlib.figure.Figure
-    """
-    named = _named(curves, "CapacityCurve")
-    figure = Figure(figsize=(6.6, 4.3))
-    ax = figure.subplots()
-    styles = ("-", "--", "-.", ":")
-    loads_all = np.concatenate([np.asarray(c.loads, dtype=float) for _, c in named])
-    distinct = np.unique(loads_all)
-    span = distinct[-1] - distinct[0] if distinct.size > 1 else max(distinct[0], 1e-3)
-    shift = min(0.01 * span, 0.12 * np.min(np.diff(distinct))) if distinct.size > 1 else 0.01 * span
-    for i, (name, curve) in enumerate(named):
-        prefix = f"{name}: " if name else ""
-        dataset = getattr(curve, "dataset", None)
-        for k, (attribute, count, label, marker, color) in enumerate(_CAPACITY_SERIES):
-            rate = np.asarray(getattr(curve, attribute), dtype=float)
-            error = None
-            if curve.trials > 1 and dataset is not None and count in dataset:
-                per_set = np.asarray(dataset[count].values, dtype=float) / np.asarray(curve.n_patterns)[:, None]
-                error = per_set.std(axis=1, ddof=1) / np.sqrt(per_set.shape[1])
-            offset = (k - 1.5) * shift  # side by side (1 % of the axis apart): equal fractions stay visible
-            main = attribute == "success_rate"  # thick and beneath; the single tests thin, on top
-            ax.errorbar(curve.loads + offset, rate, yerr=error, marker=marker, color=color, ls=styles[i % 4],
-                        lw=4.0 if main else 1.0, ms=7 if main else 4, capsize=2.5, zorder=2 if main else 3,
-                        alpha=0.55 if main else 0.9, label=f"{prefix}{label}")
-    n_units = named[0][1].n_units
-    default = 1.0 / (10.0 * np.log(n_units))
-    ax.axvline(default, color="k", ls=":", lw=1, label=f"P/N = 1/(10 ln N) = {default:.3g}")
-    ax.set_xlabel("load P / N")
-    ax.set_ylabel("fraction of memories")
-    ax.set_ylim(-0.03, 1.06)
-    ax.legend(loc="lower left", fontsize=7, framealpha=0.85)
-    curve = named[0][1]
-    sets = (f"{curve.trials} pattern sets per load, error bars ± 1 s.e. over sets" if curve.trials > 1
-            else "1 pattern set per load (no error bars)")
-    ax.set_title(title or f"capacity, N={n_units}, q={curve.q:g}, a={curve.a:g}, b={curve.b:g}, cue {curve.cue}\n{sets}",
-                 fontsize=9)
-    figure.tight_layout()
-    return figure
-
-
 def letter_recall(letters, cues, result, *, max_letters: int = 8) -> Figure:
     """Stored pattern, cue and recalled state of 2-D (image) patterns, one column per cue.
 
@@ -578,5 +445,51 @@ def letter_recall(letters, cues, result, *, max_letters: int = 8) -> Figure:
     hidden = f"; the other {n_extra} units (random padding) are stored and simulated but not drawn" if n_extra else ""
     figure.suptitle(f"stored pattern, cue and recalled state: the {letters.shape[0]}×{letters.shape[1]} image part "
                     f"of each pattern{hidden}\ncue {cues.spec}, state at t = {result.times[-1]:g}", fontsize=8)
+    figure.tight_layout()
+    return figure
+
+
+def cue_snapshots(trajectory, shape: tuple[int, int], *, column: int = 0, n_snapshots: int = 6,
+                  stored: np.ndarray | None = None) -> Figure:
+    """State snapshots of one cue's trajectory drawn as 2-D images (patterns that are pictures).
+
+    Parameters
+    ----------
+    trajectory : EulerMaruyamaResult
+        From :func:`assocrate.dynamics.euler_maruyama` with whole states recorded (no `readout`).
+    shape : (int, int)
+        Image shape; the first ``rows * columns`` units are the pixels (row-major).
+    column : int, default 0
+        Which trajectory of the batch.
+    n_snapshots : int, default 6
+        Snapshots at evenly spaced recorded times, first (the cue) and last included.
+    stored : numpy.ndarray, shape (N,), optional
+        The cued pattern, drawn first for reference.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    if getattr(trajectory, "states", None) is None:
+        raise InvalidInput("`trajectory` must hold recorded states (run euler_maruyama without `readout`)")
+    rows, cols = (int(v) for v in shape)
+    states = trajectory.states
+    if rows < 1 or cols < 1 or rows * cols > states.shape[1]:
+        raise InvalidInput(f"`shape` must fit in the {states.shape[1]} units; got {tuple(shape)}")
+    if not 0 <= column < states.shape[2]:
+        raise InvalidInput(f"`column` must be in [0, {states.shape[2] - 1}]; got {column}")
+    if isinstance(n_snapshots, bool) or not isinstance(n_snapshots, int) or n_snapshots < 2:
+        raise InvalidInput(f"`n_snapshots` must be an integer >= 2; got {n_snapshots!r}")
+    picks = np.unique(np.linspace(0, states.shape[0] - 1, n_snapshots).round().astype(int))
+    panels = [("stored", np.asarray(stored, dtype=float))] if stored is not None else []
+    panels += [(f"t = {trajectory.times[k]:.3g}", states[k, :, column]) for k in picks]
+    figure = Figure(figsize=(1.3 * len(panels) + 0.4, 1.8))
+    axes = figure.subplots(1, len(panels), squeeze=False)[0]
+    for ax, (title, values) in zip(axes, panels):
+        ax.imshow(np.asarray(values)[: rows * cols].reshape(rows, cols), cmap="Greys", vmin=0, vmax=1,
+                  interpolation="nearest")
+        ax.set_title(title, fontsize=8)
+        ax.set_xticks([])
+        ax.set_yticks([])
     figure.tight_layout()
     return figure

@@ -61,16 +61,16 @@ def class_equilibrium(red: ReducedNetwork, h0: np.ndarray, u: np.ndarray | None 
     Jacobian through the factors of ``W_hat`` (Woodbury, O(k m^2)). Returns the best iterate.
     """
     activation = red.network.activation
-    U = np.asarray(red.network.U[red.part.representatives], dtype=float)
-    A = U * red.network.c  # W_hat = A U^T
+    R = np.asarray(red.network.R[red.part.representatives], dtype=float)
+    A = np.asarray(red.network.L[red.part.representatives], dtype=float) * red.network.c  # W_hat = A R^T
     u = np.zeros(red.n_classes) if u is None else u
 
     def residual(h: np.ndarray) -> np.ndarray:
-        return A @ (U.T @ (red.counts * activation.phi(h))) + u - h
+        return A @ (R.T @ (red.counts * activation.phi(h))) + u - h
 
     def newton_step(h: np.ndarray, r: np.ndarray) -> np.ndarray:
-        # s = -(W_hat n D - I)^{-1} r by Woodbury: s = r + A (I - B A)^{-1} B r, B = U^T n D
-        B = U.T * (red.counts * activation.dphi(h))
+        # s = -(W_hat n D - I)^{-1} r by Woodbury: s = r + A (I - B A)^{-1} B r, B = R^T n D
+        B = R.T * (red.counts * activation.dphi(h))
         return r + A @ np.linalg.solve(np.eye(A.shape[1]) - B @ A, B @ r)
 
     # tol 0: iterate until the residual stops decreasing (the certificates want the best centre)

@@ -78,7 +78,7 @@ from ..certify.witness import (
     seal_checked,
     witness,
 )
-from ..core.design import FORMS, check_network
+from ..core.design import FORMS, check_network, require_symmetric
 from ..errors import InvalidInput
 
 __all__ = [
@@ -305,7 +305,7 @@ def certify_contraction(
     >>> cert.certified, cert.parameters["rate"] > 0
     (True, True)
     """
-    check_network(network)
+    require_symmetric(check_network(network), "certify_contraction (its row-type LMI as built here)")
     form = check_choice("form", form, FORMS)
     reduction = check_choice("reduction", reduction, REDUCTIONS)
     options = check_solver_options(solver_options)

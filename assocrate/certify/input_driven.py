@@ -43,7 +43,7 @@ from ..certify.witness import (
     seal_checked,
     witness,
 )
-from ..core.design import check_network
+from ..core.design import check_network, require_symmetric
 from ..errors import InvalidInput
 
 __all__ = [
@@ -323,7 +323,7 @@ def certify_input_driven(
     >>> cert.certified, cert.parameters["retrieved"]
     (True, 0)
     """
-    check_network(network)
+    require_symmetric(check_network(network), "certify_input_driven (as built here)")
     method = check_choice("method", method, ("metzler", "contraction"))
     if memory is not None:
         memory = check_index("memory", memory, network.n_patterns)

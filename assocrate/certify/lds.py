@@ -40,7 +40,7 @@ from ..certify.witness import (
     seal_checked,
     witness,
 )
-from ..core.design import check_network
+from ..core.design import check_network, require_symmetric
 
 __all__ = ["certify_lds", "verify_lds", "lds_blocks", "lds_claim"]
 
@@ -130,7 +130,7 @@ def certify_lds(
     >>> aa.certify_lds(low_gain).certified
     True
     """
-    check_network(network)
+    require_symmetric(check_network(network), "certify_lds (the LDS certificate as built here)")
     reduction = check_choice("reduction", reduction, REDUCTIONS)
     options = check_solver_options(solver_options)
     red = reduce_network(network, reduction=reduction)

@@ -18,11 +18,15 @@ from .options import (
     DesignActivationName,
     HighOption,
     JsonOption,
+    LayoutName,
+    LayoutOption,
     LowOption,
     NetworkArgument,
     OverlapOption,
     PatternsOption,
     PointName,
+    RuleName,
+    RuleOption,
     SeedOption,
     TauOption,
     UnitsOption,
@@ -55,17 +59,39 @@ def design_command(
     a: LowOption = -0.3,
     b: HighOption = 0.95,
     tau: TauOption = 1.0,
+    rule: RuleOption = RuleName.betteti,
+    layout: LayoutOption = LayoutName("units-by-patterns"),
+    diagnose: Annotated[
+        bool,
+        typer.Option(
+            "--diagnose",
+            help="Also report the pattern set's activity and overlap spread, the predicted sign of gamma, "
+            "which memories each rule makes exact, and the remedy.",
+        ),
+    ] = False,
     out: Annotated[Optional[Path], typer.Option("--out", help="Save the network here (.npz).")] = None,
     as_json: JsonOption = False,
 ) -> None:
     """Design a network from patterns and report its weights and equilibrium residuals."""
+    import warnings
+
+    from ..core.diagnosis import diagnose_patterns
     from ..core.equilibria import equilibrium_residual
     from ..io import save_network
 
     function = build_activation(
         activation.value, rho=rho, threshold=threshold, tau_m=tau_m, t_ref=t_ref, reset=reset, sigma=sigma
     )
-    network = build_network(patterns, n=n, p=p, q=q, r=r, seed=seed, activation=function, a=a, b=b, tau=tau)
+    diagnosis = None
+    with warnings.catch_warnings():
+        if diagnose:  # the diagnosis replaces the bare warning about unequal patterns
+            warnings.simplefilter("ignore", UserWarning)
+        network = build_network(
+            patterns, n=n, p=p, q=q, r=r, seed=seed, activation=function, a=a, b=b, tau=tau, rule=rule.value,
+            layout=layout.value,
+        )
+    if diagnose:
+        diagnosis = diagnose_patterns(network.patterns, function, a, b)
     record = {
         "n_units": network.n_units,
         "n_patterns": network.n_patterns,
@@ -73,12 +99,17 @@ def design_command(
         **network.parameters_record(),
         "exact_design": bool(network.is_exact),
         "max_residual": float(equilibrium_residual(network).max()),
+        "rule": network.rule,
+        "symmetric": network.is_symmetric,
     }
+    if diagnosis is not None:
+        record["diagnosis"] = diagnosis.to_record()
     if out is not None:
         save_network(out, network)
         record["saved"] = str(out)
     residual = f"  residual    max|W x̄ - h̄| = {record['max_residual']:.3g}"
-    echo_result(record, [network.summary(), residual, None if out is None else f"saved to {out}"], as_json=as_json)
+    lines = [network.summary(), residual, None if out is None else f"saved to {out}"]
+    echo_result(record, [*lines, None if diagnosis is None else diagnosis.summary()], as_json=as_json)
 
 
 def check_command(

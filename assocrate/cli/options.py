@@ -26,6 +26,8 @@ __all__ = [
     "ActivationName",
     "DesignActivationName",
     "PointName",
+    "LayoutName",
+    "RuleName",
     "build_activation",
     "build_network",
     "build_patterns",
@@ -61,6 +63,10 @@ ACTIVATION_DEFAULTS = {
 }
 #: Where ``--at`` linearises: the refined equilibrium or the designed memory.
 PointName = choices("PointName", "equilibrium", "ideal")
+#: The design rules of ``--rule`` (theory.md §3).
+RuleName = choices("RuleName", "betteti", "projection")
+#: The layouts of a pattern file (``--layout``).
+LayoutName = choices("LayoutName", "units-by-patterns", "patterns-by-units")
 
 
 PatternsOption = Annotated[
@@ -85,6 +91,22 @@ ThresholdOption = Annotated[float, typer.Option("--threshold", help="Threshold x
 LowOption = Annotated[float, typer.Option("--a", help="Current level of inactive units.")]
 HighOption = Annotated[float, typer.Option("--b", help="Current level of active units (b > a).")]
 TauOption = Annotated[float, typer.Option("--tau", help="Time constant tau > 0.")]
+LayoutOption = Annotated[
+    LayoutName,
+    typer.Option(
+        "--layout",
+        help="A pattern file's layout: units-by-patterns (N x P, one pattern per column) or patterns-by-units "
+        "(P x N, one pattern per row).",
+    ),
+]
+RuleOption = Annotated[
+    RuleName,
+    typer.Option(
+        "--rule",
+        help="betteti (exact for equal activities and overlaps) or projection (exact for any independent "
+        "patterns; symmetric only for equal activities). theory.md §3.",
+    ),
+]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print one JSON object instead of text.")]
 NetworkArgument = Annotated[Path, typer.Argument(help="A network saved by `assocrate design --out` (.npz).")]
 AtOption = Annotated[
@@ -119,7 +141,7 @@ def is_named_ensemble(patterns: str, r: float | None) -> bool:
 
 
 def build_patterns(
-    patterns: str, *, n: int, p: int | None, q: float, r: float | None, seed: int
+    patterns: str, *, n: int, p: int | None, q: float, r: float | None, seed: int, layout: str = "units-by-patterns"
 ) -> np.ndarray:
     """Draw a named ensemble or load a pattern file (the ``--patterns`` option).
 
@@ -139,7 +161,7 @@ def build_patterns(
             raise typer.BadParameter("is required with --patterns correlated", param_hint="'--r'")
         return make_patterns(patterns, n_units=n, q=q, n_patterns=p, r=r, seed=seed)
     if Path(patterns).suffix.lower() in (".npy", ".npz", ".csv"):
-        return load_patterns(patterns)
+        return load_patterns(patterns, layout=layout)
     raise typer.BadParameter(
         f"{patterns!r} is not one of 'equal-overlap', 'random', 'correlated' or a .npy/.npz/.csv file",
         param_hint="'--patterns'",
@@ -175,10 +197,12 @@ def build_network(
     a: float,
     b: float,
     tau: float,
+    rule: str = "betteti",
+    layout: str = "units-by-patterns",
 ) -> MemoryNetwork:
-    """Make or load the patterns (:func:`build_patterns`) and design the network."""
-    xi = build_patterns(patterns, n=n, p=p, q=q, r=r, seed=seed)
-    return design(xi, activation, a, b, tau=tau)
+    """Make or load the patterns (:func:`build_patterns`) and design the network with `rule`."""
+    xi = build_patterns(patterns, n=n, p=p, q=q, r=r, seed=seed, layout=layout)
+    return design(xi, activation, a, b, tau=tau, rule=rule)
 
 
 def grid_axis(option: str, values: tuple[float, float, int]) -> np.ndarray:

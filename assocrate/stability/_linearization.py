@@ -133,6 +133,9 @@ def ideal_grams(network: MemoryNetwork) -> np.ndarray:
     float64.
     """
     rows, counts, xi = type_rows(network)
+    if network.rule != "betteti":  # no [Xi, 1] B structure: one weighted Gram matrix per memory
+        d_a, d_b = float(network.activation.dphi(network.a)), float(network.activation.dphi(network.b))
+        return np.stack([weighted_gram(rows, np.where(xi[:, mu], d_b, d_a), counts) for mu in range(xi.shape[1])])
     k, m = rows.shape
     P = m - 1
     count_dtype = np.float32 if network.n_units < _FLOAT32_EXACT else np.float64

@@ -28,6 +28,7 @@ from ._linearization import (
     type_rows,
 )
 from .conditions import StabilityConditions, conditions
+from .general import general_local_stability
 from .spectra import POINTS, JacobianSpectrum, Point, Verdict, spectrum_from_reduced
 
 __all__ = ["LocalStability", "MemoryStability", "local_stability"]
@@ -242,7 +243,10 @@ def local_stability(network: MemoryNetwork, *, at: Point = "equilibrium") -> Loc
 
     Returns
     -------
-    LocalStability
+    LocalStability or GeneralLocalStability
+        For a projection-rule design a
+        :class:`~assocrate.stability.general.GeneralLocalStability` (exact reduced spectra, complex
+        for a non-symmetric W; it states that the paper's conditions do not apply).
 
     Examples
     --------
@@ -254,6 +258,8 @@ def local_stability(network: MemoryNetwork, *, at: Point = "equilibrium") -> Loc
     """
     network = check_network(network)
     at = check_choice("at", at, POINTS)
+    if network.rule != "betteti":  # the paper's conditions and uniform states are the betteti rule's
+        return general_local_stability(network, at=at)
     memories = list(range(network.n_patterns))
     found = conditions(network)
     lambda_plus = max(found.lambda_max_W, 0.0)

@@ -17,7 +17,7 @@ import numpy as np
 import scipy.linalg
 
 from .._validation import check_choice, check_index
-from ..core.design import FORMS, MemoryNetwork, check_network
+from ..core.design import FORMS, MemoryNetwork, check_network, require_symmetric
 from ..core.equilibria import NewtonStatus
 from ..core.lowrank import reduced_eigenvalues, symmetric_part, weighted_gram
 from ..errors import InvalidInput
@@ -206,7 +206,7 @@ def lyapunov_certificate(
     >>> cert.certified, cert.parameters["method"]
     (True, 'explicit P = D^-1')
     """
-    network = check_network(network)
+    network = require_symmetric(check_network(network), "lyapunov_certificate (built on W = U C U^T)")
     mu = check_index("mu", mu, network.n_patterns)
     form = check_choice("form", form, FORMS)
     at = check_choice("at", at, POINTS)
