@@ -68,6 +68,7 @@ sphinx_gallery_conf = {
     "filename_pattern": r".*\.py$",  # run every example at build time
     "image_scrapers": ("assocrate_docs.figure_scraper",),
     "reset_modules": ("matplotlib", "assocrate_docs.reset_seen"),
+    "reset_argv": "assocrate_docs.example_argv",
     "download_all_examples": False,
     "remove_config_comments": True,
     "within_subsection_order": "FileNameSortKey",

@@ -52,6 +52,16 @@ def figure_scraper(block, block_vars, gallery_conf, **kwargs):
     return figure_rst(paths, gallery_conf["src_dir"])
 
 
+#: Command-line arguments of the gallery scripts that take some (sphinx-gallery's ``reset_argv``):
+#: the build writes no files into examples/ and keeps each script short.
+EXAMPLE_ARGS = {"digits.py": ["--figure", "", "--trials", "20"]}
+
+
+def example_argv(gallery_conf, script_vars) -> list[str]:
+    """The arguments a gallery script is run with (none unless listed in `EXAMPLE_ARGS`)."""
+    return list(EXAMPLE_ARGS.get(Path(script_vars["src_file"]).name, []))
+
+
 def reset_seen(gallery_conf, fname, when=None):
     """Forget the figures of the previous example (a ``reset_modules`` hook)."""
     _SEEN.clear()
