@@ -124,22 +124,28 @@ def check_command(
 
     Exits 0 whatever the verdicts (they are the output), 2 on invalid input.
     """
+    from ..core.identity import identity_verdict
     from ..io import load_network
     from ..stability import local_stability, lyapunov_certificate
+    from ..stability.spectra import Verdict
 
     network = load_network(network_file)
     result = local_stability(network, at=at.value)
     record = result.to_record()
-    certificates = []
+    verdicts = []
     if certify:
-        certificates = [lyapunov_certificate(network, mu, at=at.value) for mu in range(network.n_patterns)]
-        for row, certificate in zip(record["memories"], certificates):
-            row["certified"] = certificate.certified
-            row["certificate"] = certificate.claim
-    verdicts = [
-        f"memory {c.parameters['memory']}: {'CERTIFIED (exact)' if c.certified else 'not certified'}: {c.claim}"
-        for c in certificates
-    ]
+        # A memory is certified only where check itself calls it stable (its own equilibrium, exact
+        # spectrum): check and check --certify never disagree on a memory.
+        for memory, row in zip(result.memories, record["memories"]):
+            if memory.verdict is Verdict.STABLE:
+                certificate = lyapunov_certificate(network, memory.index, at=at.value)
+                certified, claim = certificate.certified, certificate.claim
+            elif not memory.identified and memory.spectrum.equilibrium_found:
+                certified, claim = False, f"no certificate: {identity_verdict(memory.index, memory.owner)}"
+            else:
+                certified, claim = False, f"no certificate: check's verdict is {memory.verdict.name.lower()}"
+            row["certified"], row["certificate"] = certified, claim
+            verdicts.append(f"memory {memory.index}: {'CERTIFIED (exact)' if certified else 'not certified'}: {claim}")
     echo_result(record, [result.summary(), *verdicts], as_json=as_json)
 
 
