@@ -43,9 +43,12 @@ edited = folder / "radius_0_edited.json"
 edited.write_text(json.dumps(record))
 
 # %%
-# The edit is caught: the checksum no longer matches and the Metzler inequality fails at δ = 1/2.
+# The edit is caught, and not by the checksum alone (which only catches accidents): ``verify``
+# recomputes the slope bounds K⁺ on the wider box from the network and they no longer match, so
+# the numbered hypothesis that fails is named. Updating the checksum would not help a forger:
+# every hypothesis is re-derived, and at δ = 1/2 the Metzler inequality itself fails.
 refused = aa.verify(aa.load_certificate(edited), net)
-print(refused.verified, refused.status.code)
+print(refused.verified, refused.status.code, "- failed:", refused.hypothesis)
 for problem in refused.problems:
     print("-", problem)
 
