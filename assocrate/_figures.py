@@ -11,7 +11,7 @@ from matplotlib.figure import Figure
 
 from .errors import InvalidType
 
-__all__ = ["CLASS_COLORS", "basin_profile_plot", "capacity_plot", "named_results", "wilson_interval"]
+__all__ = ["CLASS_COLORS", "basin_profile_plot", "capacity_plot", "named_results", "panels", "wilson_interval"]
 
 
 #: Colour of each final class (retrieval figures).
@@ -28,6 +28,12 @@ def named_results(results, kind: str) -> list[tuple[str, object]]:
     if isinstance(results, (list, tuple)):
         raise InvalidType(f"`results` must be one {kind}, a mapping name -> {kind}, or (name, {kind}) pairs")
     return [("", results)]
+
+
+def panels(n_panels: int, width: float, height: float):
+    """A figure of `n_panels` side-by-side axes sharing y (each `width` x `height` inches); (figure, axes)."""
+    figure = Figure(figsize=(width * n_panels, height))
+    return figure, figure.subplots(1, n_panels, squeeze=False, sharey=True)[0]
 
 
 def wilson_interval(successes: np.ndarray, n: np.ndarray, z: float = 1.96) -> tuple[np.ndarray, np.ndarray]:
@@ -64,9 +70,8 @@ def basin_profile_plot(profiles, *, title: str | None = None) -> Figure:
     matplotlib.figure.Figure
     """
     named = named_results(profiles, "BasinProfile")
-    figure = Figure(figsize=(5.2 * len(named), 3.9))
-    axes = figure.subplots(1, len(named), squeeze=False, sharey=True)
-    for ax, (name, profile) in zip(axes[0], named):
+    figure, axes = panels(len(named), 5.2, 3.9)
+    for ax, (name, profile) in zip(axes, named):
         fractions = profile.class_counts / profile.n_cues[:, None]
         occur = [k for k, c in enumerate(profile.classes) if profile.class_counts[:, k].any()]
         ax.stackplot(profile.levels, fractions[:, occur].T, colors=[CLASS_COLORS[profile.classes[k]] for k in occur],
@@ -87,7 +92,7 @@ def basin_profile_plot(profiles, *, title: str | None = None) -> Figure:
         ax.set_ylim(0, 1.02)
         ax.set_xlim(profile.levels[0], profile.levels[-1])
         ax.legend(loc="lower left", fontsize=7, framealpha=0.85)
-    axes[0, 0].set_ylabel("fraction of cues")
+    axes[0].set_ylabel("fraction of cues")
     figure.suptitle(title or "basin of attraction: where corrupted cues end", fontsize=10)
     figure.tight_layout(w_pad=2.5)  # the panels' end ticks apart
     return figure

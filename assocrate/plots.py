@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 from matplotlib.figure import Figure
 
-from ._figures import CLASS_COLORS, basin_profile_plot, capacity_plot, named_results
+from ._figures import CLASS_COLORS, basin_profile_plot, capacity_plot, named_results, panels
 from .core.design import MemoryNetwork
 from .errors import InvalidInput, InvalidType
 from .io import atomic_write_bytes
@@ -293,9 +293,8 @@ def overlap_time_courses(results, *, title: str | None = None, tau: float | None
     from matplotlib.lines import Line2D
 
     named = named_results(results, "RetrievalResult")
-    figure = Figure(figsize=(5.4 * len(named), 4.3))
-    axes = figure.subplots(1, len(named), squeeze=False, sharey=True)
-    for ax, (name, result) in zip(axes[0], named):
+    figure, axes = panels(len(named), 5.4, 4.3)
+    for ax, (name, result) in zip(axes, named):
         times, xlabel = _time_axis(result.times, tau)
         n_patterns, n_cues = result.overlaps.shape[1:]
         by_cue = result.overlaps.transpose(0, 2, 1)  # (T, B, P)
@@ -326,7 +325,7 @@ def overlap_time_courses(results, *, title: str | None = None, tau: float | None
         ax.set_xlabel(xlabel)
         ax.set_ylim(-0.03, 1.08)
     labels = [_OVERLAP_LABELS[getattr(result, "normalize", "pattern")] for _, result in named]
-    for k, (ax, label) in enumerate(zip(axes[0], labels)):
+    for k, (ax, label) in enumerate(zip(axes, labels)):
         if k == 0 or label != labels[0]:  # one label, unless the panels normalise differently
             ax.set_ylabel(label)
     sigma = named[0][1].sigma
