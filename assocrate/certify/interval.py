@@ -48,7 +48,7 @@ from ..certify._reduction import ReducedNetwork
 from ..certify._rigorous import BOX_BITS, PRECISION, ball_lower, ball_upper, dyadic_down, format_down, phi_bounds
 from ..certify.basin import DELTA_BITS, CertifiedRadius, largest, require_box, require_memory_in_box, residual_bound
 from ..certify.blocks import fmpq_row, round_vector
-from ..certify.metzler import metzler_check, metzler_ratio
+from ..certify.metzler import is_irreducible_on_classes, metzler_check, metzler_ratio
 from ..certify.record import Certificate, ConstraintResidual
 from ..certify.status import CertificateStatus
 from ..certify.witness import (
@@ -223,7 +223,9 @@ def verify_interval(certificate: Certificate, network, red: ReducedNetwork) -> C
     5. *invariance*: ``F~(B) ⊆ B`` (outward rounding, exact comparison);
     6. *the chain*: ``K`` (``parameters["steps"]``) is an integer in ``[1, MAX_STEPS]``, the chain
        ``B_K`` recomputed from B lies in the recorded last box, and that box lies strictly inside M;
-    7. the recorded ``radius`` is delta.
+    7. the recorded ``radius`` is delta;
+    8. the recorded ``irreducible`` (whether ``|W| K^+`` on the end box is irreducible, reported, not
+       assumed; files written before it was reported have none) is recomputed from the network and K^+.
 
     Raises :class:`~assocrate.certify.witness.CheckFailed` naming the first failed hypothesis.
     """
@@ -255,6 +257,9 @@ def verify_interval(certificate: Certificate, network, red: ReducedNetwork) -> C
     require(6, "the chain: the recorded last box strictly inside the Metzler box",
              _inside(lower, upper, center, end_v, end_delta), "", rows)
     require(7, "the recorded radius is delta", certificate.parameters.get("radius") == float(delta))
+    irreducible = is_irreducible_on_classes(red, check.K_plus)
+    require(8, "the recorded irreducibility of |W| K+ on the end box", certificate.parameters.get("irreducible")
+            in (None, irreducible), f"recorded {certificate.parameters.get('irreducible')!r}, recomputed {irreducible}")
     claim = interval_claim(mu, float(delta), float(delta * min(v)), steps, float(end_delta))
     return Checked(rows, check.ratio < 1.0, claim)
 
@@ -349,7 +354,8 @@ def interval_radius(network, red: ReducedNetwork, mu: int, center: np.ndarray, R
     exact = {"center": fmpq_row(center_exact), "v": fmpq_row(ones), "delta": delta, "lower": fmpq_row(chain.lower),
              "upper": fmpq_row(chain.upper), "metzler_v": fmpq_row(end_v), "metzler_delta": end_delta,
              "K_plus": fmpq_row(end_check.K_plus), "R": fmpq_row(R)}
-    candidate = witness("interval", data, parameters={**parameters, "radius": float(delta), "steps": chain.steps},
+    candidate = witness("interval", data, parameters={**parameters, "radius": float(delta), "steps": chain.steps,
+                                                      "irreducible": is_irreducible_on_classes(red, end_check.K_plus)},
                         exact_data=exact)
     try:
         cert = seal_checked(candidate, verify_interval(candidate, network, red))

@@ -24,7 +24,7 @@ from ..certify._reduction import ReducedNetwork
 from ..certify._rigorous import slope_upper
 from ..certify.record import ConstraintResidual
 
-__all__ = ["METZLER_CONSTRAINT", "MetzlerCheck", "metzler_check", "metzler_ratio"]
+__all__ = ["METZLER_CONSTRAINT", "MetzlerCheck", "is_irreducible_on_classes", "metzler_check", "metzler_ratio"]
 
 #: Name of the Metzler condition in residual tables.
 METZLER_CONSTRAINT = "(delta v - delta |W| K+ v - R) / (delta v) > 0 entrywise"
@@ -52,6 +52,23 @@ class MetzlerCheck:
     def residual(self) -> ConstraintResidual:
         """The residual-table row: ``min_s (delta v_s - lhs_s) / (delta v_s) = 1 - ratio``."""
         return ConstraintResidual(METZLER_CONSTRAINT, 1.0 - self.ratio)
+
+
+def is_irreducible_on_classes(red: ReducedNetwork, K_plus: Sequence[Fraction]) -> bool:
+    """Whether ``|W| K+`` is irreducible: its support graph (on units) strongly connected.
+
+    The Metzler certificates record it (issue 13; decided with :func:`networkx.is_strongly_connected`
+    by :func:`assocrate.graphs.is_irreducible` on the classes, whose unit graph is the class graph
+    with every class blown up to its units). Condition (M) with the recorded v does not need it; it is
+    what makes a Perron weight vector positive and the certified box the only invariant one of its
+    shape, so a reader of the certificate is told whether it holds.
+    """
+    from ..graphs import is_irreducible
+
+    positive = np.array([1.0 if k > 0 else 0.0 for k in K_plus])
+    if red.n_classes == 1:  # one class of n units: irreducible iff n == 1 or the class excites itself
+        return bool(red.counts[0] == 1 or (red.W_hat[0, 0] != 0 and positive[0] > 0))
+    return is_irreducible(np.asarray(red.W_hat), positive)
 
 
 def metzler_check(

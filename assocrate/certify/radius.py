@@ -56,7 +56,7 @@ from ..certify.basin import (
 )
 from ..certify.blocks import fmpq_row, round_vector
 from ..certify.interval import interval_radius
-from ..certify.metzler import METZLER_CONSTRAINT, metzler_check, metzler_ratio
+from ..certify.metzler import METZLER_CONSTRAINT, is_irreducible_on_classes, metzler_check, metzler_ratio
 from ..certify.record import Certificate
 from ..certify.sector import sector_radius
 from ..certify.solver import check_solver_options
@@ -117,7 +117,9 @@ def verify_radius(certificate: Certificate, network, red: ReducedNetwork) -> Che
     4. *the Metzler inequality* (M): ``delta (|W| K^+ v)_s + R_s < delta v_s`` on every class;
     5. *identity*: the equilibrium in B is memory mu's (every rate state of B is l1-nearer to
        ``x̄^mu`` than to every other designed state and to the uniform states; exact);
-    6. the recorded ``radius`` is delta.
+    6. the recorded ``radius`` is delta;
+    7. the recorded ``irreducible`` (whether ``|W| K^+`` is irreducible, reported, not assumed) is
+       recomputed from the network and K^+ (files written before it was reported have none).
 
     Raises :class:`~assocrate.certify.witness.CheckFailed` naming the first failed hypothesis.
     """
@@ -132,6 +134,9 @@ def verify_radius(certificate: Certificate, network, red: ReducedNetwork) -> Che
     require(4, "the Metzler inequality", check.holds, f"ratio {check.ratio:.9g} >= 1", (check.residual,))
     mu = require_memory_in_box(certificate, network, red, center, v, delta, hypothesis=5)
     require(6, "the recorded radius is delta", certificate.parameters.get("radius") == float(delta))
+    irreducible = is_irreducible_on_classes(red, check.K_plus)
+    require(7, "the recorded irreducibility of |W| K+", certificate.parameters.get("irreducible") in (None, irreducible),
+            f"recorded {certificate.parameters.get('irreducible')!r}, recomputed {irreducible}")
     rows = network.patterns[red.part.representatives, mu].astype(float)
     nominal = network.a + (network.b - network.a) * rows
     in_box = all(abs(to_fraction(h) - c) <= delta * vt for h, c, vt in zip(nominal, center, v))
@@ -253,7 +258,8 @@ def certified_radius(
     data.update({"v": v_float, "delta": float(delta), "K_plus": np.array([float(k) for k in check.K_plus]),
                  "residual_bound": np.array([float(r) for r in R]), "ratio": check.ratio,
                  "min_half_width": min_half_width})
-    candidate = witness("radius", data, parameters={**parameters, "radius": float(delta)},
+    candidate = witness("radius", data, parameters={**parameters, "radius": float(delta),
+                                                    "irreducible": is_irreducible_on_classes(red, check.K_plus)},
                         exact_data={"center": fmpq_row(center_exact), "v": fmpq_row(v_exact), "delta": delta,
                                     "K_plus": fmpq_row(check.K_plus), "R": fmpq_row(R)})
     try:

@@ -49,3 +49,30 @@ def test_ball_bounds_are_outward_dyadics():
     low, high = ball_lower(third, 10), ball_upper(third, 10)
     assert low < Fraction(1, 3) < high and high - low == Fraction(1, 1024)
     assert low.denominator <= 1024 and high.denominator <= 1024
+
+
+def test_irreducibility_on_classes_matches_the_unit_graph(setting, equal_overlap_network):
+    from assocrate.certify.metzler import is_irreducible_on_classes
+    from assocrate.graphs import is_irreducible
+
+    red, _, exact, R = setting
+    check = metzler_check(red, exact, [Fraction(1)] * red.n_classes, Fraction(1, 5), R)
+    per_type = np.array([float(k) for k in check.K_plus])
+    assert is_irreducible_on_classes(red, check.K_plus) is is_irreducible(equal_overlap_network, per_type) is True
+    silent = [Fraction(0)] + list(check.K_plus[1:])  # a class with zero slope receives no edge: reducible
+    assert is_irreducible_on_classes(red, silent) is is_irreducible(equal_overlap_network, np.r_[0.0, per_type[1:]])
+    assert is_irreducible_on_classes(red, silent) is False
+
+
+@pytest.mark.parametrize("method", ["metzler", "interval"])
+def test_the_recorded_irreducibility_is_rechecked(equal_overlap_network, method):
+    import assocrate as aa
+
+    from .forgery import edited
+
+    certificate = aa.certified_radius(equal_overlap_network, 0, method=method).certificate
+    assert certificate.certified and certificate.parameters["irreducible"] is True
+    assert aa.verify(certificate, equal_overlap_network).verified
+    flipped = edited(certificate, parameters={"irreducible": False})
+    result = aa.verify(flipped, equal_overlap_network)
+    assert not result.verified and any("irreducibility" in problem for problem in result.problems)
