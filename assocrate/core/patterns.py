@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .._budget import check_cost, patterns_cost
 from .._validation import (
     as_generator,
     check_choice,
@@ -70,6 +71,7 @@ def random_patterns(
     n = check_positive_int("n_units", n_units)
     p = check_positive_int("n_patterns", n_patterns)
     q = check_fraction("q", q)
+    check_cost(patterns_cost(n, p), f"random_patterns: {n} units x {p} patterns", "`n_units` or `n_patterns`")
     rng = as_generator(seed)
     return _readonly(rng.random((n, p), dtype=np.float32) < np.float32(q))
 

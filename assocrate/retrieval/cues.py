@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .._budget import Cost, check_cost
 from .._validation import (
     as_generator,
     check_choice,
@@ -306,6 +307,10 @@ def make_cues(
     cued = np.repeat(np.array([check_index("memories", mu, network.n_patterns) for mu in memories], dtype=np.int64), trials)
     if cued.size == 0:
         raise InvalidInput("`memories` must name at least one memory; got an empty sequence")
+    check_cost(
+        Cost(bytes=4.0 * 8.0 * network.n_units * cued.size, flops=20.0 * network.n_units * cued.size),
+        f"make_cues: N={network.n_units}, {cued.size} cues", "`trials` (or the memories cued)",
+    )
     xi = np.asarray(network.patterns[:, cued])
     rng = as_generator(seed)
     u = None
