@@ -9,10 +9,14 @@ ones, so a tampered or foreign file is refused with a message naming it.
 from __future__ import annotations
 
 import contextlib
+import errno
+import hashlib
 import io
 import json
 import os
+import re
 import tempfile
+import time
 import zipfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -22,7 +26,7 @@ import numpy as np
 
 from .core.activations import activation_from_name
 from .core.design import MemoryNetwork, design
-from .errors import FileFormatError, InvalidInput
+from .errors import FileFormatError, InvalidInput, InvalidType
 
 __all__ = [
     "FileFormatError",
@@ -35,17 +39,92 @@ __all__ = [
     "load_array",
     "load_network",
     "load_patterns",
+    "remove_stale_temporaries",
     "save_network",
 ]
 
 NETWORK_FORMAT = "assocrate.network"
-NETWORK_VERSION = 1
+NETWORK_VERSION = 2  # 2: a SHA-256 digest of the content, N and P in the metadata (1 still loads)
 
 
 def _current_umask() -> int:
     mask = os.umask(0)
     os.umask(mask)
     return mask
+
+
+_REASONS = {
+    errno.ENOSPC: "no space left on the device",
+    errno.EDQUOT: "disk quota exceeded",
+    errno.EACCES: "permission denied (the directory is not writable)",
+    errno.EPERM: "permission denied (the directory is not writable)",
+    errno.EROFS: "the file system is read-only",
+}
+
+
+def _write_error(target: Path, error: BaseException) -> OSError:
+    """One clear OSError naming `target` (the user's path, never our temporary file) for a failed write."""
+    code = getattr(error, "errno", None)
+    if not isinstance(error, OSError):  # netCDF/HDF5 report a failed write as RuntimeError("NetCDF: HDF error")
+        code = errno.ENOSPC if _free_bytes(target) < 1 << 20 else errno.EIO
+    reason = _REASONS.get(code) or getattr(error, "strerror", None) or str(error)
+    if code != errno.ENOSPC and _free_bytes(target) == 0:
+        code, reason = errno.ENOSPC, f"{reason}; the disk is full"
+    return OSError(code, f"cannot write {str(target)!r}: {reason}", str(target))
+
+
+def _free_bytes(target: Path) -> int:
+    try:
+        stats = os.statvfs(target.parent if str(target.parent) else ".")
+    except OSError:
+        return 1 << 40
+    return stats.f_bavail * stats.f_frsize
+
+
+#: Our temporary files: ``.NAME.PID.RANDOM.tmp`` beside the target NAME.
+def _temporary_pattern(name: str) -> re.Pattern:
+    return re.compile(rf"^\.{re.escape(name)}\.(?:(\d+)\.)?[A-Za-z0-9_]+\.tmp$")
+
+
+def _is_running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # another user's process: running
+        return True
+    return True
+
+
+def remove_stale_temporaries(path: str | os.PathLike, *, older_than: float = 3600.0) -> list[Path]:
+    """Remove the temporary files a killed writer of `path` left beside it; return those removed.
+
+    Only files of our own pattern ``.NAME.PID.XXXX.tmp`` whose writing process is gone are removed
+    (a concurrent writer's file is kept), and pid-less ``.NAME.XXXX.tmp`` files of older versions
+    once they are `older_than` seconds old. Called by every atomic write.
+    """
+    target = Path(path)
+    directory = target.parent if str(target.parent) else Path(".")
+    pattern = _temporary_pattern(target.name)
+    removed = []
+    try:
+        entries = list(os.scandir(directory))
+    except OSError:
+        return removed
+    now = time.time()
+    for entry in entries:
+        match = pattern.match(entry.name)
+        if match is None or not entry.is_file(follow_symlinks=False):
+            continue
+        pid = match.group(1)
+        if pid is not None and (int(pid) == os.getpid() or _is_running(int(pid))):
+            continue
+        with contextlib.suppress(OSError):
+            if pid is None and now - entry.stat(follow_symlinks=False).st_mtime < older_than:
+                continue
+            os.unlink(entry.path)
+            removed.append(Path(entry.path))
+    return removed
 
 
 @contextlib.contextmanager
@@ -55,7 +134,9 @@ def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
     For writers that need a file name (netCDF, say). A reader never sees a half-written file; an
     existing file is replaced only once the new content is complete on disk and keeps its
     permissions; a new file gets the permissions ``open()`` would give it. On error the temporary
-    file is removed and `path` is untouched.
+    file is removed, `path` is untouched, and a failed write (full disk, no permission, read-only
+    file system, netCDF's "HDF error") raises one :class:`OSError` naming `path`. Temporary files
+    that a killed writer left are removed first (:func:`remove_stale_temporaries`).
 
     Examples
     --------
@@ -66,15 +147,23 @@ def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
     >>> (folder / "notes.txt").read_text()
     'hello'
     """
+    if not isinstance(path, (str, os.PathLike)):
+        raise InvalidType(f"`path` must be a str or os.PathLike; got {path!r} of type {type(path).__name__}")
     target = Path(path)
     directory = target.parent if str(target.parent) else Path(".")
     if not directory.is_dir():
         raise FileNotFoundError(f"cannot write {str(target)!r}: the directory {str(directory)!r} does not exist")
+    if target.is_dir():
+        raise InvalidInput(f"cannot write {str(target)!r}: it is a directory")
+    remove_stale_temporaries(target)
     try:
         mode = target.stat().st_mode & 0o777  # an existing file keeps its permissions
     except FileNotFoundError:
         mode = 0o666 & ~_current_umask()  # a new file gets what open() would give it
-    fd, temp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=directory)
+    try:
+        fd, temp_name = tempfile.mkstemp(prefix=f".{target.name}.{os.getpid()}.", suffix=".tmp", dir=directory)
+    except OSError as error:
+        raise _write_error(target, error) from error
     os.close(fd)
     try:
         yield Path(temp_name)
@@ -85,8 +174,8 @@ def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
     except BaseException as error:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(temp_name)
-        if isinstance(error, OSError):
-            raise OSError(error.errno, f"cannot write {str(target)!r}: {error.strerror}", str(target)) from error
+        if isinstance(error, OSError) or (isinstance(error, RuntimeError) and str(error).startswith(("NetCDF", "HDF"))):
+            raise _write_error(target, error) from error
         raise
     with contextlib.suppress(OSError):
         dir_fd = os.open(directory, os.O_RDONLY)
@@ -143,6 +232,8 @@ def check_output_path(name: str, path: str | os.PathLike) -> Path:
     directory = target.parent if str(target.parent) else Path(".")
     if not directory.is_dir():
         raise FileNotFoundError(f"`{name}` {str(target)!r}: the directory {str(directory)!r} does not exist")
+    if not os.access(directory, os.W_OK | os.X_OK):
+        raise InvalidInput(f"`{name}` {str(target)!r}: the directory {str(directory)!r} is not writable")
     return target
 
 
@@ -155,8 +246,23 @@ def _existing_file(path: str | os.PathLike) -> Path:
     return target
 
 
+#: Limits on what a network file may hold: metadata size and JSON nesting, uncompressed archive size.
+METADATA_LIMIT = 64 * 1024
+METADATA_DEPTH = 8
+_ENTRIES = {"patterns", "n_units", "metadata", "digest"}
+
+
+def _digest(packed: np.ndarray, n_units: int, metadata: bytes) -> str:
+    """SHA-256 over everything a network file stores: the packed patterns, their shape, N and the metadata."""
+    hasher = hashlib.sha256()
+    hasher.update(json.dumps([list(packed.shape), int(n_units)]).encode("ascii"))
+    hasher.update(np.ascontiguousarray(packed, dtype=np.uint8).tobytes())
+    hasher.update(metadata)
+    return hasher.hexdigest()
+
+
 def save_network(path: str | os.PathLike, network: MemoryNetwork) -> Path:
-    """Save a network atomically as ``.npz`` (patterns + JSON metadata).
+    """Save a network atomically as ``.npz`` (patterns, N, JSON metadata and a SHA-256 digest of all three).
 
     Examples
     --------
@@ -169,59 +275,159 @@ def save_network(path: str | os.PathLike, network: MemoryNetwork) -> Path:
     >>> load_network(path).gamma == net.gamma
     True
     """
-    metadata = json.dumps(
-        {"format": NETWORK_FORMAT, "version": NETWORK_VERSION, **network.parameters_record()}
-    ).encode("utf-8")
+    if not isinstance(path, (str, os.PathLike)):
+        raise InvalidType(f"`path` must be a str or os.PathLike; got {path!r} of type {type(path).__name__}")
+    if not isinstance(network, MemoryNetwork):
+        raise InvalidType(f"`network` must be a MemoryNetwork (see design); got {network!r} of type {type(network).__name__}")
+    record = {"format": NETWORK_FORMAT, "version": NETWORK_VERSION, "n_units": network.n_units,
+              "n_patterns": network.n_patterns, **network.parameters_record()}
+    metadata = json.dumps(record).encode("utf-8")
+    packed = np.packbits(network.patterns, axis=0)
     buffer = io.BytesIO()
     np.savez_compressed(
         buffer,
-        patterns=np.packbits(network.patterns, axis=0),
+        patterns=packed,
         n_units=np.array(network.n_units),
         metadata=np.frombuffer(metadata, dtype=np.uint8),
+        digest=np.frombuffer(_digest(packed, network.n_units, metadata).encode("ascii"), dtype=np.uint8),
     )
     return atomic_write_bytes(path, buffer.getvalue())
 
 
+def _short(value: object) -> str:
+    text = repr(value)
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
+def _depth(value: object, level: int = 1) -> int:
+    if isinstance(value, dict):
+        return max([level] + [_depth(item, level + 1) for item in value.values()])
+    if isinstance(value, list):
+        return max([level] + [_depth(item, level + 1) for item in value])
+    return level
+
+
+def _read_entries(target: Path) -> dict[str, np.ndarray]:
+    """The arrays of a network archive, after checking its entries and their uncompressed size."""
+    from ._budget import available_memory
+
+    with open(target, "rb") as handle:
+        magic = handle.read(6)
+        if magic == b"\x93NUMPY":
+            raise FileFormatError(f"{target}: not an assocrate network file (a single array, not an .npz archive)")
+        if magic[:4] != b"PK\x03\x04":
+            raise FileFormatError(f"{target}: not an assocrate network file (expected an .npz archive)")
+        handle.seek(0)
+        with zipfile.ZipFile(handle) as archive:
+            names = {info.filename.removesuffix(".npy") for info in archive.infolist()}
+            size = sum(info.file_size for info in archive.infolist())
+        if not {"patterns", "n_units", "metadata"} <= names or not names <= _ENTRIES:
+            raise FileFormatError(
+                f"{target}: not an assocrate network file (entries {sorted(names)}; expected {sorted(_ENTRIES)})"
+            )
+        if size > available_memory() // 2:
+            raise FileFormatError(f"{target}: the archive unpacks to {size} bytes, more than the memory available")
+        handle.seek(0)
+        with np.load(handle, allow_pickle=False) as archive:
+            return {name: archive[name] for name in names}
+
+
+def _parse_metadata(target: Path, entries: dict[str, np.ndarray]) -> tuple[dict, bytes]:
+    raw = entries["metadata"]
+    if raw.dtype != np.uint8 or raw.ndim != 1 or raw.size > METADATA_LIMIT:
+        raise FileFormatError(
+            f"{target}: the metadata must be at most {METADATA_LIMIT} bytes of JSON (uint8, 1-D); "
+            f"got dtype {raw.dtype}, shape {raw.shape}"
+        )
+    text = raw.tobytes()
+    try:
+        metadata = json.loads(text.decode("utf-8"))
+    except (ValueError, RecursionError) as error:
+        raise FileFormatError(f"{target}: the metadata is not valid JSON ({type(error).__name__})") from None
+    if not isinstance(metadata, dict):
+        raise FileFormatError(f"{target}: the metadata must be a JSON object; got a {type(metadata).__name__}")
+    if _depth(metadata) > METADATA_DEPTH:
+        raise FileFormatError(f"{target}: the metadata is nested deeper than {METADATA_DEPTH} levels")
+    if metadata.get("format") != NETWORK_FORMAT:
+        raise FileFormatError(f"{target}: not an assocrate network file (format {_short(metadata.get('format'))})")
+    if metadata.get("version") not in (1, NETWORK_VERSION):
+        raise FileFormatError(
+            f"{target}: network format version {_short(metadata.get('version'))} is not supported "
+            f"(expected 1 or {NETWORK_VERSION})"
+        )
+    return metadata, text
+
+
+def _check_sizes(target: Path, entries: dict[str, np.ndarray], metadata: dict, text: bytes) -> tuple[np.ndarray, int]:
+    """The packed patterns and N, after checking every stored size against the arrays and the digest."""
+    packed, stored_n = entries["patterns"], entries["n_units"]
+    if packed.dtype != np.uint8 or packed.ndim != 2 or 0 in packed.shape:
+        raise FileFormatError(
+            f"{target}: `patterns` must be a non-empty 2-D uint8 array of packed bits; got dtype {packed.dtype}, shape {packed.shape}"
+        )
+    if stored_n.shape != () or stored_n.dtype.kind not in "iu":
+        raise FileFormatError(f"{target}: `n_units` must be an integer scalar; got dtype {stored_n.dtype}, shape {stored_n.shape}")
+    n_units = int(stored_n)
+    rows = packed.shape[0]
+    if not 8 * (rows - 1) < n_units <= 8 * rows:
+        raise FileFormatError(f"{target}: n_units={n_units} does not fit the stored patterns ({rows} packed rows: N in ({8 * (rows - 1)}, {8 * rows}])")
+    for key, expected in (("n_units", n_units), ("n_patterns", packed.shape[1])):
+        if key in metadata and (isinstance(metadata[key], bool) or metadata[key] != expected):
+            raise FileFormatError(f"{target}: the metadata's {key}={_short(metadata[key])} disagrees with the arrays ({expected})")
+    if metadata["version"] >= 2 or "digest" in entries:
+        digest = entries.get("digest")
+        if digest is None or digest.dtype != np.uint8 or digest.tobytes() != _digest(packed, n_units, text).encode("ascii"):
+            raise FileFormatError(f"{target}: the content digest does not match: the file was edited or damaged")
+    if np.any(np.unpackbits(packed, axis=0)[n_units:]):
+        raise FileFormatError(f"{target}: n_units={n_units} cuts off stored pattern bits (the file was edited)")
+    return packed, n_units
+
+
 def load_network(path: str | os.PathLike) -> MemoryNetwork:
-    """Load a network saved by :func:`save_network`.
+    """Load a network saved by :func:`save_network`, validating everything it stores.
+
+    The archive must hold exactly the expected arrays with their types and shapes; the metadata
+    must be a JSON object of at most :data:`METADATA_LIMIT` bytes nested at most
+    :data:`METADATA_DEPTH` levels; every stored size must agree with the arrays; the SHA-256 digest
+    (files of version 2) must cover the content; and the rebuilt network's design scalars must
+    equal the stored ones.
 
     Raises
     ------
     FileFormatError
-        If the file is missing, corrupt, truncated, of another format or version, or its stored
+        If the file is missing, corrupt, truncated, of another format or version, edited, or its stored
         design scalars disagree with the rebuilt network.
     """
+    if not isinstance(path, (str, os.PathLike)):
+        raise InvalidType(f"`path` must be a str or os.PathLike; got {path!r} of type {type(path).__name__}")
     target = _existing_file(path)
     try:
-        with open(target, "rb") as handle:
-            archive = np.load(handle, allow_pickle=False)
-            if not isinstance(archive, np.lib.npyio.NpzFile):
-                raise FileFormatError(f"{target}: not an assocrate network file (a single array, not an .npz archive)")
-            with archive:
-                packed = archive["patterns"]
-                n_units = int(archive["n_units"])
-                metadata = json.loads(archive["metadata"].tobytes().decode("utf-8"))
+        entries = _read_entries(target)
     except FileFormatError:
         raise
     except (zipfile.BadZipFile, OSError, KeyError, ValueError, EOFError, UnicodeDecodeError) as error:
         raise FileFormatError(f"{target}: not a readable assocrate network file ({error})") from None
-    if not isinstance(metadata, dict) or metadata.get("format") != NETWORK_FORMAT:
-        raise FileFormatError(f"{target}: not an assocrate network file (format {metadata.get('format')!r})")
-    if metadata.get("version") != NETWORK_VERSION:
-        raise FileFormatError(
-            f"{target}: network format version {metadata.get('version')!r} is not supported (expected {NETWORK_VERSION})"
-        )
+    metadata, text = _parse_metadata(target, entries)
+    packed, n_units = _check_sizes(target, entries, metadata, text)
     try:
+        if not isinstance(metadata["activation"], dict):
+            raise TypeError(f"activation must be an object; got {_short(metadata['activation'])}")
+        for key in ("a", "b", "q", "r", "tau"):
+            if metadata[key] is not None and (isinstance(metadata[key], bool) or not isinstance(metadata[key], (int, float))):
+                raise TypeError(f"{key} must be a number; got {_short(metadata[key])}")
         patterns = np.unpackbits(packed, axis=0, count=n_units).astype(bool)
         activation = activation_from_name(**metadata["activation"])
         network = design(
             patterns, activation, metadata["a"], metadata["b"], q=metadata["q"], r=metadata["r"], tau=metadata["tau"]
         )
     except (KeyError, TypeError, ValueError) as error:
-        raise FileFormatError(f"{target}: inconsistent assocrate network file ({error})") from None
+        raise FileFormatError(f"{target}: inconsistent assocrate network file ({str(error)[:200]})") from None
     for name in ("alpha", "alpha_prime", "beta", "gamma"):
-        if not np.isclose(metadata.get(name, np.nan), getattr(network, name), rtol=1e-12, atol=0.0):
-            raise FileFormatError(f"{target}: stored {name}={metadata.get(name)!r} disagrees with the rebuilt network")
+        stored = metadata.get(name)
+        if isinstance(stored, bool) or not isinstance(stored, (int, float)) or not np.isclose(
+            stored, getattr(network, name), rtol=1e-12, atol=0.0
+        ):
+            raise FileFormatError(f"{target}: stored {name}={_short(stored)} disagrees with the rebuilt network")
     return network
 
 
@@ -237,6 +443,15 @@ def load_array(path: str | os.PathLike, *, name: str) -> np.ndarray:
         If the file cannot be read as such an array; the message names the file and `name`.
     """
     target = _existing_file(path)
+    array = _read_array(target, name)
+    if array.dtype.kind not in "biuf":
+        raise FileFormatError(f"{target}: {name} must be real numbers (bool, integer or float); got dtype {array.dtype}")
+    if array.size == 0:
+        raise FileFormatError(f"{target}: {name} is empty (shape {array.shape})")
+    return array
+
+
+def _read_array(target: Path, name: str) -> np.ndarray:
     suffix = target.suffix.lower()
     try:
         if suffix == ".npy":
@@ -251,11 +466,13 @@ def load_array(path: str | os.PathLike, *, name: str) -> np.ndarray:
                     return archive[names[0]]
                 raise FileFormatError(f"{target}: expected an array named {name!r} or a single array; found {names}")
         if suffix == ".csv":
+            if target.stat().st_size == 0:
+                raise FileFormatError(f"{target}: {name} is empty (a CSV file with no numbers)")
             return np.loadtxt(target, delimiter=",", ndmin=2)
-    except (zipfile.BadZipFile, OSError, ValueError, EOFError) as error:
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError, UnicodeDecodeError) as error:
         if isinstance(error, FileFormatError):
             raise
-        raise FileFormatError(f"{target}: cannot read {name} ({error})") from None
+        raise FileFormatError(f"{target}: cannot read {name} ({str(error)[:200]})") from None
     raise FileFormatError(f"{target}: {name} files must end in .npy, .npz or .csv; got {suffix!r}")
 
 
