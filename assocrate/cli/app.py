@@ -47,6 +47,11 @@ def demo_command(
     """Design, verify and retrieve the reference networks; write report.md and figures to --out."""
     from .demo import run_demo
 
+    if out.exists() and not out.is_dir():
+        raise typer.BadParameter(f"must be a directory; {str(out)!r} is a file", param_hint="'--out'")
+    if not out.parent.is_dir():
+        raise typer.BadParameter(f"{str(out)!r}: the directory {str(out.parent)!r} does not exist", param_hint="'--out'")
+
     with progress_bar("starting", "steps") as show:
         result = run_demo(out, seed=seed, progress=lambda step, done, total: show(done, total, step))
     typer.echo(result.summary())
@@ -88,6 +93,10 @@ def _options(
     pass
 
 
+#: What an interrupted command keeps unless it says otherwise.
+_NOTHING_KEPT = "no output file was written or changed (every file is written whole or not at all)"
+
+
 def _one_line(message: str) -> str:
     return " ".join(message.split())
 
@@ -112,7 +121,8 @@ def main(args: list[str] | None = None) -> int:
     Returns
     -------
     int
-        0 success, 1 a negative verdict where a command says so, 2 invalid input.
+        0 success, 1 a negative verdict where a command says so, 2 invalid input, 130 interrupted
+        (Ctrl-C; one line says what was kept).
 
     Raises
     ------
@@ -139,4 +149,8 @@ def main(args: list[str] | None = None) -> int:
             return _error(str(error))
         except MemoryError:
             return _error("not enough memory for this problem size; reduce --n or --p")
+        except KeyboardInterrupt as error:  # Ctrl-C: say what was kept (files are written whole or not at all)
+            # a command that keeps something (a checkpoint) re-raises with a message saying what
+            print(f"interrupted: {_one_line(str(error)) or _NOTHING_KEPT}", file=sys.stderr)
+            return 130
     return result if isinstance(result, int) else 0

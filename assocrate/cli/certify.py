@@ -13,7 +13,7 @@ from typing import Annotated, Optional
 import typer
 
 from ..errors import InvalidInput
-from .options import JsonOption, NetworkArgument, choices, echo_result
+from .options import JsonOption, NetworkArgument, choices, echo_result, output_path
 
 __all__ = ["certify_command", "verify_command"]
 
@@ -81,6 +81,7 @@ def certify_command(
     from ..certify import certified_radius, certify_contraction, certify_input_driven, certify_lds, save_certificate
     from ..io import load_network
 
+    output_path("--out", out)
     network = load_network(network_file)
     solver_name = None if solver is None else solver.value
     extra: dict = {}

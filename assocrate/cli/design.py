@@ -29,12 +29,15 @@ from .options import (
     build_activation,
     build_network,
     echo_result,
+    output_path,
+    typed_options,
 )
 
 __all__ = ["check_command", "dale_command", "design_command"]
 
 
 def design_command(
+    ctx: typer.Context,
     patterns: PatternsOption = "equal-overlap",
     n: UnitsOption = 1000,
     p: CountOption = None,
@@ -62,10 +65,12 @@ def design_command(
     from ..core.equilibria import equilibrium_residual
     from ..io import save_network
 
+    output_path("--out", out)
     function = build_activation(
         activation.value, rho=rho, threshold=threshold, tau_m=tau_m, t_ref=t_ref, reset=reset, sigma=sigma
     )
-    network = build_network(patterns, n=n, p=p, q=q, r=r, seed=seed, activation=function, a=a, b=b, tau=tau)
+    network = build_network(patterns, n=n, p=p, q=q, r=r, seed=seed, activation=function, a=a, b=b, tau=tau,
+                            given=typed_options(ctx))
     record = {
         "n_units": network.n_units,
         "n_patterns": network.n_patterns,

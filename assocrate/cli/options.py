@@ -29,6 +29,7 @@ __all__ = [
     "build_activation",
     "build_network",
     "build_patterns",
+    "check_pattern_options",
     "choices",
     "echo_result",
     "grid_axis",
@@ -37,7 +38,9 @@ __all__ = [
     "parse_cue_option",
     "parse_loads",
     "parse_scheduler",
+    "pattern_option_names",
     "progress_bar",
+    "typed_options",
 ]
 
 #: The named pattern ensembles of ``--patterns`` (anything else is a file).
@@ -119,7 +122,8 @@ def is_named_ensemble(patterns: str, r: float | None) -> bool:
 
 
 def build_patterns(
-    patterns: str, *, n: int, p: int | None, q: float, r: float | None, seed: int
+    patterns: str, *, n: int, p: int | None, q: float, r: float | None, seed: int, given: Iterable[str] = (),
+    used_elsewhere: Iterable[str] = (),
 ) -> np.ndarray:
     """Draw a named ensemble or load a pattern file (the ``--patterns`` option).
 
@@ -134,16 +138,35 @@ def build_patterns(
         For ``--patterns correlated`` without ``--r``, or a name that is neither an ensemble nor a
         ``.npy``/``.npz``/``.csv`` file.
     """
+    check_pattern_options(patterns, given, used_elsewhere=used_elsewhere)
     if patterns in ENSEMBLES:
         if not is_named_ensemble(patterns, r):
             raise typer.BadParameter("is required with --patterns correlated", param_hint="'--r'")
-        return make_patterns(patterns, n_units=n, q=q, n_patterns=p, r=r, seed=seed)
+        uses = _SOURCE_USES[patterns]
+        with pattern_option_names():
+            return make_patterns(
+                patterns, n_units=n, q=q, n_patterns=p if "p" in uses else None, r=r if "r" in uses else None,
+                seed=seed if "seed" in uses else None,
+            )
     if Path(patterns).suffix.lower() in (".npy", ".npz", ".csv"):
         return load_patterns(patterns)
     raise typer.BadParameter(
         f"{patterns!r} is not one of 'equal-overlap', 'random', 'correlated' or a .npy/.npz/.csv file",
         param_hint="'--patterns'",
     )
+
+
+@contextlib.contextmanager
+def pattern_option_names() -> Iterator[None]:
+    """Relabel the library's pattern arguments in an :class:`InvalidInput` raised inside as their options."""
+    try:
+        yield
+    except InvalidInput as error:
+        message = str(error)
+        for name, option in (("n_units", "--n"), ("n", "--n"), ("n_patterns", "--p"), ("q", "--q"), ("r", "--r"),
+                             ("seed", "--seed")):
+            message = message.replace(f"`{name}`", f"`{option}`")
+        raise InvalidInput(message) from None
 
 
 def build_activation(name: str, **given: float | None) -> Activation:
@@ -175,9 +198,10 @@ def build_network(
     a: float,
     b: float,
     tau: float,
+    given: Iterable[str] = (),
 ) -> MemoryNetwork:
-    """Make or load the patterns (:func:`build_patterns`) and design the network."""
-    xi = build_patterns(patterns, n=n, p=p, q=q, r=r, seed=seed)
+    """Make or load the patterns (:func:`build_patterns`; `given`: the options typed) and design the network."""
+    xi = build_patterns(patterns, n=n, p=p, q=q, r=r, seed=seed, given=given)
     return design(xi, activation, a, b, tau=tau)
 
 
@@ -229,9 +253,21 @@ def parse_scheduler(text: str) -> str:
         raise _option_error("--scheduler", "scheduler", message) from None
 
 
+#: The file types ``--figure`` can write (matplotlib's Agg, PDF, SVG and PS back-ends).
+FIGURE_SUFFIXES = (".png", ".pdf", ".svg", ".svgz", ".eps", ".ps", ".jpg", ".jpeg", ".tif", ".tiff", ".webp")
+
+
 def output_path(option: str, path: Path | None) -> Path | None:
-    """Refuse an output path whose directory is missing before the work that precedes writing it."""
+    """Refuse a bad output path before the work that precedes writing it.
+
+    The directory must exist and be writable, the path must not be a directory, and a
+    ``--figure`` must end in one of :data:`FIGURE_SUFFIXES`.
+    """
     if path is not None:
+        if option == "--figure" and Path(path).suffix.lower() not in FIGURE_SUFFIXES:
+            raise typer.BadParameter(
+                f"{str(path)!r} must end in one of {', '.join(FIGURE_SUFFIXES)}", param_hint=f"'{option}'"
+            )
         try:
             check_output_path(option, path)
         except (InvalidInput, FileNotFoundError) as error:
@@ -239,18 +275,53 @@ def output_path(option: str, path: Path | None) -> Path | None:
     return path
 
 
+#: The options that shape the patterns, by parameter name.
+PATTERN_OPTIONS = {"n": "--n", "p": "--p", "q": "--q", "r": "--r", "seed": "--seed"}
+#: Which of them each pattern source uses (a file uses none).
+_SOURCE_USES = {
+    "equal-overlap": {"n", "q"},
+    "random": {"n", "p", "q", "seed"},
+    "correlated": {"n", "p", "q", "r", "seed"},
+}
+
+
+def typed_options(context: typer.Context) -> frozenset[str]:
+    """The parameter names of the options the user typed (command line or environment), not defaults."""
+    sources = {name: context.get_parameter_source(name) for name in context.params}
+    return frozenset(name for name, source in sources.items() if source is not None and source.name in (
+        "COMMANDLINE", "ENVIRONMENT"))
+
+
+def check_pattern_options(patterns: str, given: Iterable[str], *, used_elsewhere: Iterable[str] = ()) -> None:
+    """Refuse a pattern option the user gave (`given`, see :func:`typed_options`) that the pattern source does not use.
+
+    ``--p`` with ``--patterns equal-overlap`` (the construction fixes P), ``--r`` with random
+    patterns, ``--n``/``--p``/``--q``/``--r``/``--seed`` with a pattern file: each is a usage error
+    naming both, never silently ignored. `used_elsewhere` names options the command uses for
+    something else (``phase`` designs every cell with ``--q`` and ``--r``).
+    """
+    uses = _SOURCE_USES.get(patterns, set()) | set(used_elsewhere)
+    source = f"--patterns {patterns}" if patterns in _SOURCE_USES else f"a pattern file (--patterns {patterns})"
+    for name, option in PATTERN_OPTIONS.items():
+        if name in given and name not in uses:
+            raise typer.BadParameter(f"has no effect with {source}", param_hint=f"'{option}'")
+
+
 @contextlib.contextmanager
 def progress_bar(description: str, unit: str) -> Iterator[Callable[..., None]]:
     """A transient rich progress bar on stderr, shown while the ``with`` block runs.
 
-    Yields ``progress(done, total, description=None)``. The bar starts on the first call, so a
+    Yields ``progress(done, total, description=None)``; the bar shows the elapsed time and an ETA. The bar starts on the first call, so a
     command that refuses its input before any work prints no bar.
     """
     from rich.console import Console
-    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
     columns = (TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total} " + unit))
-    bar = Progress(*columns, TimeElapsedColumn(), console=Console(stderr=True), transient=True)
+    bar = Progress(
+        *columns, TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn(), console=Console(stderr=True),
+        transient=True,
+    )
     task = bar.add_task(description, total=None)
 
     def progress(done: int, total: int, description: str | None = None) -> None:

@@ -17,6 +17,7 @@ from .options import (
     NetworkArgument,
     choices,
     echo_result,
+    output_path,
     parse_cue_option,
 )
 
@@ -63,6 +64,7 @@ def retrieve_command(
     from ..retrieval import make_cues, retrieve
 
     kind, level, duration = parse_cue_option(cue)
+    output_path("--figure", figure)
     network = load_network(network_file)
     cues = make_cues(network, kind, level, trials=trials, duration=duration, seed=seed)
     result = retrieve(

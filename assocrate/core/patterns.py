@@ -319,9 +319,14 @@ def make_patterns(
     (1000, 14)
     """
     n, p = n_units, n_patterns
+    check_choice("ensemble", ensemble, ENSEMBLES)
+    unused = {"equal-overlap": ("n_patterns", "r", "seed"), "random": ("r",), "correlated": ()}[ensemble]
+    given = {"n_patterns": n_patterns, "r": r, "seed": seed}
+    for name in unused:
+        if given[name] is not None:
+            raise InvalidInput(f"`{name}` has no effect with {ensemble} patterns; got {name}={given[name]!r}")
     if ensemble == "equal-overlap":
         return equal_overlap_patterns(n, q)
-    check_choice("ensemble", ensemble, ENSEMBLES)
     if ensemble == "random":
         return random_patterns(n, default_pattern_count(n) if p is None else p, q, seed=seed)
     if r is None:

@@ -322,6 +322,8 @@ def retrieve(
     normalize = check_normalize(normalize)
     tol = check_tol(tol)
     record_every = check_positive_int("record_every", record_every)
+    if not isinstance(seed, np.random.Generator):
+        as_generator(seed)  # refuse a bad seed even when no noise is drawn
     batch = cues.x0.shape[1]
     check_cost(
         retrieval_cost(network.n_units, network.n_patterns, batch, n_steps, record_every, 4 if dtype in (np.float32, "float32") else 8),

@@ -257,7 +257,8 @@ def phase_diagram(
         ensemble = patterns
         xi = make_patterns(
             patterns, n_units=check_positive_int("n_units", n_units), q=DEFAULT_ENSEMBLE_Q if q is None else q,
-            n_patterns=n_patterns, r=r, seed=seed,
+            n_patterns=n_patterns, r=r if patterns == "correlated" else None,  # else r is only the design's
+            seed=None if patterns == "equal-overlap" else seed,  # the construction draws nothing
         )
     else:
         ensemble = "given"
