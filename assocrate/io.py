@@ -54,11 +54,11 @@ def _current_umask() -> int:
 
 
 _REASONS = {
-    errno.ENOSPC: "no space left on the device",
-    errno.EDQUOT: "disk quota exceeded",
-    errno.EACCES: "permission denied (the directory is not writable)",
-    errno.EPERM: "permission denied (the directory is not writable)",
-    errno.EROFS: "the file system is read-only",
+    errno.ENOSPC: "No space left on device (the disk is full)",
+    errno.EDQUOT: "Disk quota exceeded",
+    errno.EACCES: "Permission denied (the directory is not writable)",
+    errno.EPERM: "Permission denied (the directory is not writable)",
+    errno.EROFS: "Read-only file system",
 }
 
 
@@ -69,8 +69,10 @@ def _write_error(target: Path, error: BaseException) -> OSError:
         code = errno.ENOSPC if _free_bytes(target) < 1 << 20 else errno.EIO
     reason = _REASONS.get(code) or getattr(error, "strerror", None) or str(error)
     if code != errno.ENOSPC and _free_bytes(target) == 0:
-        code, reason = errno.ENOSPC, f"{reason}; the disk is full"
-    return OSError(code, f"cannot write {str(target)!r}: {reason}", str(target))
+        code, reason = errno.ENOSPC, _REASONS[errno.ENOSPC]
+    failure = OSError(f"cannot write {str(target)!r}: {reason}")  # str(): the message alone, for one error line
+    failure.errno = code
+    return failure
 
 
 def _free_bytes(target: Path) -> int:

@@ -23,7 +23,7 @@ from .._version import __version__
 from ..errors import InvalidInput
 from .certify import certify_command, verify_command
 from .design import check_command, dale_command, design_command
-from .options import SeedOption, progress_bar
+from .options import Interrupted, SeedOption, progress_bar
 from .realize import discretize_command, graph_command
 from .retrieve import retrieve_command
 from .spike import spike_command
@@ -149,8 +149,9 @@ def main(args: list[str] | None = None) -> int:
             return _error(str(error))
         except MemoryError:
             return _error("not enough memory for this problem size; reduce --n or --p")
-        except KeyboardInterrupt as error:  # Ctrl-C: say what was kept (files are written whole or not at all)
-            # a command that keeps something (a checkpoint) re-raises with a message saying what
-            print(f"interrupted: {_one_line(str(error)) or _NOTHING_KEPT}", file=sys.stderr)
+        except Interrupted as error:  # Ctrl-C in a command that keeps something: it says what
+            print(f"interrupted: {_one_line(str(error))}", file=sys.stderr)
             return 130
+    if result == 130:  # typer's exit status for Ctrl-C (KeyboardInterrupt) in any other command
+        print(f"interrupted: {_NOTHING_KEPT}", file=sys.stderr)
     return result if isinstance(result, int) else 0

@@ -24,6 +24,7 @@ from ..io import check_output_path, load_patterns
 
 __all__ = [
     "ActivationName",
+    "Interrupted",
     "DesignActivationName",
     "PointName",
     "build_activation",
@@ -45,6 +46,14 @@ __all__ = [
 
 #: The named pattern ensembles of ``--patterns`` (anything else is a file).
 ENSEMBLES = ("equal-overlap", "random", "correlated")
+
+
+class Interrupted(Exception):  # noqa: N818 - named for what happened (Ctrl-C), as KeyboardInterrupt
+    """Ctrl-C in a command that keeps something (a checkpoint); the message says what was kept.
+
+    :func:`assocrate.cli.main` prints it as ``interrupted: MESSAGE`` and exits 130. (typer turns a
+    bare KeyboardInterrupt into exit status 130 without a message; main then says nothing was written.)
+    """
 
 
 def choices(name: str, *values: str) -> type[Enum]:
@@ -318,9 +327,10 @@ def progress_bar(description: str, unit: str) -> Iterator[Callable[..., None]]:
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
     columns = (TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total} " + unit))
-    bar = Progress(
-        *columns, TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn(), console=Console(stderr=True),
-        transient=True,
+    console = Console(stderr=True)
+    bar = Progress(  # for a person at a terminal: nothing when stderr is a file or a pipe
+        *columns, TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn(), console=console, transient=True,
+        disable=not console.is_terminal,
     )
     task = bar.add_task(description, total=None)
 

@@ -21,6 +21,7 @@ from .options import (
     FigureOption,
     GainOption,
     HighOption,
+    Interrupted,
     JsonOption,
     LowOption,
     PatternsOption,
@@ -183,10 +184,10 @@ def capacity_command(
             )
         except KeyboardInterrupt:
             if checkpoint is None:
-                raise KeyboardInterrupt(f"{computed[-1] if computed else 0} cells were computed and not kept "
-                                        "(--checkpoint FILE keeps them); no output file was written") from None
-            raise KeyboardInterrupt(f"the checkpoint {checkpoint} keeps the {computed[-1] if computed else 'earlier'} "
-                                    "finished cells; rerun the same command to resume") from None
+                raise Interrupted(f"{computed[-1] if computed else 0} cells were computed and not kept "
+                                  "(--checkpoint FILE keeps them); no output file was written") from None
+            raise Interrupted(f"the checkpoint {checkpoint} keeps the {computed[-1] if computed else 'earlier'} "
+                              "finished cells; rerun the same command to resume") from None
     dataset = curve.dataset
     record = curve.to_record()
     if checkpoint is not None:
