@@ -17,6 +17,10 @@ from .options import JsonOption, NetworkArgument, choices, echo_result, output_p
 
 __all__ = ["certify_command", "verify_command"]
 
+#: The largest cue strength ``--kappa`` takes: beyond it the input drives every rate to 0 or 1 and
+#: the exact interval arithmetic of the check would overflow.
+KAPPA_LIMIT = 1e6
+
 
 #: The certificates of ``--kind``.
 CertificateKindName = choices("CertificateKindName", "lds", "contraction", "radius", "input")
@@ -101,8 +105,11 @@ def certify_command(
         certificate = result.certificate
         extra.update({"radius": result.radius, "min_half_width": result.min_half_width, "norm": result.norm})
     else:
-        if not math.isfinite(kappa):
-            raise typer.BadParameter(f"must be finite; got {kappa}", param_hint="'--kappa'")
+        if not math.isfinite(kappa) or abs(kappa) > KAPPA_LIMIT:
+            raise typer.BadParameter(
+                f"must be finite with |kappa| <= {KAPPA_LIMIT:g} (a larger input saturates every unit); got {kappa}",
+                param_hint="'--kappa'",
+            )
         xi = network.patterns[:, memory].astype(float)
         u = kappa * (2.0 * xi - 1.0) if cue is CueName.signed else kappa * xi
         certificate = certify_input_driven(network, u, memory=memory, reduction=reduction.value, solver=solver_name)
