@@ -323,3 +323,18 @@ def test_ctrl_c_says_what_the_checkpoint_kept(tmp_path, capsys, monkeypatch):
     assert code == 130 and err.startswith("interrupted: the checkpoint") and "1 finished" in err, err
     assert checkpoint.exists() and not checkpoint.with_name("sweep.nc.lock").exists()
     np.testing.assert_equal(len(calls), 1)
+
+
+def test_ctrl_c_in_any_other_command_says_nothing_was_written(tmp_path, capsys, monkeypatch):
+    retrieve_module = sys.modules["assocrate.retrieval.retrieve"]
+    path = aa.save_network(tmp_path / "net.npz", aa.design(aa.equal_overlap_patterns(100, 0.2), aa.Sigmoid(4.8, 0.2),
+                                                            -0.3, 0.95))
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(retrieve_module, "euler_maruyama", interrupted)
+    code, _, err = run(capsys, "retrieve", path, "--figure", tmp_path / "o.png")
+    assert code == 130 and err == "interrupted: no output file was written or changed (every file is written whole " \
+        "or not at all)\n", err
+    assert not (tmp_path / "o.png").exists()
