@@ -105,9 +105,11 @@ def certify_command(
         certificate = result.certificate
         extra.update({"radius": result.radius, "min_half_width": result.min_half_width, "norm": result.norm})
     else:
-        if not math.isfinite(kappa) or abs(kappa) > KAPPA_LIMIT:
+        if not math.isfinite(kappa):
+            raise typer.BadParameter(f"must be finite; got {kappa}", param_hint="'--kappa'")
+        if abs(kappa) > KAPPA_LIMIT:
             raise typer.BadParameter(
-                f"must be finite with |kappa| <= {KAPPA_LIMIT:g} (a larger input saturates every unit); got {kappa}",
+                f"must be at most {KAPPA_LIMIT:g} in absolute value (a larger input saturates every unit); got {kappa}",
                 param_hint="'--kappa'",
             )
         xi = network.patterns[:, memory].astype(float)
