@@ -18,6 +18,7 @@ normalisation chosen for reporting).
 from __future__ import annotations
 
 import enum
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -29,6 +30,7 @@ from ..core.equilibria import uniform_states
 from ..errors import InvalidInput
 
 __all__ = [
+    "OutcomeCounts",
     "DEFAULT_TOL",
     "NORMALIZATIONS",
     "OUTCOMES",
@@ -146,6 +148,42 @@ class Outcome(enum.Enum):
 
 #: The class names, in the order of :class:`Outcome`.
 OUTCOMES = tuple(outcome.value for outcome in Outcome)
+
+
+class OutcomeCounts:
+    """Per-cue outcomes of a batch of cues, shared by every result that classifies final states.
+
+    A mixin for frozen result dataclasses with the fields ``cued`` (B,) (the cued memory per cue,
+    -1 for a cue not made from a stored memory) and ``labels`` (B,) (the :class:`Outcome` value of
+    each final state).
+    """
+
+    cued: np.ndarray
+    labels: np.ndarray
+
+    @property
+    def n_cues(self) -> int:
+        """B."""
+        return int(self.cued.size)
+
+    @property
+    def stored(self) -> np.ndarray:
+        """Mask of cues made from stored memories."""
+        return self.cued >= 0
+
+    @property
+    def success(self) -> np.ndarray:
+        """Per cue: the final state is the cued memory."""
+        return self.labels == Outcome.CUED.value
+
+    @property
+    def success_rate(self) -> float:
+        """Fraction of stored-memory cues that end at their cued memory (NaN without such cues)."""
+        return float(np.mean(self.success[self.stored])) if np.any(self.stored) else math.nan
+
+    def class_counts(self) -> dict[str, int]:
+        """Number of cues per final class (every class listed)."""
+        return {value: int(np.sum(self.labels == value)) for value in OUTCOMES}
 
 
 @dataclass(frozen=True)

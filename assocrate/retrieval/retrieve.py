@@ -26,6 +26,7 @@ from .readout import (
     NORMALIZATIONS,
     OUTCOMES,
     Outcome,
+    OutcomeCounts,
     check_normalize,
     check_tol,
     classify_features,
@@ -37,7 +38,7 @@ from .readout import (
 __all__ = ["BasinProfile", "RetrievalResult", "basin_profile", "retrieve", "settling_times"]
 
 @dataclass(frozen=True, repr=False)
-class RetrievalResult:
+class RetrievalResult(OutcomeCounts):
     """Outcome of a batch of retrieval runs (:func:`retrieve`).
 
     Attributes
@@ -94,25 +95,9 @@ class RetrievalResult:
     normalize: str
     n_steps: int
 
-    @property
-    def n_cues(self) -> int:
-        """B."""
-        return int(self.cued.size)
 
-    @property
-    def stored(self) -> np.ndarray:
-        """Mask of cues made from stored memories."""
-        return self.cued >= 0
 
-    @property
-    def success(self) -> np.ndarray:
-        """Per cue: the final state is the cued memory."""
-        return self.labels == Outcome.CUED.value
 
-    @property
-    def success_rate(self) -> float:
-        """Fraction of stored-memory cues that end at their cued memory (NaN without such cues)."""
-        return float(np.mean(self.success[self.stored])) if np.any(self.stored) else math.nan
 
     @property
     def final_overlaps(self) -> np.ndarray:
@@ -144,9 +129,6 @@ class RetrievalResult:
         """Mean over cues of the mean final overlap with the other memories."""
         return float(np.mean(self.overlap_other))
 
-    def class_counts(self) -> dict[str, int]:
-        """Number of cues per final class (every class listed)."""
-        return {value: int(np.sum(self.labels == value)) for value in OUTCOMES}
 
     def labels_at(self, t: float) -> np.ndarray:
         """Classes at the last recorded time <= `t`."""

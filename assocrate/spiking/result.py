@@ -13,15 +13,15 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..core.design import MemoryNetwork
-from ..retrieval import DEFAULT_TOL, OUTCOMES, Outcome
+from ..retrieval import DEFAULT_TOL
 from ..retrieval._report import format_value, json_float
-from ..retrieval.readout import classify_features, ideal_states
+from ..retrieval.readout import OutcomeCounts, classify_features, ideal_states
 
 __all__ = ["SpikingResult", "frame_classes", "latent_features"]
 
 
 @dataclass(frozen=True, repr=False)
-class SpikingResult:
+class SpikingResult(OutcomeCounts):
     """A batch of spiking retrieval runs (:func:`simulate_spiking`).
 
     Attributes
@@ -89,29 +89,10 @@ class SpikingResult:
     target: str
     dale_signs: dict | None
 
-    @property
-    def n_cues(self) -> int:
-        """B."""
-        return int(self.cued.size)
 
-    @property
-    def stored(self) -> np.ndarray:
-        """Mask of cues made from stored memories."""
-        return self.cued >= 0
 
-    @property
-    def success(self) -> np.ndarray:
-        """Per cue: the final state is the cued memory."""
-        return self.labels == Outcome.CUED.value
 
-    @property
-    def success_rate(self) -> float:
-        """Fraction of stored-memory cues that end at their memory (NaN without such cues)."""
-        return float(np.mean(self.success[self.stored])) if np.any(self.stored) else math.nan
 
-    def class_counts(self) -> dict[str, int]:
-        """Number of cues per final class (every class listed)."""
-        return {value: int(np.sum(self.labels == value)) for value in OUTCOMES}
 
     def _cued_rates(self, active: bool) -> float:
         if not np.any(self.stored):

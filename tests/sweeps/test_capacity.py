@@ -234,7 +234,7 @@ def test_a_failing_cell_raises_its_error_through_the_cluster(tmp_path, client):
 @pytest.mark.parametrize(
     "changes, name",
     [
-        ({"n": 201}, "`n`"),
+        ({"n_units": 201}, "`n_units`"),
         ({"loads": [0.02, 0.11]}, "`loads`"),
         ({"q": 0.25}, "`q`"),
         ({"activation": Sigmoid(4.8, 0.25)}, "`activation`"),
