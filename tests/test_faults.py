@@ -171,20 +171,28 @@ KILLED_WRITER = textwrap.dedent(
 )
 
 
+@contextlib.contextmanager
+def killed_on_exit(code: str, argument: Path):
+    """Run `code` in a Python subprocess; yield its pid and first line of output; SIGKILL it on exit."""
+    process = subprocess.Popen([sys.executable, "-c", code, str(argument)], stdout=subprocess.PIPE, text=True)
+    try:
+        yield process.pid, process.stdout.readline().strip()
+        process.send_signal(signal.SIGKILL)
+        process.wait()
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+        process.stdout.close()
+
+
 def test_sigkill_mid_write_leaves_the_target_whole_and_the_next_write_cleans_up(tmp_path):
     target = tmp_path / "result.bin"
     atomic_write_bytes(target, b"the user's saved data")
-    writer = subprocess.Popen([sys.executable, "-c", KILLED_WRITER, str(target)], stdout=subprocess.PIPE, text=True)
-    try:
-        temporary = Path(writer.stdout.readline().strip())  # the writer is mid-write
+    with killed_on_exit(KILLED_WRITER, target) as (pid, line):
+        temporary = Path(line)  # the writer is mid-write
         assert temporary.exists() and temporary.parent == tmp_path
-        assert str(writer.pid) in temporary.name  # our pattern: .NAME.PID.XXXX.tmp
-        writer.send_signal(signal.SIGKILL)
-        writer.wait()
-    finally:
-        if writer.poll() is None:
-            writer.kill()
-        writer.stdout.close()
+        assert str(pid) in temporary.name  # our pattern: .NAME.PID.XXXX.tmp
     assert target.read_bytes() == b"the user's saved data"  # no partial target
     assert leftovers(tmp_path) == [temporary.name]  # the killed writer's orphan, until the next write
     atomic_write_bytes(target, b"new data")
@@ -226,24 +234,13 @@ def test_a_second_run_on_a_checkpoint_is_refused_before_any_work(tmp_path, capsy
 
 def test_a_killed_sweep_does_not_leave_its_checkpoint_locked(tmp_path):
     checkpoint = tmp_path / "sweep.nc"
-    holder = subprocess.Popen(
-        [sys.executable, "-c", "import sys, time\nfrom pathlib import Path\n"
-         "from assocrate.sweeps.capacity import checkpoint_lock\n"
-         "with checkpoint_lock(Path(sys.argv[1])):\n    print('locked', flush=True)\n    time.sleep(600)\n",
-         str(checkpoint)],
-        stdout=subprocess.PIPE, text=True,
-    )
-    try:
-        assert holder.stdout.readline().strip() == "locked"
+    holder = ("import sys, time\nfrom pathlib import Path\nfrom assocrate.sweeps.capacity import checkpoint_lock\n"
+              "with checkpoint_lock(Path(sys.argv[1])):\n    print('locked', flush=True)\n    time.sleep(600)\n")
+    with killed_on_exit(holder, checkpoint) as (_, line):
+        assert line == "locked"
         with pytest.raises(aa.InvalidInput, match="in use by another running sweep"):
             with checkpoint_lock(checkpoint):
                 pass
-        holder.send_signal(signal.SIGKILL)
-        holder.wait()
-    finally:
-        if holder.poll() is None:
-            holder.kill()
-        holder.stdout.close()
     with checkpoint_lock(checkpoint) as lock:  # the kernel released the dead process's lock
         assert lock == tmp_path / "sweep.nc.lock"
 
