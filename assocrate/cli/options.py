@@ -214,11 +214,17 @@ def build_network(
     return design(xi, activation, a, b, tau=tau)
 
 
+#: The most points a grid option (``--rho-range``, ``--threshold-range``) takes per axis.
+GRID_LIMIT = 10_000
+
+
 def grid_axis(option: str, values: tuple[float, float, int]) -> np.ndarray:
     """``START STOP NUM`` of a grid option as ``NUM`` evenly spaced values."""
     start, stop, count = values
-    if count < 1:
-        raise typer.BadParameter(f"the number of points must be >= 1; got {count}", param_hint=f"'{option}'")
+    if not 1 <= count <= GRID_LIMIT:
+        raise typer.BadParameter(
+            f"the number of points must be in [1, {GRID_LIMIT}]; got {count}", param_hint=f"'{option}'"
+        )
     return np.linspace(start, stop, count)
 
 
