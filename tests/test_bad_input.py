@@ -250,11 +250,22 @@ CLI_CASES += [
     ("discretize-dense-no-export", (*DISCRETIZE, "--dt", "0.1", "--dense"), "--export"),
     ("discretize-export-missing-dir", (*DISCRETIZE, "--dt", "0.1", "--export", "{dir}/nowhere/c.npz"), "--export"),
     ("discretize-export-is-dir", (*DISCRETIZE, "--dt", "0.1", "--export", "{dir}"), "--export"),
+    ("discretize-n-inhibitory-no-dale", (*DISCRETIZE, "--dt", "0.1", "--n-inhibitory", "2"), "--n-inhibitory"),
+    ("discretize-tau-inhibitory-no-dale", (*DISCRETIZE, "--dt", "0.1", "--tau-inhibitory", "2"), "--tau-inhibitory"),
     ("discretize-n-inhibitory0", (*DISCRETIZE, "--dt", "0.1", "--n-inhibitory", "0"), "--n-inhibitory"),
 ]
 GRAPH = ("graph", "{net}")
 CLI_CASES += [
     ("graph-kind", (*GRAPH, "--kind", "full"), "--kind"),
+    ("graph-types-trials", (*GRAPH, "--trials", "3"), "--trials"),
+    ("graph-types-sigma", (*GRAPH, "--sigma", "0.1"), "--sigma"),
+    ("graph-types-seed", (*GRAPH, "--seed", "1"), "--seed"),
+    ("graph-types-t-max", (*GRAPH, "--t-max", "5"), "--t-max"),
+    ("graph-types-cue", (*GRAPH, "--cue", "flip:0.1"), "--cue"),
+    ("graph-types-threshold", (*GRAPH, "--threshold", "0.1"), "--threshold"),
+    ("graph-synaptic-cue", (*GRAPH, "--kind", "synaptic", "--cue", "flip:0.1"), "--cue"),
+    ("graph-transition-threshold", (*GRAPH, "--kind", "transition", "--threshold", "0.1"), "--threshold"),
+    ("graph-transition-max-units", (*GRAPH, "--kind", "transition", "--max-units", "10"), "--max-units"),
     ("graph-out-suffix", (*GRAPH, "--out", "{dir}/g.txt"), "--out"),
     ("graph-out-missing-dir", (*GRAPH, "--out", "{dir}/nowhere/g.graphml"), "--out"),
     ("graph-max-units0", (*GRAPH, "--kind", "synaptic", "--max-units", "0"), "--max-units"),

@@ -41,6 +41,7 @@ __all__ = [
     "parse_scheduler",
     "pattern_option_names",
     "progress_bar",
+    "refuse_inapplicable",
     "typed_options",
 ]
 
@@ -305,6 +306,19 @@ def typed_options(context: typer.Context) -> frozenset[str]:
     sources = {name: context.get_parameter_source(name) for name in context.params}
     return frozenset(name for name, source in sources.items() if source is not None and source.name in (
         "COMMANDLINE", "ENVIRONMENT"))
+
+
+def refuse_inapplicable(context: typer.Context, rules: dict[str, str | None]) -> None:
+    """Refuse every typed option whose rule is a reason it does not apply (None: it applies).
+
+    ``rules`` maps a parameter name to e.g. ``"with --kind types"``; the error reads
+    ``Invalid value for '--trials': has no effect with --kind types``.
+    """
+    given = typed_options(context)
+    options = {parameter.name: parameter.opts[0] for parameter in context.command.params}
+    for name, reason in rules.items():
+        if reason is not None and name in given:
+            raise typer.BadParameter(f"has no effect {reason}", param_hint=f"'{options.get(name, name)}'")
 
 
 def check_pattern_options(patterns: str, given: Iterable[str], *, used_elsewhere: Iterable[str] = ()) -> None:
