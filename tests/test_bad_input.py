@@ -229,6 +229,12 @@ CLI_CASES += [
 CERTIFY = ("certify", "{net}")
 CLI_CASES += [
     ("certify-kind", (*CERTIFY, "--kind", "global"), "--kind"),
+    ("certify-lds-memory", (*CERTIFY, "--kind", "lds", "--memory", "2"), "--memory"),
+    ("certify-radius-kappa", (*CERTIFY, "--kappa", "2"), "--kappa"),
+    ("certify-radius-cue", (*CERTIFY, "--cue", "pattern"), "--cue"),
+    ("certify-radius-form", (*CERTIFY, "--form", "current"), "--form"),
+    ("certify-input-method", (*CERTIFY, "--kind", "input", "--method", "lmi"), "--method"),
+    ("certify-contraction-weights", (*CERTIFY, "--kind", "contraction", "--weights", "perron"), "--weights"),
     ("certify-memory-99", (*CERTIFY, "--memory", "99"), "memory"),
     ("certify-memory-neg", (*CERTIFY, "--memory", "-1"), "memory"),
     ("certify-solver", (*CERTIFY, "--solver", "MOSEK2"), "--solver"),

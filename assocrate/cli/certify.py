@@ -13,7 +13,7 @@ from typing import Annotated, Optional
 import typer
 
 from ..errors import InvalidInput
-from .options import JsonOption, NetworkArgument, choices, echo_result, output_path
+from .options import JsonOption, NetworkArgument, choices, echo_result, output_path, refuse_inapplicable
 
 __all__ = ["certify_command", "verify_command"]
 
@@ -55,6 +55,7 @@ def _certificate_record(certificate, **extra) -> dict:
 
 
 def certify_command(
+    ctx: typer.Context,
     network_file: NetworkArgument,
     kind: Annotated[
         CertificateKindName,
@@ -85,6 +86,14 @@ def certify_command(
     from ..certify import certified_radius, certify_contraction, certify_input_driven, certify_lds, save_certificate
     from ..io import load_network
 
+    applies = {  # the options of each --kind; the others are refused, not ignored
+        "memory": ("radius", "input"), "form": ("contraction",), "method": ("radius",), "weights": ("radius",),
+        "kappa": ("input",), "cue": ("input",),
+    }
+    refuse_inapplicable(ctx, {
+        name: None if kind.value in kinds else f"with --kind {kind.value} (only with --kind {' or '.join(kinds)})"
+        for name, kinds in applies.items()
+    })
     output_path("--out", out)
     network = load_network(network_file)
     solver_name = None if solver is None else solver.value
