@@ -22,6 +22,7 @@ import importlib
 from ._version import __version__
 from .core.activations import RectifiedTanh, Sigmoid, activation_from_name
 from .core.design import DesignParameters, MemoryNetwork, design, design_parameters
+from .core.diagnosis import PatternDiagnosis, diagnose_patterns
 from .core.equilibria import equilibrium_residual, refine_equilibrium, uniform_states
 from .core.lif import LIFTransfer
 from .core.lowrank import Spectrum
@@ -48,6 +49,7 @@ _LAZY = {
         "vector_field",
     ),
     "assocrate.stability": (
+        "GeneralLocalStability",
         "GlobalConvergence",
         "JacobianSpectrum",
         "LocalStability",
@@ -85,11 +87,12 @@ _LAZY = {
         "make_cues",
         "overlaps",
         "retrieve",
+        "user_cues",
     ),
     "assocrate.sweeps": ("CapacityCurve", "capacity", "phase_diagram"),
     "assocrate.dale": ("DaleNetwork", "dale_realization", "dale_stability", "simulate_dale"),
     "assocrate.spiking": ("SpikingNetwork", "SpikingResult", "simulate_spiking", "spiking_realization"),
-    "assocrate.datasets": ("letter_patterns",),
+    "assocrate.datasets": ("digit_prototypes", "letter_patterns"),
     "assocrate.presets": ("PaperRun", "paper"),
     "assocrate.ctrnn": (
         "DiscreteNetwork",
@@ -126,6 +129,7 @@ __all__ = [
     "DiscreteStability",
     "EulerMaruyamaResult",
     "FileFormatError",
+    "GeneralLocalStability",
     "GlobalConvergence",
     "InvalidInput",
     "InvalidType",
@@ -135,6 +139,7 @@ __all__ = [
     "MemoryNetwork",
     "Outcome",
     "PaperRun",
+    "PatternDiagnosis",
     "Pulses",
     "RectifiedTanh",
     "RetrievalResult",
@@ -163,6 +168,8 @@ __all__ = [
     "dale_stability",
     "design",
     "design_parameters",
+    "diagnose_patterns",
+    "digit_prototypes",
     "discrete_stability",
     "discretize",
     "energy",
@@ -203,6 +210,7 @@ __all__ = [
     "transition_graph",
     "type_graph",
     "uniform_states",
+    "user_cues",
     "vector_field",
     "verify",
     "write_graph",

@@ -24,6 +24,7 @@ from .io import atomic_write_bytes
 __all__ = [
     "basin_profile_plot",
     "capacity_plot",
+    "cue_snapshots",
     "letter_recall",
     "network_title",
     "overlap_time_courses",
@@ -468,5 +469,51 @@ def letter_recall(letters, cues, result, *, max_letters: int = 8) -> Figure:
     padding = f" + {n_extra} random units" if n_extra else ""
     figure.suptitle(f"letters {letters.shape[0]}×{letters.shape[1]} px{padding}; cue {cues.spec}, "
                     f"t = {result.times[-1]:g}", fontsize=9)
+    figure.tight_layout()
+    return figure
+
+
+def cue_snapshots(trajectory, shape: tuple[int, int], *, column: int = 0, n_snapshots: int = 6,
+                  stored: np.ndarray | None = None) -> Figure:
+    """State snapshots of one cue's trajectory drawn as 2-D images (patterns that are pictures).
+
+    Parameters
+    ----------
+    trajectory : EulerMaruyamaResult
+        From :func:`assocrate.dynamics.euler_maruyama` with whole states recorded (no `readout`).
+    shape : (int, int)
+        Image shape; the first ``rows * columns`` units are the pixels (row-major).
+    column : int, default 0
+        Which trajectory of the batch.
+    n_snapshots : int, default 6
+        Snapshots at evenly spaced recorded times, first (the cue) and last included.
+    stored : numpy.ndarray, shape (N,), optional
+        The cued pattern, drawn first for reference.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    if getattr(trajectory, "states", None) is None:
+        raise InvalidInput("`trajectory` must hold recorded states (run euler_maruyama without `readout`)")
+    rows, cols = (int(v) for v in shape)
+    states = trajectory.states
+    if rows < 1 or cols < 1 or rows * cols > states.shape[1]:
+        raise InvalidInput(f"`shape` must fit in the {states.shape[1]} units; got {tuple(shape)}")
+    if not 0 <= column < states.shape[2]:
+        raise InvalidInput(f"`column` must be in [0, {states.shape[2] - 1}]; got {column}")
+    if isinstance(n_snapshots, bool) or not isinstance(n_snapshots, int) or n_snapshots < 2:
+        raise InvalidInput(f"`n_snapshots` must be an integer >= 2; got {n_snapshots!r}")
+    picks = np.unique(np.linspace(0, states.shape[0] - 1, n_snapshots).round().astype(int))
+    panels = [("stored", np.asarray(stored, dtype=float))] if stored is not None else []
+    panels += [(f"t = {trajectory.times[k]:.3g}", states[k, :, column]) for k in picks]
+    figure = Figure(figsize=(1.3 * len(panels) + 0.4, 1.8))
+    axes = figure.subplots(1, len(panels), squeeze=False)[0]
+    for ax, (title, values) in zip(axes, panels):
+        ax.imshow(np.asarray(values)[: rows * cols].reshape(rows, cols), cmap="Greys", vmin=0, vmax=1,
+                  interpolation="nearest")
+        ax.set_title(title, fontsize=8)
+        ax.set_xticks([])
+        ax.set_yticks([])
     figure.tight_layout()
     return figure

@@ -7,6 +7,7 @@ import os
 import pytest
 from hypothesis import HealthCheck, settings
 
+from assocrate.cli import main
 from assocrate.core.activations import Sigmoid
 from assocrate.core.design import MemoryNetwork, design
 from assocrate.core.patterns import correlated_patterns, equal_overlap_patterns, random_patterns
@@ -51,3 +52,15 @@ def correlated_network() -> MemoryNetwork:
 def random_network() -> MemoryNetwork:
     """The reference retrieval network: N = 1000, P = 14 random patterns, q = 0.2 (nominal q, r)."""
     return design(random_patterns(1000, 14, 0.2, seed=0), REFERENCE_SIGMOID, -0.3, 0.95, q=0.2, r=0.2)
+
+
+@pytest.fixture
+def cli(capsys):
+    """``cli(*args)`` runs ``assocrate ARGS`` through :func:`assocrate.cli.main`; returns (code, stdout, stderr)."""
+
+    def run(*args):
+        code = main([str(arg) for arg in args])
+        captured = capsys.readouterr()
+        return code, captured.out, captured.err
+
+    return run

@@ -18,11 +18,15 @@ from .options import (
     DesignActivationName,
     HighOption,
     JsonOption,
+    LayoutName,
+    LayoutOption,
     LowOption,
     NetworkArgument,
     OverlapOption,
     PatternsOption,
     PointName,
+    RuleName,
+    RuleOption,
     SeedOption,
     TauOption,
     UnitsOption,
@@ -58,10 +62,23 @@ def design_command(
     a: LowOption = -0.3,
     b: HighOption = 0.95,
     tau: TauOption = 1.0,
+    rule: RuleOption = RuleName.betteti,
+    layout: LayoutOption = LayoutName("units-by-patterns"),
+    diagnose: Annotated[
+        bool,
+        typer.Option(
+            "--diagnose",
+            help="Also report the pattern set's activity and overlap spread, the predicted sign of gamma, "
+            "which memories each rule makes exact, and the remedy.",
+        ),
+    ] = False,
     out: Annotated[Optional[Path], typer.Option("--out", help="Save the network here (.npz).")] = None,
     as_json: JsonOption = False,
 ) -> None:
     """Design a network from patterns and report its weights and equilibrium residuals."""
+    import warnings
+
+    from ..core.diagnosis import diagnose_patterns
     from ..core.equilibria import equilibrium_residual
     from ..io import save_network
 
@@ -69,8 +86,16 @@ def design_command(
     function = build_activation(
         activation.value, rho=rho, threshold=threshold, tau_m=tau_m, t_ref=t_ref, reset=reset, sigma=sigma
     )
-    network = build_network(patterns, n=n, p=p, q=q, r=r, seed=seed, activation=function, a=a, b=b, tau=tau,
-                            given=typed_options(ctx))
+    diagnosis = None
+    with warnings.catch_warnings():
+        if diagnose:  # the diagnosis replaces the bare warning about unequal patterns
+            warnings.simplefilter("ignore", UserWarning)
+        network = build_network(
+            patterns, n=n, p=p, q=q, r=r, seed=seed, activation=function, a=a, b=b, tau=tau, rule=rule.value,
+            layout=layout.value, given=typed_options(ctx),
+        )
+    if diagnose:
+        diagnosis = diagnose_patterns(network.patterns, function, a, b)
     record = {
         "n_units": network.n_units,
         "n_patterns": network.n_patterns,
@@ -78,12 +103,17 @@ def design_command(
         **network.parameters_record(),
         "exact_design": bool(network.is_exact),
         "max_residual": float(equilibrium_residual(network).max()),
+        "rule": network.rule,
+        "symmetric": network.is_symmetric,
     }
+    if diagnosis is not None:
+        record["diagnosis"] = diagnosis.to_record()
     if out is not None:
         save_network(out, network)
         record["saved"] = str(out)
     residual = f"  residual    max|W x̄ - h̄| = {record['max_residual']:.3g}"
-    echo_result(record, [network.summary(), residual, None if out is None else f"saved to {out}"], as_json=as_json)
+    lines = [network.summary(), residual, None if out is None else f"saved to {out}"]
+    echo_result(record, [*lines, None if diagnosis is None else diagnosis.summary()], as_json=as_json)
 
 
 def check_command(
@@ -98,22 +128,28 @@ def check_command(
 
     Exits 0 whatever the verdicts (they are the output), 2 on invalid input.
     """
+    from ..core.identity import identity_verdict
     from ..io import load_network
     from ..stability import local_stability, lyapunov_certificate
+    from ..stability.spectra import Verdict
 
     network = load_network(network_file)
     result = local_stability(network, at=at.value)
     record = result.to_record()
-    certificates = []
+    verdicts = []
     if certify:
-        certificates = [lyapunov_certificate(network, mu, at=at.value) for mu in range(network.n_patterns)]
-        for row, certificate in zip(record["memories"], certificates):
-            row["certified"] = certificate.certified
-            row["certificate"] = certificate.claim
-    verdicts = [
-        f"memory {c.parameters['memory']}: {'CERTIFIED (exact)' if c.certified else 'not certified'}: {c.claim}"
-        for c in certificates
-    ]
+        # A memory is certified only where check itself calls it stable (its own equilibrium, exact
+        # spectrum): check and check --certify never disagree on a memory.
+        for memory, row in zip(result.memories, record["memories"]):
+            if memory.verdict is Verdict.STABLE:
+                certificate = lyapunov_certificate(network, memory.index, at=at.value)
+                certified, claim = certificate.certified, certificate.claim
+            elif not memory.identified and memory.spectrum.equilibrium_found:
+                certified, claim = False, f"no certificate: {identity_verdict(memory.index, memory.owner)}"
+            else:
+                certified, claim = False, f"no certificate: check's verdict is {memory.verdict.name.lower()}"
+            row["certified"], row["certificate"] = certified, claim
+            verdicts.append(f"memory {memory.index}: {'CERTIFIED (exact)' if certified else 'not certified'}: {claim}")
     echo_result(record, [result.summary(), *verdicts], as_json=as_json)
 
 

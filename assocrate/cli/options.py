@@ -27,6 +27,8 @@ __all__ = [
     "Interrupted",
     "DesignActivationName",
     "PointName",
+    "LayoutName",
+    "RuleName",
     "build_activation",
     "build_network",
     "build_patterns",
@@ -74,6 +76,10 @@ ACTIVATION_DEFAULTS = {
 }
 #: Where ``--at`` linearises: the refined equilibrium or the designed memory.
 PointName = choices("PointName", "equilibrium", "ideal")
+#: The design rules of ``--rule`` (theory.md §3).
+RuleName = choices("RuleName", "betteti", "projection")
+#: The layouts of a pattern file (``--layout``).
+LayoutName = choices("LayoutName", "units-by-patterns", "patterns-by-units")
 
 
 PatternsOption = Annotated[
@@ -98,6 +104,22 @@ ThresholdOption = Annotated[float, typer.Option("--threshold", help="Threshold x
 LowOption = Annotated[float, typer.Option("--a", help="Current level of inactive units.")]
 HighOption = Annotated[float, typer.Option("--b", help="Current level of active units (b > a).")]
 TauOption = Annotated[float, typer.Option("--tau", help="Time constant tau > 0.")]
+LayoutOption = Annotated[
+    LayoutName,
+    typer.Option(
+        "--layout",
+        help="A pattern file's layout: units-by-patterns (N x P, one pattern per column) or patterns-by-units "
+        "(P x N, one pattern per row).",
+    ),
+]
+RuleOption = Annotated[
+    RuleName,
+    typer.Option(
+        "--rule",
+        help="betteti (exact for equal activities and overlaps) or projection (exact for any independent "
+        "patterns; symmetric only for equal activities). theory.md §3.",
+    ),
+]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print one JSON object instead of text.")]
 NetworkArgument = Annotated[Path, typer.Argument(help="A network saved by `assocrate design --out` (.npz).")]
 AtOption = Annotated[
@@ -132,8 +154,8 @@ def is_named_ensemble(patterns: str, r: float | None) -> bool:
 
 
 def build_patterns(
-    patterns: str, *, n: int, p: int | None, q: float, r: float | None, seed: int, given: Iterable[str] = (),
-    used_elsewhere: Iterable[str] = (),
+    patterns: str, *, n: int, p: int | None, q: float, r: float | None, seed: int, layout: str = "units-by-patterns",
+    given: Iterable[str] = (), used_elsewhere: Iterable[str] = (),
 ) -> np.ndarray:
     """Draw a named ensemble or load a pattern file (the ``--patterns`` option).
 
@@ -159,7 +181,7 @@ def build_patterns(
                 seed=seed if "seed" in uses else None,
             )
     if Path(patterns).suffix.lower() in (".npy", ".npz", ".csv"):
-        return load_patterns(patterns)
+        return load_patterns(patterns, layout=layout)
     raise typer.BadParameter(
         f"{patterns!r} is not one of 'equal-overlap', 'random', 'correlated' or a .npy/.npz/.csv file",
         param_hint="'--patterns'",
@@ -208,11 +230,13 @@ def build_network(
     a: float,
     b: float,
     tau: float,
+    rule: str = "betteti",
+    layout: str = "units-by-patterns",
     given: Iterable[str] = (),
 ) -> MemoryNetwork:
-    """Make or load the patterns (:func:`build_patterns`; `given`: the options typed) and design the network."""
-    xi = build_patterns(patterns, n=n, p=p, q=q, r=r, seed=seed, given=given)
-    return design(xi, activation, a, b, tau=tau)
+    """Make or load the patterns (:func:`build_patterns`; `given`: the options typed) and design the network with `rule`."""
+    xi = build_patterns(patterns, n=n, p=p, q=q, r=r, seed=seed, layout=layout, given=given)
+    return design(xi, activation, a, b, tau=tau, rule=rule)
 
 
 #: The most points a grid option (``--rho-range``, ``--threshold-range``) takes per axis.
@@ -292,8 +316,8 @@ def output_path(option: str, path: Path | None) -> Path | None:
 
 
 #: The options that shape the patterns, by parameter name.
-PATTERN_OPTIONS = {"n": "--n", "p": "--p", "q": "--q", "r": "--r", "seed": "--seed"}
-#: Which of them each pattern source uses (a file uses none).
+PATTERN_OPTIONS = {"n": "--n", "p": "--p", "q": "--q", "r": "--r", "seed": "--seed", "layout": "--layout"}
+#: Which of them each pattern source uses (a file uses only --layout).
 _SOURCE_USES = {
     "equal-overlap": {"n", "q"},
     "random": {"n", "p", "q", "seed"},
@@ -325,11 +349,12 @@ def check_pattern_options(patterns: str, given: Iterable[str], *, used_elsewhere
     """Refuse a pattern option the user gave (`given`, see :func:`typed_options`) that the pattern source does not use.
 
     ``--p`` with ``--patterns equal-overlap`` (the construction fixes P), ``--r`` with random
-    patterns, ``--n``/``--p``/``--q``/``--r``/``--seed`` with a pattern file: each is a usage error
+    patterns, ``--n``/``--p``/``--q``/``--r``/``--seed`` with a pattern file, ``--layout`` with
+    a named ensemble: each is a usage error
     naming both, never silently ignored. `used_elsewhere` names options the command uses for
     something else (``phase`` designs every cell with ``--q`` and ``--r``).
     """
-    uses = _SOURCE_USES.get(patterns, set()) | set(used_elsewhere)
+    uses = _SOURCE_USES.get(patterns, {"layout"}) | set(used_elsewhere)
     source = f"--patterns {patterns}" if patterns in _SOURCE_USES else f"a pattern file (--patterns {patterns})"
     for name, option in PATTERN_OPTIONS.items():
         if name in given and name not in uses:

@@ -5,6 +5,7 @@ The library is imported at the start of the command so that ``assocrate --help``
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated, Optional
 
 import numpy as np
@@ -56,19 +57,39 @@ def retrieve_command(
     tol: Annotated[float, typer.Option("--tol", help="Classification tolerance in overlap units, in (0, 0.5).")] = 0.15,
     dtype: Annotated[PrecisionName, typer.Option("--dtype", help="Arithmetic precision.")] = PrecisionName.float64,
     figure: FigureOption = None,
+    cues_file: Annotated[Optional[Path], typer.Option(
+        "--cues", help="Your own cues (.npy/.npz/.csv), one per column: 0/1 patterns or rates in [0, 1], "
+        "N rows (or one row per unit of --units). Replaces --cue and --trials.",
+    )] = None,
+    cued_file: Annotated[Optional[Path], typer.Option(
+        "--cued", help="With --cues: the memory each cue column is meant to retrieve (integers, -1 for none).",
+    )] = None,
+    units_file: Annotated[Optional[Path], typer.Option(
+        "--units", help="With --cues: the units the cues cover (integer indices); the rest start at the quiescent rate.",
+    )] = None,
     as_json: JsonOption = False,
 ) -> None:
     """Cue every stored memory, run the rate dynamics and report where the trajectories end (theory.md §7)."""
-    from ..io import load_network
+    from ..io import load_array, load_network
     from ..plots import overlap_time_courses, save_figure
-    from ..retrieval import make_cues, retrieve
+    from ..retrieval import make_cues, retrieve, user_cues
 
     kind, level, duration = parse_cue_option(cue)
     output_path("--figure", figure)
     network = load_network(network_file)
-    cues = make_cues(network, kind, level, trials=trials, duration=duration, seed=seed)
+    if cues_file is not None:
+        cues_array = load_array(cues_file, name="cues")
+        cued = None if cued_file is None else load_array(cued_file, name="cued").astype(np.int64).ravel()
+        units = None if units_file is None else load_array(units_file, name="units").astype(np.int64).ravel()
+        cues = user_cues(network, cues_array, cued=cued, units=units)
+    elif cued_file is not None or units_file is not None:
+        raise typer.BadParameter("needs --cues", param_hint="'--cued' / '--units'")
+    else:
+        cues = make_cues(network, kind, level, trials=trials, duration=duration, seed=seed)
+    # --t-max counts time constants: the run lasts t_max * tau (10 tau unless --n-steps)
+    duration_of_run = None if n_steps is not None and t_max is None else (10.0 if t_max is None else t_max) * network.tau
     result = retrieve(
-        network, cues, t_max=10.0 if t_max is None and n_steps is None else t_max, n_steps=n_steps, dt=dt,
+        network, cues, t_max=duration_of_run, n_steps=n_steps, dt=dt,
         sigma=sigma, boundary=boundary.value, normalize=normalize.value, seed=np.random.default_rng(seed), tol=tol,
         dtype=np.float32 if dtype is PrecisionName.float32 else np.float64,
     )
@@ -76,4 +97,8 @@ def retrieve_command(
     if figure is not None:
         save_figure(overlap_time_courses({str(network_file.name): result}), figure)
         record["figure"] = str(figure)
-    echo_result(record, [result.summary(), None if figure is None else f"figure written to {figure}"], as_json=as_json)
+    per_memory = "  per memory          " + ", ".join(
+        f"{row['memory']}: {row['n_success']}/{row['n_cues']}" for row in record["per_memory"]
+    ) if record["per_memory"] else None
+    lines = [result.summary(), per_memory, None if figure is None else f"figure written to {figure}"]
+    echo_result(record, lines, as_json=as_json)

@@ -125,12 +125,14 @@ class _Kernel:
         self.network, self.X, self.form, self.source = network, X, form, source
         self.dtype = X.dtype
         n_units, batch = X.shape
-        self.U = network.U.astype(self.dtype, copy=False)
+        # W Y = L (c * (R^T Y)); L = R = U for a symmetric W (theory.md §3)
+        self.U = network.L.astype(self.dtype, copy=False)
+        self.V = self.U if network.is_symmetric else network.R.astype(self.dtype, copy=False)
         self.matvec = matvec
         # Rate form: fold phi's affine part into the small coefficient matrix, so that the GEMM
         # returns z = scale (W x) + shift directly (U's last column is the constant 1).
         self.affine = affine_part(network.activation) if form == "rate" and matvec is None else None
-        if self.affine is not None and not np.all(network.U[:, -1] == 1.0):
+        if self.affine is not None and not np.all(network.L[:, -1] == 1.0):
             self.affine = None
         scale = 1.0 if self.affine is None else self.affine[0]
         self.c = (network.c * scale).astype(self.dtype)[:, None]
@@ -195,7 +197,7 @@ class _Kernel:
         rows = self.blocks[i]
         if self.form == "current":
             self._phi_block(i)
-        np.matmul(self.U[rows].T, (self.X if self.form == "rate" else self.R)[rows], out=self.shares[i])
+        np.matmul(self.V[rows].T, (self.X if self.form == "rate" else self.R)[rows], out=self.shares[i])
 
     def _update_block(self, i: int) -> None:
         rows = self.blocks[i]

@@ -185,6 +185,16 @@ class OutcomeCounts:
         """Number of cues per final class (every class listed)."""
         return {value: int(np.sum(self.labels == value)) for value in OUTCOMES}
 
+    def per_memory(self) -> list[dict]:
+        """Per stored memory that was cued: the number of cues, successes and the success rate."""
+        rows = []
+        for mu in np.unique(self.cued[self.stored]):
+            mine = self.cued == mu
+            hits = int(np.sum(self.success[mine]))
+            rows.append({"memory": int(mu), "n_cues": int(mine.sum()), "n_success": hits,
+                         "success_rate": hits / int(mine.sum())})
+        return rows
+
 
 @dataclass(frozen=True)
 class Ideals:
@@ -199,7 +209,9 @@ def ideal_states(network: MemoryNetwork) -> Ideals:
     """The rescaled memories and the stable quiescent / all-on uniform states, as read-out features."""
     readout = readout_matrix(network)
     memory_features = readout.T @ network.memory_rates()
-    uniform = [s for s in uniform_states(network) if s.kind in (Outcome.QUIESCENT.value, Outcome.ALL_ON.value)]
+    # uniform states exist when W 1 = gamma 1 (the betteti rule); the projection rule has memories only
+    states = uniform_states(network) if network.rule == "betteti" else ()
+    uniform = [s for s in states if s.kind in (Outcome.QUIESCENT.value, Outcome.ALL_ON.value)]
     uniform_features = np.array([[s.rate] * (network.n_patterns + 1) for s in uniform]).reshape(-1, network.n_patterns + 1).T
     return Ideals(
         features=np.hstack([memory_features, uniform_features]),

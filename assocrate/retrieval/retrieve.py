@@ -129,6 +129,15 @@ class RetrievalResult(OutcomeCounts):
         """Mean over cues of the mean final overlap with the other memories."""
         return float(np.mean(self.overlap_other))
 
+    def confusion(self) -> dict[str, dict[str, int]]:
+        """Counts per cued memory (rows, ``"-1"`` for cues not stored) of where the cues ended:
+        ``"memory k"`` for the matched memory k, else the class (quiescent, all-on, none)."""
+        table: dict[str, dict[str, int]] = {}
+        for mu, label, matched in zip(self.cued, self.labels, self.matched):
+            end = f"memory {int(matched)}" if matched >= 0 else str(label)
+            row = table.setdefault(str(int(mu)), {})
+            row[end] = row.get(end, 0) + 1
+        return table
 
     def labels_at(self, t: float) -> np.ndarray:
         """Classes at the last recorded time <= `t`."""
@@ -156,6 +165,8 @@ class RetrievalResult(OutcomeCounts):
             "ideal_overlap_cued": self.ideal_cued,
             "ideal_overlap_other": self.ideal_other,
             "classes": self.class_counts(),
+            "per_memory": self.per_memory(),
+            "confusion": self.confusion(),
             "mean_time_to_converge": json_float(float(np.mean(converged)) if converged.size else math.nan),
         }
 

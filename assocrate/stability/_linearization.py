@@ -13,10 +13,12 @@ import numpy as np
 
 from ..core.design import MemoryNetwork
 from ..core.equilibria import refine_equilibrium
+from ..core.identity import identify_states
 from ..core.lowrank import symmetric_part, weighted_gram
 
 __all__ = [
     "MemoryPoint",
+    "equilibrium_owner",
     "ideal_grams",
     "ideal_residuals",
     "is_exact_design",
@@ -50,6 +52,7 @@ class MemoryPoint:
     residual: float  # max |-x + phi(W x)| at the point
     status: str  # "exact design", "designed memory (not refined)", or a NewtonStatus value
     shift: float  # max |x - x_ideal|
+    owner: int | None = None  # the memory whose equilibrium this is (core.identity); None: none proved
 
 
 def type_rows(network: MemoryNetwork) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -92,7 +95,7 @@ def memory_points(network: MemoryNetwork, memories: list[int], at: str) -> list[
             slopes = np.where(xi[:, mu], ideal_slopes[1], ideal_slopes[0])
             status = "exact design" if exact else "designed memory (not refined)"
             eta = float(slopes.max())
-            points.append(MemoryPoint(rows, counts, slopes, eta, float(residuals[j]), status, 0.0))
+            points.append(MemoryPoint(rows, counts, slopes, eta, float(residuals[j]), status, 0.0, mu))
             continue
         x0 = memory_rate(network, mu)
         result = refine_equilibrium(network, x0)
@@ -106,9 +109,20 @@ def memory_points(network: MemoryNetwork, memories: list[int], at: str) -> list[
         else:
             slopes, point_rows, point_counts = unit_slopes, network.U, np.ones(network.n_units, dtype=np.int64)
         points.append(
-            MemoryPoint(point_rows, point_counts, slopes, float(slopes.max()), result.residual, result.status.value, shift)
+            MemoryPoint(point_rows, point_counts, slopes, float(slopes.max()), result.residual, result.status.value, shift,
+                        equilibrium_owner(network, result.x))
         )
     return points
+
+
+def equilibrium_owner(network: MemoryNetwork, x: np.ndarray) -> int | None:
+    """The memory whose equilibrium the rate state `x` is (l1-nearest designed state, :mod:`assocrate.core.identity`)."""
+    phi_a, phi_b = float(network.activation.phi(network.a)), float(network.activation.phi(network.b))
+    if not np.all(np.isfinite(x)):
+        return None
+    found = identify_states(network.patterns, np.ones(network.n_units, dtype=np.int64), x, x,
+                            (phi_a, phi_a), (phi_b, phi_b))
+    return found.memory
 
 
 def is_exact_design(network: MemoryNetwork) -> bool:
@@ -133,6 +147,9 @@ def ideal_grams(network: MemoryNetwork) -> np.ndarray:
     float64.
     """
     rows, counts, xi = type_rows(network)
+    if network.rule != "betteti":  # no [Xi, 1] B structure: one weighted Gram matrix per memory
+        d_a, d_b = float(network.activation.dphi(network.a)), float(network.activation.dphi(network.b))
+        return np.stack([weighted_gram(rows, np.where(xi[:, mu], d_b, d_a), counts) for mu in range(xi.shape[1])])
     k, m = rows.shape
     P = m - 1
     count_dtype = np.float32 if network.n_units < _FLOAT32_EXACT else np.float64
