@@ -152,6 +152,8 @@ for command in ("design", "phase"):
 CLI_CASES += [
     ("design-random-r", ("design", "--patterns", "random", "--r", "0.3"), "--r"),
     ("phase-file-r-nan", ("phase", "--patterns", "{patterns}", "--r", "nan"), "r"),
+    ("design-equal-overlap-layout", ("design", "--layout", "patterns-by-units"), "--layout"),
+    ("design-random-layout", ("design", "--patterns", "random", "--layout", "patterns-by-units"), "--layout"),
     ("design-file-q", ("design", "--patterns", "{patterns}", "--q", "7"), "--q"),
     ("design-file-r", ("design", "--patterns", "{patterns}", "--r", "0.5"), "--r"),
     ("design-equal-overlap-r5", ("design", "--r", "5"), "--r"),
