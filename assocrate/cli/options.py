@@ -16,6 +16,7 @@ from typing import Annotated, Optional
 import numpy as np
 import typer
 
+from .._validation import check_patterns
 from ..core.activations import Activation, activation_from_name
 from ..core.design import MemoryNetwork, design
 from ..core.patterns import make_patterns
@@ -181,7 +182,7 @@ def build_patterns(
                 seed=seed if "seed" in uses else None,
             )
     if Path(patterns).suffix.lower() in (".npy", ".npz", ".csv"):
-        return load_patterns(patterns, layout=layout)
+        return check_patterns(f"--patterns {patterns}", load_patterns(patterns, layout=layout))  # errors name the file
     raise typer.BadParameter(
         f"{patterns!r} is not one of 'equal-overlap', 'random', 'correlated' or a .npy/.npz/.csv file",
         param_hint="'--patterns'",
