@@ -68,7 +68,7 @@ def format_bytes(size: float) -> str:
 def format_seconds(seconds: float) -> str:
     """`seconds` as s, min, h or days."""
     for unit, length in (("days", 86400.0), ("h", 3600.0), ("min", 60.0)):
-        if seconds >= length:
+        if seconds >= (2 if unit == "days" else 1) * length:  # 36 h, not 1.5 days
             return f"{seconds / length:.3g} {unit}"
     return f"{seconds:.2g} s"
 

@@ -97,6 +97,12 @@ def files(tmp_path_factory) -> dict[str, Path]:
     paths["nonbinary"] = folder / "nonbinary.npy"
     np.save(folder / "cube.npy", np.zeros((2, 2, 2)))
     paths["cube"] = folder / "cube.npy"
+    np.save(folder / "cues.npy", np.eye(N, 2))
+    paths["cues"] = folder / "cues.npy"
+    np.save(folder / "fractions.npy", np.array([0.5, 1.0]))
+    paths["fractions"] = folder / "fractions.npy"
+    np.save(folder / "nans.npy", np.array([np.nan, 1.0]))
+    paths["nans"] = folder / "nans.npy"
     (folder / "notes.txt").write_text("x")
     paths["notes"] = folder / "notes.txt"
     return paths
@@ -185,10 +191,10 @@ CLI_CASES += [
     ("retrieve-trials-huge", (*RETRIEVE, "--trials", str(10**9)), "trials"),
     ("retrieve-sigma-neg", (*RETRIEVE, "--sigma", "-1"), "sigma"),
     ("retrieve-sigma-nan", (*RETRIEVE, "--sigma", "nan"), "sigma"),
-    ("retrieve-t-max0", (*RETRIEVE, "--t-max", "0"), "t_max"),
-    ("retrieve-t-max-neg", (*RETRIEVE, "--t-max", "-1"), "t_max"),
+    ("retrieve-t-max0", (*RETRIEVE, "--t-max", "0"), "--t-max"),
+    ("retrieve-t-max-neg", (*RETRIEVE, "--t-max", "-1"), "--t-max"),
     ("retrieve-t-max-huge", (*RETRIEVE, "--t-max", "1e12"), "steps"),
-    ("retrieve-n-steps0", (*RETRIEVE, "--n-steps", "0"), "n_steps"),
+    ("retrieve-n-steps0", (*RETRIEVE, "--n-steps", "0"), "--n-steps"),
     ("retrieve-t-max-and-n-steps", (*RETRIEVE, "--t-max", "5", "--n-steps", "10"), "n_steps"),
     ("retrieve-dt0", (*RETRIEVE, "--dt", "0"), "dt"),
     ("retrieve-dt-above-t-max", (*RETRIEVE, "--dt", "20"), "dt"),
@@ -202,6 +208,13 @@ CLI_CASES += [
     ("retrieve-figure-is-dir", (*RETRIEVE, "--figure", "{dir_npz}"), "--figure"),
     ("retrieve-seed-neg", (*RETRIEVE, "--seed", "-1"), "seed"),
     ("retrieve-no-network", ("retrieve",), "network_file"),
+    ("retrieve-cues-with-cue", (*RETRIEVE, "--cues", "{cues}", "--cue", "flip:0.1"), "--cue"),
+    ("retrieve-cues-with-trials", (*RETRIEVE, "--cues", "{cues}", "--trials", "3"), "--trials"),
+    ("retrieve-cued-fraction", (*RETRIEVE, "--cues", "{cues}", "--cued", "{fractions}"), "--cued"),
+    ("retrieve-units-nan", (*RETRIEVE, "--cues", "{cues}", "--units", "{nans}"), "--units"),
+    ("retrieve-cued-without-cues", (*RETRIEVE, "--cued", "{fractions}"), "--cues"),
+    ("retrieve-cues-complex", (*RETRIEVE, "--cues", "{complex}"), "complex.npy"),
+    ("retrieve-cues-empty", (*RETRIEVE, "--cues", "{empty_csv}"), "empty.csv"),
 ]
 CAPACITY = ("capacity", "--scheduler", "synchronous")
 CLI_CASES += [
@@ -220,7 +233,7 @@ CLI_CASES += [
     ("capacity-checkpoint-missing-dir", (*CAPACITY, "--checkpoint", "{dir}/nowhere/c.nc"), "--checkpoint"),
     ("capacity-checkpoint-foreign", (*CAPACITY, "--n", "100", "--loads", "0.02", "--checkpoint", "{text_csv}"),
      "text.csv"),
-    ("capacity-t-max0", (*CAPACITY, "--t-max", "0"), "t_max"),
+    ("capacity-t-max0", (*CAPACITY, "--t-max", "0"), "--t-max"),
     ("capacity-figure-ext", (*CAPACITY, "--figure", "{dir}/c.docx"), "--figure"),
     ("capacity-out-missing-dir", (*CAPACITY, "--out", "{dir}/nowhere/c.nc"), "--out"),
     ("capacity-seed-neg", (*CAPACITY, "--seed", "-1"), "seed"),

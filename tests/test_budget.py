@@ -15,7 +15,7 @@ def test_format_bytes(size, text):
     assert budget.format_bytes(size) == text
 
 
-@pytest.mark.parametrize("seconds, text", [(0.5, "0.5 s"), (90, "1.5 min"), (7200, "2 h"), (3 * 86400, "3 days")])
+@pytest.mark.parametrize("seconds, text", [(0.5, "0.5 s"), (90, "1.5 min"), (7200, "2 h"), (3 * 86400, "3 days"), (86400, "24 h")])
 def test_format_seconds(seconds, text):
     assert budget.format_seconds(seconds) == text
 
@@ -41,7 +41,7 @@ def test_check_cost_refuses_beyond_the_available_memory(monkeypatch):
 def test_check_cost_refuses_beyond_the_time_limit(monkeypatch):
     monkeypatch.setattr(budget, "available_memory", lambda: 10**12)
     flops = 2 * budget.TIME_LIMIT * budget.FLOPS_PER_SECOND
-    with pytest.raises(InvalidInput, match=r"run would take about 2 days .* the limit is 1 days\)\. Lower `t_max`"):
+    with pytest.raises(InvalidInput, match=r"run would take about 2 days .* the limit is 24 h\)\. Lower `t_max`"):
         budget.check_cost(budget.Cost(bytes=1.0, flops=flops), "run", "`t_max`")
 
 

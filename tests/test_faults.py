@@ -263,7 +263,7 @@ def test_retrieve_t_max_1e12_is_refused_before_it_runs(tmp_path, capsys, monkeyp
     _forbid(monkeypatch, retrieve_module, "euler_maruyama")
     code, _, err = run(capsys, "retrieve", path, "--t-max", "1e12")
     line = one_error_line(err)
-    assert code == 2 and "100000000000000 steps" in line and "needs about" in line and "t_max" in line, line
+    assert code == 2 and "100000000000000 steps" in line and "needs about" in line and "--t-max" in line, line
 
 
 def test_retrieve_at_a_million_units_is_refused_before_it_allocates(monkeypatch):

@@ -45,6 +45,7 @@ __all__ = [
     "pattern_option_names",
     "progress_bar",
     "refuse_inapplicable",
+    "relabelled",
     "typed_options",
 ]
 
@@ -190,16 +191,20 @@ def build_patterns(
 
 
 @contextlib.contextmanager
-def pattern_option_names() -> Iterator[None]:
-    """Relabel the library's pattern arguments in an :class:`InvalidInput` raised inside as their options."""
+def relabelled(names: dict[str, str]) -> Iterator[None]:
+    """Relabel the library's argument names in an :class:`InvalidInput` raised inside as options (``t_max`` -> ``--t-max``)."""
     try:
         yield
     except InvalidInput as error:
         message = str(error)
-        for name, option in (("n_units", "--n"), ("n", "--n"), ("n_patterns", "--p"), ("q", "--q"), ("r", "--r"),
-                             ("seed", "--seed")):
+        for name, option in names.items():
             message = message.replace(f"`{name}`", f"`{option}`")
         raise InvalidInput(message) from None
+
+
+def pattern_option_names() -> contextlib.AbstractContextManager[None]:
+    """:func:`relabelled` for the pattern arguments (``n_units`` -> ``--n``, ``n_patterns`` -> ``--p``, ...)."""
+    return relabelled({"n_units": "--n", "n": "--n", "n_patterns": "--p", "q": "--q", "r": "--r", "seed": "--seed"})
 
 
 def build_activation(name: str, **given: float | None) -> Activation:

@@ -40,6 +40,7 @@ from .options import (
     parse_scheduler,
     pattern_option_names,
     progress_bar,
+    relabelled,
     typed_options,
 )
 
@@ -171,7 +172,8 @@ def capacity_command(
         output_path(option, path)
     function = activation_from_name(activation.value, rho=rho, threshold=threshold)
     computed = []
-    with progress_bar("capacity", "pattern sets") as show:
+    names = {"n": "--n", "loads": "--loads", "q": "--q", "trials": "--trials", "t_max": "--t-max", "seed": "--seed"}
+    with progress_bar("capacity", "pattern sets") as show, relabelled(names):
 
         def progress(done: int, total: int) -> None:
             computed.append(done)
