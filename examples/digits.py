@@ -1,4 +1,8 @@
-"""Real patterns: scikit-learn's 8 x 8 handwritten digits under both design rules (theory.md §3).
+"""
+Real patterns: handwritten digits under both design rules
+=========================================================
+
+scikit-learn's 8 x 8 handwritten digits under both design rules (theory.md §3).
 
 Run: ``python examples/digits.py [--trials 50] [--figure digits.png]`` (needs scikit-learn:
 ``pip install "assocrate[examples]"``).
@@ -118,7 +122,7 @@ def draw_snapshots(network: aa.MemoryNetwork, xi: np.ndarray, path: str, *, seed
 
 
 def main(argv: list[str] | None = None) -> dict:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description="Real patterns: handwritten digits under both design rules")
     parser.add_argument("--trials", type=int, default=50, help="cues per digit and flip level (>= 20)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--figure", default="digits.png", help="where to draw the recall curves ('' for none)")

@@ -19,6 +19,7 @@ from fractions import Fraction
 
 import numpy as np
 
+from .._summary import Summarized
 from ..certify._rational import to_fraction
 from ..certify._reduction import ReducedNetwork, network_digest, reduce_network
 from ..certify._rigorous import BOX_BITS, dyadic_up, format_down, phi_bounds
@@ -188,7 +189,7 @@ def require_memory_in_box(certificate: Certificate, network, red: ReducedNetwork
 
 
 @dataclass(frozen=True, repr=False)
-class CertifiedRadius:
+class CertifiedRadius(Summarized):
     """A certified neighbourhood of a memory from which every trajectory retrieves it.
 
     Attributes

@@ -21,6 +21,7 @@ from typing import Union
 import flint
 import numpy as np
 
+from .._summary import Summarized
 from ..certify._rational import fraction_vector, to_fraction
 from ..certify.exact import to_rational
 from ..certify.status import CertificateStatus
@@ -255,7 +256,7 @@ def _freeze_parameters(parameters: object) -> Mapping[str, int | float | str | b
 
 
 @dataclass(frozen=True, eq=False, repr=False)
-class Certificate:
+class Certificate(Summarized):
     """A claim about a network together with the data that proves it and two verdicts.
 
     Parameters

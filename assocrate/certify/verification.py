@@ -33,6 +33,7 @@ from fractions import Fraction
 
 import numpy as np
 
+from .._summary import Summarized
 from ..certify._reduction import input_vector, network_digest, reduce_network
 from ..certify.contraction import verify_contraction
 from ..certify.input_driven import verify_input
@@ -62,7 +63,7 @@ _DATA_NAMES = {"R": "residual_bound"}
 
 
 @dataclass(frozen=True, repr=False)
-class Verification:
+class Verification(Summarized):
     """The outcome of :func:`verify`.
 
     Attributes

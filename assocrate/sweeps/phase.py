@@ -20,6 +20,7 @@ import numpy as np
 import xarray as xr
 
 from .._budget import Cost, check_cost
+from .._progress import as_progress
 from .._validation import (
     check_choice,
     check_finite_float,
@@ -171,7 +172,7 @@ def phase_diagram(
     seed: int = 0,
     tau: float = 1.0,
     method: str = "auto",
-    progress: Callable[[int, int], None] | None = None,
+    progress: Callable[[int, int], None] | bool | None = None,
 ) -> xr.Dataset:
     """Local stability of the stored memories over a (rho, threshold) grid (theory.md §4).
 
@@ -201,8 +202,9 @@ def phase_diagram(
         (equal-overlap construction with ``r = q`` only); ``"reduction"``: batched exact
         (P+1) x (P+1) eigenproblems for any patterns; ``"auto"`` picks the closed form when it applies
         (the equal-overlap construction designed with its own q and r).
-    progress : callable, optional
-        Called as ``progress(done_cells, total_cells)`` after each block of cells.
+    progress : callable or bool, optional
+        Called as ``progress(done_cells, total_cells)`` after each block of cells. ``True``: a rich
+        progress bar on stderr (only on a terminal).
 
     Returns
     -------
@@ -252,6 +254,7 @@ def phase_diagram(
     threshold = _check_axis("threshold", np.linspace(0.0, 0.9, 30) if threshold is None else threshold)
     tau = check_positive("tau", tau)
     method = check_choice("method", method, PHASE_METHODS)
+    progress = as_progress(progress, "phase-diagram cells")
     if isinstance(patterns, str):
         if patterns not in ENSEMBLES:
             raise InvalidInput(f"`patterns` must be one of {list(ENSEMBLES)} or a 0/1 array; got {patterns!r}")
