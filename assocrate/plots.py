@@ -143,7 +143,8 @@ def phase_diagram(dataset, *, ax=None) -> Figure:
     Cells are filled stable (blue) or unstable (red) by the exact spectrum, grey where the design
     does not exist; the dashed line bounds the region where the sufficient condition
     ``eta max(lambda_max(W), 0) < 1`` holds, the dotted line the region where the instability
-    condition holds.
+    condition holds. With a ``proof`` variable (``phase_diagram(prove=True)``) the legend counts the
+    cells proved stable and unstable, and undecided cells are marked with a black x.
 
     Parameters
     ----------
@@ -184,6 +185,15 @@ def phase_diagram(dataset, *, ax=None) -> Figure:
         if values.count() and values.min() < level < values.max() and min(values.shape) > 1:
             ax.contour(rho, threshold, values, levels=[level], colors="k", linestyles=style, linewidths=1.4)
         handles.append(Line2D([], [], color="k", ls=style, label=label.split(" holds")[0]))
+    if "proof" in dataset:
+        proof = np.asarray(dataset["proof"].values)
+        attrs = dataset["proof"].attrs
+        code = dict(zip(attrs["flag_meanings"].split(), np.asarray(attrs["flag_values"]).tolist()))
+        open_i, open_j = np.nonzero(proof == code["undecided"])
+        ax.plot(rho[open_i], threshold[open_j], "kx", ms=5)
+        handles.append(Line2D([], [], color="k", marker="x", ls="", label=(
+            f"proved exactly: {int(np.sum(proof == code['stable-proved']))} stable, "
+            f"{int(np.sum(proof == code['unstable-proved']))} unstable; x undecided ({open_i.size})")))
     ax.set_xlabel("gain ρ")
     ax.set_ylabel("threshold x*")
     attrs = dataset.attrs

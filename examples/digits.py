@@ -82,7 +82,7 @@ def certified_radii(network: aa.MemoryNetwork) -> list[tuple[float, bool]]:
     """(radius, exactly verified) of the Metzler box of every memory (0 when nothing is certified)."""
     radii = []
     for mu in range(network.n_patterns):
-        result = aa.certified_radius(network, mu)
+        result = aa.certified_radius(network, mu, method="metzler")
         verified = result.certified and aa.verify(result.certificate, network).verified
         radii.append((result.radius if result.certified else 0.0, verified))
     return radii

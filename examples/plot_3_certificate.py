@@ -20,8 +20,9 @@ net = aa.design(aa.equal_overlap_patterns(1000, 0.2), aa.Sigmoid(rho=4.8, thresh
 # %%
 # The certified retrieval radius of memory 0: a box of half-width δ around the memory's current
 # in which every trajectory provably converges to the memory (Metzler majorant, checked in exact
-# rational arithmetic).
-radius = aa.certified_radius(net, 0)
+# rational arithmetic). The default method, interval iteration, certifies a larger box (0.561
+# against 0.414, theory.md §5 item 3b); this example edits the Metzler certificate.
+radius = aa.certified_radius(net, 0, method="metzler")
 print(radius)
 
 # %%

@@ -196,7 +196,7 @@ class CertifiedRadius(Summarized):
     ----------
     memory : int
     method : str
-        ``"metzler"`` (box, the certified retrieval radius) or ``"lmi"`` (ellipsoid, l2).
+        ``"interval"`` or ``"metzler"`` (box, the certified retrieval radius) or ``"lmi"`` (ellipsoid, l2).
     weights : str
         ``"uniform"`` (v = 1) or ``"perron"`` (Metzler only).
     radius : float
@@ -208,7 +208,7 @@ class CertifiedRadius(Summarized):
     norm : str
         ``"box"`` or ``"l2"``.
     certificate : Certificate
-        kind ``"radius"`` or ``"sector"``; re-check it with :func:`~assocrate.certify.verification.verify`.
+        kind ``"interval"``, ``"radius"`` or ``"sector"``; re-check it with :func:`~assocrate.certify.verification.verify`.
     """
 
     memory: int

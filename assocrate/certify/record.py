@@ -42,8 +42,9 @@ __all__ = [
 #: - ``"contraction"``: the incremental (contraction) LMI;
 #: - ``"radius"``: a certified retrieval radius (Metzler majorant on a box);
 #: - ``"sector"``: the sector-LMI ellipsoid (an l2 statement, never the headline radius);
-#: - ``"input"``: input-driven global retrieval (absorbing box plus contraction / Metzler bound).
-CERTIFICATE_KINDS: tuple[str, ...] = ("lyapunov", "lds", "contraction", "radius", "sector", "input")
+#: - ``"input"``: input-driven global retrieval (absorbing box plus contraction / Metzler bound);
+#: - ``"interval"``: a certified retrieval radius by interval iteration (theory.md §5 item 3b).
+CERTIFICATE_KINDS: tuple[str, ...] = ("lyapunov", "lds", "contraction", "radius", "sector", "input", "interval")
 
 #: An exact entry: a rational matrix as nested tuples of Fractions, or one Fraction.
 ExactValue = Union[tuple[tuple[Fraction, ...], ...], Fraction]

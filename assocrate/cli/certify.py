@@ -30,7 +30,7 @@ SolverChoice = choices("SolverChoice", "CLARABEL", "SCS", "CVXOPT")
 #: The dynamics of the contraction LMI (``--form``).
 FormName = choices("FormName", "rate", "current")
 #: How ``--kind radius`` bounds the basin (``--method``).
-RadiusMethod = choices("RadiusMethod", "metzler", "lmi")
+RadiusMethod = choices("RadiusMethod", "interval", "metzler", "lmi")
 #: The box weights of the Metzler radius (``--weights``).
 WeightsName = choices("WeightsName", "uniform", "perron")
 #: The input of ``--kind input`` (``--cue``).
@@ -88,8 +88,10 @@ def certify_command(
     solver: Annotated[Optional[SolverChoice], typer.Option("--solver", help="LMI solver (default by size).")] = None,
     form: Annotated[FormName, typer.Option("--form", help="Dynamics of the contraction LMI.")] = FormName.rate,
     method: Annotated[
-        RadiusMethod, typer.Option("--method", help="radius: Metzler box (the retrieval radius) or sector-LMI ellipsoid (l2).")
-    ] = RadiusMethod.metzler,
+        RadiusMethod,
+        typer.Option("--method", help="radius: interval iteration (box, the largest certified retrieval radius), "
+                     "Metzler box, or sector-LMI ellipsoid (l2)."),
+    ] = RadiusMethod.interval,
     weights: Annotated[WeightsName, typer.Option("--weights", help="radius: box weights v.")] = WeightsName.uniform,
     kappa: Annotated[float, typer.Option("--kappa", help="input: cue strength.")] = 1.0,
     cue: Annotated[
@@ -125,7 +127,7 @@ def certify_command(
     if every and not per_memory:
         raise typer.BadParameter("'all' applies to --kind radius and input only", param_hint="'--memory'")
     memories = _memory_indices(memory, network.n_patterns) if per_memory else [0]
-    if kind is CertificateKindName.radius and method is RadiusMethod.lmi and weights is not WeightsName.uniform:
+    if kind is CertificateKindName.radius and method is not RadiusMethod.metzler and weights is not WeightsName.uniform:
         raise typer.BadParameter("--weights perron applies to --method metzler only", param_hint="'--weights'")
     if kind is CertificateKindName.input and not math.isfinite(kappa):
         raise typer.BadParameter(f"must be finite; got {kappa}", param_hint="'--kappa'")

@@ -379,7 +379,8 @@ def certify_basins(ctx: DemoContext) -> list[str]:
         "## Certified retrieval radius",
         "",
         f"A cue whose current W x lies within δ of a memory's equilibrium in every unit provably retrieves it "
-        f"(Metzler majorant on the box, theory.md §5.3, verified in exact rational arithmetic). Equal-overlap "
+        f"(the box is forward invariant by interval iteration and its images end in a Metzler box, theory.md §5 "
+        f"item 3b; verified in exact rational arithmetic). Equal-overlap "
         f"design: δ = {exact_radius.radius:.4f} (b − a = {network.b - network.a:g}), "
         f"{'certified' if exact_radius.certified else 'NOT certified'}. Random patterns, γ < 0, δ per memory: "
         f"{per_memory} ({sum(r.certified for r in radii)}/{len(radii)} certified; files in `certificates/`, "

@@ -87,3 +87,15 @@ def test_verify_an_unreadable_certificate_exits_2(network_file, tmp_path, cli):
     code, out, err = cli("verify", tmp_path, network_file)
     assert (code, out) == (2, "")
     assert err == f"error: cannot read the certificate {str(tmp_path)!r}: Is a directory\n"
+
+
+def test_radius_method_interval_is_the_default_and_certifies_more(network_file, cli):
+    code, out, _ = cli("certify", network_file, "--json")
+    interval = json.loads(out)
+    code_m, out_m, _ = cli("certify", network_file, "--method", "metzler", "--json")
+    metzler = json.loads(out_m)
+    assert (code, code_m) == (0, 0)
+    assert (interval["kind"], interval["parameters"]["method"], metzler["kind"]) == ("interval", "interval", "radius")
+    assert interval["radius"] > metzler["radius"] > 0
+    code, out, err = cli("certify", network_file, "--method", "interval", "--weights", "perron")
+    assert (code, out) == (2, "") and "--weights perron applies to --method metzler only" in err
