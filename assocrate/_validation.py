@@ -123,7 +123,7 @@ def check_patterns(name: str, patterns: object) -> np.ndarray:
             raise InvalidInput(f"`{name}` must be finite; found NaN or inf")
         bad = (array != 0) & (array != 1)
         if np.any(bad):
-            value = array[bad].flat[0]
+            value = array[bad].flat[0].item()  # a Python number: shown as typed, not as np.float64(...)
             raise InvalidInput(f"`{name}` must be binary (0 or 1); found the value {value!r}")
     result = np.array(array, dtype=np.bool_, order="C", copy=True)  # never freeze the caller's array
     result.flags.writeable = False

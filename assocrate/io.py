@@ -4,26 +4,34 @@ A network file is a ``.npz`` archive holding the patterns (bool) and a JSON meta
 (format name and version, the activation's name and parameters, levels, q, r, tau and the design scalars;
 for the projection rule also ``rule`` and ``symmetric``). Loading rebuilds
 the network with :func:`assocrate.core.design.design` and checks the stored scalars against the rebuilt
-ones, so a tampered or foreign file is refused with a message naming it.
+ones, so a tampered or foreign file is refused with a message naming it. Version 2 files also hold N
+and P in the metadata and a SHA-256 digest of everything stored; loading checks every entry's type
+and shape, every stored size against the arrays, the digest, and limits the metadata's size and
+nesting depth. Files are written through the one atomic writer of :mod:`assocrate._atomic`.
 """
 
 from __future__ import annotations
 
-import contextlib
+import hashlib
 import io
 import json
 import os
-import tempfile
 import zipfile
-from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import BinaryIO
 
 import numpy as np
 
+from ._atomic import (
+    atomic_path,
+    atomic_write,
+    atomic_write_bytes,
+    atomic_write_text,
+    check_output_path,
+    remove_stale_temporaries,
+)
 from .core.activations import activation_from_name
 from .core.design import MemoryNetwork, design
-from .errors import FileFormatError, InvalidInput
+from .errors import FileFormatError, InvalidInput, InvalidType
 
 __all__ = [
     "FileFormatError",
@@ -36,115 +44,12 @@ __all__ = [
     "load_array",
     "load_network",
     "load_patterns",
+    "remove_stale_temporaries",
     "save_network",
 ]
 
 NETWORK_FORMAT = "assocrate.network"
-NETWORK_VERSION = 1
-
-
-def _current_umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
-
-
-@contextlib.contextmanager
-def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
-    """Yield a temporary path beside `path`; on success make it durable and rename it to `path`.
-
-    For writers that need a file name (netCDF, say). A reader never sees a half-written file; an
-    existing file is replaced only once the new content is complete on disk and keeps its
-    permissions; a new file gets the permissions ``open()`` would give it. On error the temporary
-    file is removed and `path` is untouched.
-
-    Examples
-    --------
-    >>> import tempfile, pathlib
-    >>> folder = pathlib.Path(tempfile.mkdtemp())
-    >>> with atomic_path(folder / "notes.txt") as temporary:
-    ...     _ = temporary.write_text("hello")
-    >>> (folder / "notes.txt").read_text()
-    'hello'
-    """
-    target = Path(path)
-    directory = target.parent if str(target.parent) else Path(".")
-    if not directory.is_dir():
-        raise FileNotFoundError(f"cannot write {str(target)!r}: the directory {str(directory)!r} does not exist")
-    try:
-        mode = target.stat().st_mode & 0o777  # an existing file keeps its permissions
-    except FileNotFoundError:
-        mode = 0o666 & ~_current_umask()  # a new file gets what open() would give it
-    fd, temp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=directory)
-    os.close(fd)
-    try:
-        yield Path(temp_name)
-        with open(temp_name, "rb") as handle:
-            os.fsync(handle.fileno())
-        os.chmod(temp_name, mode)
-        os.replace(temp_name, target)
-    except BaseException as error:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(temp_name)
-        if isinstance(error, OSError):
-            raise OSError(error.errno, f"cannot write {str(target)!r}: {error.strerror}", str(target)) from error
-        raise
-    with contextlib.suppress(OSError):
-        dir_fd = os.open(directory, os.O_RDONLY)
-        try:
-            os.fsync(dir_fd)
-        finally:
-            os.close(dir_fd)
-
-
-def atomic_write(path: str | os.PathLike, write: Callable[[BinaryIO], None]) -> Path:
-    """Write a file atomically through :func:`atomic_path`; `write` gets a binary file object.
-
-    Returns
-    -------
-    pathlib.Path
-        The destination.
-    """
-    with atomic_path(path) as temporary, open(temporary, "wb") as handle:
-        write(handle)
-    return Path(path)
-
-
-def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> Path:
-    """Atomically write `data` to `path`."""
-    return atomic_write(path, lambda handle: handle.write(data))
-
-
-def atomic_write_text(path: str | os.PathLike, text: str) -> Path:
-    """Atomically write UTF-8 `text` to `path`."""
-    return atomic_write_bytes(path, text.encode("utf-8"))
-
-
-def check_output_path(name: str, path: str | os.PathLike) -> Path:
-    """`path` as a Path that can name a file to write: not a directory, in a directory that exists.
-
-    Lets a long computation refuse a bad output path before it starts (`name` is the argument or
-    option named in the error).
-
-    Raises
-    ------
-    InvalidInput
-        If `path` is a directory.
-    FileNotFoundError
-        If its directory does not exist (an :class:`OSError`, as writing there would raise).
-
-    Examples
-    --------
-    >>> str(check_output_path("out", "result.nc"))
-    'result.nc'
-    """
-    target = Path(path)
-    if target.is_dir():
-        raise InvalidInput(f"`{name}` must be a file path; {str(target)!r} is a directory")
-    directory = target.parent if str(target.parent) else Path(".")
-    if not directory.is_dir():
-        raise FileNotFoundError(f"`{name}` {str(target)!r}: the directory {str(directory)!r} does not exist")
-    return target
+NETWORK_VERSION = 2  # 2: a SHA-256 digest of the content, N and P in the metadata (1 still loads)
 
 
 def _existing_file(path: str | os.PathLike) -> Path:
@@ -156,8 +61,23 @@ def _existing_file(path: str | os.PathLike) -> Path:
     return target
 
 
+#: Limits on what a network file may hold: metadata size and JSON nesting, uncompressed archive size.
+METADATA_LIMIT = 64 * 1024
+METADATA_DEPTH = 8
+_ENTRIES = {"patterns", "n_units", "metadata", "digest"}
+
+
+def _digest(packed: np.ndarray, n_units: int, metadata: bytes) -> str:
+    """SHA-256 over everything a network file stores: the packed patterns, their shape, N and the metadata."""
+    hasher = hashlib.sha256()
+    hasher.update(json.dumps([list(packed.shape), int(n_units)]).encode("ascii"))
+    hasher.update(np.ascontiguousarray(packed, dtype=np.uint8).tobytes())
+    hasher.update(metadata)
+    return hasher.hexdigest()
+
+
 def save_network(path: str | os.PathLike, network: MemoryNetwork) -> Path:
-    """Save a network atomically as ``.npz`` (patterns + JSON metadata).
+    """Save a network atomically as ``.npz`` (patterns, N, JSON metadata and a SHA-256 digest of all three).
 
     Examples
     --------
@@ -170,49 +90,146 @@ def save_network(path: str | os.PathLike, network: MemoryNetwork) -> Path:
     >>> load_network(path).gamma == net.gamma
     True
     """
-    metadata = json.dumps(
-        {"format": NETWORK_FORMAT, "version": NETWORK_VERSION, **network.parameters_record()}
-    ).encode("utf-8")
+    if not isinstance(path, (str, os.PathLike)):
+        raise InvalidType(f"`path` must be a str or os.PathLike; got {path!r} of type {type(path).__name__}")
+    if not isinstance(network, MemoryNetwork):
+        raise InvalidType(f"`network` must be a MemoryNetwork (see design); got {network!r} of type {type(network).__name__}")
+    record = {"format": NETWORK_FORMAT, "version": NETWORK_VERSION, "n_units": network.n_units,
+              "n_patterns": network.n_patterns, **network.parameters_record()}
+    metadata = json.dumps(record).encode("utf-8")
+    packed = np.packbits(network.patterns, axis=0)
     buffer = io.BytesIO()
     np.savez_compressed(
         buffer,
-        patterns=np.packbits(network.patterns, axis=0),
+        patterns=packed,
         n_units=np.array(network.n_units),
         metadata=np.frombuffer(metadata, dtype=np.uint8),
+        digest=np.frombuffer(_digest(packed, network.n_units, metadata).encode("ascii"), dtype=np.uint8),
     )
     return atomic_write_bytes(path, buffer.getvalue())
 
 
+def _short(value: object) -> str:
+    text = repr(value)
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
+def _depth(value: object, level: int = 1) -> int:
+    if isinstance(value, dict):
+        return max([level] + [_depth(item, level + 1) for item in value.values()])
+    if isinstance(value, list):
+        return max([level] + [_depth(item, level + 1) for item in value])
+    return level
+
+
+def _read_entries(target: Path) -> dict[str, np.ndarray]:
+    """The arrays of a network archive, after checking its entries and their uncompressed size."""
+    from ._budget import available_memory
+
+    with open(target, "rb") as handle:
+        magic = handle.read(6)
+        if magic == b"\x93NUMPY":
+            raise FileFormatError(f"{target}: not an assocrate network file (a single array, not an .npz archive)")
+        if magic[:4] != b"PK\x03\x04":
+            raise FileFormatError(f"{target}: not an assocrate network file (expected an .npz archive)")
+        handle.seek(0)
+        with zipfile.ZipFile(handle) as archive:
+            names = {info.filename.removesuffix(".npy") for info in archive.infolist()}
+            size = sum(info.file_size for info in archive.infolist())
+        if not {"patterns", "n_units", "metadata"} <= names or not names <= _ENTRIES:
+            raise FileFormatError(
+                f"{target}: not an assocrate network file (entries {sorted(names)}; expected {sorted(_ENTRIES)})"
+            )
+        if size > available_memory() // 2:
+            raise FileFormatError(f"{target}: the archive unpacks to {size} bytes, more than the memory available")
+        handle.seek(0)
+        with np.load(handle, allow_pickle=False) as archive:
+            return {name: archive[name] for name in names}
+
+
+def _parse_metadata(target: Path, entries: dict[str, np.ndarray]) -> tuple[dict, bytes]:
+    raw = entries["metadata"]
+    if raw.dtype != np.uint8 or raw.ndim != 1 or raw.size > METADATA_LIMIT:
+        raise FileFormatError(
+            f"{target}: the metadata must be at most {METADATA_LIMIT} bytes of JSON (uint8, 1-D); "
+            f"got dtype {raw.dtype}, shape {raw.shape}"
+        )
+    text = raw.tobytes()
+    try:
+        metadata = json.loads(text.decode("utf-8"))
+    except (ValueError, RecursionError) as error:
+        raise FileFormatError(f"{target}: the metadata is not valid JSON ({type(error).__name__})") from None
+    if not isinstance(metadata, dict):
+        raise FileFormatError(f"{target}: the metadata must be a JSON object; got a {type(metadata).__name__}")
+    if _depth(metadata) > METADATA_DEPTH:
+        raise FileFormatError(f"{target}: the metadata is nested deeper than {METADATA_DEPTH} levels")
+    if metadata.get("format") != NETWORK_FORMAT:
+        raise FileFormatError(f"{target}: not an assocrate network file (format {_short(metadata.get('format'))})")
+    if metadata.get("version") not in (1, NETWORK_VERSION):
+        raise FileFormatError(
+            f"{target}: network format version {_short(metadata.get('version'))} is not supported "
+            f"(expected 1 or {NETWORK_VERSION})"
+        )
+    return metadata, text
+
+
+def _check_sizes(target: Path, entries: dict[str, np.ndarray], metadata: dict, text: bytes) -> tuple[np.ndarray, int]:
+    """The packed patterns and N, after checking every stored size against the arrays and the digest."""
+    packed, stored_n = entries["patterns"], entries["n_units"]
+    if packed.dtype != np.uint8 or packed.ndim != 2 or 0 in packed.shape:
+        raise FileFormatError(
+            f"{target}: `patterns` must be a non-empty 2-D uint8 array of packed bits; got dtype {packed.dtype}, shape {packed.shape}"
+        )
+    if stored_n.shape != () or stored_n.dtype.kind not in "iu":
+        raise FileFormatError(f"{target}: `n_units` must be an integer scalar; got dtype {stored_n.dtype}, shape {stored_n.shape}")
+    n_units = int(stored_n)
+    rows = packed.shape[0]
+    if not 8 * (rows - 1) < n_units <= 8 * rows:
+        raise FileFormatError(f"{target}: n_units={n_units} does not fit the stored patterns ({rows} packed rows: N in ({8 * (rows - 1)}, {8 * rows}])")
+    for key, expected in (("n_units", n_units), ("n_patterns", packed.shape[1])):
+        if key in metadata and (isinstance(metadata[key], bool) or metadata[key] != expected):
+            raise FileFormatError(f"{target}: the metadata's {key}={_short(metadata[key])} disagrees with the arrays ({expected})")
+    if metadata["version"] >= 2 or "digest" in entries:
+        digest = entries.get("digest")
+        if digest is None or digest.dtype != np.uint8 or digest.tobytes() != _digest(packed, n_units, text).encode("ascii"):
+            raise FileFormatError(f"{target}: the content digest does not match: the file was edited or damaged")
+    if np.any(np.unpackbits(packed, axis=0)[n_units:]):
+        raise FileFormatError(f"{target}: n_units={n_units} cuts off stored pattern bits (the file was edited)")
+    return packed, n_units
+
+
 def load_network(path: str | os.PathLike) -> MemoryNetwork:
-    """Load a network saved by :func:`save_network`.
+    """Load a network saved by :func:`save_network`, validating everything it stores.
+
+    The archive must hold exactly the expected arrays with their types and shapes; the metadata
+    must be a JSON object of at most :data:`METADATA_LIMIT` bytes nested at most
+    :data:`METADATA_DEPTH` levels; every stored size must agree with the arrays; the SHA-256 digest
+    (files of version 2) must cover the content; and the rebuilt network's design scalars must
+    equal the stored ones.
 
     Raises
     ------
     FileFormatError
-        If the file is missing, corrupt, truncated, of another format or version, or its stored
+        If the file is missing, corrupt, truncated, of another format or version, edited, or its stored
         design scalars disagree with the rebuilt network.
     """
+    if not isinstance(path, (str, os.PathLike)):
+        raise InvalidType(f"`path` must be a str or os.PathLike; got {path!r} of type {type(path).__name__}")
     target = _existing_file(path)
     try:
-        with open(target, "rb") as handle:
-            archive = np.load(handle, allow_pickle=False)
-            if not isinstance(archive, np.lib.npyio.NpzFile):
-                raise FileFormatError(f"{target}: not an assocrate network file (a single array, not an .npz archive)")
-            with archive:
-                packed = archive["patterns"]
-                n_units = int(archive["n_units"])
-                metadata = json.loads(archive["metadata"].tobytes().decode("utf-8"))
+        entries = _read_entries(target)
     except FileFormatError:
         raise
     except (zipfile.BadZipFile, OSError, KeyError, ValueError, EOFError, UnicodeDecodeError) as error:
         raise FileFormatError(f"{target}: not a readable assocrate network file ({error})") from None
-    if not isinstance(metadata, dict) or metadata.get("format") != NETWORK_FORMAT:
-        raise FileFormatError(f"{target}: not an assocrate network file (format {metadata.get('format')!r})")
-    if metadata.get("version") != NETWORK_VERSION:
-        raise FileFormatError(
-            f"{target}: network format version {metadata.get('version')!r} is not supported (expected {NETWORK_VERSION})"
-        )
+    metadata, text = _parse_metadata(target, entries)
+    packed, n_units = _check_sizes(target, entries, metadata, text)
     try:
+        if not isinstance(metadata["activation"], dict):
+            raise TypeError(f"activation must be an object; got {_short(metadata['activation'])}")
+        for key in ("a", "b", "q", "r", "tau"):
+            if metadata[key] is not None and (isinstance(metadata[key], bool) or not isinstance(metadata[key], (int, float))):
+                raise TypeError(f"{key} must be a number; got {_short(metadata[key])}")
         patterns = np.unpackbits(packed, axis=0, count=n_units).astype(bool)
         activation = activation_from_name(**metadata["activation"])
         rule = metadata.get("rule", "betteti")  # files without the key are betteti designs
@@ -221,14 +238,17 @@ def load_network(path: str | os.PathLike) -> MemoryNetwork:
             rule=rule,
         )
     except (KeyError, TypeError, ValueError) as error:
-        raise FileFormatError(f"{target}: inconsistent assocrate network file ({error})") from None
+        raise FileFormatError(f"{target}: inconsistent assocrate network file ({str(error)[:200]})") from None
     if metadata.get("symmetric", True) != network.is_symmetric:
         raise FileFormatError(
-            f"{target}: stored symmetric={metadata.get('symmetric')!r} disagrees with the rebuilt network"
+            f"{target}: stored symmetric={_short(metadata.get('symmetric'))} disagrees with the rebuilt network"
         )
     for name in ("alpha", "alpha_prime", "beta", "gamma"):
-        if not np.isclose(metadata.get(name, np.nan), getattr(network, name), rtol=1e-12, atol=0.0):
-            raise FileFormatError(f"{target}: stored {name}={metadata.get(name)!r} disagrees with the rebuilt network")
+        stored = metadata.get(name)
+        if isinstance(stored, bool) or not isinstance(stored, (int, float)) or not np.isclose(
+            stored, getattr(network, name), rtol=1e-12, atol=0.0
+        ):
+            raise FileFormatError(f"{target}: stored {name}={_short(stored)} disagrees with the rebuilt network")
     return network
 
 
@@ -244,6 +264,15 @@ def load_array(path: str | os.PathLike, *, name: str) -> np.ndarray:
         If the file cannot be read as such an array; the message names the file and `name`.
     """
     target = _existing_file(path)
+    array = _read_array(target, name)
+    if array.dtype.kind not in "biuf":
+        raise FileFormatError(f"{target}: {name} must be real numbers (bool, integer or float); got dtype {array.dtype}")
+    if array.size == 0:
+        raise FileFormatError(f"{target}: {name} is empty (shape {array.shape})")
+    return array
+
+
+def _read_array(target: Path, name: str) -> np.ndarray:
     suffix = target.suffix.lower()
     try:
         if suffix == ".npy":
@@ -258,11 +287,13 @@ def load_array(path: str | os.PathLike, *, name: str) -> np.ndarray:
                     return archive[names[0]]
                 raise FileFormatError(f"{target}: expected an array named {name!r} or a single array; found {names}")
         if suffix == ".csv":
+            if target.stat().st_size == 0:
+                raise FileFormatError(f"{target}: {name} is empty (a CSV file with no numbers)")
             return np.loadtxt(target, delimiter=",", ndmin=2)
-    except (zipfile.BadZipFile, OSError, ValueError, EOFError) as error:
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError, UnicodeDecodeError) as error:
         if isinstance(error, FileFormatError):
             raise
-        raise FileFormatError(f"{target}: cannot read {name} ({error})") from None
+        raise FileFormatError(f"{target}: cannot read {name} ({str(error)[:200]})") from None
     raise FileFormatError(f"{target}: {name} files must end in .npy, .npz or .csv; got {suffix!r}")
 
 

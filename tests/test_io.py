@@ -53,17 +53,28 @@ def test_foreign_files(tmp_path):
         load_network(tmp_path / "missing.npz")
 
 
-def _rewrite_metadata(path, change):
+def _rewrite_metadata(path, change, *, legacy=False):
     with np.load(path) as archive:
         arrays = dict(archive)
     metadata = json.loads(arrays["metadata"].tobytes())
     change(metadata)
+    if legacy:  # a version-1 file: no digest, no sizes in the metadata
+        arrays.pop("digest")
+        metadata.update(version=1)
+        metadata.pop("n_units")
+        metadata.pop("n_patterns")
     arrays["metadata"] = np.frombuffer(json.dumps(metadata).encode(), dtype=np.uint8)
     np.savez(path, **arrays)
 
 
 def test_tampered_and_future_files(tmp_path, equal_overlap_network):
     path = save_network(tmp_path / "net.npz", equal_overlap_network)
+    _rewrite_metadata(path, lambda m: m.update(gamma=0.5))
+    with pytest.raises(FileFormatError, match="digest does not match"):
+        load_network(path)
+    save_network(path, equal_overlap_network)
+    _rewrite_metadata(path, lambda m: None, legacy=True)
+    assert load_network(path).gamma == equal_overlap_network.gamma  # version-1 files still load
     _rewrite_metadata(path, lambda m: m.update(gamma=0.5))
     with pytest.raises(FileFormatError, match="stored gamma=0.5 disagrees"):
         load_network(path)

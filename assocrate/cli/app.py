@@ -23,7 +23,7 @@ from .._version import __version__
 from ..errors import InvalidInput
 from .certify import certify_command, verify_command
 from .design import check_command, dale_command, design_command
-from .options import SeedOption, progress_bar
+from .options import Interrupted, SeedOption, progress_bar
 from .realize import discretize_command, graph_command
 from .retrieve import retrieve_command
 from .spike import spike_command
@@ -46,6 +46,11 @@ def demo_command(
 ) -> None:
     """Design, verify and retrieve the reference networks; write report.md and figures to --out."""
     from .demo import run_demo
+
+    if out.exists() and not out.is_dir():
+        raise typer.BadParameter(f"must be a directory; {str(out)!r} is a file", param_hint="'--out'")
+    if not out.parent.is_dir():
+        raise typer.BadParameter(f"{str(out)!r}: the directory {str(out.parent)!r} does not exist", param_hint="'--out'")
 
     with progress_bar("starting", "steps") as show:
         result = run_demo(out, seed=seed, progress=lambda step, done, total: show(done, total, step))
@@ -88,6 +93,10 @@ def _options(
     pass
 
 
+#: What an interrupted command keeps unless it says otherwise.
+_NOTHING_KEPT = "no output file was written or changed (every file is written whole or not at all)"
+
+
 def _one_line(message: str) -> str:
     return " ".join(message.split())
 
@@ -112,7 +121,8 @@ def main(args: list[str] | None = None) -> int:
     Returns
     -------
     int
-        0 success, 1 a negative verdict where a command says so, 2 invalid input.
+        0 success, 1 a negative verdict where a command says so, 2 invalid input, 130 interrupted
+        (Ctrl-C; one line says what was kept).
 
     Raises
     ------
@@ -139,4 +149,9 @@ def main(args: list[str] | None = None) -> int:
             return _error(str(error))
         except MemoryError:
             return _error("not enough memory for this problem size; reduce --n or --p")
+        except Interrupted as error:  # Ctrl-C in a command that keeps something: it says what
+            print(f"interrupted: {_one_line(str(error))}", file=sys.stderr)
+            return 130
+    if result == 130:  # typer's exit status for Ctrl-C (KeyboardInterrupt) in any other command
+        print(f"interrupted: {_NOTHING_KEPT}", file=sys.stderr)
     return result if isinstance(result, int) else 0

@@ -14,9 +14,13 @@ from typing import Annotated, Optional
 import typer
 
 from ..errors import InvalidInput
-from .options import JsonOption, NetworkArgument, choices, echo_result
+from .options import JsonOption, NetworkArgument, choices, echo_result, output_path, refuse_inapplicable
 
 __all__ = ["certify_command", "verify_command"]
+
+#: The largest cue strength ``--kappa`` takes: beyond it the input drives every rate to 0 or 1 and
+#: the exact interval arithmetic of the check would overflow.
+KAPPA_LIMIT = 1e6
 
 
 #: The certificates of ``--kind``.
@@ -65,6 +69,7 @@ def _memory_indices(memory: str, n_patterns: int) -> list[int]:
 
 
 def certify_command(
+    ctx: typer.Context,
     network_file: NetworkArgument,
     kind: Annotated[
         CertificateKindName,
@@ -105,6 +110,16 @@ def certify_command(
     from ..certify import certified_radius, certify_contraction, certify_input_driven, certify_lds, save_certificate
     from ..io import load_network
 
+    applies = {  # the options of each --kind; the others are refused, not ignored
+        "memory": ("radius", "input"), "form": ("contraction",), "method": ("radius",), "weights": ("radius",),
+        "kappa": ("input",), "cue": ("input",),
+    }
+    refuse_inapplicable(ctx, {
+        name: None if kind.value in kinds else f"with --kind {kind.value} (only with --kind {' or '.join(kinds)})"
+        for name, kinds in applies.items()
+    })
+    if memory.strip().lower() != "all":  # with --memory all, --out is a directory
+        output_path("--out", out)
     network = load_network(network_file)
     solver_name = None if solver is None else solver.value
     per_memory = kind in (CertificateKindName.radius, CertificateKindName.input)
@@ -116,6 +131,11 @@ def certify_command(
         raise typer.BadParameter("--weights perron applies to --method metzler only", param_hint="'--weights'")
     if kind is CertificateKindName.input and not math.isfinite(kappa):
         raise typer.BadParameter(f"must be finite; got {kappa}", param_hint="'--kappa'")
+    if kind is CertificateKindName.input and abs(kappa) > KAPPA_LIMIT:
+        raise typer.BadParameter(
+            f"must be at most {KAPPA_LIMIT:g} in absolute value (a larger input saturates every unit); got {kappa}",
+            param_hint="'--kappa'",
+        )
     if every and out is not None and out.exists() and not out.is_dir():
         raise typer.BadParameter(f"with --memory all, must be a directory; got the file {str(out)!r}",
                                  param_hint="'--out'")

@@ -33,12 +33,15 @@ from .options import (
     build_activation,
     build_network,
     echo_result,
+    output_path,
+    typed_options,
 )
 
 __all__ = ["check_command", "dale_command", "design_command"]
 
 
 def design_command(
+    ctx: typer.Context,
     patterns: PatternsOption = "equal-overlap",
     n: UnitsOption = 1000,
     p: CountOption = None,
@@ -79,6 +82,7 @@ def design_command(
     from ..core.equilibria import equilibrium_residual
     from ..io import save_network
 
+    output_path("--out", out)
     function = build_activation(
         activation.value, rho=rho, threshold=threshold, tau_m=tau_m, t_ref=t_ref, reset=reset, sigma=sigma
     )
@@ -88,7 +92,7 @@ def design_command(
             warnings.simplefilter("ignore", UserWarning)
         network = build_network(
             patterns, n=n, p=p, q=q, r=r, seed=seed, activation=function, a=a, b=b, tau=tau, rule=rule.value,
-            layout=layout.value,
+            layout=layout.value, given=typed_options(ctx),
         )
     if diagnose:
         diagnosis = diagnose_patterns(network.patterns, function, a, b)

@@ -16,6 +16,7 @@ from typing import Annotated, Optional
 import numpy as np
 import typer
 
+from .._validation import check_patterns
 from ..core.activations import Activation, activation_from_name
 from ..core.design import MemoryNetwork, design
 from ..core.patterns import make_patterns
@@ -24,6 +25,7 @@ from ..io import check_output_path, load_patterns
 
 __all__ = [
     "ActivationName",
+    "Interrupted",
     "DesignActivationName",
     "PointName",
     "LayoutName",
@@ -31,6 +33,7 @@ __all__ = [
     "build_activation",
     "build_network",
     "build_patterns",
+    "check_pattern_options",
     "choices",
     "echo_result",
     "grid_axis",
@@ -39,11 +42,23 @@ __all__ = [
     "parse_cue_option",
     "parse_loads",
     "parse_scheduler",
+    "pattern_option_names",
     "progress_bar",
+    "refuse_inapplicable",
+    "relabelled",
+    "typed_options",
 ]
 
 #: The named pattern ensembles of ``--patterns`` (anything else is a file).
 ENSEMBLES = ("equal-overlap", "random", "correlated")
+
+
+class Interrupted(Exception):  # noqa: N818 - named for what happened (Ctrl-C), as KeyboardInterrupt
+    """Ctrl-C in a command that keeps something (a checkpoint); the message says what was kept.
+
+    :func:`assocrate.cli.main` prints it as ``interrupted: MESSAGE`` and exits 130. (typer turns a
+    bare KeyboardInterrupt into exit status 130 without a message; main then says nothing was written.)
+    """
 
 
 def choices(name: str, *values: str) -> type[Enum]:
@@ -141,7 +156,8 @@ def is_named_ensemble(patterns: str, r: float | None) -> bool:
 
 
 def build_patterns(
-    patterns: str, *, n: int, p: int | None, q: float, r: float | None, seed: int, layout: str = "units-by-patterns"
+    patterns: str, *, n: int, p: int | None, q: float, r: float | None, seed: int, layout: str = "units-by-patterns",
+    given: Iterable[str] = (), used_elsewhere: Iterable[str] = (),
 ) -> np.ndarray:
     """Draw a named ensemble or load a pattern file (the ``--patterns`` option).
 
@@ -156,16 +172,39 @@ def build_patterns(
         For ``--patterns correlated`` without ``--r``, or a name that is neither an ensemble nor a
         ``.npy``/``.npz``/``.csv`` file.
     """
+    check_pattern_options(patterns, given, used_elsewhere=used_elsewhere)
     if patterns in ENSEMBLES:
         if not is_named_ensemble(patterns, r):
             raise typer.BadParameter("is required with --patterns correlated", param_hint="'--r'")
-        return make_patterns(patterns, n_units=n, q=q, n_patterns=p, r=r, seed=seed)
+        uses = _SOURCE_USES[patterns]
+        with pattern_option_names():
+            return make_patterns(
+                patterns, n_units=n, q=q, n_patterns=p if "p" in uses else None, r=r if "r" in uses else None,
+                seed=seed if "seed" in uses else None,
+            )
     if Path(patterns).suffix.lower() in (".npy", ".npz", ".csv"):
-        return load_patterns(patterns, layout=layout)
+        return check_patterns(f"--patterns {patterns}", load_patterns(patterns, layout=layout))  # errors name the file
     raise typer.BadParameter(
         f"{patterns!r} is not one of 'equal-overlap', 'random', 'correlated' or a .npy/.npz/.csv file",
         param_hint="'--patterns'",
     )
+
+
+@contextlib.contextmanager
+def relabelled(names: dict[str, str]) -> Iterator[None]:
+    """Relabel the library's argument names in an :class:`InvalidInput` raised inside as options (``t_max`` -> ``--t-max``)."""
+    try:
+        yield
+    except InvalidInput as error:
+        message = str(error)
+        for name, option in names.items():
+            message = message.replace(f"`{name}`", f"`{option}`")
+        raise InvalidInput(message) from None
+
+
+def pattern_option_names() -> contextlib.AbstractContextManager[None]:
+    """:func:`relabelled` for the pattern arguments (``n_units`` -> ``--n``, ``n_patterns`` -> ``--p``, ...)."""
+    return relabelled({"n_units": "--n", "n": "--n", "n_patterns": "--p", "q": "--q", "r": "--r", "seed": "--seed"})
 
 
 def build_activation(name: str, **given: float | None) -> Activation:
@@ -199,17 +238,24 @@ def build_network(
     tau: float,
     rule: str = "betteti",
     layout: str = "units-by-patterns",
+    given: Iterable[str] = (),
 ) -> MemoryNetwork:
-    """Make or load the patterns (:func:`build_patterns`) and design the network with `rule`."""
-    xi = build_patterns(patterns, n=n, p=p, q=q, r=r, seed=seed, layout=layout)
+    """Make or load the patterns (:func:`build_patterns`; `given`: the options typed) and design the network with `rule`."""
+    xi = build_patterns(patterns, n=n, p=p, q=q, r=r, seed=seed, layout=layout, given=given)
     return design(xi, activation, a, b, tau=tau, rule=rule)
+
+
+#: The most points a grid option (``--rho-range``, ``--threshold-range``) takes per axis.
+GRID_LIMIT = 10_000
 
 
 def grid_axis(option: str, values: tuple[float, float, int]) -> np.ndarray:
     """``START STOP NUM`` of a grid option as ``NUM`` evenly spaced values."""
     start, stop, count = values
-    if count < 1:
-        raise typer.BadParameter(f"the number of points must be >= 1; got {count}", param_hint=f"'{option}'")
+    if not 1 <= count <= GRID_LIMIT:
+        raise typer.BadParameter(
+            f"the number of points must be in [1, {GRID_LIMIT}]; got {count}", param_hint=f"'{option}'"
+        )
     return np.linspace(start, stop, count)
 
 
@@ -253,9 +299,21 @@ def parse_scheduler(text: str) -> str:
         raise _option_error("--scheduler", "scheduler", message) from None
 
 
+#: The file types ``--figure`` can write (matplotlib's Agg, PDF, SVG and PS back-ends).
+FIGURE_SUFFIXES = (".png", ".pdf", ".svg", ".svgz", ".eps", ".ps", ".jpg", ".jpeg", ".tif", ".tiff", ".webp")
+
+
 def output_path(option: str, path: Path | None) -> Path | None:
-    """Refuse an output path whose directory is missing before the work that precedes writing it."""
+    """Refuse a bad output path before the work that precedes writing it.
+
+    The directory must exist and be writable, the path must not be a directory, and a
+    ``--figure`` must end in one of :data:`FIGURE_SUFFIXES`.
+    """
     if path is not None:
+        if option == "--figure" and Path(path).suffix.lower() not in FIGURE_SUFFIXES:
+            raise typer.BadParameter(
+                f"{str(path)!r} must end in one of {', '.join(FIGURE_SUFFIXES)}", param_hint=f"'{option}'"
+            )
         try:
             check_output_path(option, path)
         except (InvalidInput, FileNotFoundError) as error:
@@ -263,18 +321,68 @@ def output_path(option: str, path: Path | None) -> Path | None:
     return path
 
 
+#: The options that shape the patterns, by parameter name.
+PATTERN_OPTIONS = {"n": "--n", "p": "--p", "q": "--q", "r": "--r", "seed": "--seed", "layout": "--layout"}
+#: Which of them each pattern source uses (a file uses only --layout).
+_SOURCE_USES = {
+    "equal-overlap": {"n", "q"},
+    "random": {"n", "p", "q", "seed"},
+    "correlated": {"n", "p", "q", "r", "seed"},
+}
+
+
+def typed_options(context: typer.Context) -> frozenset[str]:
+    """The parameter names of the options the user typed (command line or environment), not defaults."""
+    sources = {name: context.get_parameter_source(name) for name in context.params}
+    return frozenset(name for name, source in sources.items() if source is not None and source.name in (
+        "COMMANDLINE", "ENVIRONMENT"))
+
+
+def refuse_inapplicable(context: typer.Context, rules: dict[str, str | None]) -> None:
+    """Refuse every typed option whose rule is a reason it does not apply (None: it applies).
+
+    ``rules`` maps a parameter name to e.g. ``"with --kind types"``; the error reads
+    ``Invalid value for '--trials': has no effect with --kind types``.
+    """
+    given = typed_options(context)
+    options = {parameter.name: parameter.opts[0] for parameter in context.command.params}
+    for name, reason in rules.items():
+        if reason is not None and name in given:
+            raise typer.BadParameter(f"has no effect {reason}", param_hint=f"'{options.get(name, name)}'")
+
+
+def check_pattern_options(patterns: str, given: Iterable[str], *, used_elsewhere: Iterable[str] = ()) -> None:
+    """Refuse a pattern option the user gave (`given`, see :func:`typed_options`) that the pattern source does not use.
+
+    ``--p`` with ``--patterns equal-overlap`` (the construction fixes P), ``--r`` with random
+    patterns, ``--n``/``--p``/``--q``/``--r``/``--seed`` with a pattern file, ``--layout`` with
+    a named ensemble: each is a usage error
+    naming both, never silently ignored. `used_elsewhere` names options the command uses for
+    something else (``phase`` designs every cell with ``--q`` and ``--r``).
+    """
+    uses = _SOURCE_USES.get(patterns, {"layout"}) | set(used_elsewhere)
+    source = f"--patterns {patterns}" if patterns in _SOURCE_USES else f"a pattern file (--patterns {patterns})"
+    for name, option in PATTERN_OPTIONS.items():
+        if name in given and name not in uses:
+            raise typer.BadParameter(f"has no effect with {source}", param_hint=f"'{option}'")
+
+
 @contextlib.contextmanager
 def progress_bar(description: str, unit: str) -> Iterator[Callable[..., None]]:
     """A transient rich progress bar on stderr, shown while the ``with`` block runs.
 
-    Yields ``progress(done, total, description=None)``. The bar starts on the first call, so a
+    Yields ``progress(done, total, description=None)``; the bar shows the elapsed time and an ETA. The bar starts on the first call, so a
     command that refuses its input before any work prints no bar.
     """
     from rich.console import Console
-    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
     columns = (TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total} " + unit))
-    bar = Progress(*columns, TimeElapsedColumn(), console=Console(stderr=True), transient=True)
+    console = Console(stderr=True)
+    bar = Progress(  # for a person at a terminal: nothing when stderr is a file or a pipe
+        *columns, TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn(), console=console, transient=True,
+        disable=not console.is_terminal,
+    )
     task = bar.add_task(description, total=None)
 
     def progress(done: int, total: int, description: str | None = None) -> None:

@@ -22,6 +22,7 @@ from .options import (
     echo_result,
     output_path,
     parse_cue_option,
+    refuse_inapplicable,
 )
 
 __all__ = ["discretize_command", "graph_command"]
@@ -38,6 +39,7 @@ TauInhibitoryOption = Annotated[
 
 
 def discretize_command(
+    ctx: typer.Context,
     network_file: NetworkArgument,
     dt: Annotated[float, typer.Option("--dt", help="Time step dt > 0 (gamma = dt / tau).")],
     form: Annotated[
@@ -65,6 +67,8 @@ def discretize_command(
 
     if export is None and (dense or dale):
         raise typer.BadParameter("needs --export (they choose what the export holds)", param_hint="'--dense'/'--dale'")
+    no_dale = None if dale else "without --dale"
+    refuse_inapplicable(ctx, {"n_inhibitory": no_dale, "tau_inhibitory": no_dale})
     output_path("--export", export)
     network = load_network(network_file)
     discrete = discretize(network, dt, form=form.value)
@@ -100,6 +104,7 @@ def _graph_text(kind: str, record: dict) -> str:
 
 
 def graph_command(
+    ctx: typer.Context,
     network_file: NetworkArgument,
     kind: Annotated[
         GraphKind,
@@ -137,6 +142,12 @@ def graph_command(
         raise typer.BadParameter("draws the E/I units: use it with --kind types or synaptic", param_hint="'--dale'")
     if figure is not None and not transition:
         raise typer.BadParameter("draws the transition graph: use it with --kind transition", param_hint="'--figure'")
+    not_transition = None if transition else f"with --kind {kind.value} (only with --kind transition)"
+    not_synaptic = None if kind.value == "synaptic" else f"with --kind {kind.value} (only with --kind synaptic)"
+    refuse_inapplicable(ctx, {
+        "cue": not_transition, "trials": not_transition, "sigma": not_transition, "seed": not_transition,
+        "t_max": not_transition, "threshold": not_synaptic, "max_units": not_synaptic,
+    })
     output_path("--out", out)
     output_path("--figure", figure)
     cue_spec = parse_cue_option(cue) if transition else None

@@ -18,7 +18,10 @@ from .options import (
     NetworkArgument,
     choices,
     echo_result,
+    output_path,
     parse_cue_option,
+    refuse_inapplicable,
+    relabelled,
 )
 
 __all__ = ["retrieve_command"]
@@ -32,7 +35,17 @@ BoundaryName = choices("BoundaryName", "none", "reflect", "clip")
 NormalizeName = choices("NormalizeName", "pattern", "nq")
 
 
+def _integers(option: str, path: object, array: np.ndarray) -> np.ndarray:
+    """The integers of an index file (``--cued``, ``--units``), flattened; refuse fractions, NaN or inf."""
+    values = np.asarray(array, dtype=float).ravel()
+    if not np.all(np.isfinite(values)) or np.any(values != np.round(values)) or np.any(np.abs(values) >= 2**62):
+        bad = values[~np.isfinite(values) | (values != np.round(values)) | (np.abs(values) >= 2**62)][0].item()
+        raise typer.BadParameter(f"{str(path)!r} must hold integers; found {bad!r}", param_hint=f"'{option}'")
+    return values.astype(np.int64)
+
+
 def retrieve_command(
+    ctx: typer.Context,
     network_file: NetworkArgument,
     cue: CueOption = "delete:0.4",
     trials: Annotated[int, typer.Option("--trials", help="Cues per stored memory (B = P x trials).")] = 1,
@@ -74,23 +87,29 @@ def retrieve_command(
     from ..retrieval import make_cues, retrieve, user_cues
 
     kind, level, duration = parse_cue_option(cue)
+    output_path("--figure", figure)
     network = load_network(network_file)
-    if cues_file is not None:
-        cues_array = load_array(cues_file, name="cues")
-        cued = None if cued_file is None else load_array(cued_file, name="cued").astype(np.int64).ravel()
-        units = None if units_file is None else load_array(units_file, name="units").astype(np.int64).ravel()
-        cues = user_cues(network, cues_array, cued=cued, units=units)
-    elif cued_file is not None or units_file is not None:
-        raise typer.BadParameter("needs --cues", param_hint="'--cued' / '--units'")
-    else:
-        cues = make_cues(network, kind, level, trials=trials, duration=duration, seed=seed)
-    # --t-max counts time constants: the run lasts t_max * tau (10 tau unless --n-steps)
-    duration_of_run = None if n_steps is not None and t_max is None else (10.0 if t_max is None else t_max) * network.tau
-    result = retrieve(
-        network, cues, t_max=duration_of_run, n_steps=n_steps, dt=dt,
-        sigma=sigma, boundary=boundary.value, normalize=normalize.value, seed=np.random.default_rng(seed), tol=tol,
-        dtype=np.float32 if dtype is PrecisionName.float32 else np.float64,
-    )
+    with_file = None if cues_file is None else "with --cues FILE (the file replaces them)"
+    refuse_inapplicable(ctx, {"cue": with_file, "trials": with_file})
+    names = {"trials": "--trials", "t_max": "--t-max", "n_steps": "--n-steps", "dt": "--dt", "sigma": "--sigma",
+             "tol": "--tol", "seed": "--seed"}
+    with relabelled(names):
+        if cues_file is not None:
+            cues_array = load_array(cues_file, name="cues")
+            cued = None if cued_file is None else _integers("--cued", cued_file, load_array(cued_file, name="cued"))
+            units = None if units_file is None else _integers("--units", units_file, load_array(units_file, name="units"))
+            cues = user_cues(network, cues_array, cued=cued, units=units)
+        elif cued_file is not None or units_file is not None:
+            raise typer.BadParameter("needs --cues", param_hint="'--cued' / '--units'")
+        else:
+            cues = make_cues(network, kind, level, trials=trials, duration=duration, seed=seed)
+        # --t-max counts time constants: the run lasts t_max * tau (10 tau unless --n-steps)
+        duration_of_run = None if n_steps is not None and t_max is None else (10.0 if t_max is None else t_max) * network.tau
+        result = retrieve(
+            network, cues, t_max=duration_of_run, n_steps=n_steps, dt=dt,
+            sigma=sigma, boundary=boundary.value, normalize=normalize.value, seed=np.random.default_rng(seed), tol=tol,
+            dtype=np.float32 if dtype is PrecisionName.float32 else np.float64,
+        )
     record = {**result.to_record(), "seed": seed, "network": str(network_file), "n_patterns": network.n_patterns}
     if figure is not None:
         save_figure(overlap_time_courses({str(network_file.name): result}), figure)

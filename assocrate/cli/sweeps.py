@@ -21,6 +21,7 @@ from .options import (
     FigureOption,
     GainOption,
     HighOption,
+    Interrupted,
     JsonOption,
     LowOption,
     PatternsOption,
@@ -29,6 +30,7 @@ from .options import (
     ThresholdOption,
     UnitsOption,
     build_patterns,
+    check_pattern_options,
     echo_result,
     grid_axis,
     is_named_ensemble,
@@ -36,7 +38,10 @@ from .options import (
     parse_cue_option,
     parse_loads,
     parse_scheduler,
+    pattern_option_names,
     progress_bar,
+    relabelled,
+    typed_options,
 )
 
 __all__ = ["capacity_command", "phase_command"]
@@ -49,6 +54,7 @@ def _written(outputs: dict[str, Path | None], indent: str = "") -> list[str]:
 
 
 def phase_command(
+    ctx: typer.Context,
     activation: ActivationOption = ActivationName.sigmoid,
     a: LowOption = -0.3,
     b: HighOption = 0.95,
@@ -86,11 +92,15 @@ def phase_command(
 
     rho = grid_axis("--rho-range", rho_range)
     threshold = grid_axis("--threshold-range", threshold_range)
+    output_path("--out", out)
+    output_path("--figure", figure)
+    given = typed_options(ctx)
+    check_pattern_options(patterns, given, used_elsewhere=("q", "r"))
     # a named ensemble is built by phase_diagram (which records its name); a file is loaded here
     source = patterns if is_named_ensemble(patterns, r) else build_patterns(
-        patterns, n=n, p=p, q=0.2 if q is None else q, r=r, seed=seed
+        patterns, n=n, p=p, q=0.2 if q is None else q, r=r, seed=seed, given=given, used_elsewhere=("q", "r")
     )
-    with progress_bar("phase diagram", "cells") as progress:
+    with progress_bar("phase diagram", "cells") as progress, pattern_option_names():
         dataset = phase_diagram(
             activation=activation.value, a=a, b=b, rho=rho, threshold=threshold, patterns=source, n_units=n,
             q=q, n_patterns=p, r=r, seed=seed, tau=tau, progress=progress, prove=prove,
@@ -175,16 +185,24 @@ def capacity_command(
         output_path(option, path)
     function = activation_from_name(activation.value, rho=rho, threshold=threshold)
     computed = []
-    with progress_bar("capacity", "pattern sets") as show:
+    names = {"n": "--n", "loads": "--loads", "q": "--q", "trials": "--trials", "t_max": "--t-max", "seed": "--seed"}
+    with progress_bar("capacity", "pattern sets") as show, relabelled(names):
 
         def progress(done: int, total: int) -> None:
             computed.append(done)
             show(done, total)
 
-        curve = capacity(
-            n, load_values, q, function, (a, b), trials, seed, cue=cue, t_max=t_max, scheduler=scheduler,
-            checkpoint=checkpoint, progress=progress,
-        )
+        try:
+            curve = capacity(
+                n, load_values, q, function, (a, b), trials, seed, cue=cue, t_max=t_max, scheduler=scheduler,
+                checkpoint=checkpoint, progress=progress,
+            )
+        except KeyboardInterrupt:
+            if checkpoint is None:
+                raise Interrupted(f"{computed[-1] if computed else 0} cells were computed and not kept "
+                                  "(--checkpoint FILE keeps them); no output file was written") from None
+            raise Interrupted(f"the checkpoint {checkpoint} keeps the {computed[-1] if computed else 'earlier'} "
+                              "finished cells; rerun the same command to resume") from None
     dataset = curve.dataset
     record = curve.to_record()
     if checkpoint is not None:

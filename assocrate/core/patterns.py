@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .._budget import check_cost, patterns_cost
 from .._validation import (
     as_generator,
     check_choice,
@@ -70,6 +71,7 @@ def random_patterns(
     n = check_positive_int("n_units", n_units)
     p = check_positive_int("n_patterns", n_patterns)
     q = check_fraction("q", q)
+    check_cost(patterns_cost(n, p), f"random_patterns: {n} units x {p} patterns", "`n_units` or `n_patterns`")
     rng = as_generator(seed)
     return _readonly(rng.random((n, p), dtype=np.float32) < np.float32(q))
 
@@ -317,9 +319,14 @@ def make_patterns(
     (1000, 14)
     """
     n, p = n_units, n_patterns
+    check_choice("ensemble", ensemble, ENSEMBLES)
+    unused = {"equal-overlap": ("n_patterns", "r", "seed"), "random": ("r",), "correlated": ()}[ensemble]
+    given = {"n_patterns": n_patterns, "r": r, "seed": seed}
+    for name in unused:
+        if given[name] is not None:
+            raise InvalidInput(f"`{name}` has no effect with {ensemble} patterns; got {name}={given[name]!r}")
     if ensemble == "equal-overlap":
         return equal_overlap_patterns(n, q)
-    check_choice("ensemble", ensemble, ENSEMBLES)
     if ensemble == "random":
         return random_patterns(n, default_pattern_count(n) if p is None else p, q, seed=seed)
     if r is None:

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from .._budget import capacity_cost, check_cost
 from .._summary import Summarized
 from .._validation import check_finite_float, check_fraction, check_positive, check_positive_int
 from .._validation import readonly as _readonly
@@ -257,6 +258,11 @@ def capacity_setup(
     if dt > t_max:
         raise InvalidInput(f"`dt` must be <= `t_max`; got dt={dt!r}, t_max={t_max!r}")
     n_patterns = np.maximum(1, np.round(load_array * n)).astype(int)
+    check_cost(
+        capacity_cost(n, n_patterns.tolist(), trials, int(round(t_max / dt))),
+        f"capacity: N={n}, up to P={int(n_patterns.max())} patterns, {n_patterns.size} loads x {trials} trials",
+        "`loads` (P = load x N), `n`, `trials` or `t_max`",
+    )
     return CapacitySetup(
         n=n, loads=_readonly(load_array.copy()), n_patterns=_readonly(n_patterns), q=q, activation=activation,
         a=a, b=b, trials=trials, cue=cue, kind=kind, level=level, duration=duration, t_max=t_max, dt=dt,

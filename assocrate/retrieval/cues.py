@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .._budget import Cost, check_cost
 from .._validation import (
     as_generator,
     check_choice,
@@ -28,7 +29,7 @@ from ..core.design import MemoryNetwork
 from ..core.equilibria import uniform_states
 from ..core.patterns import random_patterns
 from ..dynamics import Pulses, pulse
-from ..errors import InvalidInput
+from ..errors import InvalidInput, InvalidType
 
 __all__ = [
     "CUE_KINDS",
@@ -302,14 +303,23 @@ def make_cues(
     >>> cues.summary()
     '12 cues delete:0.4: 12 from 6 stored memories'
     """
+    if not isinstance(network, MemoryNetwork):
+        raise InvalidType(f"`network` must be a MemoryNetwork (see design); got {type(network).__name__}")
     kind = check_choice("kind", kind, tuple(CUE_KINDS))
     trials = check_positive_int("trials", trials)
     level = check_finite_float("level", level)
+    if kind in ("delete", "flip"):
+        level = _check_unit_fraction("level", level)
     if memories is None:
         memories = range(network.n_patterns)
-    cued = np.repeat(np.array([check_index("memories", mu, network.n_patterns) for mu in memories], dtype=np.int64), trials)
-    if cued.size == 0:
+    chosen = np.array([check_index("memories", mu, network.n_patterns) for mu in memories], dtype=np.int64)
+    if chosen.size == 0:
         raise InvalidInput("`memories` must name at least one memory; got an empty sequence")
+    check_cost(  # before np.repeat allocates the cue list
+        Cost(bytes=4.0 * 8.0 * network.n_units * chosen.size * trials, flops=20.0 * network.n_units * chosen.size * trials),
+        f"make_cues: N={network.n_units}, {chosen.size * trials} cues", "`trials` (or the memories cued)",
+    )
+    cued = np.repeat(chosen, trials)
     xi = np.asarray(network.patterns[:, cued])
     rng = as_generator(seed)
     u = None

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .._budget import check_cost, retrieval_cost
 from .._summary import Summarized
 from .._validation import as_generator, check_choice, check_index, check_positive, check_positive_int
 from .._validation import readonly as _readonly
@@ -314,6 +315,15 @@ def retrieve(
         n_steps = check_positive_int("n_steps", n_steps)
     normalize = check_normalize(normalize)
     tol = check_tol(tol)
+    record_every = check_positive_int("record_every", record_every)
+    if not isinstance(seed, np.random.Generator):
+        as_generator(seed)  # refuse a bad seed even when no noise is drawn
+    batch = cues.x0.shape[1]
+    check_cost(
+        retrieval_cost(network.n_units, network.n_patterns, batch, n_steps, record_every, 4 if dtype in (np.float32, "float32") else 8),
+        f"retrieve: N={network.n_units}, P={network.n_patterns}, {batch} cues, {n_steps} steps",
+        "the number of cues (`trials`), the steps (`t_max` / `dt` or `n_steps`) or use float32",
+    )
     readout = readout_matrix(network)
     run = euler_maruyama(
         network, cues.x0, dt, n_steps, sigma=sigma, u=cues.u, boundary=boundary, seed=seed,

@@ -30,7 +30,7 @@ from .checkpoint import capacity_attrs, capacity_dataset, save_checkpoint, start
 if TYPE_CHECKING:
     from distributed import Client
 
-__all__ = ["SCHEDULERS", "capacity", "check_scheduler"]
+__all__ = ["SCHEDULERS", "capacity", "check_scheduler", "checkpoint_lock"]
 
 #: Values of ``scheduler`` in :func:`capacity` besides a scheduler address or a Client.
 SCHEDULERS = ("local", "synchronous")
@@ -61,6 +61,44 @@ def _check_checkpoint(checkpoint: object) -> Path | None:
     if not isinstance(checkpoint, (str, os.PathLike)):
         raise InvalidType(f"`checkpoint` must be a path or None; got {checkpoint!r} of type {type(checkpoint).__name__}")
     return check_output_path("checkpoint", checkpoint)
+
+
+@contextlib.contextmanager
+def checkpoint_lock(path: Path | None) -> Iterator[Path | None]:
+    """Hold an advisory lock (``fcntl.flock``) on the sidecar ``PATH.lock`` while a sweep uses the checkpoint `path`.
+
+    A second sweep on the same checkpoint is refused (:class:`InvalidInput`) instead of overwriting
+    the first one's progress. The lock is released when the process ends, however it ends, so a
+    killed run never leaves the checkpoint locked; the lock file is removed on a normal exit.
+    """
+    if path is None:
+        yield None
+        return
+    import fcntl
+
+    lock_path = path.with_name(path.name + ".lock")
+    while True:
+        handle = open(lock_path, "a+")  # noqa: SIM115 - held for the whole sweep
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.close()
+            raise InvalidInput(
+                f"`checkpoint` {str(path)!r} is in use by another running sweep (it holds {str(lock_path)!r}); "
+                "wait for it to finish or give another checkpoint file"
+            ) from None
+        try:  # the file we locked may have been removed by the sweep that held it: lock the current one
+            if os.stat(lock_path).st_ino == os.fstat(handle.fileno()).st_ino:
+                break
+        except FileNotFoundError:
+            pass
+        handle.close()
+    try:
+        yield lock_path
+    finally:
+        with contextlib.suppress(OSError):
+            os.unlink(lock_path)
+        handle.close()
 
 
 @contextlib.contextmanager
@@ -253,6 +291,15 @@ def capacity(
     if path is not None and seed is None:
         raise InvalidInput("`seed` must be an integer when `checkpoint` is given (a resumed sweep must draw the same "
                            "pattern sets); got None")
+    with checkpoint_lock(path):
+        return _sweep(setup, seed, scheduler, path, progress)
+
+
+def _sweep(
+    setup: CapacitySetup, seed: int | None, scheduler: object, path: Path | None,
+    progress: Callable[[int, int], None] | None,
+) -> CapacityCurve:
+    """The body of :func:`capacity` once its arguments are checked (and its checkpoint locked)."""
     entropy = np.random.SeedSequence(seed).entropy
     attrs = capacity_attrs(setup, seed, entropy)
     table = start_table(path, setup, attrs)

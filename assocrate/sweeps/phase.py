@@ -19,6 +19,7 @@ from collections.abc import Callable, Sequence
 import numpy as np
 import xarray as xr
 
+from .._budget import Cost, check_cost
 from .._progress import as_progress
 from .._validation import (
     check_choice,
@@ -266,7 +267,8 @@ def phase_diagram(
         ensemble = patterns
         xi = make_patterns(
             patterns, n_units=check_positive_int("n_units", n_units), q=DEFAULT_ENSEMBLE_Q if q is None else q,
-            n_patterns=n_patterns, r=r, seed=seed,
+            n_patterns=n_patterns, r=r if patterns == "correlated" else None,  # else r is only the design's
+            seed=None if patterns == "equal-overlap" else seed,  # the construction draws nothing
         )
     else:
         ensemble = "given"
@@ -289,6 +291,13 @@ def phase_diagram(
                            "memories are not equilibria")
     chosen = "closed-form" if method == "closed-form" or (method == "auto" and reason is None) else "reduction"
 
+    n_cells, k = rho.size * threshold.size, row_types(xi).n_types if chosen == "reduction" else 1
+    check_cost(  # about 30 float64 arrays over the grid; a (P+1)-sized eigenproblem per cell and memory
+        Cost(bytes=30.0 * 8.0 * n_cells + 8.0 * n * n_patterns,
+             flops=n_cells * (100.0 + (0.0 if chosen == "closed-form" else n_patterns * (10.0 * (n_patterns + 1) ** 3 + k)))),
+        f"phase_diagram: {rho.size} x {threshold.size} cells, N={n}, P={n_patterns} ({chosen})",
+        "the number of grid points (`rho`, `threshold`)",
+    )
     cells = _grid_design(activation, rho, threshold, a, b, design_q, design_r)
     valid = cells["valid"]
     with np.errstate(invalid="ignore"):

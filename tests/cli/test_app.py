@@ -54,7 +54,7 @@ def test_the_command_line_starts_without_the_heavy_libraries():
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["design", "--q", "1.5"], "`q` must be in (0, 1); got 1.5"),
+        (["design", "--q", "1.5"], "`--q` must be in (0, 1); got 1.5"),
         (["design", "--a", "1", "--b", "0.5"], "`a` must be < `b`; got a=1.0, b=0.5"),
         (["design", "--n", "abc"], "'--n'"),
         (["design", "--patterns", "letters"], "'--patterns': 'letters' is not one of"),

@@ -47,7 +47,7 @@ def test_radius_text_names_the_radius_and_saves(network_file, tmp_path, cli):
         (["--kind", "input", "--memory", "-1"], "'--memory': must be in [0, 5]; got -1"),
         (["--out", "missing/c.json"], "the directory 'missing' does not exist"),
         (["--memory", "first"], "'--memory': must be a memory index or 'all'; got 'first'"),
-        (["--kind", "lds", "--memory", "all"], "'--memory': 'all' applies to --kind radius and input only"),
+        (["--kind", "lds", "--memory", "all"], "'--memory': has no effect with --kind lds (only with --kind radius or input)"),
     ],
 )
 def test_certify_bad_options_are_one_line_exit_2(network_file, tmp_path, monkeypatch, cli, args, message):

@@ -54,7 +54,7 @@ def test_non_binary_pattern_file(tmp_path, cli):
     path = tmp_path / "p.npy"
     np.save(path, np.array([[0.0, 0.5], [1.0, 0.0]]))
     code, _, err = cli("design", "--patterns", str(path))
-    assert code == 2 and "`patterns` must be binary" in err
+    assert code == 2 and f"`--patterns {path}` must be binary (0 or 1); found the value 0.5" in err
 
 
 def test_dale_realization_json_and_text(tmp_path, cli):

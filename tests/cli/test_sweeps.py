@@ -70,7 +70,7 @@ def test_capacity_checkpoint_refusals_exit_2(tmp_path, cli):
     code, out, err = cli(*CAPACITY_ARGS[:-4], "--seed", 2, "--scheduler", "synchronous",
                          "--checkpoint", checkpoint)
     assert code == 2 and out == "" and err.count("\n") == 1
-    assert err.startswith("error: checkpoint ") and "`seed` is 1 there and 2 now" in err
+    assert err.startswith("error: checkpoint ") and "`--seed` is 1 there and 2 now" in err
     assert checkpoint.read_bytes() == before
     checkpoint.write_bytes(before[: len(before) // 3])
     code, out, err = cli(*CAPACITY_ARGS, "--scheduler", "synchronous", "--checkpoint", checkpoint)
