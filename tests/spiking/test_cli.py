@@ -54,15 +54,13 @@ def test_spike_without_brian2_is_one_line_exit_2(network_file, cli, monkeypatch)
     assert err.startswith("error: the spiking realizations need Brian2") and err.count("\n") == 1
 
 
-def test_spike_lif_on_a_sigmoid_design_is_exit_2(network_file, cli):
-    pytest.importorskip("brian2")
+def test_spike_lif_on_a_sigmoid_design_is_exit_2(network_file, cli, brian2):
     code, out, err = cli("spike", network_file, "--neuron", "lif")
     assert code == 2 and out == ""
     assert "needs a network designed with LIFTransfer" in err
 
 
-def test_spike_json_and_figure(network_file, tmp_path, cli):
-    pytest.importorskip("brian2")
+def test_spike_json_and_figure(network_file, tmp_path, cli, brian2):
     figure = tmp_path / "raster.png"
     code, out, err = cli("spike", network_file, "--neuron", "poisson", "--cue", "delete:0.4", "--trials", 2,
                          "--t-max", 3, "--r-max", 100, "--seed", 0, "--figure", figure, "--json")
@@ -73,8 +71,7 @@ def test_spike_json_and_figure(network_file, tmp_path, cli):
     assert figure.stat().st_size > 0 and record["figure"] == str(figure)
 
 
-def test_spike_text(network_file, cli):
-    pytest.importorskip("brian2")
+def test_spike_text(network_file, cli, brian2):
     code, out, err = cli("spike", network_file, "--t-max", 1, "--seed", 1)
     assert code == 0, err
     assert out.startswith("spiking retrieval: 6 cues (delete:0.4), poisson neurons x 1 per unit")

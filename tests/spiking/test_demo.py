@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import pytest
-
 import assocrate.spiking
 from assocrate.cli.demo import run_demo
 from assocrate.cli.demo_steps import DEMO_ACTIVATION, DEMO_ACTIVITY, DEMO_LEVELS, DEMO_UNITS, retrieve_with_spikes
@@ -21,8 +19,7 @@ def design_reference(ctx) -> list[str]:
 STEPS = (("designing the reference network", design_reference), ("retrieving with spiking neurons", retrieve_with_spikes))
 
 
-def test_the_spiking_section_retrieves_and_draws_a_raster(tmp_path):
-    pytest.importorskip("brian2")
+def test_the_spiking_section_retrieves_and_draws_a_raster(tmp_path, brian2):
     result = run_demo(tmp_path, steps=STEPS)
     report = (tmp_path / "report.md").read_text(encoding="utf-8")
     assert "## Spiking neurons" in report and "![raster](raster.png)" in report

@@ -7,12 +7,12 @@ import json
 import numpy as np
 import pytest
 
-brian2 = pytest.importorskip("brian2")
+pytestmark = pytest.mark.usefixtures("brian2")  # skipped without Brian2, imported at run time
 
-from assocrate.dale import dale_realization  # noqa: E402
-from assocrate.errors import InvalidInput, InvalidType  # noqa: E402
-from assocrate.retrieval import make_cues, nonstored_cues  # noqa: E402
-from assocrate.spiking import (  # noqa: E402
+from assocrate.dale import dale_realization
+from assocrate.errors import InvalidInput, InvalidType
+from assocrate.retrieval import make_cues, nonstored_cues
+from assocrate.spiking import (
     compare_retrieval,
     lif_rate_check,
     raster_figure,
@@ -21,7 +21,7 @@ from assocrate.spiking import (  # noqa: E402
     tracking_table,
 )
 
-from ..reference import REFERENCE_LIF  # noqa: E402
+from ..reference import REFERENCE_LIF
 
 R_MAX = 100.0
 
@@ -74,7 +74,7 @@ def test_same_seed_same_spikes(poisson, equal_overlap_network):
     assert not np.array_equal(first.spike_neurons, other.spike_neurons)
 
 
-def test_simulating_leaves_brian2_prefs_and_numpy_global_state_alone(poisson, equal_overlap_network):
+def test_simulating_leaves_brian2_prefs_and_numpy_global_state_alone(poisson, equal_overlap_network, brian2):
     cues = make_cues(equal_overlap_network, "delete", 0.4, memories=[0], seed=1)
     np.random.seed(123)
     expected = np.random.random()
