@@ -252,6 +252,23 @@ def _parse_exact(entry: object, where: str) -> ExactValue:
     return tuple(rows)
 
 
+#: Limits on a certificate file: a real one nests 4 levels deep and holds (k x k) matrices of rationals.
+MAX_NESTING = 16
+MAX_TEXT_CHARACTERS = 256 * 2**20
+
+
+def _nesting(document: object) -> int:
+    """Depth of nested lists and objects (iterative: a hostile file cannot exhaust the stack)."""
+    deepest, stack = 0, [(document, 1)]
+    while stack:
+        value, depth = stack.pop()
+        if isinstance(value, (list, dict)):
+            deepest = max(deepest, depth)
+            if depth <= MAX_NESTING:
+                stack.extend((item, depth + 1) for item in (value.values() if isinstance(value, dict) else value))
+    return deepest
+
+
 def from_json(text: str) -> Certificate:
     """Read a certificate from the JSON text written by :func:`to_json`.
 
@@ -286,10 +303,16 @@ def from_json(text: str) -> Certificate:
         text = text.decode("utf-8")
     if not isinstance(text, str):
         raise InvalidType(f"`text` must be a string; got {type(text).__name__}")
+    if len(text) > MAX_TEXT_CHARACTERS:
+        raise InvalidInput(f"not an assocrate certificate: {len(text)} characters, more than {MAX_TEXT_CHARACTERS}")
     try:
         document = json.loads(text, parse_constant=_reject_constant)
     except json.JSONDecodeError as err:
         raise InvalidInput(f"not valid certificate JSON: {err}") from err
+    except RecursionError:
+        raise InvalidInput(f"not an assocrate certificate: JSON nested deeper than {MAX_NESTING} levels") from None
+    if _nesting(document) > MAX_NESTING:
+        raise InvalidInput(f"not an assocrate certificate: JSON nested deeper than {MAX_NESTING} levels")
     if not isinstance(document, dict):
         raise InvalidInput(
             "not an assocrate certificate: expected a JSON object, got "

@@ -46,7 +46,7 @@ from ..certify.serialize import CHECKSUM, checksum
 from ..certify.status import CertificateStatus
 from ..certify.witness import Checked, CheckFailed
 from ..core.design import check_network
-from ..errors import InvalidType
+from ..errors import InvalidInput, InvalidType
 
 __all__ = ["CHECKS", "Verification", "verify"]
 
@@ -198,8 +198,6 @@ def _verify_kind(certificate: Certificate, network, u: np.ndarray | None) -> Che
     reduction = certificate.parameters.get("reduction", "types")
     if reduction not in ("types", "full"):
         raise CheckFailed(f"unknown reduction {reduction!r}")
-    if u is not None and kind != "input":
-        raise CheckFailed(f"an input `u` applies to certificates of kind 'input' only, not {kind!r}")
     red = reduce_network(network, u=u, reduction=reduction)
     _require_counts(certificate, red)
     if u is not None:
@@ -249,6 +247,10 @@ def verify(certificate: Certificate, network, u: float | np.ndarray | None = Non
         raise InvalidType(f"`certificate` must be a Certificate; got {type(certificate).__name__}")
     network = check_network(network)
     u = input_vector(u, network.n_units)
+    if u is not None and certificate.kind != "input":
+        raise InvalidInput(
+            f"`u` applies to certificates of kind 'input' only; this certificate is of kind {certificate.kind!r}"
+        )
     if not certificate.verified_exact or certificate.exact_data is None:
         problem = f"the certificate does not claim an exactly verified result: {certificate.claim}"
         return Verification(False, certificate, (problem,))

@@ -17,6 +17,7 @@ from assocrate.certify.exact import is_positive_definite_exact
 from assocrate.certify.record import Certificate
 from assocrate.certify.serialize import checksum, from_json, load_certificate, save_certificate, seal, to_json
 from assocrate.certify.status import CertificateStatus
+from assocrate.errors import InvalidInput
 
 from .helpers import make_certificate
 
@@ -257,3 +258,13 @@ def test_the_checksum_ignores_version_and_status():
     assert checksum(relabelled) == checksum(make_certificate(verified_exact=False, verified_float=False))
     edited = make_certificate(verified_exact=False, verified_float=False, claim="another claim")
     assert checksum(edited) != checksum(cert)
+
+
+@pytest.mark.parametrize("depth", [17, 100_000])
+def test_a_deeply_nested_file_is_invalid_input_not_a_crash(tmp_path, depth):
+    from assocrate.certify.serialize import MAX_NESTING
+
+    path = tmp_path / "deep.json"
+    path.write_text('{"format": "assocrate.certificate", "data": ' + "[" * depth + "]" * depth + "}", encoding="utf-8")
+    with pytest.raises(InvalidInput, match=f"nested deeper than {MAX_NESTING} levels"):
+        load_certificate(path)

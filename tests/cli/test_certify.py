@@ -99,3 +99,15 @@ def test_radius_method_interval_is_the_default_and_certifies_more(network_file, 
     assert interval["radius"] > metzler["radius"] > 0
     code, out, err = cli("certify", network_file, "--method", "interval", "--weights", "perron")
     assert (code, out) == (2, "") and "--weights perron applies to --method metzler only" in err
+
+
+def test_verify_input_on_a_radius_certificate_is_bad_input(tmp_path, cli, equal_overlap_network):
+    import numpy as np
+
+    import assocrate as aa
+
+    network_file = aa.save_network(tmp_path / "net.npz", equal_overlap_network)
+    certificate = aa.save_certificate(tmp_path / "cert.json", aa.certified_radius(equal_overlap_network, 0).certificate)
+    np.save(tmp_path / "u.npy", np.zeros(equal_overlap_network.n_units))
+    code, out, err = cli("verify", certificate, network_file, "--input", tmp_path / "u.npy")
+    assert code == 2 and out == "" and err.count("\n") == 1 and "kind 'input' only" in err
