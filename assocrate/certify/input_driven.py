@@ -134,8 +134,16 @@ def _interval_iteration(red: ReducedNetwork, u: Sequence[Fraction], n_steps: int
     return lower, upper, steps, converged
 
 
+#: The largest input |u| the input-driven results take: beyond it the input drives every rate to 0
+#: or 1 anyway, and the exact interval arithmetic on such numbers would run without bound.
+MAX_INPUT = 1e6
+
+
 def _input_classes(network, u: object, reduction: str) -> tuple[ReducedNetwork, list[Fraction]]:
     u_vec = input_vector(0.0 if u is None else u, network.n_units)
+    if np.any(np.abs(u_vec) > MAX_INPUT):
+        raise InvalidInput(f"`u` must be at most {MAX_INPUT:g} in absolute value (a larger input saturates every "
+                           f"unit); got max |u| = {float(np.max(np.abs(u_vec))):g}")
     red = reduce_network(network, u=u_vec, reduction=reduction)
     return red, fraction_vector(u_vec[red.part.representatives])
 

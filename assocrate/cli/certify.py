@@ -18,9 +18,6 @@ from .options import JsonOption, NetworkArgument, choices, echo_result, output_p
 
 __all__ = ["certify_command", "verify_command"]
 
-#: The largest cue strength ``--kappa`` takes: beyond it the input drives every rate to 0 or 1 and
-#: the exact interval arithmetic of the check would overflow.
-KAPPA_LIMIT = 1e6
 
 
 #: The certificates of ``--kind``.
@@ -131,9 +128,11 @@ def certify_command(
         raise typer.BadParameter("--weights perron applies to --method metzler only", param_hint="'--weights'")
     if kind is CertificateKindName.input and not math.isfinite(kappa):
         raise typer.BadParameter(f"must be finite; got {kappa}", param_hint="'--kappa'")
-    if kind is CertificateKindName.input and abs(kappa) > KAPPA_LIMIT:
+    from ..certify.input_driven import MAX_INPUT
+
+    if kind is CertificateKindName.input and abs(kappa) > MAX_INPUT:
         raise typer.BadParameter(
-            f"must be at most {KAPPA_LIMIT:g} in absolute value (a larger input saturates every unit); got {kappa}",
+            f"must be at most {MAX_INPUT:g} in absolute value (a larger input saturates every unit); got {kappa}",
             param_hint="'--kappa'",
         )
     if every and out is not None and out.exists() and not out.is_dir():

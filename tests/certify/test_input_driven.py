@@ -103,3 +103,13 @@ def test_a_relabelled_retrieved_memory_is_refused(equal_overlap_network):
     with pytest.raises(CheckFailed, match="retrieved memory"):
         verify_input(forged, net, reduce_network(net))
     assert not verify(forged, net).verified
+
+
+@pytest.mark.parametrize("u", [1e7, -1e308])
+def test_an_input_beyond_the_bound_is_refused_before_any_arithmetic(equal_overlap_network, u):
+    import assocrate as aa
+    from assocrate.certify.input_driven import MAX_INPUT
+
+    for function in (aa.certify_input_driven, aa.absorbing_box):
+        with pytest.raises(aa.InvalidInput, match=f"`u` must be at most {MAX_INPUT:g} in absolute value"):
+            function(equal_overlap_network, np.full(equal_overlap_network.n_units, u))
