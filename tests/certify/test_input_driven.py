@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import re
 
 import numpy as np
 import pytest
@@ -111,5 +112,5 @@ def test_an_input_beyond_the_bound_is_refused_before_any_arithmetic(equal_overla
     from assocrate.certify.input_driven import MAX_INPUT
 
     for function in (aa.certify_input_driven, aa.absorbing_box):
-        with pytest.raises(aa.InvalidInput, match=f"`u` must be at most {MAX_INPUT:g} in absolute value"):
+        with pytest.raises(aa.InvalidInput, match=re.escape(f"`u` must be at most {MAX_INPUT:g} in absolute value")):
             function(equal_overlap_network, np.full(equal_overlap_network.n_units, u))
