@@ -141,8 +141,8 @@ def digit_prototypes() -> np.ndarray:
 
     Examples
     --------
-    >>> xi = digit_prototypes()  # doctest: +SKIP
-    >>> xi.shape, xi.sum(axis=0).tolist()  # doctest: +SKIP
+    >>> xi = digit_prototypes()
+    >>> xi.shape, xi.sum(axis=0).tolist()
     ((64, 10), [19, 18, 20, 18, 17, 17, 21, 18, 21, 18])
     """
     try:
