@@ -77,6 +77,10 @@ class NewtonStatus(enum.Enum):
     CONVERGED = "converged"
     MAX_ITERATIONS = "no convergence within max_iter: increase max_iter or start closer to an equilibrium"
     STALLED = "line search stalled: the start is far from an equilibrium or the Jacobian is singular there"
+    STAGNATED = (
+        "residual stagnated (it fell by less than half over 4 iterations): the start is probably not near an "
+        "equilibrium, or tol is below the round-off of the residual"
+    )
 
 
 @dataclass(frozen=True, repr=False)
@@ -115,8 +119,15 @@ class EquilibriumResult:
         return f"EquilibriumResult(status={self.status.name}, residual={self.residual:.3g}, iterations={self.iterations})"
 
 
-# Step halvings before the line search gives up.
+# Step halvings before the line search gives up (damped_newton's default).
 _HALVINGS = 40
+# refine_equilibrium gives up sooner: a step shorter than 2^-20 of Newton's makes no progress worth
+# its residual evaluations (each costs a mat-vec).
+_REFINE_HALVINGS = 20
+# Stagnation (tol > 0 only): over this many accepted iterations the residual must fall at least by
+# `_STAGNATION_FACTOR`; Newton converging at any useful speed does far better.
+_STAGNATION_WINDOW = 4
+_STAGNATION_FACTOR = 0.5
 
 
 def _newton_step(network: MemoryNetwork, slopes: np.ndarray, residual: np.ndarray) -> np.ndarray:
@@ -155,6 +166,7 @@ def damped_newton(
     *,
     tol: float,
     max_iter: int,
+    max_halvings: int = _HALVINGS,
 ) -> NewtonRun:
     """Damped Newton for ``F(z) = 0``: ``z <- z + s``, ``s = newton_step(z, F(z))`` halved until ``max |F|`` drops.
 
@@ -173,8 +185,12 @@ def damped_newton(
         Not modified.
     tol : float
         Converged when ``max |F| <= tol`` (0: iterate until the residual stops decreasing).
+        With ``tol > 0`` the run also gives up (``STAGNATED``) when ``max |F|`` has fallen by less
+        than half over the last 4 iterations.
     max_iter : int
-        At most this many Newton steps; 40 halvings without a decrease stall the run.
+        At most this many Newton steps.
+    max_halvings : int, default 40
+        Step halvings without a decrease before the run stalls (``STALLED``).
 
     Returns
     -------
@@ -189,14 +205,17 @@ def damped_newton(
     z = start
     f = residual(z)
     norm = float(np.max(np.abs(f)))
+    history = [norm]
     for iteration in range(max_iter):
         if norm <= tol:
             return NewtonRun(z, f, iteration, NewtonStatus.CONVERGED)
+        if tol > 0.0 and len(history) > _STAGNATION_WINDOW and norm > _STAGNATION_FACTOR * history[-1 - _STAGNATION_WINDOW]:
+            return NewtonRun(z, f, iteration, NewtonStatus.STAGNATED)
         try:
             step = newton_step(z, f)
         except np.linalg.LinAlgError:
             return NewtonRun(z, f, iteration + 1, NewtonStatus.STALLED)
-        for _ in range(_HALVINGS):
+        for _ in range(max_halvings):
             candidate = z + step
             f_new = residual(candidate)
             norm_new = float(np.max(np.abs(f_new)))
@@ -206,6 +225,7 @@ def damped_newton(
         else:
             return NewtonRun(z, f, iteration + 1, NewtonStatus.STALLED)
         z, f, norm = candidate, f_new, norm_new
+        history.append(norm)
     return NewtonRun(z, f, max_iter, NewtonStatus.CONVERGED if norm <= tol else NewtonStatus.MAX_ITERATIONS)
 
 
@@ -238,7 +258,10 @@ def refine_equilibrium(
     Notes
     -----
     Each step solves with the Jacobian ``-I + D W`` (D = diag phi'(h)) through the Woodbury
-    identity in O(N P^2), then halves the step until the residual decreases.
+    identity in O(N P^2), then halves the step until the residual decreases (at most 20 times,
+    else ``STALLED``). The run gives up early (``STAGNATED``) when the residual has fallen by less
+    than half over 4 iterations: from a start that is not near an equilibrium, damped Newton would
+    otherwise spend all `max_iter` iterations (and their halvings) going nowhere.
 
     Examples
     --------
@@ -272,6 +295,7 @@ def refine_equilibrium(
         x,
         tol=tol,
         max_iter=max_iter,
+        max_halvings=_REFINE_HALVINGS,
     )
     x, h = run.z, currents(run.z)
     x.flags.writeable = False
