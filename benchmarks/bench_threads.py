@@ -62,9 +62,16 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="fewer shapes and rounds (a smoke test)")
     args = parser.parse_args()
     rng = np.random.default_rng(0)
-    rounds, calls = (2, 3) if args.quick else (4, 5)
-    sizes = (10**3, 10**5) if args.quick else (10**3, 10**4, 10**5, 10**6)
-    records = []
+    rounds, calls = (2, 2) if args.quick else (3, 3)
+    sizes = (10**3, 10**5) if args.quick else (10**3, 10**4, 10**5, 4 * 10**5)
+    records = _Printer()
+    for m in (21, 101, 201) if args.quick else (21, 51, 101, 201, 401, 801):
+        A = rng.random((m, m))
+        A = A + A.T
+        b = rng.random(m)
+        records.append(shape_record("eigh", {"m": m}, 9.0 * m**3, lambda: scipy.linalg.eigh(A), rounds, calls))
+        records.append(shape_record("solve", {"m": m}, 2.0 * m**3 / 3, lambda: np.linalg.solve(A, b), rounds, calls))
+
     for n_units in sizes:
         for m in (21, 101):
             U = rng.random((n_units, m))
@@ -77,20 +84,18 @@ def main() -> None:
             d = rng.random(n_units)
             records.append(shape_record("gram", {"n_units": n_units, "m": m}, 2.0 * n_units * m * m,
                                         lambda: weighted_gram(U, d), rounds, calls))
-    for m in (21, 101, 201, 401) if args.quick else (21, 51, 101, 201, 401, 801):
-        A = rng.random((m, m))
-        A = A + A.T
-        b = rng.random(m)
-        records.append(shape_record("eigh", {"m": m}, 9.0 * m**3, lambda: scipy.linalg.eigh(A), rounds, calls))
-        records.append(shape_record("solve", {"m": m}, 2.0 * m**3 / 3, lambda: np.linalg.solve(A, b), rounds, calls))
-    for r in records:
+
+class _Printer(list):
+    """Prints each record as it is appended (a long run shows its progress)."""
+
+    def append(self, r: dict) -> None:
         shape = ", ".join(f"{k}={r[k]}" for k in ("n_units", "m", "batch") if k in r)
         print(f"{r['product']:6s} {shape:32s} {r['flops']:9.2e} flops: one thread "
               f"{r['one_thread_s'][0] * 1e3:8.3f}/{r['one_thread_s'][1] * 1e3:8.3f}/{r['one_thread_s'][2] * 1e3:8.3f} ms, "
               f"all {r['all_thread_s'][0] * 1e3:8.3f}/{r['all_thread_s'][1] * 1e3:8.3f}/{r['all_thread_s'][2] * 1e3:8.3f} ms "
               f"(min/median/max) -> one/all {r['one_over_all_min']:.2f} (median {r['one_over_all_median']:.2f}); "
-              f"load {r['load_average_1min'][0]:.1f}-{r['load_average_1min'][1]:.1f}")
-        print(json.dumps(r))
+              f"load {r['load_average_1min'][0]:.1f}-{r['load_average_1min'][1]:.1f}", flush=True)
+        print(json.dumps(r), flush=True)
 
 
 if __name__ == "__main__":

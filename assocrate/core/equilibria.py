@@ -17,6 +17,7 @@ from .._validation import check_index, check_input, check_positive, check_positi
 from ..errors import InvalidInput
 from .design import MemoryNetwork
 from .lowrank import weighted_gram
+from .threads import blas_threads_for, single_threaded_blas
 
 __all__ = [
     "EquilibriumResult",
@@ -135,7 +136,9 @@ def _newton_step(network: MemoryNetwork, slopes: np.ndarray, residual: np.ndarra
     U, c = network.U, network.c
     small = np.eye(c.size) - c[:, None] * weighted_gram(U, slopes)
     rhs = c * (U.T @ residual)
-    return residual + slopes * (U @ np.linalg.solve(small, rhs))  # raises only if singular, never warns
+    with single_threaded_blas():  # (P+1) x (P+1): one thread (assocrate.core.threads)
+        solution = np.linalg.solve(small, rhs)  # raises only if singular, never warns
+    return residual + slopes * (U @ solution)
 
 
 @dataclass(frozen=True)
@@ -289,14 +292,16 @@ def refine_equilibrium(
     def currents(x_: np.ndarray) -> np.ndarray:
         return network.weights_matvec(x_) + u_vec
 
-    run = damped_newton(
-        lambda x_: phi(currents(x_)) - x_,
-        lambda x_, f_: _newton_step(network, dphi(currents(x_)), f_),
-        x,
-        tol=tol,
-        max_iter=max_iter,
-        max_halvings=_REFINE_HALVINGS,
-    )
+    m = network.c.size
+    with blas_threads_for(network.n_units, m, m):  # the Gram matrix is the largest product of a step
+        run = damped_newton(
+            lambda x_: phi(currents(x_)) - x_,
+            lambda x_, f_: _newton_step(network, dphi(currents(x_)), f_),
+            x,
+            tol=tol,
+            max_iter=max_iter,
+            max_halvings=_REFINE_HALVINGS,
+        )
     x, h = run.z, currents(run.z)
     x.flags.writeable = False
     h.flags.writeable = False

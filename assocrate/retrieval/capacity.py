@@ -307,7 +307,7 @@ def capacity_cell(setup: CapacitySetup, n_patterns: int, seed: np.random.SeedSeq
             f"({_MAX_REDRAWS} draws of {n_patterns} patterns); increase n or q"
         )
     network = design(xi, setup.activation, setup.a, setup.b, q=q, r=q)
-    with blas_threads_for(n * n_patterns):
+    with blas_threads_for(n, n_patterns + 1, n_patterns + 1):  # Newton's Gram matrix is the largest product
         check = _assess_memories(network, setup.tol)
     # every cue is drawn (the random stream does not depend on which memories are equilibria), but
     # only the memories that are equilibria are run: the others cannot count as a success
