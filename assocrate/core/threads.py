@@ -9,10 +9,15 @@ alternated):
   latency and synchronisation, not flops: a 201 x 201 ``eigh`` took 3.7 ms on one thread and
   28-80 ms on two (min-median, load 11 on 2 cores), an 801 x 801 one 0.37 s against 1.9 s;
 - a product ``(n x k) @ (k x b)`` (the low-rank mat-vecs ``U^T X`` and ``U Z``, the Gram matrices
-  ``U^T D U``): one thread below ``2^27`` flops (``2 n k b``), the library's default above. Below
-  that size a second thread bought at most 1.8x at its best and cost 3-100x at its median on a
-  loaded machine (OpenBLAS threads spin while they wait for a core); above it, on a quiet machine,
-  the threads pay.
+  ``U^T D U``): one thread below ``2^31`` flops (``2 n k b``), the library's default above. On 2
+  shared cores (load 9-12) a second thread lost at the median for every product measured, up to
+  a 2e9-flop Gram matrix (0.32 s on one thread, 3.4 s on two): OpenBLAS threads spin while they
+  wait for a core. Its best single call was faster for some skinny products (1.6-1.8x), never
+  reliably. Above ``2^31`` flops, where the work dwarfs the synchronisation, the library's
+  default is kept; that crossover was not measured on a quiet machine.
+
+The package's own parallelism does not come from BLAS: Euler–Maruyama spreads row blocks over the
+cores (:mod:`assocrate.dynamics.threads`) and capacity sweeps spread cells over dask workers.
 
 The limit is set through :mod:`threadpoolctl` on a controller built once (about 10 us per ``with``;
 ``threadpoolctl.threadpool_limits`` re-scans the loaded libraries, about 1-10 ms per call). It is
@@ -34,7 +39,7 @@ __all__ = [
 ]
 
 #: Products with fewer flops than this run on one BLAS thread.
-THREAD_MIN_FLOPS = 1 << 27
+THREAD_MIN_FLOPS = 1 << 31
 #: Decompositions and solves of n x n matrices up to this n run on one BLAS thread (measured to 801).
 DECOMPOSITION_MAX_SINGLE = 1024
 
@@ -99,7 +104,7 @@ def decomposition_threads(n: int) -> contextlib.AbstractContextManager:
 def blas_threads_for(n_rows: int, n_inner: int = 1, n_columns: int = 1) -> contextlib.AbstractContextManager:
     """BLAS threads for products of shape ``(n_rows x n_inner) @ (n_inner x n_columns)``.
 
-    One thread below `THREAD_MIN_FLOPS` (``2^27``) flops, the library's default otherwise.
+    One thread below `THREAD_MIN_FLOPS` (``2^31``) flops, the library's default otherwise.
 
     Parameters
     ----------

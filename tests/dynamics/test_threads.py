@@ -29,16 +29,16 @@ def test_small_products_hold_blas_at_one_thread_and_restore_it():
 
 def test_large_products_leave_blas_alone():
     before = blas_thread_counts()
-    with blas_threads_for(10**5, 101, 32):  # 6.5e8 flops
+    with blas_threads_for(10**6, 101, 32):  # 6.5e9 flops
         assert blas_thread_counts() == before
 
 
 def test_the_threshold_is_on_the_flops_of_the_product():
-    assert core_threads.product_flops(1 << 19, 64, 2) == core_threads.THREAD_MIN_FLOPS
+    assert core_threads.product_flops(1 << 23, 128, 1) == core_threads.THREAD_MIN_FLOPS
     before = blas_thread_counts()
-    with blas_threads_for(1 << 19, 64, 2):
+    with blas_threads_for(1 << 23, 128, 1):
         assert blas_thread_counts() == before
-    with blas_threads_for(1 << 19, 64, 1):
+    with blas_threads_for(1 << 23, 127, 1):
         assert all(count == 1 for count in blas_thread_counts())
 
 
