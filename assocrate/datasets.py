@@ -1,4 +1,5 @@
-"""Data sets shipped with assocrate: letter bitmaps as binary patterns (``assocrate/data/letters.txt``)."""
+"""Data sets as binary patterns: letter bitmaps shipped with assocrate (``assocrate/data/letters.txt``)
+and the prototypes of scikit-learn's 8 x 8 handwritten digits (optional: needs scikit-learn)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,10 @@ from ._validation import check_fraction
 from .core.patterns import random_patterns
 from .errors import InvalidInput
 
-__all__ = ["LetterPatterns", "letter_patterns"]
+__all__ = ["DIGIT_THRESHOLD", "LetterPatterns", "digit_prototypes", "letter_patterns"]
+
+#: A digit pixel (0-16 in scikit-learn's 8 x 8 digits) is on when it exceeds this.
+DIGIT_THRESHOLD = 8
 
 
 @dataclass(frozen=True, repr=False)
@@ -121,3 +125,35 @@ def letter_patterns(
         pixels = np.vstack([pixels, random_patterns(int(padding), len(letters), check_fraction("q", q), seed=seed)])
     pixels.flags.writeable = False
     return LetterPatterns(patterns=pixels, letters=letters, shape=shape)
+
+
+def digit_prototypes() -> np.ndarray:
+    """One binary prototype per digit from scikit-learn's 8 x 8 handwritten digits (64 x 10).
+
+    Every image is binarized at pixel > :data:`DIGIT_THRESHOLD`; the prototype of a digit has a
+    pixel on when it is on in more than half of that digit's images (majority vote). Column k is
+    digit k, pixels row-major. The data ship with scikit-learn (no download).
+
+    Raises
+    ------
+    ImportError
+        If scikit-learn is not installed (``pip install "assocrate[examples]"``).
+
+    Examples
+    --------
+    >>> xi = digit_prototypes()  # doctest: +SKIP
+    >>> xi.shape, xi.sum(axis=0).tolist()  # doctest: +SKIP
+    ((64, 10), [19, 18, 20, 18, 17, 17, 21, 18, 21, 18])
+    """
+    try:
+        from sklearn.datasets import load_digits
+    except ImportError as error:  # pragma: no cover - depends on the environment
+        raise ImportError(
+            "digit_prototypes needs scikit-learn: pip install scikit-learn (or assocrate[examples])"
+        ) from error
+    digits = load_digits()
+    on = digits.images > DIGIT_THRESHOLD
+    columns = [on[digits.target == k].mean(axis=0).ravel() > 0.5 for k in range(10)]
+    result = np.ascontiguousarray(np.column_stack(columns))
+    result.flags.writeable = False
+    return result

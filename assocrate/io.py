@@ -1,7 +1,8 @@
 """Atomic save and load of networks and pattern files.
 
 A network file is a ``.npz`` archive holding the patterns (bool) and a JSON metadata record
-(format name and version, activation, levels, q, r, tau and the design scalars). Loading rebuilds
+(format name and version, the activation's name and parameters, levels, q, r, tau and the design scalars;
+for the projection rule also ``rule`` and ``symmetric``). Loading rebuilds
 the network with :func:`assocrate.core.design.design` and checks the stored scalars against the rebuilt
 ones, so a tampered or foreign file is refused with a message naming it.
 """
@@ -213,15 +214,18 @@ def load_network(path: str | os.PathLike) -> MemoryNetwork:
         )
     try:
         patterns = np.unpackbits(packed, axis=0, count=n_units).astype(bool)
-        activation_meta = metadata["activation"]
-        activation = activation_from_name(
-            activation_meta["name"], rho=activation_meta["rho"], threshold=activation_meta["threshold"]
-        )
+        activation = activation_from_name(**metadata["activation"])
+        rule = metadata.get("rule", "betteti")  # files without the key are betteti designs
         network = design(
-            patterns, activation, metadata["a"], metadata["b"], q=metadata["q"], r=metadata["r"], tau=metadata["tau"]
+            patterns, activation, metadata["a"], metadata["b"], q=metadata["q"], r=metadata["r"], tau=metadata["tau"],
+            rule=rule,
         )
     except (KeyError, TypeError, ValueError) as error:
         raise FileFormatError(f"{target}: inconsistent assocrate network file ({error})") from None
+    if metadata.get("symmetric", True) != network.is_symmetric:
+        raise FileFormatError(
+            f"{target}: stored symmetric={metadata.get('symmetric')!r} disagrees with the rebuilt network"
+        )
     for name in ("alpha", "alpha_prime", "beta", "gamma"):
         if not np.isclose(metadata.get(name, np.nan), getattr(network, name), rtol=1e-12, atol=0.0):
             raise FileFormatError(f"{target}: stored {name}={metadata.get(name)!r} disagrees with the rebuilt network")
@@ -262,15 +266,40 @@ def load_array(path: str | os.PathLike, *, name: str) -> np.ndarray:
     raise FileFormatError(f"{target}: {name} files must end in .npy, .npz or .csv; got {suffix!r}")
 
 
-def load_patterns(path: str | os.PathLike) -> np.ndarray:
-    """Read a binary pattern matrix (N x P) from ``.npy``, ``.npz`` or ``.csv`` (see :func:`load_array`).
+#: Layouts of a pattern file: one pattern per column (N x P) or one pattern per row (P x N).
+LAYOUTS = ("units-by-patterns", "patterns-by-units")
 
-    In an ``.npz`` the array named ``patterns`` is used, else the only array. A ``.csv`` holds one
-    unit per line and one pattern per column, comma-separated 0/1 values.
+
+def load_patterns(path: str | os.PathLike, *, layout: str = "units-by-patterns") -> np.ndarray:
+    """Read a binary pattern matrix from ``.npy``, ``.npz`` or ``.csv`` (see :func:`load_array`), as N x P.
+
+    In an ``.npz`` the array named ``patterns`` is used, else the only array. With
+    ``layout="units-by-patterns"`` (default) the file holds one unit per row and one pattern per
+    column (a ``.csv``: comma-separated 0/1 values, one unit per line); with
+    ``"patterns-by-units"`` one pattern per row, and the array is transposed.
 
     Raises
     ------
     FileFormatError
         If the file cannot be read as such an array.
+    InvalidInput
+        If `layout` is not one of `LAYOUTS`, or a pattern has no active unit (the message suggests
+        the other layout: a row of silent units is normal, a silent pattern is not).
     """
-    return load_array(path, name="patterns")
+    if layout not in LAYOUTS:
+        raise InvalidInput(f"`layout` must be one of {LAYOUTS}; got {layout!r}")
+    array = load_array(path, name="patterns")
+    if array.ndim == 2:
+        if layout == "patterns-by-units":
+            array = array.T
+        with np.errstate(invalid="ignore"):
+            silent = np.flatnonzero(~np.any(array != 0, axis=0))
+        if silent.size:
+            where = "column" if layout == "units-by-patterns" else "row"
+            other = LAYOUTS[1] if layout == LAYOUTS[0] else LAYOUTS[0]
+            raise InvalidInput(
+                f"{path}: pattern {int(silent[0])} (file {where} {int(silent[0])}) has no active unit with "
+                f"layout={layout!r} ({silent.size} such {where}s); if the file holds one pattern per "
+                f"{'row' if where == 'column' else 'column'}, use layout={other!r} (--layout {other})"
+            )
+    return array

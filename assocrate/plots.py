@@ -9,6 +9,7 @@ included. To show one in a notebook or a window, display it or attach it to pypl
 from __future__ import annotations
 
 import io
+import math
 import os
 from pathlib import Path
 
@@ -23,6 +24,7 @@ from .io import atomic_write_bytes
 __all__ = [
     "basin_profile_plot",
     "capacity_plot",
+    "cue_snapshots",
     "letter_recall",
     "network_title",
     "overlap_time_courses",
@@ -30,6 +32,7 @@ __all__ = [
     "phase_diagram",
     "phase_diagram_panels",
     "save_figure",
+    "transition_graph_plot",
 ]
 
 
@@ -224,13 +227,21 @@ def _band(ax, times, values, color, label) -> None:
     ax.plot(times, finite.mean(axis=1), color=color, lw=2, label=label)
 
 
+#: y-axis labels of the overlap figure, by RetrievalResult.normalize.
+_OVERLAP_LABELS = {
+    "pattern": r"overlap  $m^\nu(t) = x\cdot\xi^\nu / |\xi^\nu|$",
+    "nq": r"overlap  $m^\nu(t) = x\cdot\xi^\nu / (N q)$",
+}
+
+
 def overlap_time_courses(results, *, title: str | None = None) -> Figure:
     """Average overlap with the cued memory and with the other memories over time.
 
     Like the "average overlap" figure of Betteti et al.: for each result, the mean (line) and the
     10-90 % range over cues (band) of ``m^cued(t)`` and of the other memories' overlaps, with
     the ideal values ``phi(b)`` and ``(1 - q) phi(a) + q phi(b)`` dashed. Cues from patterns
-    that are not stored contribute only to "other memories".
+    that are not stored contribute only to "other memories". The y label gives the overlap's
+    normalisation (``result.normalize``: ``x . xi / |xi|`` or the authors' ``x . xi / (N q)``).
 
     Parameters
     ----------
@@ -265,10 +276,76 @@ def overlap_time_courses(results, *, title: str | None = None) -> Figure:
         ax.set_xlabel("time t (units of τ)")
         ax.set_ylim(-0.03, 1.08)
         ax.legend(loc="center right", fontsize=7, framealpha=0.85)
-    axes[0, 0].set_ylabel(r"overlap  $m^\nu(t) = x\cdot\xi^\nu / |\xi^\nu|$")
+    labels = [_OVERLAP_LABELS[getattr(result, "normalize", "pattern")] for _, result in named]
+    for k, (ax, label) in enumerate(zip(axes[0], labels)):
+        if k == 0 or label != labels[0]:  # one label, unless the panels normalise differently
+            ax.set_ylabel(label)
     sigma = named[0][1].sigma
     figure.suptitle(title or f"average overlap, cues {named[0][1].cue}, σ = {sigma:g}", fontsize=10)
     figure.tight_layout()
+    return figure
+
+
+def transition_graph_plot(graph, *, ax=None, title: str | None = None) -> Figure:
+    """Draw a :func:`assocrate.graphs.transition_graph`: memories on a circle, final states inside it.
+
+    Each node shows the cues that ended where they started (its self-loop: correct retrievals)
+    out of the cues it sent, its shade darker the larger that fraction; an arrow's width and
+    label give the count of cues of one memory that ended elsewhere.
+
+    Parameters
+    ----------
+    graph : networkx.DiGraph
+        A transition graph (``graph.graph["kind"] == "transitions"``).
+    ax : matplotlib.axes.Axes, optional
+        Draw here; a new figure otherwise.
+    title : str, optional
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    attributes = getattr(graph, "graph", None)
+    if not isinstance(attributes, dict) or attributes.get("kind") != "transitions":
+        raise InvalidType("`graph` must be a transition graph (see assocrate.graphs.transition_graph)")
+    if ax is None:
+        figure = Figure(figsize=(6.5, 6.5))
+        ax = figure.add_subplot()
+    else:
+        figure = ax.figure
+    memories = [n for n, kind in graph.nodes(data="kind") if kind == "memory"]
+    others = [n for n in graph.nodes if n not in memories]
+    position = {}
+    for i, node in enumerate(memories):
+        angle = 2 * math.pi * i / len(memories) + math.pi / 2
+        position[node] = (math.cos(angle), math.sin(angle))
+    for i, node in enumerate(others):  # inside the ring: every arrow to a final state points inwards
+        position[node] = (0.5 * (i - (len(others) - 1) / 2), 0.0)
+    largest = max((d["count"] for _, _, d in graph.edges(data=True)), default=1)
+    for source, target, data in graph.edges(data=True):
+        if source == target:
+            continue
+        arrow = {"arrowstyle": "-|>", "color": "tab:red", "lw": 0.8 + 3.0 * data["count"] / largest,
+                 "shrinkA": 14, "shrinkB": 14, "connectionstyle": "arc3,rad=0.15"}
+        ax.annotate("", xy=position[target], xytext=position[source], arrowprops=arrow)
+        mid = np.add(position[source], position[target]) / 2
+        ax.text(mid[0], mid[1], str(data["count"]), color="tab:red", fontsize=8, ha="center", va="center", zorder=5,
+                bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none", "alpha": 0.8})
+    for node in graph.nodes:
+        x, y = position[node]
+        cues = graph.nodes[node]["cues"]
+        correct = graph.edges[node, node]["count"] if graph.has_edge(node, node) else 0
+        color = "tab:blue" if graph.nodes[node]["kind"] == "memory" else "0.6"
+        ax.scatter([x], [y], s=900, color=color, alpha=0.25 + (0.75 * correct / cues if cues else 0.0), zorder=3)
+        ax.text(x, y, node.replace("memory ", "μ=") + (f"\n{correct}/{cues}" if cues else ""), ha="center",
+                va="center", fontsize=8, zorder=4)
+    ax.set_xlim(-1.35, 1.35)
+    ax.set_ylim(-1.35, 1.35)
+    ax.set_aspect("equal")
+    ax.axis("off")
+    n_cues = attributes.get("n_cues", "?")
+    ax.set_title(title or f"retrieval transitions ({n_cues} cues, {attributes.get('cue', '')}): cued memory → final state",
+                 fontsize=9)
     return figure
 
 
@@ -392,5 +469,51 @@ def letter_recall(letters, cues, result, *, max_letters: int = 8) -> Figure:
     padding = f" + {n_extra} random units" if n_extra else ""
     figure.suptitle(f"letters {letters.shape[0]}×{letters.shape[1]} px{padding}; cue {cues.spec}, "
                     f"t = {result.times[-1]:g}", fontsize=9)
+    figure.tight_layout()
+    return figure
+
+
+def cue_snapshots(trajectory, shape: tuple[int, int], *, column: int = 0, n_snapshots: int = 6,
+                  stored: np.ndarray | None = None) -> Figure:
+    """State snapshots of one cue's trajectory drawn as 2-D images (patterns that are pictures).
+
+    Parameters
+    ----------
+    trajectory : EulerMaruyamaResult
+        From :func:`assocrate.dynamics.euler_maruyama` with whole states recorded (no `readout`).
+    shape : (int, int)
+        Image shape; the first ``rows * columns`` units are the pixels (row-major).
+    column : int, default 0
+        Which trajectory of the batch.
+    n_snapshots : int, default 6
+        Snapshots at evenly spaced recorded times, first (the cue) and last included.
+    stored : numpy.ndarray, shape (N,), optional
+        The cued pattern, drawn first for reference.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    if getattr(trajectory, "states", None) is None:
+        raise InvalidInput("`trajectory` must hold recorded states (run euler_maruyama without `readout`)")
+    rows, cols = (int(v) for v in shape)
+    states = trajectory.states
+    if rows < 1 or cols < 1 or rows * cols > states.shape[1]:
+        raise InvalidInput(f"`shape` must fit in the {states.shape[1]} units; got {tuple(shape)}")
+    if not 0 <= column < states.shape[2]:
+        raise InvalidInput(f"`column` must be in [0, {states.shape[2] - 1}]; got {column}")
+    if isinstance(n_snapshots, bool) or not isinstance(n_snapshots, int) or n_snapshots < 2:
+        raise InvalidInput(f"`n_snapshots` must be an integer >= 2; got {n_snapshots!r}")
+    picks = np.unique(np.linspace(0, states.shape[0] - 1, n_snapshots).round().astype(int))
+    panels = [("stored", np.asarray(stored, dtype=float))] if stored is not None else []
+    panels += [(f"t = {trajectory.times[k]:.3g}", states[k, :, column]) for k in picks]
+    figure = Figure(figsize=(1.3 * len(panels) + 0.4, 1.8))
+    axes = figure.subplots(1, len(panels), squeeze=False)[0]
+    for ax, (title, values) in zip(axes, panels):
+        ax.imshow(np.asarray(values)[: rows * cols].reshape(rows, cols), cmap="Greys", vmin=0, vmax=1,
+                  interpolation="nearest")
+        ax.set_title(title, fontsize=8)
+        ax.set_xticks([])
+        ax.set_yticks([])
     figure.tight_layout()
     return figure

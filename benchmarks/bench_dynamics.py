@@ -166,7 +166,7 @@ def bench_step_roofline(n_units: int, n_patterns: int, n_cues: int, rounds: int)
     load_before = load_average()
 
     def public(n_steps):
-        return lambda: dynamics.euler_maruyama(network, X0, 0.01, n_steps, sigma=0.1, seed=0)
+        return lambda: dynamics.euler_maruyama(network, X0, 0.01, n_steps, sigma=0.1, seed=0, boundary="reflect")
 
     times = alternated({"public_1": public(1), "public_k": public(1 + k),
                         "numpy_1": lambda: plain_numpy_steps(network, X0, 1, sigma=0.1),

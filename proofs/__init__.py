@@ -17,6 +17,12 @@ balance_sign
 eigenstructure
     The equal-overlap design has eigenvalues ``alpha`` (×P), ``gamma`` (×1) and 0 (×N-P-1)
     (:func:`~proofs.eigenstructure.prove_eigenstructure`).
+projection_rule
+    The projection rule ``W = H (X^T X)^{-1} X^T`` makes every rescaled memory an exact
+    equilibrium for any independent patterns; a symmetric solution needs equal activities (or
+    ``phi(a) b = phi(b) a``) and is then ``H (X^T H)^{-1} H^T``
+    (:func:`~proofs.projection_rule.prove_projection_identity`,
+    :func:`~proofs.projection_rule.prove_symmetry_criterion`).
 
 Run any module as a script (``python -m proofs.design_identity``) to print its result.
 """

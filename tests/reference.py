@@ -1,4 +1,4 @@
-"""The reference activations and a quiet design helper shared by the tests (theory.md §3, §7)."""
+"""The reference activations and a quiet design helper shared by the tests (theory.md §3, §7, §6b)."""
 
 from __future__ import annotations
 
@@ -8,9 +8,12 @@ import numpy as np
 
 from assocrate.core.activations import RectifiedTanh, Sigmoid
 from assocrate.core.design import MemoryNetwork, design
+from assocrate.core.lif import LIFTransfer
 
 REFERENCE_SIGMOID = Sigmoid(rho=4.8, threshold=0.2)
 REFERENCE_TANH = RectifiedTanh(rho=4.8, threshold=0.75)
+#: The LIF transfer of the LIF reference design (tau_m 10 ms, t_ref 4 ms: at most 250 Hz; theory.md §6b).
+REFERENCE_LIF = LIFTransfer(tau_m=0.01, t_ref=0.004, threshold=1.0, reset=0.0, sigma=0.3)
 
 
 def design_quietly(patterns: np.ndarray, activation, a: float, b: float, **kwargs) -> MemoryNetwork:

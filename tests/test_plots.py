@@ -16,7 +16,9 @@ from assocrate import plots
 from assocrate.core.design import design
 from assocrate.core.patterns import equal_overlap_patterns, pattern_statistics
 from assocrate.datasets import letter_patterns
+from assocrate.dynamics import euler_maruyama
 from assocrate.errors import InvalidInput, InvalidType
+from assocrate.graphs import transition_graph
 from assocrate.retrieval import basin_profile, make_cues, retrieve
 from assocrate.sweeps import capacity, phase_diagram
 
@@ -59,6 +61,13 @@ FIGURES = {
         capacity(100, [0.03, 0.05], 0.2, REFERENCE_SIGMOID, (-0.3, 0.95), 1, 0, t_max=2.0)
     ),
     "letter_recall": lambda f: plots.letter_recall(*f("letters"), max_letters=2),
+    "cue_snapshots": lambda f: plots.cue_snapshots(
+        euler_maruyama(f("network"), make_cues(f("network"), "flip", 0.1, seed=1).x0[:, :2], 0.01, 100, sigma=0.0,
+                       record_every=20), (10, 20), column=1, stored=f("network").patterns[:, 1],
+    ),
+    "transition_graph_plot": lambda f: plots.transition_graph_plot(
+        transition_graph(retrieve(f("network"), make_cues(f("network"), "flip", 0.3, trials=2, seed=1), t_max=2.0))
+    ),
 }
 
 
@@ -120,3 +129,32 @@ def test_import_leaves_the_backend_alone_and_saves_under_any_backend(tmp_path):
     assert done.returncode == 0, done.stderr
     assert done.stdout.split() == ["TkAgg", "False"]
     assert (tmp_path / "w.png").read_bytes().startswith(PNG)
+
+
+@pytest.fixture(scope="module")
+def normalized_runs(random_network):
+    cues = make_cues(random_network, "delete", 0.4, seed=3, memories=[0, 1])
+    return {normalize: retrieve(random_network, cues, n_steps=100, normalize=normalize) for normalize in ("pattern", "nq")}
+
+
+def test_overlap_figure_labels_the_normalisation(normalized_runs):
+    runs = normalized_runs
+    own = plots.overlap_time_courses({"own size": runs["pattern"]})
+    nq = plots.overlap_time_courses({"N q": runs["nq"]})
+    assert own.axes[0].get_ylabel().endswith(r"/ |\xi^\nu|$") and nq.axes[0].get_ylabel().endswith("/ (N q)$")
+    mixed = plots.overlap_time_courses({"own size": runs["pattern"], "N q": runs["nq"]})
+    assert [ax.get_ylabel()[-8:] for ax in mixed.axes] == [r"|\xi^\nu|$"[-8:], "/ (N q)$"]
+
+
+def test_cue_snapshots_draws_one_cue_as_images():
+    import assocrate as aa
+    from assocrate.plots import cue_snapshots
+
+    xi = aa.random_patterns(64, 4, 0.3, seed=0)
+    net = aa.design(xi, aa.Sigmoid(4.8, 0.2), -0.3, 0.95, rule="projection")
+    cues = aa.make_cues(net, "flip", 0.1, trials=1, seed=0)
+    run = aa.euler_maruyama(net, cues.x0, 0.01, 500, sigma=0.0, record_every=50)
+    figure = cue_snapshots(run, (8, 8), column=2, n_snapshots=4, stored=xi[:, cues.cued[2]])
+    assert len(figure.axes) == 5 and figure.axes[1].get_title() == "t = 0"
+    with pytest.raises(aa.InvalidInput, match="`shape`"):
+        cue_snapshots(run, (9, 8))

@@ -219,3 +219,44 @@ def test_eigenvalues_numerically():
     W = (alpha_prime / N) * U @ U.T + (gamma / N) * np.ones((N, N))
     expected = np.sort([alpha_prime * q * (1 - q)] * P + [gamma] + [0.0] * (N - P - 1))
     np.testing.assert_allclose(np.linalg.eigvalsh(W), expected, atol=1e-12)
+
+
+# ---- the projection rule (theory.md §3, "Generalised rule for any pattern set") ---------------
+
+
+def test_projection_rule_proofs_hold():
+    from proofs.projection_rule import EQUAL_ACTIVITY_PATTERNS, prove_projection_identity, prove_symmetry_criterion
+
+    for res in (prove_projection_identity(), prove_projection_identity(EQUAL_ACTIVITY_PATTERNS),
+                prove_symmetry_criterion()):
+        assert res.holds, res.summary()
+
+
+def test_symmetry_criterion_fails_for_unequal_activities():
+    from proofs.projection_rule import UNEQUAL_PATTERNS, prove_symmetry_criterion
+
+    res = prove_symmetry_criterion(UNEQUAL_PATTERNS)
+    assert res.holds  # the count formula holds; with unequal activities S - S^T is that nonzero formula
+    assert len(res.checks) == 2
+    from proofs.projection_rule import _levels
+
+    H, X = _levels(UNEQUAL_PATTERNS)
+    assert (X.T * H - H.T * X).applyfunc(sympy.expand) != sympy.zeros(3, 3)
+
+
+@_HYPOTHESIS
+@given(seed=st.integers(0, 2**31 - 1), a=st.floats(-1, 1), gap=st.floats(0.1, 2),
+       pa=st.floats(0.01, 0.5), dp=st.floats(0.1, 0.5))
+def test_projection_identity_numerically(seed, a, gap, pa, dp):
+    # a second route: float numpy on random patterns with unequal activities
+    rng = np.random.default_rng(seed)
+    Xi = (rng.random((40, 5)) < rng.uniform(0.1, 0.5, 5)).astype(float)
+    b, pb = a + gap, pa + dp
+    H, X = a + (b - a) * Xi, pa + (pb - pa) * Xi
+    if np.linalg.matrix_rank(X) < 5:
+        return
+    W = H @ np.linalg.solve(X.T @ X, X.T)
+    np.testing.assert_allclose(W @ X, H, atol=1e-8 * np.linalg.cond(X.T @ X))
+    S = X.T @ H
+    n = Xi.sum(axis=0)
+    np.testing.assert_allclose(S - S.T, (pa * b - pb * a) * (n[None, :] - n[:, None]), atol=1e-10 * np.abs(S).max())

@@ -1,10 +1,10 @@
 """Units grouped into interchangeable classes, and W on the classes (theory.md §1 "Row types").
 
-Units ``i`` and ``j`` are interchangeable when their rows of ``U`` are equal (equal pattern rows)
-and, with an input, ``u_i = u_j``. With ``S`` the N x k indicator of the k classes and
-``n = S^T 1`` their sizes, ``W = U C U^T = S W_hat S^T`` with ``W_hat = U_hat C U_hat^T`` (k x k,
-``U_hat`` one representative row per class), and ``W v = 0`` for every v that sums to zero inside
-each class. Every certificate of :mod:`assocrate.certify` is computed on this partition; the
+Units ``i`` and ``j`` are interchangeable when their rows of the factors are equal (equal pattern
+rows) and, with an input, ``u_i = u_j``. With ``S`` the N x k indicator of the k classes and
+``n = S^T 1`` their sizes, ``W = L C R^T = S W_hat S^T`` with ``W_hat = L_hat C R_hat^T`` (k x k,
+one representative row per class; ``L = R = U`` for a symmetric W), and ``W v = 0`` and
+``W^T v = 0`` for every v that sums to zero inside each class. Every certificate of :mod:`assocrate.certify` is computed on this partition; the
 *trivial* partition (every unit its own class, ``W_hat = W``) is the full N x N problem.
 """
 
@@ -137,24 +137,25 @@ def partition(network, *, u: object = None, reduction: str = "types") -> Partiti
 
 
 def _class_weights(network, part: Partition) -> np.ndarray:
-    """``W_hat = U_hat C U_hat^T`` (k x k, float): ``W_ij = W_hat[class(i), class(j)]``."""
-    U_hat = network.U[part.representatives]
-    W_hat = (U_hat * network.c) @ U_hat.T
-    return _readonly(0.5 * (W_hat + W_hat.T))
+    """``W_hat = L_hat C R_hat^T`` (k x k, float): ``W_ij = W_hat[class(i), class(j)]``."""
+    L_hat, R_hat = network.L[part.representatives], network.R[part.representatives]
+    W_hat = (L_hat * network.c) @ R_hat.T
+    return _readonly(0.5 * (W_hat + W_hat.T) if network.is_symmetric else W_hat)
 
 
 def _exact_class_weights(network, part: Partition) -> flint.fmpq_mat:
-    """``W_hat`` in exact rational arithmetic from the float factors U and C.
+    """``W_hat`` in exact rational arithmetic from the float factors L, C and R.
 
-    The network's weights *are* ``U C U^T`` with the stored float entries of U and C; read as the
-    dyadic rationals they are, this product is exact and exactly symmetric (C is diagonal).
+    The network's weights *are* ``L C R^T`` with the stored float entries; read as the dyadic
+    rationals they are, this product is exact (and exactly symmetric when ``R = L``: C is diagonal).
     """
     c = np.asarray(network.c)
     if np.count_nonzero(network.C - np.diag(c)) != 0:
         raise InvalidInput("`network.C` must be diagonal; found off-diagonal entries")
-    U_hat = to_rational(np.asarray(network.U[part.representatives]))
+    L_hat = to_rational(np.asarray(network.L[part.representatives]))
+    R_hat = L_hat if network.is_symmetric else to_rational(np.asarray(network.R[part.representatives]))
     C = to_rational(np.diag(c))
-    return U_hat * C * U_hat.transpose()
+    return L_hat * C * R_hat.transpose()
 
 
 def network_digest(network) -> str:
@@ -172,6 +173,8 @@ def network_digest(network) -> str:
         "r": float(network.r).hex(),
         "tau": float(network.tau).hex(),
     }
+    if getattr(network, "rule", "betteti") != "betteti":  # betteti digests stay as they were
+        record["rule"] = network.rule
     digest = hashlib.sha256(json.dumps(record, sort_keys=True).encode("utf-8"))
     digest.update(np.packbits(np.asarray(network.patterns, dtype=bool), axis=0).tobytes())
     return digest.hexdigest()
@@ -216,8 +219,20 @@ class ReducedNetwork:
 
     @cached_property
     def U_exact(self) -> flint.fmpq_mat:
-        """``U_hat`` (k x m) exactly."""
+        """``U_hat`` (k x m) exactly (symmetric W only: ``network.U`` raises otherwise)."""
         return to_rational(np.asarray(self.network.U[self.part.representatives]))
+
+    @cached_property
+    def L_exact(self) -> flint.fmpq_mat:
+        """``L_hat`` (k x m) exactly."""
+        return to_rational(np.asarray(self.network.L[self.part.representatives]))
+
+    @cached_property
+    def R_exact(self) -> flint.fmpq_mat:
+        """``R_hat`` (k x m) exactly (``L_hat`` for a symmetric W)."""
+        if self.network.is_symmetric:
+            return self.L_exact
+        return to_rational(np.asarray(self.network.R[self.part.representatives]))
 
     @cached_property
     def c_exact(self) -> list[flint.fmpq]:
@@ -229,20 +244,21 @@ class ReducedNetwork:
         """``sign(W_hat)`` exactly (k x k, entries -1, 0, 1).
 
         Decided in floating point where ``|fl(W_hat)|`` exceeds a rigorous bound on its rounding
-        error, ``2 (m + 3) u (|U_hat| |C| |U_hat|^T)`` with ``u = 2**-53`` (the forward error of an
+        error, ``2 (m + 3) u (|L_hat| |C| |R_hat|^T)`` with ``u = 2**-53`` (the forward error of an
         m-term dot product in any summation order is at most ``gamma_m`` times the sum of the
         absolute terms; the factor 2 and the +3 cover the products, the symmetrisation and the
         rounding of the bound itself); the remaining entries are summed in exact rationals.
         """
-        U = np.asarray(self.network.U[self.part.representatives], dtype=float)
+        L = np.asarray(self.network.L[self.part.representatives], dtype=float)
+        R = np.asarray(self.network.R[self.part.representatives], dtype=float)
         c = np.asarray(self.network.c, dtype=float)
-        bound = (np.abs(U) * np.abs(c)) @ np.abs(U).T
+        bound = (np.abs(L) * np.abs(c)) @ np.abs(R).T
         error = 2.0 * (c.size + 3) * 2.0**-53 * bound + np.finfo(float).tiny
         signs = np.where(np.abs(self.W_hat) > error, np.sign(self.W_hat), 0).astype(np.int64)
         for s, t in np.argwhere(np.abs(self.W_hat) <= error):
             exact = sum(
                 to_fraction(cj) * to_fraction(a) * to_fraction(b)
-                for cj, a, b in zip(c, U[s], U[t])
+                for cj, a, b in zip(c, L[s], R[t])
             )
             signs[s, t] = (exact > 0) - (exact < 0)
         k = self.n_classes
@@ -251,22 +267,22 @@ class ReducedNetwork:
     def times_exact(self, y) -> list[Fraction]:
         """``W_hat diag(n) y`` exactly, through the factors: ``(W x)_i`` for class-constant x = y."""
         weighted = flint.fmpq_mat(len(y), 1, [to_fmpq(n * v) for n, v in zip(self.counts_exact, y)])
-        coefficients = self.U_exact.transpose() * weighted
+        coefficients = self.R_exact.transpose() * weighted
         scaled = flint.fmpq_mat(coefficients.nrows(), 1, [coefficients[j, 0] * cj for j, cj in enumerate(self.c_exact)])
-        return fraction_vector((self.U_exact * scaled).entries())
+        return fraction_vector((self.L_exact * scaled).entries())
 
     def abs_times_exact(self, y) -> list[Fraction]:
-        """``|W_hat| diag(n) y`` exactly: ``sum_j c_j u_j o (sign(W_hat) (u_j o n o y))``."""
-        k, m = self.U_exact.nrows(), self.U_exact.ncols()
-        U = self.U_exact
+        """``|W_hat| diag(n) y`` exactly: ``sum_j c_j l_j o (sign(W_hat) (r_j o n o y))``."""
+        k, m = self.L_exact.nrows(), self.L_exact.ncols()
+        L, R = self.L_exact, self.R_exact
         weighted = [to_fmpq(n * v) for n, v in zip(self.counts_exact, y)]
-        Y = flint.fmpq_mat(k, m, [U[t, j] * weighted[t] for t in range(k) for j in range(m)])
+        Y = flint.fmpq_mat(k, m, [R[t, j] * weighted[t] for t in range(k) for j in range(m)])
         Z = flint.fmpq_mat(self.sign_exact) * Y
         out = []
         for s in range(k):
             total = flint.fmpq(0)
             for j, cj in enumerate(self.c_exact):
-                total += cj * U[s, j] * Z[s, j]
+                total += cj * L[s, j] * Z[s, j]
             out.append(to_fraction(total))
         return out
 

@@ -5,8 +5,10 @@ sector-LMI ellipsoid) is centred at ``h_c``, the memory in current units: the eq
 ``a + (b - a) xi^mu``, refined by Newton's method on the classes (:func:`class_equilibrium`). It
 lives in the box ``B = {h : |h - h_c| <= delta v}`` (v > 0, max v = 1) and bounds the centre's
 residual by ``R >= |W Phi(h_c) + u - h_c|`` (:func:`residual_bound`, rigorous). Both checks
-require the recomputed equilibrium of the named memory to lie in the box
-(:func:`require_memory_in_box`), so a certificate relabelled to another memory fails.
+require the equilibrium in the box to be the named memory's (:func:`require_memory_in_box`: every
+rate state of the box is l1-nearer to that memory's designed state than to any other and to the
+uniform states, exactly), so a box around another memory's equilibrium, or a certificate
+relabelled to another memory, fails.
 """
 
 from __future__ import annotations
@@ -21,13 +23,16 @@ from ..certify._rational import to_fraction
 from ..certify._reduction import ReducedNetwork, network_digest, reduce_network
 from ..certify._rigorous import BOX_BITS, dyadic_up, format_down, phi_bounds
 from ..certify.record import Certificate
-from ..certify.witness import CheckFailed, exact_entry
+from ..certify.witness import exact_scalar, exact_vector, require
 from ..core.equilibria import damped_newton
+from ..core.identity import Identity, identify_states, identity_verdict
 from ..errors import InvalidInput
 
 __all__ = [
     "DELTA_BITS",
     "CertifiedRadius",
+    "box_identity",
+    "center_owner",
     "require_box",
     "require_memory_in_box",
     "class_equilibrium",
@@ -60,16 +65,16 @@ def class_equilibrium(red: ReducedNetwork, h0: np.ndarray, u: np.ndarray | None 
     Jacobian through the factors of ``W_hat`` (Woodbury, O(k m^2)). Returns the best iterate.
     """
     activation = red.network.activation
-    U = np.asarray(red.network.U[red.part.representatives], dtype=float)
-    A = U * red.network.c  # W_hat = A U^T
+    R = np.asarray(red.network.R[red.part.representatives], dtype=float)
+    A = np.asarray(red.network.L[red.part.representatives], dtype=float) * red.network.c  # W_hat = A R^T
     u = np.zeros(red.n_classes) if u is None else u
 
     def residual(h: np.ndarray) -> np.ndarray:
-        return A @ (U.T @ (red.counts * activation.phi(h))) + u - h
+        return A @ (R.T @ (red.counts * activation.phi(h))) + u - h
 
     def newton_step(h: np.ndarray, r: np.ndarray) -> np.ndarray:
-        # s = -(W_hat n D - I)^{-1} r by Woodbury: s = r + A (I - B A)^{-1} B r, B = U^T n D
-        B = U.T * (red.counts * activation.dphi(h))
+        # s = -(W_hat n D - I)^{-1} r by Woodbury: s = r + A (I - B A)^{-1} B r, B = R^T n D
+        B = R.T * (red.counts * activation.dphi(h))
         return r + A @ np.linalg.solve(np.eye(A.shape[1]) - B @ A, B @ r)
 
     # tol 0: iterate until the residual stops decreasing (the certificates want the best centre)
@@ -105,35 +110,80 @@ def largest(predicate, start: float, *, iterations: int = 50) -> float:
     return lo
 
 
-def require_box(certificate: Certificate) -> tuple[list[Fraction], list[Fraction], Fraction]:
-    """The recorded centre, weights v (positive, max v = 1) and delta (> 0); CheckFailed otherwise."""
-    center, v, delta = (exact_entry(certificate, "center"), exact_entry(certificate, "v"),
-                        exact_entry(certificate, "delta"))
-    if max(v) != 1 or min(v) <= 0:
-        raise CheckFailed("the weight vector v must be positive with max v = 1")
-    if not delta > 0:
-        raise CheckFailed("delta must be positive")
+def require_box(certificate: Certificate, n_classes: int) -> tuple[list[Fraction], list[Fraction], Fraction]:
+    """The recorded centre, weights v and delta, after hypotheses 1 and 2 of the box.
+
+    1. *dimensions*: ``center`` and ``v`` have one entry per class (`n_classes`, recomputed from
+       the network) -- a surplus entry is never dropped;
+    2. *the box*: ``delta > 0``, ``v > 0`` and ``max v = 1`` (normalisation: delta is the largest
+       half-width).
+
+    Raises :class:`~assocrate.certify.witness.CheckFailed` naming the failed hypothesis.
+    """
+    center = exact_vector(certificate, "center", n_classes)
+    v = exact_vector(certificate, "v", n_classes)
+    delta = exact_scalar(certificate, "delta")
+    require(2, "the box: delta > 0", delta > 0, f"delta = {float(delta)!r}")
+    require(2, "the box: v > 0", min(v) > 0, f"min v = {float(min(v))!r}")
+    require(2, "the box: max v = 1", max(v) == 1, f"max v = {float(max(v))!r}")
     return center, v, delta
 
 
-def require_memory_in_box(certificate: Certificate, network, red: ReducedNetwork, center, v, delta) -> int:
-    """The named memory, tied to the certified box: its equilibrium must lie in the box.
+def box_identity(network, red: ReducedNetwork, center, v, delta) -> Identity:
+    """Whose equilibrium the box ``|h - center| <= delta v`` holds, exactly (:mod:`assocrate.core.identity`).
 
-    The memory index in ``parameters`` is otherwise only text in the claim. The equilibrium of
-    memory ``mu`` is recomputed from the network exactly as
-    :func:`~assocrate.certify.radius.certified_radius` computes the centre (Newton from the rescaled pattern, :func:`class_equilibrium`); it must lie in the box
-    ``|h - center| <= delta v``, in which the exact checks prove there is exactly one equilibrium
-    attracting the whole box. So a certificate relabelled to another memory is not verified.
+    The rates of the box are enclosed rigorously per class (``phi`` rounded outward at the ends of
+    each interval), the designed levels ``phi(a)``, ``phi(b)`` likewise, and the l1 distances are
+    bounded in exact rational arithmetic.
+    """
+    activation = network.activation
+    lower = np.array([phi_bounds(activation, c - delta * vt)[0] for c, vt in zip(center, v)], dtype=object)
+    upper = np.array([phi_bounds(activation, c + delta * vt)[1] for c, vt in zip(center, v)], dtype=object)
+    xi = network.patterns[red.part.representatives]
+    counts = np.array([Fraction(int(n)) for n in red.counts_exact], dtype=object)
+    phi_a = phi_bounds(activation, to_fraction(network.a))
+    phi_b = phi_bounds(activation, to_fraction(network.b))
+    return identify_states(xi, counts, lower, upper, phi_a, phi_b)
+
+
+def center_owner(network, red: ReducedNetwork, center: np.ndarray) -> int | None:
+    """Whose equilibrium the float centre (currents per class) is: :func:`assocrate.core.identity.identify_states`.
+
+    The same test ``assocrate check`` applies to the equilibrium it finds near a memory; the
+    certifiers use it to say "the equilibrium near memory mu is memory nu's" before searching a box.
+    """
+    rates = network.activation.phi(np.asarray(center, dtype=float))
+    if not np.all(np.isfinite(rates)):
+        return None
+    phi_a, phi_b = float(network.activation.phi(network.a)), float(network.activation.phi(network.b))
+    xi = network.patterns[red.part.representatives]
+    return identify_states(xi, red.counts, rates, rates, (phi_a, phi_a), (phi_b, phi_b)).memory
+
+
+def require_memory_in_box(certificate: Certificate, network, red: ReducedNetwork, center, v, delta, *,
+                          hypothesis: int = 5) -> int:
+    """The named memory, tied to the certified box: the equilibrium in the box is that memory's.
+
+    Hypothesis *identity*: the memory index is a memory of the network, and every rate state of
+    the box (so the one equilibrium the box holds) is strictly l1-nearer to the designed state
+    ``x̄^mu`` than to every other ``x̄^nu`` and to every uniform state (:func:`box_identity`,
+    exact). A box centred on another memory's equilibrium -- Newton from ``x̄^mu`` may run there
+    in an approximate design -- or a certificate relabelled to another memory fails with
+    "the equilibrium near memory mu is memory nu's", the verdict ``assocrate check`` gives.
     """
     mu = certificate.parameters.get("memory", -1)
-    if isinstance(mu, bool) or not isinstance(mu, int) or not 0 <= mu < network.n_patterns:
-        raise CheckFailed(f"memory index {mu!r} is not a memory of the network")
-    recomputed, _ = memory_center(network, red, mu)
-    if not np.all(np.isfinite(recomputed)) or not all(
-        abs(to_fraction(h) - c) <= delta * vt for h, c, vt in zip(recomputed, center, v)
-    ):
-        raise CheckFailed(f"the equilibrium of memory {mu}, recomputed from the network, is not in the certified box: "
-                          "the certificate is not about that memory")
+    require(hypothesis, "identity: the memory is one of the network's",
+            not isinstance(mu, bool) and isinstance(mu, int) and 0 <= mu < network.n_patterns,
+            f"memory index {mu!r}, the network stores {network.n_patterns}")
+    found = box_identity(network, red, center, v, delta)
+    if found.memory != mu:
+        owner = found.memory
+        if owner is None and found.nearest.startswith("memory "):
+            detail = (f"the box is not provably memory {mu}'s: its rates are not all l1-nearer to memory {mu}'s "
+                      f"designed state than to every other and to the uniform states (nearest: {found.nearest})")
+        else:
+            detail = identity_verdict(mu, owner)
+        require(hypothesis, f"identity: the certified equilibrium is memory {mu}'s", False, detail)
     return mu
 
 

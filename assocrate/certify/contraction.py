@@ -72,13 +72,16 @@ from ..certify.witness import (
     CheckFailed,
     base_parameters,
     eta_of,
-    exact_entry,
+    exact_scalar,
+    exact_square,
+    exact_vector,
     no_certificate,
+    require,
     require_same,
     seal_checked,
     witness,
 )
-from ..core.design import FORMS, check_network
+from ..core.design import FORMS, check_network, require_symmetric
 from ..errors import InvalidInput
 
 __all__ = [
@@ -192,25 +195,44 @@ def _contraction_rate(red: ReducedNetwork, data: Mapping, margin: float) -> Frac
 
 def verify_contraction(certificate: Certificate, network, red: ReducedNetwork, *, K: Sequence[Fraction] | None = None,
                       where: str = _GLOBALLY) -> Checked:
-    """Check the incremental LMI exactly with slope bounds `K` (default ``sup phi'`` on every class).
+    """Check the incremental LMI exactly, hypothesis by hypothesis (theory.md §5, item 2).
 
-    The recorded K and rate must be the ones given; every block of :func:`contraction_blocks`
-    must hold for the recorded Q, sigma, Lambda and c. Raises
-    :class:`~assocrate.certify.witness.CheckFailed` otherwise.
+    The theorem (module docstring): any two trajectories satisfy
+    ``|e(t)|_Q <= exp(-c t / tau) |e(0)|_Q``, hence exactly one equilibrium, globally exponentially
+    stable (on the absorbing box for an input certificate), if
+
+    1. *dimensions*: ``Q`` is k x k and symmetric, ``sigma``, ``lambda`` and ``K`` have one entry
+       per class, and the form is ``"rate"`` or ``"current"``;
+    2. *the rate*: ``0 < c < 1`` (``c <= 0`` proves no contraction at all: the top-left block
+       ``-2(1 - c) Q`` then grows with ``|c|`` and the LMI holds for networks with several stable
+       equilibria; ``c >= 1`` leaves the S-procedure);
+    3. *slopes*: ``K`` is ``sup phi'`` on every class (or, for an input certificate, the rigorous
+       slope bounds of its box), as recomputed;
+    4. *signs*: ``sigma_t > 0`` on every class of two or more units and ``Lambda >= 0``;
+    5. *the LMI*: every block of :func:`contraction_blocks` (``Q > 0`` included) holds exactly;
+    6. the recorded ``rate`` is c.
+
+    Raises :class:`~assocrate.certify.witness.CheckFailed` naming the first failed hypothesis.
     """
+    k = red.n_classes
     form = certificate.parameters.get("form", "current")
+    require(1, "dimensions: the form is 'rate' or 'current'", form in FORMS, f"form = {form!r}")
+    Q, sigma, lam = exact_square(certificate, "Q", k), exact_vector(certificate, "sigma", k), \
+        exact_vector(certificate, "lambda", k)
+    stored_K = exact_vector(certificate, "K", k)
+    c = exact_scalar(certificate, "c")
+    require(2, "the rate: 0 < c < 1", 0 < c < 1, f"c = {float(c)!r}")
     if K is None:
-        K = [eta_of(network)] * red.n_classes
-    require_same("slope bounds K", exact_entry(certificate, "K"), K)
-    c = exact_entry(certificate, "c")
-    if certificate.parameters.get("rate") != float(c):
-        raise CheckFailed("the recorded rate differs from the exact c")
-    blocks = contraction_blocks(red, form=form, Q=exact_entry(certificate, "Q", matrix=True),
-                                sigma=exact_entry(certificate, "sigma"), lam=exact_entry(certificate, "lambda"),
-                                K_plus=K, c=c)
+        K = [eta_of(network)] * k
+    require_same("slope bounds K", stored_K, K, hypothesis=3)
+    require(4, "signs: sigma > 0 on classes of two or more units",
+            all(s > 0 for s, n in zip(sigma, red.counts_exact) if n >= 2))
+    require(4, "signs: Lambda >= 0", min(lam) >= 0, f"min lambda = {float(min(lam))!r}")
+    blocks = contraction_blocks(red, form=form, Q=Q, sigma=sigma, lam=lam, K_plus=K, c=c)
     residuals, verified_float, verified_exact = verify_blocks(blocks)
-    if not verified_exact:
-        raise CheckFailed("the incremental LMI does not hold exactly for the recorded Q, Lambda and c", residuals)
+    require(5, "the incremental LMI holds exactly for the recorded Q, Lambda and c", verified_exact,
+            residuals=residuals)
+    require(6, "the recorded rate is c", certificate.parameters.get("rate") == float(c))
     return Checked(residuals, verified_float, contraction_claim(form, float(c), where))
 
 
@@ -305,7 +327,7 @@ def certify_contraction(
     >>> cert.certified, cert.parameters["rate"] > 0
     (True, True)
     """
-    check_network(network)
+    require_symmetric(check_network(network), "certify_contraction (its row-type LMI as built here)")
     form = check_choice("form", form, FORMS)
     reduction = check_choice("reduction", reduction, REDUCTIONS)
     options = check_solver_options(solver_options)

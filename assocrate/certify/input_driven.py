@@ -37,17 +37,20 @@ from ..certify.witness import (
     Checked,
     CheckFailed,
     base_parameters,
-    exact_entry,
+    exact_scalar,
+    exact_vector,
     no_certificate,
+    require,
     require_same,
     seal_checked,
     witness,
 )
-from ..core.design import check_network
+from ..core.design import check_network, require_symmetric
 from ..errors import InvalidInput
 
 __all__ = [
     "ABSORBING_EPSILON",
+    "MAX_ITERATIONS",
     "AbsorbingBox",
     "absorbing_box",
     "certify_input_driven",
@@ -245,38 +248,72 @@ def _metzler_on_box(red: ReducedNetwork, K_plus: Sequence[Fraction], v: Sequence
     return holds, ConstraintResidual(METZLER_CONSTRAINT, 1.0 - ratio)
 
 
-def verify_input(certificate: Certificate, network, red: ReducedNetwork, u: np.ndarray | None = None) -> Checked:
-    """Check an input-driven certificate exactly: the box, the retrieved memory and the test on the box.
+#: The most interval-iteration steps a certificate may record (the check repeats them).
+MAX_ITERATIONS = 100_000
 
-    The box is recomputed by the recorded number of interval-iteration steps from the recorded
-    per-class input (which must equal `u` on the classes when `u` is given) and must equal the
-    recorded one; the retrieved memory is recomputed from it; then the Metzler majorant with the
-    recorded weights, or the contraction LMI (:func:`~assocrate.certify.contraction.verify_contraction`)
-    with the box's slope bounds, must hold. Raises :class:`~assocrate.certify.witness.CheckFailed`
-    otherwise.
+
+def verify_input(certificate: Certificate, network, red: ReducedNetwork, u: np.ndarray | None = None) -> Checked:
+    """Check an input-driven certificate exactly, hypothesis by hypothesis (theory.md §5, item 4).
+
+    The theorem (module docstring): with the constant input u every trajectory converges to one
+    equilibrium, the only one, inside the recorded absorbing box, and the input retrieves the
+    memory named, if
+
+    1. *dimensions*: ``u``, ``lower``, ``upper`` (and ``K_plus``, ``v`` for the Metzler test) have
+       one entry per class;
+    2. *the iteration*: ``epsilon`` is :data:`ABSORBING_EPSILON` and ``iterations`` is an integer
+       in ``[1, MAX_ITERATIONS]``; the method is ``"metzler"`` or ``"contraction"``;
+    3. *the box*: the interval iteration, recomputed from the recorded input (which must equal `u`
+       on the classes when `u` is given) for the recorded number of steps, gives the recorded box;
+    4. *identity*: the retrieved memory, recomputed from rigorous overlap bounds on the box, is the
+       one recorded, and the ``memory`` label, when present, names that memory (a certificate for
+       memory mu proves that the input retrieves mu);
+    5. *the Metzler test*: ``v > 0`` and ``max v = 1`` (with ``v <= 0`` the test
+       ``|W| K+ v < v`` is a test of *non*-contraction), ``K_plus`` equals the rigorous slope
+       bounds on the enlarged box, and ``|W| K+ v < v`` holds exactly -- or, with
+       ``method="contraction"``, every hypothesis of
+       :func:`~assocrate.certify.contraction.verify_contraction` with those slope bounds
+       (``0 < c < 1`` among them).
+
+    Raises :class:`~assocrate.certify.witness.CheckFailed` naming the first failed hypothesis.
     """
-    u_exact = exact_entry(certificate, "u")
-    if len(u_exact) != red.n_classes:
-        raise CheckFailed("the recorded input does not match the network's classes")
-    if u is not None and list(u_exact) != fraction_vector(u[red.part.representatives]):
-        raise CheckFailed("the input recorded in the certificate is not the input `u` given to verify")
-    if exact_entry(certificate, "epsilon") != ABSORBING_EPSILON:
-        raise CheckFailed("unexpected epsilon")
+    k = red.n_classes
+    u_exact = exact_vector(certificate, "u", k)
+    stored_lower, stored_upper = exact_vector(certificate, "lower", k), exact_vector(certificate, "upper", k)
+    if u is not None:
+        require(3, "the box: the recorded input is the input `u` given to verify",
+                list(u_exact) == fraction_vector(u[red.part.representatives]))
     parameters = certificate.parameters
-    lower, upper, _, _ = _interval_iteration(red, u_exact, int(parameters.get("iterations", 0)))
-    require_same("box lower bounds", exact_entry(certificate, "lower"), lower)
-    require_same("box upper bounds", exact_entry(certificate, "upper"), upper)
-    retrieved, claim, _, _ = _retrieval(red, lower, upper, parameters.get("memory"))
-    if parameters.get("retrieved") != (-1 if retrieved is None else retrieved):
-        raise CheckFailed("the recorded retrieved memory differs from the recomputed overlap bounds")
+    require(2, "the iteration: epsilon = 2**-16", exact_scalar(certificate, "epsilon") == ABSORBING_EPSILON)
+    steps = parameters.get("iterations")
+    require(2, "the iteration: an integer number of steps in [1, MAX_ITERATIONS]",
+            isinstance(steps, int) and not isinstance(steps, bool) and 1 <= steps <= MAX_ITERATIONS,
+            f"iterations = {steps!r}")
+    method = parameters.get("method", "metzler")
+    require(2, "the iteration: method 'metzler' or 'contraction'", method in ("metzler", "contraction"),
+            f"method = {method!r}")
+    lower, upper, _, _ = _interval_iteration(red, u_exact, steps)
+    require_same("box lower bounds", stored_lower, lower, hypothesis=3)
+    require_same("box upper bounds", stored_upper, upper, hypothesis=3)
+    memory = parameters.get("memory")
+    retrieved, claim, _, _ = _retrieval(red, lower, upper, memory)
+    require(4, "identity: the recorded retrieved memory is the recomputed one",
+            parameters.get("retrieved") == (-1 if retrieved is None else retrieved),
+            f"recorded {parameters.get('retrieved')!r}, recomputed {retrieved!r}")
+    if memory is not None:
+        detail = (f"the input retrieves memory {retrieved}, not memory {memory!r}" if retrieved is not None
+                  else f"the input is not proved to retrieve any memory, so not memory {memory!r}")
+        require(4, "identity: the input retrieves the memory named", memory == retrieved, detail)
     K_plus = _box_slopes(red, lower, upper)
-    if parameters.get("method") == "contraction":
+    if method == "contraction":
         checked = verify_contraction(certificate, network, red, K=K_plus, where=_ON_THE_BOX)
         return Checked(checked.residuals, checked.verified_float, claim)
-    require_same("slope bounds K_plus", exact_entry(certificate, "K_plus"), K_plus)
-    holds, row = _metzler_on_box(red, K_plus, exact_entry(certificate, "v"))
-    if not holds:
-        raise CheckFailed("the Metzler inequality fails exactly on the enlarged absorbing box", (row,))
+    stored_K, v = exact_vector(certificate, "K_plus", k), exact_vector(certificate, "v", k)
+    require(5, "the Metzler test: v > 0", min(v) > 0, f"min v = {float(min(v))!r}")
+    require(5, "the Metzler test: max v = 1", max(v) == 1, f"max v = {float(max(v))!r}")
+    require_same("slope bounds K_plus", stored_K, K_plus, hypothesis=5)
+    holds, row = _metzler_on_box(red, K_plus, v)
+    require(5, "the Metzler test: |W| K+ v < v on the enlarged absorbing box", holds, residuals=(row,))
     return Checked((row,), True, claim)
 
 
@@ -323,7 +360,7 @@ def certify_input_driven(
     >>> cert.certified, cert.parameters["retrieved"]
     (True, 0)
     """
-    check_network(network)
+    require_symmetric(check_network(network), "certify_input_driven (as built here)")
     method = check_choice("method", method, ("metzler", "contraction"))
     if memory is not None:
         memory = check_index("memory", memory, network.n_patterns)
@@ -345,6 +382,11 @@ def certify_input_driven(
             "u": np.array([float(x) for x in u_exact]), "counts": red.counts,
             "overlap_lower": rate_lo, "overlap_upper": rate_hi}
     exact_box = {"lower": fmpq_row(lower), "upper": fmpq_row(upper), "u": fmpq_row(u_exact), "epsilon": ABSORBING_EPSILON}
+    if memory is not None and retrieved != memory:
+        reason = (f"the input retrieves memory {retrieved}, not memory {memory}" if retrieved is not None else
+                  f"the absorbing box does not prove that the input retrieves memory {memory} (increase it)")
+        return no_certificate("input", reason, status=CertificateStatus.CONDITION_FAILS, solver=None,
+                              parameters=parameters, data=data)
     K_plus = _box_slopes(red, lower, upper)
     if method == "contraction":
         solver = check_solver(solver, 2 * red.n_classes)

@@ -35,12 +35,14 @@ from ..certify.witness import (
     CheckFailed,
     base_parameters,
     eta_of,
-    exact_entry,
+    exact_scalar,
+    exact_vector,
     no_certificate,
+    require,
     seal_checked,
     witness,
 )
-from ..core.design import check_network
+from ..core.design import check_network, require_symmetric
 
 __all__ = ["certify_lds", "verify_lds", "lds_blocks", "lds_claim"]
 
@@ -76,16 +78,26 @@ def lds_claim(eta: float) -> str:
 
 
 def verify_lds(certificate: Certificate, network, red: ReducedNetwork) -> Checked:
-    """Check an LDS certificate exactly: eta is ``sup phi'`` and every block of :func:`lds_blocks` holds.
+    """Check an LDS certificate exactly, hypothesis by hypothesis (theory.md §5, item 2).
 
-    Raises :class:`~assocrate.certify.witness.CheckFailed` (with the residual table) otherwise.
+    The theorem (module docstring): for every constant input the network has exactly one
+    equilibrium, globally asymptotically stable, if
+
+    1. *dimensions*: ``p`` has one entry per class;
+    2. *the slope bound*: ``eta = sup phi'`` of the network's activation, exactly;
+    3. *signs*: ``P > 0`` (every ``p_t > 0``);
+    4. *the LMI*: ``-(P (eta W - I) + (eta W - I)^T P) > 0``, every block of :func:`lds_blocks`,
+       exactly.
+
+    Raises :class:`~assocrate.certify.witness.CheckFailed` naming the first failed hypothesis.
     """
-    eta = exact_entry(certificate, "eta")
-    if eta != eta_of(network):
-        raise CheckFailed(f"eta = {float(eta)!r} is not sup phi' = {network.activation.max_slope!r}")
-    residuals, verified_float, verified_exact = verify_blocks(lds_blocks(red, eta, exact_entry(certificate, "p")))
-    if not verified_exact:
-        raise CheckFailed("the LDS inequality does not hold exactly for the recorded P", residuals)
+    p = exact_vector(certificate, "p", red.n_classes)
+    eta = exact_scalar(certificate, "eta")
+    require(2, "the slope bound: eta = sup phi'", eta == eta_of(network),
+            f"eta = {float(eta)!r}, sup phi' = {network.activation.max_slope!r}")
+    require(3, "signs: P > 0", min(p) > 0, f"min p = {float(min(p))!r}")
+    residuals, verified_float, verified_exact = verify_blocks(lds_blocks(red, eta, p))
+    require(4, "the LDS inequality holds exactly for the recorded P", verified_exact, residuals=residuals)
     return Checked(residuals, verified_float, lds_claim(float(eta)))
 
 
@@ -130,7 +142,7 @@ def certify_lds(
     >>> aa.certify_lds(low_gain).certified
     True
     """
-    check_network(network)
+    require_symmetric(check_network(network), "certify_lds (the LDS certificate as built here)")
     reduction = check_choice("reduction", reduction, REDUCTIONS)
     options = check_solver_options(solver_options)
     red = reduce_network(network, reduction=reduction)

@@ -50,6 +50,7 @@ from ..certify._rigorous import dyadic_down, format_down, slope_upper
 from ..certify.basin import (
     DELTA_BITS,
     CertifiedRadius,
+    center_owner,
     largest,
     memory_center,
     require_box,
@@ -65,13 +66,15 @@ from ..certify.witness import (
     Checked,
     CheckFailed,
     base_parameters,
-    exact_entry,
+    exact_vector,
     no_certificate,
+    require,
     require_same,
     seal_checked,
     witness,
 )
-from ..core.design import check_network
+from ..core.design import check_network, require_symmetric
+from ..core.identity import identity_verdict
 from ..errors import InvalidInput
 
 __all__ = [
@@ -172,22 +175,35 @@ def _metzler_ratio(red: ReducedNetwork, abs_weights: np.ndarray, center: np.ndar
 
 
 def verify_radius(certificate: Certificate, network, red: ReducedNetwork) -> Checked:
-    """Check a radius certificate exactly: condition (M) on the recorded box, about the named memory.
+    """Check a radius certificate exactly, hypothesis by hypothesis (theory.md §5, item 3).
 
-    The residual bounds R and slope bounds K+ are recomputed from the network and must equal the
-    recorded ones; the recomputed equilibrium of the memory must lie in the box. Raises
-    :class:`~assocrate.certify.witness.CheckFailed` otherwise.
+    The theorem (module docstring): every current-form trajectory starting in
+    ``B = {h : |h - h_c| <= delta v}`` stays in B and converges to memory mu's equilibrium, if
+
+    1. *dimensions*: ``center``, ``v``, ``K_plus`` and ``R`` have one entry per class of the
+       network (recomputed, never zipped with a shorter vector);
+    2. *the box*: ``delta > 0``, ``v > 0``, ``max v = 1``, and the ``weights`` label says what v is
+       (``"uniform"``: v = 1);
+    3. *rigorous bounds*: ``R >= |W Phi(h_c) - h_c|`` and ``K^+ >= phi'`` on each interval, as
+       recomputed from the network (the recorded ones must equal them);
+    4. *the Metzler inequality* (M): ``delta (|W| K^+ v)_s + R_s < delta v_s`` on every class;
+    5. *identity*: the equilibrium in B is memory mu's (every rate state of B is l1-nearer to
+       ``x̄^mu`` than to every other designed state and to the uniform states; exact);
+    6. the recorded ``radius`` is delta.
+
+    Raises :class:`~assocrate.certify.witness.CheckFailed` naming the first failed hypothesis.
     """
-    center, v, delta = require_box(certificate)
+    center, v, delta = require_box(certificate, red.n_classes)
+    weights = certificate.parameters.get("weights", "uniform")
+    require(2, "the box: the weights label says what v is", weights in WEIGHTS and (weights != "uniform" or set(v) == {1}),
+            f"weights = {weights!r} with v = {[float(x) for x in v]}")
     R = residual_bound(red, center, None)
-    require_same("residual bounds R", exact_entry(certificate, "R"), R)
+    require_same("residual bounds R", exact_vector(certificate, "R", red.n_classes), R, hypothesis=3)
     check = _metzler_check(red, center, v, delta, R)
-    require_same("slope bounds K_plus", exact_entry(certificate, "K_plus"), check.K_plus)
-    if not check.holds:
-        raise CheckFailed(f"the Metzler inequality fails exactly (ratio {check.ratio:.9g} >= 1)", (check.residual,))
-    mu = require_memory_in_box(certificate, network, red, center, v, delta)
-    if certificate.parameters.get("radius") != float(delta):
-        raise CheckFailed("the recorded radius differs from the exact delta")
+    require_same("slope bounds K_plus", exact_vector(certificate, "K_plus", red.n_classes), check.K_plus, hypothesis=3)
+    require(4, "the Metzler inequality", check.holds, f"ratio {check.ratio:.9g} >= 1", (check.residual,))
+    mu = require_memory_in_box(certificate, network, red, center, v, delta, hypothesis=5)
+    require(6, "the recorded radius is delta", certificate.parameters.get("radius") == float(delta))
     rows = network.patterns[red.part.representatives, mu].astype(float)
     nominal = network.a + (network.b - network.a) * rows
     in_box = all(abs(to_fraction(h) - c) <= delta * vt for h, c, vt in zip(nominal, center, v))
@@ -246,6 +262,8 @@ def certified_radius(
     mu = check_index("mu", mu, network.n_patterns)
     method = check_choice("method", method, METHODS)
     weights = check_choice("weights", weights, WEIGHTS)
+    if method == "lmi":
+        require_symmetric(network, "certified_radius(method='lmi') (the sector LMI as built here)")
     if method == "lmi" and weights != "uniform":
         raise InvalidInput(f"`weights`={weights!r} applies to method='metzler' only; got method='lmi'")
     reduction = check_choice("reduction", reduction, REDUCTIONS)
@@ -255,6 +273,12 @@ def certified_radius(
     center_exact = fraction_vector(center)
     R = residual_bound(red, center_exact, None)
     parameters = {**base_parameters(network, red), "memory": mu, "method": method, "weights": weights}
+    owner = center_owner(network, red, center)
+    if owner is not None and owner != mu:  # the verdict of `assocrate check` (core.identity)
+        cert = no_certificate("sector" if method == "lmi" else "radius", identity_verdict(mu, owner),
+                              status=CertificateStatus.CONDITION_FAILS, solver=None, parameters=parameters,
+                              data={"center": center, "counts": red.counts})
+        return CertifiedRadius(mu, method, weights, 0.0, 0.0, "l2" if method == "lmi" else "box", cert)
     if method == "lmi":
         return sector_radius(red, mu, center, R, solver=solver, options=options, parameters=parameters)
     abs_weights = np.abs(red.W_hat) * red.counts[None, :]
@@ -296,7 +320,9 @@ def certified_radius(
     try:
         cert = seal_checked(candidate, verify_radius(candidate, network, red))
     except CheckFailed as failure:
-        cert = no_certificate("radius", str(failure), status=CertificateStatus.EXACT_CHECK_FAILED, solver=None,
+        # hypothesis 5 (identity) is a property of the memory, not of rounding
+        status = CertificateStatus.CONDITION_FAILS if failure.hypothesis == 5 else CertificateStatus.EXACT_CHECK_FAILED
+        cert = no_certificate("radius", str(failure), status=status, solver=None,
                               parameters=parameters, data=data, residuals=failure.residuals)
         return CertifiedRadius(mu, method, weights, 0.0, 0.0, "box", cert)
     return CertifiedRadius(mu, method, weights, float(delta), min_half_width, "box", cert)

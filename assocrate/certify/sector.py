@@ -47,8 +47,11 @@ from ..certify.status import CertificateStatus
 from ..certify.witness import (
     Checked,
     CheckFailed,
-    exact_entry,
+    exact_scalar,
+    exact_square,
+    exact_vector,
     no_certificate,
+    require,
     require_same,
     seal_checked,
     witness,
@@ -138,28 +141,54 @@ def sector_claim(memory: int, r2: float, delta: float, n_units: int) -> str:
 
 
 def verify_sector(certificate: Certificate, network, red: ReducedNetwork) -> Checked:
-    """Check a sector certificate exactly (:func:`_sector_check`), about the named memory.
+    """Check a sector certificate exactly, hypothesis by hypothesis (theory.md §5, item 3).
 
-    R, K- and K+ are recomputed from the network and must equal the recorded ones. Raises
-    :class:`~assocrate.certify.witness.CheckFailed` otherwise.
+    The theorem (module docstring): every current-form trajectory starting in the ellipsoid
+    ``{V <= l}`` around memory mu converges exponentially to it, the ellipsoid lies in the box B and
+    contains the l2 ball of radius r2, if
+
+    1. *dimensions*: ``center``, ``v``, ``K_minus``, ``K_plus``, ``R``, ``sigma`` and ``lambda``
+       have one entry per class, ``Q`` is k x k and symmetric;
+    2. *the box*: ``delta > 0`` and ``v = 1`` (the sector LMI is stated on the cube);
+    3. *signs*: the margin ``mu > 0`` (a negative one would turn ``<= -mu I`` into a weaker
+       inequality and the invariance test squares it), ``l > 0``, ``r2 > 0``, ``sigma_t > 0`` on
+       every class of two or more units, ``Lambda >= 0`` (S-procedure multipliers);
+    4. *rigorous bounds*: R, ``K^-`` and ``K^+`` equal the ones recomputed from the network;
+    5. *the LMI*: every block of the sector LMI holds with margin mu, exactly;
+    6. *geometry*: the ellipsoid lies in B, contains the l2 ball of radius r2, and is forward
+       invariant (``mu r2 > 2 |Q r|``);
+    7. *identity*: the equilibrium in B is memory mu's (as for the radius certificate);
+    8. the recorded ``radius`` is r2.
+
+    Raises :class:`~assocrate.certify.witness.CheckFailed` naming the first failed hypothesis.
     """
-    center, v, delta = require_box(certificate)
+    k = red.n_classes
+    center, v, delta = require_box(certificate, k)
+    Q, sigma, lam = exact_square(certificate, "Q", k), exact_vector(certificate, "sigma", k), \
+        exact_vector(certificate, "lambda", k)
+    stored_minus, stored_plus = exact_vector(certificate, "K_minus", k), exact_vector(certificate, "K_plus", k)
+    stored_R = exact_vector(certificate, "R", k)
+    margin, ell, r2 = (exact_scalar(certificate, name) for name in ("margin", "ell", "r2"))
+    require(2, "the box: v = 1", set(v) == {1}, f"v = {[float(x) for x in v]}")
+    require(3, "signs: margin > 0", margin > 0, f"margin = {float(margin)!r}")
+    require(3, "signs: l > 0 and r2 > 0", ell > 0 and r2 > 0, f"l = {float(ell)!r}, r2 = {float(r2)!r}")
+    require(3, "signs: sigma > 0 on classes of two or more units",
+            all(s > 0 for s, n in zip(sigma, red.counts_exact) if n >= 2))
+    require(3, "signs: Lambda >= 0", min(lam) >= 0, f"min lambda = {float(min(lam))!r}")
     R = residual_bound(red, center, None)
-    require_same("residual bounds R", exact_entry(certificate, "R"), R)
+    require_same("residual bounds R", stored_R, R, hypothesis=4)
     K_minus, K_plus = _slope_interval_bounds(red, center, v, delta)
-    require_same("slope bounds K_minus", exact_entry(certificate, "K_minus"), K_minus)
-    require_same("slope bounds K_plus", exact_entry(certificate, "K_plus"), K_plus)
-    r2, ell = exact_entry(certificate, "r2"), exact_entry(certificate, "ell")
-    check = _sector_check(red, Q=exact_entry(certificate, "Q", matrix=True), sigma=exact_entry(certificate, "sigma"),
-                         lam=exact_entry(certificate, "lambda"), K_minus=K_minus, K_plus=K_plus,
-                         margin=exact_entry(certificate, "margin"), v=v, delta=delta, ell=ell, r2=r2, R=R)
-    if not check.holds:
-        raise CheckFailed(f"the sector checks fail exactly (blocks {check.blocks_hold}, ellipsoid in box "
-                          f"{check.inside_box}, ball in ellipsoid {check.ball_inside}, invariance {check.invariant})",
-                          check.residuals)
-    if certificate.parameters.get("radius") != float(r2):
-        raise CheckFailed("the recorded radius differs from the exact r2")
-    mu = require_memory_in_box(certificate, network, red, center, v, delta)
+    require_same("slope bounds K_minus", stored_minus, K_minus, hypothesis=4)
+    require_same("slope bounds K_plus", stored_plus, K_plus, hypothesis=4)
+    check = _sector_check(red, Q=Q, sigma=sigma, lam=lam, K_minus=K_minus, K_plus=K_plus, margin=margin, v=v,
+                          delta=delta, ell=ell, r2=r2, R=R)
+    require(5, "the sector LMI holds exactly", check.blocks_hold, residuals=check.residuals)
+    require(6, "geometry: ellipsoid in the box, ball in the ellipsoid, invariance",
+            check.inside_box and check.ball_inside and check.invariant,
+            f"ellipsoid in box {check.inside_box}, ball in ellipsoid {check.ball_inside}, invariance {check.invariant}",
+            check.residuals)
+    mu = require_memory_in_box(certificate, network, red, center, v, delta, hypothesis=7)
+    require(8, "the recorded radius is r2", certificate.parameters.get("radius") == float(r2))
     return Checked(check.residuals, check.verified_float, sector_claim(mu, float(r2), float(delta), network.n_units))
 
 

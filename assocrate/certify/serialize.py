@@ -24,6 +24,7 @@ from typing import Any
 import numpy as np
 
 from ..certify.record import Certificate, ConstraintResidual, ExactValue, SolverInfo
+from ..certify.schema import validate_schema
 from ..certify.status import CertificateStatus
 from ..errors import InvalidInput, InvalidType
 from ..io import atomic_write_text
@@ -305,6 +306,7 @@ def from_json(text: str) -> Certificate:
             f"unsupported certificate format version {version!r}; this assocrate reads versions "
             f"{', '.join(map(str, READABLE_VERSIONS))} (a newer assocrate wrote it?)"
         )
+    validate_schema(document)
     allowed = _TOP_LEVEL_KEYS - {"status"} if version == 1 else _TOP_LEVEL_KEYS
     unknown = sorted(set(document) - allowed)
     if unknown:

@@ -11,8 +11,12 @@ LMI blocks and the Metzler inequalities, and regenerates the claim. A certificat
 
 - it is for this network (the SHA-256 digest of the patterns and parameters matches);
 - its content matches the checksum it was sealed with, and its exact data are what its float data
-  say (each float equals the rounding of its rational), so a hand edit of any entry is caught;
-- every exact check passes again;
+  say (each float equals the rounding of its rational). The seal is a plain SHA-256 that anyone
+  can recompute: it catches accidents, not forgeries, and nothing below relies on it;
+- every hypothesis of the kind's theorem holds again, checked exactly from the network and the
+  minimal witness (dimensions, signs, normalisation, the identity of the memory, the matrix
+  inequalities; the numbered lists in each check's docstring and theory.md §5), the first that
+  fails being named in ``problems`` and ``hypothesis``;
 - the recorded residual table agrees with the recomputed one, and the recorded claim is the one the
   recomputed data prove.
 
@@ -71,11 +75,16 @@ class Verification:
         claimed nothing).
     problems : tuple of str
         Why it was not verified (empty when it was).
+    hypothesis : int or None
+        The number of the hypothesis of the kind's theorem that failed (the numbered list in its
+        check's docstring and theory.md §5), or None (verified, or refused for another reason:
+        another network, an edited file, a missing entry).
     """
 
     verified: bool
     certificate: Certificate
     problems: tuple[str, ...]
+    hypothesis: int | None = None
 
     @property
     def status(self) -> CertificateStatus:
@@ -195,10 +204,11 @@ def _verify_kind(certificate: Certificate, network, u: np.ndarray | None) -> Che
     return CHECKS[kind](certificate, network, red)
 
 
-def _refused(certificate: Certificate, residuals, problems: list[str], verified_float: bool = False) -> Verification:
+def _refused(certificate: Certificate, residuals, problems: list[str], verified_float: bool = False,
+             hypothesis: int | None = None) -> Verification:
     rechecked = dataclasses.replace(certificate, residuals=tuple(residuals), verified_float=bool(verified_float),
                                     verified_exact=False, status=CertificateStatus.REFUSED)
-    return Verification(False, rechecked, tuple(problems))
+    return Verification(False, rechecked, tuple(problems), hypothesis)
 
 
 def verify(certificate: Certificate, network, u: float | np.ndarray | None = None) -> Verification:
@@ -255,7 +265,7 @@ def verify(certificate: Certificate, network, u: float | np.ndarray | None = Non
     try:
         checked = _verify_kind(certificate, network, u)
     except CheckFailed as failure:
-        return _refused(certificate, certificate.residuals, [*problems, str(failure)])
+        return _refused(certificate, certificate.residuals, [*problems, str(failure)], hypothesis=failure.hypothesis)
     except (TypeError, ValueError, IndexError, KeyError, ArithmeticError) as error:
         # Edited parameters the checks cannot even be run with: not verified, not invalid input.
         problem = f"the certificate cannot be re-checked against the network (edited parameters?): {error}"

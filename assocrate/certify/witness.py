@@ -3,8 +3,10 @@
 Each kind (:mod:`~assocrate.certify.lds`, :mod:`~assocrate.certify.contraction`,
 :mod:`~assocrate.certify.radius`, :mod:`~assocrate.certify.sector`,
 :mod:`~assocrate.certify.input_driven`) has one *check* function
-``check_<kind>(certificate, network, red) -> Checked`` that re-derives everything from the
-network and the certificate's exact data and raises :class:`CheckFailed` if anything fails. The
+``verify_<kind>(certificate, network, red) -> Checked`` that re-derives everything from the
+network and the certificate's exact data, checks each hypothesis of the kind's theorem (a
+numbered list in its docstring and theory.md §5) with :func:`require`, and raises
+:class:`CheckFailed` naming the first that fails. The
 certifier builds a *witness* (an unchecked :class:`Certificate` holding the exact data and
 parameters) and hands it to that check; :func:`~assocrate.certify.verification.verify` calls the
 same check on a loaded certificate. So certify and verify run the same code.
@@ -29,7 +31,11 @@ __all__ = [
     "base_parameters",
     "eta_of",
     "exact_entry",
+    "exact_scalar",
+    "exact_square",
+    "exact_vector",
     "no_certificate",
+    "require",
     "require_same",
     "seal_checked",
     "witness",
@@ -40,11 +46,55 @@ _WITNESS_CLAIM = "unchecked witness (its check has not run)"
 
 
 class CheckFailed(Exception):
-    """A check failed; the message says which, `residuals` holds the table computed so far."""
+    """A check failed; the message says which, `residuals` holds the table computed so far.
 
-    def __init__(self, message: str, residuals: Sequence[ConstraintResidual] = ()) -> None:
+    `hypothesis` is the number of the failed hypothesis in the kind's theorem (the numbered list
+    in its check's docstring and in theory.md §5), or None for a failure outside the theorem
+    (another network, a missing entry).
+    """
+
+    def __init__(self, message: str, residuals: Sequence[ConstraintResidual] = (), *,
+                 hypothesis: int | None = None) -> None:
         super().__init__(message)
         self.residuals = tuple(residuals)
+        self.hypothesis = hypothesis
+
+
+def require(hypothesis: int, statement: str, holds: bool, detail: str = "",
+            residuals: Sequence[ConstraintResidual] = ()) -> None:
+    """Raise :class:`CheckFailed` naming hypothesis `hypothesis` (`statement`) unless it `holds`."""
+    if not holds:
+        more = f": {detail}" if detail else ""
+        raise CheckFailed(f"hypothesis {hypothesis} fails ({statement}){more}", residuals, hypothesis=hypothesis)
+
+
+def exact_vector(certificate: Certificate, name: str, length: int, *, hypothesis: int = 1) -> list[Fraction]:
+    """The exact row `name`, which must have exactly `length` entries (one per class): hypothesis 1."""
+    value = exact_entry(certificate, name)
+    if isinstance(value, Fraction):
+        raise CheckFailed(f"hypothesis {hypothesis} fails (dimensions): exact_data[{name!r}] must be a row of "
+                          f"{length} entries, one per class; got a number", hypothesis=hypothesis)
+    require(hypothesis, "dimensions", len(value) == length,
+            f"exact_data[{name!r}] has {len(value)} entries; the network has {length} classes of units")
+    return value
+
+
+def exact_square(certificate: Certificate, name: str, size: int, *, hypothesis: int = 1):
+    """The exact symmetric matrix `name` (an fmpq_mat), which must be `size` x `size`: hypothesis 1."""
+    matrix = exact_entry(certificate, name, matrix=True)
+    require(hypothesis, "dimensions", matrix.nrows() == size and matrix.ncols() == size,
+            f"exact_data[{name!r}] is {matrix.nrows()} x {matrix.ncols()}; the network has {size} classes of units")
+    require(hypothesis, "dimensions", matrix == matrix.transpose(), f"exact_data[{name!r}] is not symmetric")
+    return matrix
+
+
+def exact_scalar(certificate: Certificate, name: str, *, hypothesis: int = 1) -> Fraction:
+    """The exact number `name`: hypothesis 1 (a number, not a row)."""
+    value = exact_entry(certificate, name)
+    if not isinstance(value, Fraction):
+        raise CheckFailed(f"hypothesis {hypothesis} fails (dimensions): exact_data[{name!r}] must be one number",
+                          hypothesis=hypothesis)
+    return value
 
 
 @dataclass(frozen=True)
@@ -78,10 +128,12 @@ def exact_entry(certificate: Certificate, name: str, *, matrix: bool = False):
     return list(value[0])
 
 
-def require_same(name: str, stored, recomputed) -> None:
+def require_same(name: str, stored, recomputed, *, hypothesis: int | None = None) -> None:
     """Raise :class:`CheckFailed` unless the recorded `name` equal the recomputed ones."""
     if list(stored) != list(recomputed):
-        raise CheckFailed(f"the recorded {name} differ from the ones recomputed from the network")
+        prefix = "" if hypothesis is None else f"hypothesis {hypothesis} fails: "
+        raise CheckFailed(f"{prefix}the recorded {name} differ from the ones recomputed from the network",
+                          hypothesis=hypothesis)
 
 
 def eta_of(network) -> Fraction:

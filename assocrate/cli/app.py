@@ -24,7 +24,9 @@ from ..errors import InvalidInput
 from .certify import certify_command, verify_command
 from .design import check_command, dale_command, design_command
 from .options import SeedOption, progress_bar
+from .realize import discretize_command, graph_command
 from .retrieve import retrieve_command
+from .spike import spike_command
 from .sweeps import capacity_command, phase_command
 
 __all__ = ["app", "main"]
@@ -60,7 +62,10 @@ COMMANDS = (
     ("certify", certify_command),
     ("verify", verify_command),
     ("retrieve", retrieve_command),
+    ("spike", spike_command),
     ("capacity", capacity_command),
+    ("discretize", discretize_command),
+    ("graph", graph_command),
 )
 for _name, _command in COMMANDS:
     app.command(_name)(_command)

@@ -146,7 +146,8 @@ def verify_command(
     network = load_network(network_file)
     u = None if input_file is None else load_array(input_file, name="u").ravel()
     result = verify(certificate, network, u=u)
-    record = _certificate_record(result.certificate, verified=result.verified, problems=list(result.problems))
+    record = _certificate_record(result.certificate, verified=result.verified, problems=list(result.problems),
+                                 failed_hypothesis=result.hypothesis)
     echo_result(record, [result.summary(), f"(certificate {certificate_file}, network {network_file})"],
                 as_json=as_json)
     if not result.verified:

@@ -12,23 +12,25 @@ from typing import Annotated, Optional
 import typer
 
 from .options import (
-    ActivationName,
-    ActivationOption,
     ActivityOption,
     AtOption,
     CountOption,
-    GainOption,
+    DesignActivationName,
     HighOption,
     JsonOption,
+    LayoutName,
+    LayoutOption,
     LowOption,
     NetworkArgument,
     OverlapOption,
     PatternsOption,
     PointName,
+    RuleName,
+    RuleOption,
     SeedOption,
     TauOption,
-    ThresholdOption,
     UnitsOption,
+    build_activation,
     build_network,
     echo_result,
 )
@@ -43,23 +45,53 @@ def design_command(
     q: ActivityOption = 0.2,
     r: OverlapOption = None,
     seed: SeedOption = 0,
-    activation: ActivationOption = ActivationName.sigmoid,
-    rho: GainOption = 4.8,
-    threshold: ThresholdOption = 0.2,
+    activation: Annotated[
+        DesignActivationName, typer.Option("--activation", help="Rate function (lif: the LIF transfer function).")
+    ] = DesignActivationName.sigmoid,
+    rho: Annotated[Optional[float], typer.Option("--rho", help="Gain rho > 0 of sigmoid and tanh [default: 4.8].")] = None,
+    threshold: Annotated[
+        Optional[float], typer.Option("--threshold", help="Threshold x* (lif: the spike threshold) [default: 0.2; lif 1].")
+    ] = None,
+    tau_m: Annotated[Optional[float], typer.Option("--tau-m", help="lif: membrane time constant, s [default: 0.01].")] = None,
+    t_ref: Annotated[Optional[float], typer.Option("--t-ref", help="lif: refractory period, s [default: 0.004].")] = None,
+    reset: Annotated[Optional[float], typer.Option("--reset", help="lif: reset potential < threshold [default: 0].")] = None,
+    sigma: Annotated[Optional[float], typer.Option("--sigma", help="lif: input noise amplitude > 0 [default: 0.3].")] = None,
     a: LowOption = -0.3,
     b: HighOption = 0.95,
     tau: TauOption = 1.0,
+    rule: RuleOption = RuleName.betteti,
+    layout: LayoutOption = LayoutName("units-by-patterns"),
+    diagnose: Annotated[
+        bool,
+        typer.Option(
+            "--diagnose",
+            help="Also report the pattern set's activity and overlap spread, the predicted sign of gamma, "
+            "which memories each rule makes exact, and the remedy.",
+        ),
+    ] = False,
     out: Annotated[Optional[Path], typer.Option("--out", help="Save the network here (.npz).")] = None,
     as_json: JsonOption = False,
 ) -> None:
     """Design a network from patterns and report its weights and equilibrium residuals."""
+    import warnings
+
+    from ..core.diagnosis import diagnose_patterns
     from ..core.equilibria import equilibrium_residual
     from ..io import save_network
 
-    network = build_network(
-        patterns, n=n, p=p, q=q, r=r, seed=seed, activation=activation.value, rho=rho, threshold=threshold,
-        a=a, b=b, tau=tau,
+    function = build_activation(
+        activation.value, rho=rho, threshold=threshold, tau_m=tau_m, t_ref=t_ref, reset=reset, sigma=sigma
     )
+    diagnosis = None
+    with warnings.catch_warnings():
+        if diagnose:  # the diagnosis replaces the bare warning about unequal patterns
+            warnings.simplefilter("ignore", UserWarning)
+        network = build_network(
+            patterns, n=n, p=p, q=q, r=r, seed=seed, activation=function, a=a, b=b, tau=tau, rule=rule.value,
+            layout=layout.value,
+        )
+    if diagnose:
+        diagnosis = diagnose_patterns(network.patterns, function, a, b)
     record = {
         "n_units": network.n_units,
         "n_patterns": network.n_patterns,
@@ -67,12 +99,17 @@ def design_command(
         **network.parameters_record(),
         "exact_design": bool(network.is_exact),
         "max_residual": float(equilibrium_residual(network).max()),
+        "rule": network.rule,
+        "symmetric": network.is_symmetric,
     }
+    if diagnosis is not None:
+        record["diagnosis"] = diagnosis.to_record()
     if out is not None:
         save_network(out, network)
         record["saved"] = str(out)
     residual = f"  residual    max|W x̄ - h̄| = {record['max_residual']:.3g}"
-    echo_result(record, [network.summary(), residual, None if out is None else f"saved to {out}"], as_json=as_json)
+    lines = [network.summary(), residual, None if out is None else f"saved to {out}"]
+    echo_result(record, [*lines, None if diagnosis is None else diagnosis.summary()], as_json=as_json)
 
 
 def check_command(
@@ -87,22 +124,28 @@ def check_command(
 
     Exits 0 whatever the verdicts (they are the output), 2 on invalid input.
     """
+    from ..core.identity import identity_verdict
     from ..io import load_network
     from ..stability import local_stability, lyapunov_certificate
+    from ..stability.spectra import Verdict
 
     network = load_network(network_file)
     result = local_stability(network, at=at.value)
     record = result.to_record()
-    certificates = []
+    verdicts = []
     if certify:
-        certificates = [lyapunov_certificate(network, mu, at=at.value) for mu in range(network.n_patterns)]
-        for row, certificate in zip(record["memories"], certificates):
-            row["certified"] = certificate.certified
-            row["certificate"] = certificate.claim
-    verdicts = [
-        f"memory {c.parameters['memory']}: {'CERTIFIED (exact)' if c.certified else 'not certified'}: {c.claim}"
-        for c in certificates
-    ]
+        # A memory is certified only where check itself calls it stable (its own equilibrium, exact
+        # spectrum): check and check --certify never disagree on a memory.
+        for memory, row in zip(result.memories, record["memories"]):
+            if memory.verdict is Verdict.STABLE:
+                certificate = lyapunov_certificate(network, memory.index, at=at.value)
+                certified, claim = certificate.certified, certificate.claim
+            elif not memory.identified and memory.spectrum.equilibrium_found:
+                certified, claim = False, f"no certificate: {identity_verdict(memory.index, memory.owner)}"
+            else:
+                certified, claim = False, f"no certificate: check's verdict is {memory.verdict.name.lower()}"
+            row["certified"], row["certificate"] = certified, claim
+            verdicts.append(f"memory {memory.index}: {'CERTIFIED (exact)' if certified else 'not certified'}: {claim}")
     echo_result(record, [result.summary(), *verdicts], as_json=as_json)
 
 

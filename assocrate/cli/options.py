@@ -16,7 +16,7 @@ from typing import Annotated, Optional
 import numpy as np
 import typer
 
-from ..core.activations import activation_from_name
+from ..core.activations import Activation, activation_from_name
 from ..core.design import MemoryNetwork, design
 from ..core.patterns import make_patterns
 from ..errors import InvalidInput
@@ -24,7 +24,11 @@ from ..io import check_output_path, load_patterns
 
 __all__ = [
     "ActivationName",
+    "DesignActivationName",
     "PointName",
+    "LayoutName",
+    "RuleName",
+    "build_activation",
     "build_network",
     "build_patterns",
     "choices",
@@ -49,8 +53,20 @@ def choices(name: str, *values: str) -> type[Enum]:
 
 #: The rate functions of ``--activation``.
 ActivationName = choices("ActivationName", "sigmoid", "tanh")
+#: The rate functions of ``assocrate design --activation`` (lif: the LIF transfer function, theory.md §6b).
+DesignActivationName = choices("DesignActivationName", "sigmoid", "tanh", "lif")
+#: Defaults of the activation parameters that ``--activation`` leaves unset (``--threshold`` per activation).
+ACTIVATION_DEFAULTS = {
+    "sigmoid": {"rho": 4.8, "threshold": 0.2},
+    "tanh": {"rho": 4.8, "threshold": 0.2},
+    "lif": {"tau_m": 0.01, "t_ref": 0.004, "threshold": 1.0, "reset": 0.0, "sigma": 0.3},
+}
 #: Where ``--at`` linearises: the refined equilibrium or the designed memory.
 PointName = choices("PointName", "equilibrium", "ideal")
+#: The design rules of ``--rule`` (theory.md §3).
+RuleName = choices("RuleName", "betteti", "projection")
+#: The layouts of a pattern file (``--layout``).
+LayoutName = choices("LayoutName", "units-by-patterns", "patterns-by-units")
 
 
 PatternsOption = Annotated[
@@ -75,6 +91,22 @@ ThresholdOption = Annotated[float, typer.Option("--threshold", help="Threshold x
 LowOption = Annotated[float, typer.Option("--a", help="Current level of inactive units.")]
 HighOption = Annotated[float, typer.Option("--b", help="Current level of active units (b > a).")]
 TauOption = Annotated[float, typer.Option("--tau", help="Time constant tau > 0.")]
+LayoutOption = Annotated[
+    LayoutName,
+    typer.Option(
+        "--layout",
+        help="A pattern file's layout: units-by-patterns (N x P, one pattern per column) or patterns-by-units "
+        "(P x N, one pattern per row).",
+    ),
+]
+RuleOption = Annotated[
+    RuleName,
+    typer.Option(
+        "--rule",
+        help="betteti (exact for equal activities and overlaps) or projection (exact for any independent "
+        "patterns; symmetric only for equal activities). theory.md §3.",
+    ),
+]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print one JSON object instead of text.")]
 NetworkArgument = Annotated[Path, typer.Argument(help="A network saved by `assocrate design --out` (.npz).")]
 AtOption = Annotated[
@@ -109,7 +141,7 @@ def is_named_ensemble(patterns: str, r: float | None) -> bool:
 
 
 def build_patterns(
-    patterns: str, *, n: int, p: int | None, q: float, r: float | None, seed: int
+    patterns: str, *, n: int, p: int | None, q: float, r: float | None, seed: int, layout: str = "units-by-patterns"
 ) -> np.ndarray:
     """Draw a named ensemble or load a pattern file (the ``--patterns`` option).
 
@@ -129,11 +161,28 @@ def build_patterns(
             raise typer.BadParameter("is required with --patterns correlated", param_hint="'--r'")
         return make_patterns(patterns, n_units=n, q=q, n_patterns=p, r=r, seed=seed)
     if Path(patterns).suffix.lower() in (".npy", ".npz", ".csv"):
-        return load_patterns(patterns)
+        return load_patterns(patterns, layout=layout)
     raise typer.BadParameter(
         f"{patterns!r} is not one of 'equal-overlap', 'random', 'correlated' or a .npy/.npz/.csv file",
         param_hint="'--patterns'",
     )
+
+
+def build_activation(name: str, **given: float | None) -> Activation:
+    """The activation of ``--activation NAME`` and its parameter options (None: not given).
+
+    Parameters the activation does not take are refused (a usage error naming the option); the
+    ones it takes and the user left unset get :data:`ACTIVATION_DEFAULTS`.
+    """
+    defaults = ACTIVATION_DEFAULTS[name]
+    for key, value in given.items():
+        if value is not None and key not in defaults:
+            raise typer.BadParameter(
+                f"does not apply to --activation {name} (it takes {', '.join('--' + k.replace('_', '-') for k in defaults)})",
+                param_hint=f"'--{key.replace('_', '-')}'",
+            )
+    parameters = {key: defaults[key] if given.get(key) is None else given[key] for key in defaults}
+    return activation_from_name(name, **parameters)
 
 
 def build_network(
@@ -144,16 +193,16 @@ def build_network(
     q: float,
     r: float | None,
     seed: int,
-    activation: str,
-    rho: float,
-    threshold: float,
+    activation: Activation,
     a: float,
     b: float,
     tau: float,
+    rule: str = "betteti",
+    layout: str = "units-by-patterns",
 ) -> MemoryNetwork:
-    """Make or load the patterns (:func:`build_patterns`) and design the network."""
-    xi = build_patterns(patterns, n=n, p=p, q=q, r=r, seed=seed)
-    return design(xi, activation_from_name(activation, rho=rho, threshold=threshold), a, b, tau=tau)
+    """Make or load the patterns (:func:`build_patterns`) and design the network with `rule`."""
+    xi = build_patterns(patterns, n=n, p=p, q=q, r=r, seed=seed, layout=layout)
+    return design(xi, activation, a, b, tau=tau, rule=rule)
 
 
 def grid_axis(option: str, values: tuple[float, float, int]) -> np.ndarray:

@@ -5,14 +5,14 @@ The library is imported at the start of the command so that ``assocrate --help``
 
 from __future__ import annotations
 
-from typing import Annotated
+from pathlib import Path
+from typing import Annotated, Optional
 
 import numpy as np
 import typer
 
 from .options import (
     CueOption,
-    DurationOption,
     FigureOption,
     JsonOption,
     NetworkArgument,
@@ -26,6 +26,10 @@ __all__ = ["retrieve_command"]
 
 #: The arithmetic of ``--dtype``.
 PrecisionName = choices("PrecisionName", "float64", "float32")
+#: What ``--boundary`` does with rates that noise pushes out of [0, 1].
+BoundaryName = choices("BoundaryName", "none", "reflect", "clip")
+#: The overlap normalisation of ``--normalize``.
+NormalizeName = choices("NormalizeName", "pattern", "nq")
 
 
 def retrieve_command(
@@ -34,27 +38,65 @@ def retrieve_command(
     trials: Annotated[int, typer.Option("--trials", help="Cues per stored memory (B = P x trials).")] = 1,
     sigma: Annotated[float, typer.Option("--sigma", help="Dynamical noise sigma >= 0 (Euler-Maruyama).")] = 0.0,
     seed: Annotated[int, typer.Option("--seed", help="Seed of the cues and the noise.")] = 0,
-    t_max: DurationOption = 10.0,
+    t_max: Annotated[
+        Optional[float], typer.Option("--t-max", help="Duration of each run (units of tau); 10 unless --n-steps.")
+    ] = None,
+    n_steps: Annotated[
+        Optional[int], typer.Option("--n-steps", help="Euler steps instead of --t-max (the authors' grid: 999).")
+    ] = None,
     dt: Annotated[float, typer.Option("--dt", help="Euler-Maruyama step.")] = 0.01,
+    boundary: Annotated[BoundaryName, typer.Option(
+        "--boundary",
+        help="Rates that noise pushes out of [0, 1]: none (the paper's model), reflect or clip (both raise "
+             "silent units' mean rate by about sigma/sqrt(pi), +0.056 at sigma = 0.1).",
+    )] = BoundaryName.none,
+    normalize: Annotated[NormalizeName, typer.Option(
+        "--normalize", help="Overlap x.xi/|xi| (pattern) or the authors' x.xi/(N q) (nq).",
+    )] = NormalizeName.pattern,
     tol: Annotated[float, typer.Option("--tol", help="Classification tolerance in overlap units, in (0, 0.5).")] = 0.15,
     dtype: Annotated[PrecisionName, typer.Option("--dtype", help="Arithmetic precision.")] = PrecisionName.float64,
     figure: FigureOption = None,
+    cues_file: Annotated[Optional[Path], typer.Option(
+        "--cues", help="Your own cues (.npy/.npz/.csv), one per column: 0/1 patterns or rates in [0, 1], "
+        "N rows (or one row per unit of --units). Replaces --cue and --trials.",
+    )] = None,
+    cued_file: Annotated[Optional[Path], typer.Option(
+        "--cued", help="With --cues: the memory each cue column is meant to retrieve (integers, -1 for none).",
+    )] = None,
+    units_file: Annotated[Optional[Path], typer.Option(
+        "--units", help="With --cues: the units the cues cover (integer indices); the rest start at the quiescent rate.",
+    )] = None,
     as_json: JsonOption = False,
 ) -> None:
     """Cue every stored memory, run the rate dynamics and report where the trajectories end (theory.md §7)."""
-    from ..io import load_network
+    from ..io import load_array, load_network
     from ..plots import overlap_time_courses, save_figure
-    from ..retrieval import make_cues, retrieve
+    from ..retrieval import make_cues, retrieve, user_cues
 
     kind, level, duration = parse_cue_option(cue)
     network = load_network(network_file)
-    cues = make_cues(network, kind, level, trials=trials, duration=duration, seed=seed)
+    if cues_file is not None:
+        cues_array = load_array(cues_file, name="cues")
+        cued = None if cued_file is None else load_array(cued_file, name="cued").astype(np.int64).ravel()
+        units = None if units_file is None else load_array(units_file, name="units").astype(np.int64).ravel()
+        cues = user_cues(network, cues_array, cued=cued, units=units)
+    elif cued_file is not None or units_file is not None:
+        raise typer.BadParameter("needs --cues", param_hint="'--cued' / '--units'")
+    else:
+        cues = make_cues(network, kind, level, trials=trials, duration=duration, seed=seed)
+    # --t-max counts time constants: the run lasts t_max * tau (10 tau unless --n-steps)
+    duration_of_run = None if n_steps is not None and t_max is None else (10.0 if t_max is None else t_max) * network.tau
     result = retrieve(
-        network, cues, t_max=t_max, dt=dt, sigma=sigma, seed=np.random.default_rng(seed), tol=tol,
+        network, cues, t_max=duration_of_run, n_steps=n_steps, dt=dt,
+        sigma=sigma, boundary=boundary.value, normalize=normalize.value, seed=np.random.default_rng(seed), tol=tol,
         dtype=np.float32 if dtype is PrecisionName.float32 else np.float64,
     )
     record = {**result.to_record(), "seed": seed, "network": str(network_file), "n_patterns": network.n_patterns}
     if figure is not None:
         save_figure(overlap_time_courses({str(network_file.name): result}), figure)
         record["figure"] = str(figure)
-    echo_result(record, [result.summary(), None if figure is None else f"figure written to {figure}"], as_json=as_json)
+    per_memory = "  per memory          " + ", ".join(
+        f"{row['memory']}: {row['n_success']}/{row['n_cues']}" for row in record["per_memory"]
+    ) if record["per_memory"] else None
+    lines = [result.summary(), per_memory, None if figure is None else f"figure written to {figure}"]
+    echo_result(record, lines, as_json=as_json)

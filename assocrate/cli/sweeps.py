@@ -23,7 +23,6 @@ from .options import (
     HighOption,
     JsonOption,
     LowOption,
-    OverlapOption,
     PatternsOption,
     SeedOption,
     TauOption,
@@ -62,8 +61,14 @@ def phase_command(
     patterns: PatternsOption = "equal-overlap",
     n: UnitsOption = 1000,
     p: CountOption = None,
-    q: ActivityOption = 0.2,
-    r: OverlapOption = None,
+    q: Annotated[Optional[float], typer.Option(
+        "--q", help="Activity q: builds a named ensemble (0.2 if omitted) and is the design's q in every cell; "
+                    "omitted with a pattern file, it is estimated (the Dataset's q_source says which).",
+    )] = None,
+    r: Annotated[Optional[float], typer.Option(
+        "--r", help="Overlap fraction r: builds correlated patterns and is the design's r in every cell; "
+                    "estimated from the patterns when omitted (r_source says which).",
+    )] = None,
     seed: SeedOption = 0,
     tau: TauOption = 1.0,
     out: DatasetOption = None,
@@ -78,11 +83,13 @@ def phase_command(
     rho = grid_axis("--rho-range", rho_range)
     threshold = grid_axis("--threshold-range", threshold_range)
     # a named ensemble is built by phase_diagram (which records its name); a file is loaded here
-    source = patterns if is_named_ensemble(patterns, r) else build_patterns(patterns, n=n, p=p, q=q, r=r, seed=seed)
+    source = patterns if is_named_ensemble(patterns, r) else build_patterns(
+        patterns, n=n, p=p, q=0.2 if q is None else q, r=r, seed=seed
+    )
     with progress_bar("phase diagram", "cells") as progress:
         dataset = phase_diagram(
             activation=activation.value, a=a, b=b, rho=rho, threshold=threshold, patterns=source, n_units=n,
-            q=q, p=p, r=r, seed=seed, tau=tau, progress=progress,
+            q=q, n_patterns=p, r=r, seed=seed, tau=tau, progress=progress,
         )
     if out is not None:
         save_dataset(out, dataset)

@@ -1,11 +1,15 @@
 """Activation functions Phi: R -> [0, 1) with slope at most `rho` (theory.md §2).
 
-Both activations are frozen dataclasses with vectorised, overflow-free ``phi``, ``dphi``,
-``inverse``, ``antiderivative`` and ``slope_bounds``.
+Every activation is a frozen dataclass with vectorised, overflow-free ``phi``, ``dphi``,
+``inverse``, ``antiderivative`` and ``slope_bounds``: :class:`Sigmoid`, :class:`RectifiedTanh`
+and the LIF transfer function :class:`~assocrate.core.lif.LIFTransfer` (theory.md §6b). The registry
+(:func:`activation_from_name`, :func:`activation_record`) rebuilds any of them from its name and
+constructor parameters, which is how network files store them.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from typing import ClassVar, Protocol, Union
 
@@ -14,8 +18,9 @@ from scipy.special import expit, logit
 
 from .._validation import check_finite_float, check_positive
 from ..errors import InvalidInput
+from .lif import LIFTransfer
 
-__all__ = ["Activation", "RectifiedTanh", "Sigmoid", "activation_from_name"]
+__all__ = ["ACTIVATION_PARAMETERS", "Activation", "RectifiedTanh", "Sigmoid", "activation_from_name", "activation_record"]
 
 ArrayLike = Union[float, np.ndarray]
 
@@ -190,19 +195,79 @@ class RectifiedTanh:
         return slope_min, slope_max
 
 
-_ACTIVATIONS = {cls.name: cls for cls in (Sigmoid, RectifiedTanh)}
+_ACTIVATIONS = {cls.name: cls for cls in (Sigmoid, RectifiedTanh, LIFTransfer)}
+
+#: The constructor parameters of every named activation (what :func:`activation_from_name` takes).
+ACTIVATION_PARAMETERS = {
+    name: tuple(f.name for f in dataclasses.fields(cls)) for name, cls in _ACTIVATIONS.items()
+}
 
 
-def activation_from_name(name: str, *, rho: float, threshold: float) -> Activation:
-    """Build an activation from its name (``"sigmoid"`` or ``"tanh"``).
+def activation_record(activation: Activation) -> dict:
+    """``{"name": ..., <constructor parameters>}`` of a registered activation (JSON-ready).
+
+    :func:`activation_from_name` rebuilds a registered activation from it (``activation_from_name(**record)``);
+    another activation honouring the protocol is recorded by its name, `rho` and `threshold`.
+
+    Examples
+    --------
+    >>> activation_record(Sigmoid(4.8, 0.2))
+    {'name': 'sigmoid', 'rho': 4.8, 'threshold': 0.2}
+    >>> activation_from_name(**activation_record(LIFTransfer(0.01, 0.004, 1.0, 0.0, 0.3)))
+    LIFTransfer(tau_m=0.01, t_ref=0.004, threshold=1.0, reset=0.0, sigma=0.3)
+    """
+    name = activation.name
+    # another activation honouring the protocol is recorded by its gain and threshold
+    fields = ACTIVATION_PARAMETERS[name] if _ACTIVATIONS.get(name) is type(activation) else ("rho", "threshold")
+    return {"name": name, **{field: float(getattr(activation, field)) for field in fields}}
+
+
+def activation_from_name(
+    name: str,
+    *,
+    rho: float | None = None,
+    threshold: float | None = None,
+    tau_m: float | None = None,
+    t_ref: float | None = None,
+    reset: float | None = None,
+    sigma: float | None = None,
+) -> Activation:
+    """Build an activation from its name and its parameters.
+
+    Parameters
+    ----------
+    name : {"sigmoid", "tanh", "lif"}
+    rho, threshold : float
+        Gain and threshold of ``"sigmoid"`` and ``"tanh"``.
+    tau_m, t_ref, threshold, reset, sigma : float
+        The parameters of ``"lif"`` (:class:`~assocrate.core.lif.LIFTransfer`).
+
+    Every parameter of the named activation is required, and no other one is allowed.
+
+    Raises
+    ------
+    InvalidInput
+        For an unknown name, a missing parameter or one the activation does not take.
 
     Examples
     --------
     >>> activation_from_name("tanh", rho=2.0, threshold=0.5)
     RectifiedTanh(rho=2.0, threshold=0.5)
+    >>> activation_from_name("lif", tau_m=0.01, t_ref=0.004, threshold=1.0, reset=0.0, sigma=0.3).max_rate
+    250.0
     """
     try:
         cls = _ACTIVATIONS[name]
-    except KeyError:
+    except (KeyError, TypeError):
         raise InvalidInput(f"`activation` must be one of {sorted(_ACTIVATIONS)}; got {name!r}") from None
-    return cls(rho=rho, threshold=threshold)
+    given = {"rho": rho, "threshold": threshold, "tau_m": tau_m, "t_ref": t_ref, "reset": reset, "sigma": sigma}
+    wanted = ACTIVATION_PARAMETERS[name]
+    missing = [key for key in wanted if given[key] is None]
+    if missing:
+        raise InvalidInput(f"activation {name!r} needs {', '.join(f'`{key}`' for key in missing)} (its parameters: {', '.join(wanted)})")
+    extra = [key for key, value in given.items() if value is not None and key not in wanted]
+    if extra:
+        raise InvalidInput(
+            f"activation {name!r} does not take {', '.join(f'`{key}`' for key in extra)} (its parameters: {', '.join(wanted)})"
+        )
+    return cls(**{key: given[key] for key in wanted})

@@ -1,7 +1,10 @@
-"""The design rule of Betteti, Baggio, Bullo and Zampieri as a low-rank `MemoryNetwork` (theory.md §3).
+"""The design rules as a low-rank `MemoryNetwork` (theory.md §3).
 
+Rule ``"betteti"`` (Betteti, Baggio, Bullo and Zampieri):
 ``W = (alpha'/N) (Xi - beta)(Xi - beta)^T + (gamma/N) 1 1^T = U C U^T`` with
 ``U = [Xi - beta 1, 1]`` and ``C = diag(alpha'/N, ..., alpha'/N, gamma/N)``.
+Rule ``"projection"`` (any linearly independent patterns, :mod:`assocrate.core.projection`):
+``W = L C R^T`` with N x P factors, symmetric (``R = L``) when all activities are equal.
 """
 
 from __future__ import annotations
@@ -12,14 +15,19 @@ from functools import cached_property
 
 import numpy as np
 
-from .._validation import check_finite_float, check_fraction, check_patterns, check_positive
+from .._validation import check_choice, check_finite_float, check_fraction, check_patterns, check_positive
 from .._validation import readonly as _readonly
 from ..errors import InvalidInput, InvalidType
-from .activations import Activation
+from .activations import Activation, activation_record
 from .lowrank import Spectrum, lowrank_matvec, reduced_spectrum, weighted_gram
 from .patterns import RowTypes, pattern_statistics, row_types
+from .projection import projection_factors
 
-__all__ = ["DENSE_LIMIT", "DesignParameters", "MemoryNetwork", "design", "design_parameters", "design_rule"]
+__all__ = ["DENSE_LIMIT", "DesignParameters", "MemoryNetwork", "RULES", "design", "design_parameters", "design_rule"]
+
+#: The design rules of :func:`design` (theory.md §3): ``"betteti"`` (exact for equal activities
+#: and equal pairwise overlaps) and ``"projection"`` (exact for any linearly independent patterns).
+RULES = ("betteti", "projection")
 
 #: Largest N for which :meth:`MemoryNetwork.dense_weights` builds W without ``force=True``.
 DENSE_LIMIT = 20000
@@ -117,9 +125,10 @@ def design_rule(
 class MemoryNetwork:
     """A firing-rate network ``tau x' = -x + Phi(W x + u)`` storing binary patterns.
 
-    Build it with :func:`design`. W is held as its factors ``U`` (N x (P+1)) and ``C``
-    ((P+1) x (P+1), diagonal); use :meth:`weights_matvec` for products and
-    :meth:`dense_weights` only for small N.
+    Build it with :func:`design`. W is held as its factors ``W = L C R^T`` with ``C`` diagonal
+    (m x m; m = P + 1 for the betteti rule, P for the projection rule); a symmetric W has
+    ``R = L`` (stored as ``R=None``) and then ``U = L``. Use :meth:`weights_matvec` for products
+    and :meth:`dense_weights` only for small N.
 
     Attributes
     ----------
@@ -132,13 +141,19 @@ class MemoryNetwork:
     q, r : float
         Activity and overlap fraction used by the design.
     parameters : DesignParameters
-        alpha, alpha_prime, beta, gamma.
+        alpha, alpha_prime, beta, gamma of the betteti rule at q, r (for the projection rule they
+        are not used by W: they are the betteti rule's values on these patterns, for comparison).
     tau : float
         Time constant.
-    U : numpy.ndarray, shape (N, P + 1)
-        ``[Xi - beta, 1]``.
-    C : numpy.ndarray, shape (P + 1, P + 1)
-        ``diag(alpha'/N, ..., alpha'/N, gamma/N)``.
+    L : numpy.ndarray, shape (N, m)
+        Left factor: ``[Xi - beta, 1]`` (betteti); ``H Q`` (projection, see
+        :mod:`assocrate.core.projection`).
+    C : numpy.ndarray, shape (m, m)
+        Diagonal: ``diag(alpha'/N, ..., alpha'/N, gamma/N)`` (betteti).
+    R : numpy.ndarray, shape (N, m), or None
+        Right factor; None when W is symmetric (``R = L``).
+    rule : {"betteti", "projection"}
+        The design rule.
     """
 
     patterns: np.ndarray
@@ -149,8 +164,38 @@ class MemoryNetwork:
     r: float
     parameters: DesignParameters
     tau: float
-    U: np.ndarray
+    L: np.ndarray
     C: np.ndarray
+    R_factor: np.ndarray | None = None
+    rule: str = "betteti"
+
+    @property
+    def is_symmetric(self) -> bool:
+        """Whether W is symmetric (``R = L``): always for the betteti rule, for the projection rule
+        when all activities are equal (theory.md §3)."""
+        return self.R_factor is None
+
+    @property
+    def R(self) -> np.ndarray:
+        """The right factor of ``W = L C R^T`` (``L`` itself when W is symmetric)."""
+        return self.L if self.R_factor is None else self.R_factor
+
+    @property
+    def U(self) -> np.ndarray:
+        """The factor of the symmetric ``W = U C U^T`` (``= L``).
+
+        Raises
+        ------
+        InvalidInput
+            If W is not symmetric: use `L` and `R`.
+        """
+        if self.R_factor is not None:
+            raise InvalidInput(
+                "this network's W = L C R^T is not symmetric (rule='projection' with unequal activities), "
+                "so it has no factor U with W = U C U^T; this analysis needs a symmetric W (theory.md §3): "
+                "use equal-activity patterns or rule='betteti'"
+            )
+        return self.L
 
     @property
     def n_units(self) -> int:
@@ -188,8 +233,12 @@ class MemoryNetwork:
         return _readonly(np.ascontiguousarray(np.diag(self.C)))
 
     @cached_property
-    def _U32(self) -> np.ndarray:
-        return _readonly(self.U.astype(np.float32))
+    def _L32(self) -> np.ndarray:
+        return _readonly(self.L.astype(np.float32))
+
+    @cached_property
+    def _R32(self) -> np.ndarray:
+        return self._L32 if self.R_factor is None else _readonly(self.R_factor.astype(np.float32))
 
     @cached_property
     def row_types(self) -> RowTypes:
@@ -203,7 +252,13 @@ class MemoryNetwork:
 
     @property
     def is_exact(self) -> bool:
-        """Whether every pattern has the same size and every pair the same overlap at the design's q, r."""
+        """Whether the rescaled memories are exact equilibria by construction.
+
+        Always for the projection rule; for the betteti rule, whether every pattern has the same
+        size and every pair the same overlap at the design's q, r.
+        """
+        if self.rule == "projection":
+            return True
         stats = self.statistics
         return bool(stats.is_exact_design and abs(stats.q - self.q) <= 1e-12 and abs(stats.r - self.r) <= 1e-12)
 
@@ -227,9 +282,16 @@ class MemoryNetwork:
         x = np.asarray(x)
         if x.shape[:1] != (self.n_units,) or x.ndim > 2:
             raise InvalidInput(f"`x` must have shape ({self.n_units},) or ({self.n_units}, B); got {x.shape}")
+        if self.R_factor is not None:
+            single = x.dtype == np.float32
+            L, R = (self._L32, self._R32) if single else (self.L, self.R_factor)
+            c = self.c.astype(np.float32) if single else self.c
+            coefficients = R.T @ (x if single else x.astype(np.float64, copy=False))
+            coefficients *= c[:, None] if coefficients.ndim == 2 else c
+            return L @ coefficients
         if x.dtype == np.float32:
-            return lowrank_matvec(self._U32, self.c.astype(np.float32), x)
-        return lowrank_matvec(self.U, self.c, x.astype(np.float64, copy=False))
+            return lowrank_matvec(self._L32, self.c.astype(np.float32), x)
+        return lowrank_matvec(self.L, self.c, x.astype(np.float64, copy=False))
 
     def dense_weights(self, *, force: bool = False) -> np.ndarray:
         """Form W as a dense N x N array (for small N and for tests).
@@ -244,7 +306,7 @@ class MemoryNetwork:
                 f"dense W would be {self.n_units} x {self.n_units} "
                 f"({self.n_units**2 * 8 / 1e9:.1f} GB); N must be <= {DENSE_LIMIT} unless force=True"
             )
-        return (self.U * self.c) @ self.U.T
+        return (self.L * self.c) @ self.R.T
 
     def memory_currents(self) -> np.ndarray:
         """Rescaled memories in current units, ``h^mu = a 1 + (b - a) xi^mu`` (N x P)."""
@@ -259,13 +321,35 @@ class MemoryNetwork:
         """Spectrum of W from the (P+1) x (P+1) reduced problem (0 fills the remaining N - P - 1).
 
         For the exact design: alpha (x P), gamma (x 1), 0 (x N - P - 1).
+
+        Raises
+        ------
+        InvalidInput
+            If W is not symmetric (its spectrum is then complex; see
+            :func:`assocrate.stability.general.reduced_weight_eigenvalues`).
         """
+        self.U  # noqa: B018 -- raises for a non-symmetric W
         types = self.row_types
-        gram = weighted_gram(self.U[self._type_representatives], counts=types.counts)
+        gram = weighted_gram(self.U[self.type_representatives], counts=types.counts)
         return reduced_spectrum(gram, self.c, self.n_units)
 
     @cached_property
-    def _type_representatives(self) -> np.ndarray:
+    def type_representatives(self) -> np.ndarray:
+        """The first unit of every row type, shape (k,), in the order of :attr:`row_types`.
+
+        Every quantity that is constant on row types (a row of W, a slope, a rate) is read at these
+        units: ``W[np.ix_(reps, reps)]`` is the type-to-type weight matrix, formed as
+        ``(U[reps] * c) @ U[reps].T``.
+
+        Examples
+        --------
+        >>> from assocrate.core.activations import Sigmoid
+        >>> from assocrate.core.patterns import equal_overlap_patterns
+        >>> net = design(equal_overlap_patterns(1000, 0.2), Sigmoid(4.8, 0.2), -0.3, 0.95)
+        >>> reps = net.type_representatives
+        >>> reps.shape, bool(np.all(net.row_types.index[reps] == np.arange(net.row_types.n_types)))
+        ((7,), True)
+        """
         types = self.row_types
         first = np.full(types.n_types, -1, dtype=np.int64)
         first[types.index[::-1]] = np.arange(self.n_units - 1, -1, -1)
@@ -276,8 +360,8 @@ class MemoryNetwork:
 
         Used for JSON output and for the metadata of saved networks.
         """
-        return {
-            "activation": {"name": self.activation.name, "rho": self.activation.rho, "threshold": self.activation.threshold},
+        record = {
+            "activation": activation_record(self.activation),
             "a": self.a,
             "b": self.b,
             "q": self.q,
@@ -288,6 +372,10 @@ class MemoryNetwork:
             "beta": self.beta,
             "gamma": self.gamma,
         }
+        if self.rule != "betteti":  # betteti records stay as they were
+            record["rule"] = self.rule
+            record["symmetric"] = self.is_symmetric
+        return record
 
     def summary(self) -> str:
         """A short human-readable description."""
@@ -300,12 +388,24 @@ class MemoryNetwork:
             f"  weights     alpha={self.alpha:.6g}, alpha'={self.alpha_prime:.6g}, "
             f"beta={self.beta:.6g}, gamma={self.gamma:.6g}",
         ]
+        if self.rule == "projection":
+            lines[3] = (
+                f"  patterns    q={self.q:.6g}, r={self.r:.6g} (mean activity and overlap; projection rule: "
+                "every memory exact)"
+            )
+            lines[4] = (
+                f"  weights     projection rule, W = L C R^T of rank {self.n_patterns}, "
+                f"{'symmetric (equal activities)' if self.is_symmetric else 'not symmetric (unequal activities)'}; "
+                f"the betteti rule would give alpha'={self.alpha_prime:.6g}, gamma={self.gamma:.6g}"
+            )
         return "\n".join(lines)
 
     def __repr__(self) -> str:
         return (
             f"MemoryNetwork(n_units={self.n_units}, n_patterns={self.n_patterns}, activation={self.activation!r}, "
-            f"a={self.a:g}, b={self.b:g}, alpha'={self.alpha_prime:.6g}, beta={self.beta:.6g}, gamma={self.gamma:.6g})"
+            f"a={self.a:g}, b={self.b:g}, "
+            + (f"rule='projection', symmetric={self.is_symmetric})" if self.rule == "projection" else
+               f"alpha'={self.alpha_prime:.6g}, beta={self.beta:.6g}, gamma={self.gamma:.6g})")
         )
 
 
@@ -318,21 +418,30 @@ def design(
     q: float | None = None,
     r: float | None = None,
     tau: float = 1.0,
+    rule: str = "betteti",
 ) -> MemoryNetwork:
-    """Store binary patterns with the covariance + E/I-balance design rule (theory.md §3).
+    """Store binary patterns with the covariance + E/I-balance rule or the projection rule (theory.md §3).
 
     Parameters
     ----------
     patterns : array_like of 0/1, shape (N, P)
         One pattern per column.
     activation : Activation
-        :class:`~assocrate.core.activations.Sigmoid` or :class:`~assocrate.core.activations.RectifiedTanh`.
+        :class:`~assocrate.core.activations.Sigmoid`, :class:`~assocrate.core.activations.RectifiedTanh`
+        or :class:`~assocrate.core.lif.LIFTransfer` (any object with the activation protocol).
     a, b : float
         Current levels of inactive and active units, ``a < b`` and ``phi(a) < phi(b)``.
     q, r : float, optional
         Activity and overlap fraction; estimated from the patterns when omitted.
     tau : float, default 1.0
         Time constant, > 0.
+    rule : {"betteti", "projection"}, default "betteti"
+        ``"betteti"``: the paper's rule (exact when all activities and all pairwise overlaps are
+        equal). ``"projection"``: ``W X = H`` for any linearly independent patterns; symmetric
+        ``W = H (X^T H)^{-1} H^T`` when all activities are equal, otherwise the non-symmetric
+        ``W = H (X^T X)^{-1} X^T`` (no energy function, no LDS result; see
+        :func:`assocrate.core.diagnosis.diagnose_patterns` for which rule a pattern set needs).
+        With ``"projection"``, `q` and `r` only set the recorded betteti parameters.
 
     Returns
     -------
@@ -341,8 +450,9 @@ def design(
     Warns
     -----
     UserWarning
-        When pattern sizes or pairwise overlaps are unequal: the memories are then only approximate
-        equilibria (see :func:`assocrate.core.equilibria.refine_equilibrium`).
+        With ``rule="betteti"``, when pattern sizes or pairwise overlaps are unequal: the memories
+        are then only approximate equilibria (see :func:`assocrate.core.equilibria.refine_equilibrium`
+        and :func:`assocrate.core.diagnosis.diagnose_patterns`; ``rule="projection"`` makes them exact).
 
     Notes
     -----
@@ -362,13 +472,15 @@ def design(
     xi = check_patterns("patterns", patterns)
     tau = check_positive("tau", tau)
     if not all(hasattr(activation, attr) for attr in ("phi", "dphi", "inverse", "slope_bounds")):
-        raise InvalidType(f"`activation` must be a Sigmoid or RectifiedTanh; got {activation!r}")
+        raise InvalidType(f"`activation` must be a Sigmoid, RectifiedTanh or LIFTransfer; got {activation!r}")
+    rule = check_choice("rule", rule, RULES)
     if q is None or r is None:
         stats = pattern_statistics(xi)
-        if not stats.is_exact_design:
+        if not stats.is_exact_design and rule == "betteti":
             warnings.warn(
                 "pattern sizes or pairwise overlaps are unequal: the rescaled memories are approximate "
-                "equilibria; use assocrate.core.equilibria.refine_equilibrium to locate the true ones",
+                "equilibria; rule='projection' makes them exact (assocrate.diagnose_patterns explains), "
+                "or use assocrate.core.equilibria.refine_equilibrium to locate the true ones",
                 UserWarning,
                 stacklevel=2,
             )
@@ -376,6 +488,15 @@ def design(
         r = stats.r if r is None else r
     params = design_parameters(activation, a, b, q, r)
     n_units = xi.shape[0]
+    if rule == "projection":
+        with np.errstate(over="ignore"):
+            phi_a, phi_b = float(activation.phi(a)), float(activation.phi(b))
+        factors = projection_factors(xi, phi_a, phi_b, float(a), float(b))
+        return MemoryNetwork(
+            patterns=xi, activation=activation, a=float(a), b=float(b), q=float(q), r=float(r),
+            parameters=params, tau=tau, L=_readonly(factors.L), C=_readonly(np.diag(factors.c)),
+            R_factor=None if factors.R is None else _readonly(factors.R), rule="projection",
+        )
     U = np.empty((n_units, xi.shape[1] + 1))
     np.subtract(xi, params.beta, out=U[:, :-1])
     U[:, -1] = 1.0
@@ -389,9 +510,25 @@ def design(
         r=float(r),
         parameters=params,
         tau=tau,
-        U=_readonly(U),
+        L=_readonly(U),
         C=_readonly(np.diag(c)),
     )
+
+
+def require_symmetric(network: MemoryNetwork, what: str) -> MemoryNetwork:
+    """Return `network` if its W is symmetric, else raise :class:`~assocrate.errors.InvalidInput` saying `what` needs it.
+
+    The energy function (theory.md §5 item 1) and the results built on the symmetric factor U
+    (LDS and incremental LMIs, the sector LMI, local Lyapunov certificates) need ``W = W^T``; a
+    projection-rule design with unequal activities has a non-symmetric W (theory.md §3).
+    """
+    if not network.is_symmetric:
+        raise InvalidInput(
+            f"{what} needs a symmetric W; got a non-symmetric W = L C R^T (rule={network.rule!r} with unequal "
+            "activities, theory.md §3). Use equal-activity patterns or rule='betteti' for it; for this network "
+            "use local_stability (exact complex spectra), certified_radius (Metzler box) and retrieve"
+        )
+    return network
 
 
 def check_network(network: object) -> MemoryNetwork:

@@ -132,7 +132,16 @@ _STAGNATION_FACTOR = 0.5
 
 
 def _newton_step(network: MemoryNetwork, slopes: np.ndarray, residual: np.ndarray) -> np.ndarray:
-    """Solve ``(-I + D U C U^T) dx = -F`` by Woodbury: ``dx = F + D U (I - C U^T D U)^{-1} C U^T F``."""
+    """Solve ``(-I + D U C U^T) dx = -F`` by Woodbury: ``dx = F + D U (I - C U^T D U)^{-1} C U^T F``.
+
+    For a non-symmetric ``W = L C R^T``: ``dx = F + D L (I - C R^T D L)^{-1} C R^T F``.
+    """
+    if not network.is_symmetric:
+        L, R, c = network.L, network.R, network.c
+        small = np.eye(c.size) - c[:, None] * (R.T @ (slopes[:, None] * L))
+        with single_threaded_blas():  # m x m: one thread (assocrate.core.threads)
+            solution = np.linalg.solve(small, c * (R.T @ residual))
+        return residual + slopes * (L @ solution)
     U, c = network.U, network.c
     small = np.eye(c.size) - c[:, None] * weighted_gram(U, slopes)
     rhs = c * (U.T @ residual)
@@ -358,6 +367,10 @@ def uniform_states(network: MemoryNetwork, *, grid: int = 4097) -> tuple[Uniform
     ['quiescent', 'intermediate', 'all-on']
     """
     grid = check_positive_int("grid", grid, minimum=3)
+    if network.rule != "betteti":
+        raise InvalidInput(
+            f"uniform states need W 1 = gamma 1, which holds for rule='betteti' only; got rule={network.rule!r}"
+        )
     gamma, phi = network.gamma, network.activation.phi
 
     def gap(s: float) -> float:

@@ -372,6 +372,11 @@ def dale_realization(
     DaleNetwork(n_units=1000, n_inhibitory=1, tau=1, tau_inhibitory=2, c=1.25002, w_EI=1.50001)
     """
     network = check_network(network)
+    if network.rule != "betteti":
+        raise InvalidInput(
+            "dale_realization (theory.md §6) is built on the betteti rule's W = W_cov + (gamma/N) 1 1^T; "
+            f"got rule={network.rule!r}, whose W = L C R^T has no such split (not implemented)"
+        )
     n_inhibitory = check_positive_int("n_inhibitory", n_inhibitory)
     tau_inhibitory = network.tau if tau_inhibitory is None else check_positive("tau_inhibitory", tau_inhibitory)
     types = network.row_types

@@ -32,8 +32,9 @@ from .threads import block_workers, single_threaded_blas
 
 __all__ = ["BOUNDARIES", "EulerMaruyamaResult", "EulerMaruyamaStatus", "euler_maruyama", "integer_seed"]
 
-#: Boundary treatments of Euler–Maruyama for the rate form (the current form has none).
-BOUNDARIES = ("reflect", "clip", "none")
+#: Boundary treatments of Euler–Maruyama for the rate form (the current form has none); the first
+#: is the default: no boundary, the paper's model.
+BOUNDARIES = ("none", "reflect", "clip")
 
 # Noise is drawn per block of rows, each with its own generator, so the same seed gives the same
 # trajectories whether the blocks run in worker threads or not. The number of blocks depends only
@@ -124,12 +125,14 @@ class _Kernel:
         self.network, self.X, self.form, self.source = network, X, form, source
         self.dtype = X.dtype
         n_units, batch = X.shape
-        self.U = network.U.astype(self.dtype, copy=False)
+        # W Y = L (c * (R^T Y)); L = R = U for a symmetric W (theory.md §3)
+        self.U = network.L.astype(self.dtype, copy=False)
+        self.V = self.U if network.is_symmetric else network.R.astype(self.dtype, copy=False)
         self.matvec = matvec
         # Rate form: fold phi's affine part into the small coefficient matrix, so that the GEMM
         # returns z = scale (W x) + shift directly (U's last column is the constant 1).
         self.affine = affine_part(network.activation) if form == "rate" and matvec is None else None
-        if self.affine is not None and not np.all(network.U[:, -1] == 1.0):
+        if self.affine is not None and not np.all(network.L[:, -1] == 1.0):
             self.affine = None
         scale = 1.0 if self.affine is None else self.affine[0]
         self.c = (network.c * scale).astype(self.dtype)[:, None]
@@ -194,7 +197,7 @@ class _Kernel:
         rows = self.blocks[i]
         if self.form == "current":
             self._phi_block(i)
-        np.matmul(self.U[rows].T, (self.X if self.form == "rate" else self.R)[rows], out=self.shares[i])
+        np.matmul(self.V[rows].T, (self.X if self.form == "rate" else self.R)[rows], out=self.shares[i])
 
     def _update_block(self, i: int) -> None:
         rows = self.blocks[i]
@@ -286,7 +289,7 @@ def euler_maruyama(
     sigma: float,
     u: InputLike = None,
     form: str = "rate",
-    boundary: str | None = None,
+    boundary: str = "none",
     seed: int | np.random.Generator | None = None,
     record_every: int | None = None,
     readout: np.ndarray | None = None,
@@ -311,10 +314,17 @@ def euler_maruyama(
     u : None, float, numpy.ndarray, Pulses or callable, optional
         Input, evaluated at the start of each step.
     form : {"rate", "current"}, default "rate"
-    boundary : {"reflect", "clip", "none"}, optional
+    boundary : {"none", "reflect", "clip"}, default "none"
         What to do when a rate leaves [0, 1] (noise can push it out; the deterministic rate
-        dynamics keep [0, 1] invariant): reflect at 0 and 1, clip, or nothing. Default
-        ``"reflect"`` for the rate form and ``"none"`` (the only one allowed) for the current form.
+        dynamics keep [0, 1] invariant). ``"none"`` (the default, and the only choice for the
+        current form) integrates the model of the paper as written, like the authors' scripts:
+        rates may leave [0, 1] by about the noise's spread. ``"reflect"`` folds rates back at 0
+        and 1 and ``"clip"`` clips them; both bias the rates of units that sit at a wall. A unit
+        at ``phi(a) ~ 0`` fluctuates like ``N(phi(a), sigma^2 tau / 2)`` (rate form, stationary),
+        so reflection raises its mean by ``E|N(0, sigma^2 tau / 2)| = sigma sqrt(tau / pi)``
+        (+0.056 at sigma = 0.1, tau = 1); clipping every step converges to reflection as dt -> 0
+        (+0.053 at dt = 0.01, +0.055 at dt = 0.001); units at
+        ``phi(b) ~ 1`` are lowered by the same amounts.
     seed : int, numpy.random.Generator or None
         Source of the noise; the same seed (and dtype) gives identical trajectories, whether or not
         the elementwise work runs in threads. float32 and float64 draw different noise streams
@@ -366,8 +376,6 @@ def euler_maruyama(
     sigma = check_finite_float("sigma", sigma)
     if sigma < 0:
         raise InvalidInput(f"`sigma` must be >= 0; got {sigma!r}")
-    if boundary is None:
-        boundary = "reflect" if form == "rate" else "none"
     boundary = check_choice("boundary", boundary, BOUNDARIES)
     if form == "current" and boundary != "none":
         raise InvalidInput(f"`boundary`={boundary!r} needs form='rate'; the current form has no [0, 1] bounds")

@@ -22,6 +22,7 @@ from .cues import (
     make_cues,
     nonstored_cues,
     parse_cue,
+    user_cues,
 )
 from .readout import DEFAULT_TOL, OUTCOMES, Classification, Outcome, classify, ideal_overlaps, overlaps
 from .retrieve import BasinProfile, RetrievalResult, basin_profile, retrieve
@@ -48,4 +49,5 @@ __all__ = [
     "overlaps",
     "parse_cue",
     "retrieve",
+    "user_cues",
 ]

@@ -42,6 +42,7 @@ __all__ = [
     "make_cues",
     "nonstored_cues",
     "parse_cue",
+    "user_cues",
     "rate_levels",
 ]
 
@@ -254,6 +255,9 @@ def parse_cue(spec: str) -> tuple[str, float, float]:
 
 
 def _quiescent_rate(network: MemoryNetwork) -> float:
+    """The lowest uniform equilibrium rate; ``phi(a)`` (the memories' inactive rate) for the projection rule."""
+    if network.rule != "betteti":
+        return float(network.activation.phi(network.a))
     return min(state.rate for state in uniform_states(network))
 
 
@@ -320,6 +324,91 @@ def make_cues(
         x0 = np.full(xi.shape, _quiescent_rate(network))
         u = input_cue(xi, level, duration)
     return CueSet(x0=_readonly(np.ascontiguousarray(x0)), cued=_readonly(cued), u=u, kind=kind, level=level)
+
+
+def user_cues(
+    network: MemoryNetwork,
+    cues: np.ndarray,
+    *,
+    cued: np.ndarray | None = None,
+    units: np.ndarray | None = None,
+) -> CueSet:
+    """Cues a user brings: rates in [0, 1] or binary patterns, one per column, on all or some units.
+
+    Parameters
+    ----------
+    network : MemoryNetwork
+    cues : array_like, shape (N, B) or (len(units), B); or (N,) for one cue
+        An array whose entries are all 0 or 1 (bool, integer or float, as a .csv gives) is read
+        as binary patterns, mapped to the memory rates ``phi(a) + (phi(b) - phi(a)) cue`` (as
+        :func:`cue_rates`); any other float array is rates in [0, 1] used as they are (no rate
+        function reaches exactly 0 and 1 together, so the two readings do not collide in practice).
+    cued : array_like of int, shape (B,), optional
+        The memory each column cues (-1: none); default -1 for every column.
+    units : array_like of int or bool, optional
+        The units the cue covers (indices, or a mask of length N); the other units start at the
+        quiescent rate (the lowest uniform state; ``phi(a)`` for the projection rule).
+
+    Returns
+    -------
+    CueSet
+        ``kind="user"``, ``level=0``.
+
+    Examples
+    --------
+    >>> import assocrate as aa
+    >>> net = aa.design(aa.equal_overlap_patterns(1000, 0.2), aa.Sigmoid(4.8, 0.2), -0.3, 0.95)
+    >>> half = user_cues(net, net.patterns[:500, :2], cued=[0, 1], units=np.arange(500))
+    >>> half.x0.shape, half.cued.tolist()
+    ((1000, 2), [0, 1])
+    """
+    array = np.asarray(cues)
+    if array.dtype.kind not in "biuf":
+        raise InvalidInput(f"`cues` must be a numeric or boolean array; got dtype {array.dtype}")
+    if array.ndim == 1:
+        array = array[:, None]
+    if array.ndim != 2 or array.shape[1] == 0:
+        raise InvalidInput(f"`cues` must have shape (n_units, B) with B >= 1; got {np.shape(cues)}")
+    if units is None:
+        index = np.arange(network.n_units)
+    else:
+        mask_or_index = np.asarray(units)
+        if mask_or_index.dtype == np.bool_:
+            if mask_or_index.shape != (network.n_units,):
+                raise InvalidInput(f"`units` as a mask must have shape ({network.n_units},); got {mask_or_index.shape}")
+            index = np.flatnonzero(mask_or_index)
+        else:
+            index = np.asarray([check_index("units", i, network.n_units) for i in mask_or_index.ravel()], dtype=np.int64)
+        if np.unique(index).size != index.size:
+            raise InvalidInput("`units` must not repeat a unit")
+    if array.shape[0] != index.size:
+        raise InvalidInput(
+            f"`cues` must have one row per cued unit: {index.size} rows"
+            f"{'' if units is None else ' (the length of `units`)'}; got shape {array.shape}"
+        )
+    if not np.all(np.isfinite(array)):
+        raise InvalidInput("`cues` must be finite; found NaN or inf")
+    binary = np.all((array == 0) | (array == 1))
+    if array.dtype.kind in "biu" or binary:
+        if not binary:
+            raise InvalidInput("`cues` as an integer array must be binary (0 or 1); pass floats for rates")
+        phi_a, phi_b = rate_levels(network)  # cue_rates' map, on the cued units only
+        rates = phi_a + (phi_b - phi_a) * array.astype(float)
+    else:
+        if np.any((array < 0) | (array > 1)):
+            raise InvalidInput(f"`cues` as rates must lie in [0, 1]; got values in [{array.min():g}, {array.max():g}]")
+        rates = array.astype(float)
+    x0 = np.full((network.n_units, array.shape[1]), _quiescent_rate(network))
+    x0[index] = rates
+    if cued is None:
+        cued_array = np.full(array.shape[1], -1, dtype=np.int64)
+    else:
+        cued_array = np.asarray(cued).ravel()
+        if cued_array.size != array.shape[1]:
+            raise InvalidInput(f"`cued` must name one memory per cue column ({array.shape[1]}); got {cued_array.size}")
+        cued_array = np.array([-1 if int(mu) == -1 else check_index("cued", int(mu), network.n_patterns)
+                               for mu in cued_array], dtype=np.int64)
+    return CueSet(x0=_readonly(np.ascontiguousarray(x0)), cued=_readonly(cued_array), u=None, kind="user", level=0.0)
 
 
 def nonstored_cues(

@@ -1,27 +1,38 @@
 """Overlaps of states with the stored patterns and the classification of states (theory.md §7).
 
-Overlap with pattern nu: ``m^nu = x . xi^nu / (N q_nu)`` where ``q_nu N = |xi^nu|`` is the number
-of active units of that pattern (the design's q for equal-size patterns), so the rescaled memory
-``x^mu = phi(a) + (phi(b) - phi(a)) xi^mu`` has ``m^mu = phi(b)`` exactly and
-``m^nu = (1 - r_mu,nu) phi(a) + r_mu,nu phi(b) ~ (1 - q) phi(a) + q phi(b)`` for the others.
-A state is classified by its overlaps and mean rate: the nearest ideal state in the max norm.
+Overlap with pattern nu, two normalisations (:data:`NORMALIZATIONS`):
+
+- ``"pattern"`` (default): ``m^nu = x . xi^nu / |xi^nu|``, each pattern's own number of active
+  units, so the rescaled memory ``x^mu = phi(a) + (phi(b) - phi(a)) xi^mu`` has ``m^mu = phi(b)``
+  exactly and ``m^nu = (1 - r_mu,nu) phi(a) + r_mu,nu phi(b) ~ (1 - q) phi(a) + q phi(b)`` for the
+  others, whatever the pattern sizes;
+- ``"nq"``: ``m^nu = x . xi^nu / (N q)`` with one q for all patterns, the literal formula of
+  theory.md §7 and of the authors' figures: for random patterns ``m^mu = phi(b) |xi^mu| / (N q)``
+  scatters around phi(b) (above 1 for the larger patterns when ``phi(b) ~ 1``).
+
+The two agree for patterns of size ``q N``. A state is classified by its ``"pattern"`` overlaps
+and mean rate: the nearest ideal state in the max norm (the labels do not depend on the
+normalisation chosen for reporting).
 """
 
 from __future__ import annotations
 
 import enum
+import math
 from dataclasses import dataclass
 
 import numpy as np
 
-from .._validation import check_fraction, check_patterns, check_positive
+from .._validation import check_choice, check_fraction, check_patterns, check_positive
 from .._validation import readonly as _readonly
 from ..core.design import MemoryNetwork
 from ..core.equilibria import uniform_states
 from ..errors import InvalidInput
 
 __all__ = [
+    "OutcomeCounts",
     "DEFAULT_TOL",
+    "NORMALIZATIONS",
     "OUTCOMES",
     "Classification",
     "Ideals",
@@ -29,14 +40,30 @@ __all__ = [
     "check_tol",
     "classify",
     "classify_features",
+    "check_normalize",
     "ideal_overlaps",
     "ideal_states",
     "overlaps",
+    "overlap_scale",
     "readout_matrix",
 ]
 
 #: Default classification tolerance (max-norm distance in overlap units to an ideal state).
 DEFAULT_TOL = 0.15
+
+#: Overlap normalisations, with their formula (the first is the default).
+NORMALIZATIONS = {"pattern": "x . xi^nu / |xi^nu|", "nq": "x . xi^nu / (N q)"}
+
+
+def check_normalize(normalize: object) -> str:
+    """`normalize` if it is one of :data:`NORMALIZATIONS`, else raise naming it."""
+    return check_choice("normalize", normalize, tuple(NORMALIZATIONS))
+
+
+def overlap_scale(patterns: np.ndarray, q: float) -> np.ndarray:
+    """``|xi^nu| / (N q)`` per pattern (P,): turns ``"pattern"`` overlaps into ``"nq"`` ones."""
+    xi = np.asarray(patterns)
+    return np.count_nonzero(xi, axis=0) / (q * xi.shape[0])
 
 
 def _overlap_weights(patterns: np.ndarray, q: float | None) -> np.ndarray:
@@ -48,18 +75,24 @@ def _overlap_weights(patterns: np.ndarray, q: float | None) -> np.ndarray:
     return xi / sizes
 
 
-def overlaps(X: np.ndarray, patterns: np.ndarray, *, q: float | None = None) -> np.ndarray:
-    """Overlaps ``m^nu = x . xi^nu / (N q_nu)`` of states with patterns.
+def overlaps(
+    X: np.ndarray, patterns: np.ndarray, *, normalize: str | None = None, q: float | None = None
+) -> np.ndarray:
+    """Overlaps ``m^nu = x . xi^nu / |xi^nu|`` or ``x . xi^nu / (N q)`` of states with patterns.
 
     Parameters
     ----------
     X : numpy.ndarray, shape (N,) or (N, B)
         Rates.
     patterns : array_like of 0/1, shape (N, P)
+    normalize : {"pattern", "nq"}, optional
+        ``"pattern"``: divide by each pattern's own number of active units ``|xi^nu|``, so that
+        ``m^mu = phi(b)`` at the rescaled memory even when pattern sizes differ. ``"nq"``: divide
+        by ``N q`` for every pattern (the literal formula of theory.md §7 and the authors'
+        figures). Default: ``"nq"`` when `q` is given, else ``"pattern"``.
     q : float, optional
-        Use ``N q`` for every pattern (the literal formula of theory.md §7). By default each
-        pattern's own activity ``q_nu = |xi^nu| / N``, so that ``m^mu = phi(b)`` at the rescaled
-        memory even when pattern sizes differ.
+        The activity of ``"nq"`` (e.g. the design's nominal q); default the patterns' mean
+        activity ``sum |xi^nu| / (N P)``. Refused with ``normalize="pattern"``, which has no q.
 
     Returns
     -------
@@ -69,15 +102,22 @@ def overlaps(X: np.ndarray, patterns: np.ndarray, *, q: float | None = None) -> 
     --------
     >>> import assocrate as aa
     >>> xi = np.array([[1, 0], [1, 1], [0, 1], [0, 0]])
-    >>> aa.overlaps(np.array([1.0, 1.0, 0.0, 0.0]), xi)
+    >>> x = np.array([1.0, 1.0, 0.0, 0.0])
+    >>> aa.overlaps(x, xi)
     array([1. , 0.5])
+    >>> aa.overlaps(x, xi, normalize="nq", q=0.25)  # x . xi / (4 * 0.25)
+    array([2., 1.])
     """
     xi = check_patterns("patterns", patterns)
     X = np.asarray(X, dtype=float)
     if X.shape[:1] != (xi.shape[0],) or X.ndim > 2:
         raise InvalidInput(f"`X` must have shape ({xi.shape[0]},) or ({xi.shape[0]}, B); got {X.shape}")
-    if q is not None:
-        q = check_fraction("q", q)
+    normalize = check_normalize(("pattern" if q is None else "nq") if normalize is None else normalize)
+    if normalize == "pattern":
+        if q is not None:
+            raise InvalidInput(f"`q` is used only with normalize='nq' (x . xi / (N q)); got q={q!r}, normalize='pattern'")
+        return _overlap_weights(xi, None).T @ X
+    q = float(np.count_nonzero(xi)) / xi.size if q is None else check_fraction("q", q)
     return _overlap_weights(xi, q).T @ X
 
 
@@ -110,6 +150,52 @@ class Outcome(enum.Enum):
 OUTCOMES = tuple(outcome.value for outcome in Outcome)
 
 
+class OutcomeCounts:
+    """Per-cue outcomes of a batch of cues, shared by every result that classifies final states.
+
+    A mixin for frozen result dataclasses with the fields ``cued`` (B,) (the cued memory per cue,
+    -1 for a cue not made from a stored memory) and ``labels`` (B,) (the :class:`Outcome` value of
+    each final state).
+    """
+
+    cued: np.ndarray
+    labels: np.ndarray
+
+    @property
+    def n_cues(self) -> int:
+        """B."""
+        return int(self.cued.size)
+
+    @property
+    def stored(self) -> np.ndarray:
+        """Mask of cues made from stored memories."""
+        return self.cued >= 0
+
+    @property
+    def success(self) -> np.ndarray:
+        """Per cue: the final state is the cued memory."""
+        return self.labels == Outcome.CUED.value
+
+    @property
+    def success_rate(self) -> float:
+        """Fraction of stored-memory cues that end at their cued memory (NaN without such cues)."""
+        return float(np.mean(self.success[self.stored])) if np.any(self.stored) else math.nan
+
+    def class_counts(self) -> dict[str, int]:
+        """Number of cues per final class (every class listed)."""
+        return {value: int(np.sum(self.labels == value)) for value in OUTCOMES}
+
+    def per_memory(self) -> list[dict]:
+        """Per stored memory that was cued: the number of cues, successes and the success rate."""
+        rows = []
+        for mu in np.unique(self.cued[self.stored]):
+            mine = self.cued == mu
+            hits = int(np.sum(self.success[mine]))
+            rows.append({"memory": int(mu), "n_cues": int(mine.sum()), "n_success": hits,
+                         "success_rate": hits / int(mine.sum())})
+        return rows
+
+
 @dataclass(frozen=True)
 class Ideals:
     """The ideal states a state is matched to (:func:`ideal_states`), in read-out features."""
@@ -123,7 +209,9 @@ def ideal_states(network: MemoryNetwork) -> Ideals:
     """The rescaled memories and the stable quiescent / all-on uniform states, as read-out features."""
     readout = readout_matrix(network)
     memory_features = readout.T @ network.memory_rates()
-    uniform = [s for s in uniform_states(network) if s.kind in (Outcome.QUIESCENT.value, Outcome.ALL_ON.value)]
+    # uniform states exist when W 1 = gamma 1 (the betteti rule); the projection rule has memories only
+    states = uniform_states(network) if network.rule == "betteti" else ()
+    uniform = [s for s in states if s.kind in (Outcome.QUIESCENT.value, Outcome.ALL_ON.value)]
     uniform_features = np.array([[s.rate] * (network.n_patterns + 1) for s in uniform]).reshape(-1, network.n_patterns + 1).T
     return Ideals(
         features=np.hstack([memory_features, uniform_features]),

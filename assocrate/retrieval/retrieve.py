@@ -20,12 +20,24 @@ from ..dynamics import euler_maruyama, integer_seed
 from ..errors import InvalidInput, InvalidType
 from ._report import format_value, json_float, last_passing
 from .cues import CueSet, concatenate_cues, make_cues, rate_levels
-from .readout import DEFAULT_TOL, OUTCOMES, Outcome, check_tol, classify_features, ideal_states, readout_matrix
+from .readout import (
+    DEFAULT_TOL,
+    NORMALIZATIONS,
+    OUTCOMES,
+    Outcome,
+    OutcomeCounts,
+    check_normalize,
+    check_tol,
+    classify_features,
+    ideal_states,
+    overlap_scale,
+    readout_matrix,
+)
 
-__all__ = ["BasinProfile", "RetrievalResult", "basin_profile", "retrieve"]
+__all__ = ["BasinProfile", "RetrievalResult", "basin_profile", "retrieve", "settling_times"]
 
 @dataclass(frozen=True, repr=False)
-class RetrievalResult:
+class RetrievalResult(OutcomeCounts):
     """Outcome of a batch of retrieval runs (:func:`retrieve`).
 
     Attributes
@@ -37,9 +49,9 @@ class RetrievalResult:
     matched : numpy.ndarray of int, shape (B,)
         Memory the final state matches (-1: none).
     times : numpy.ndarray, shape (T,)
-        Recorded times.
+        Recorded times: ``k dt`` for every `record_every`-th step k, and the last step.
     overlaps : numpy.ndarray, shape (T, P, B)
-        Overlap time courses ``m^nu(t)``.
+        Overlap time courses ``m^nu(t)``, normalised as `normalize` says.
     mean_rate : numpy.ndarray, shape (T, B)
     frame_labels : numpy.ndarray of str, shape (T, B)
         Class of the state at every recorded time.
@@ -48,9 +60,17 @@ class RetrievalResult:
         final class is ``"none"``).
     final_states : numpy.ndarray, shape (N, B)
     ideal_cued, ideal_other : float
-        ``phi(b)`` and ``(1 - q) phi(a) + q phi(b)``.
+        ``phi(b)`` and ``(1 - q) phi(a) + q phi(b)`` (the nominal values; with ``normalize="nq"``
+        a pattern of size ``|xi|`` scales them by ``|xi| / (N q)``).
     cue, sigma, dt, tol, dtype, seed :
         The settings used.
+    boundary : str
+        Treatment of rates outside [0, 1] (see :func:`~assocrate.dynamics.euler_maruyama`).
+    normalize : str
+        Overlap normalisation: ``"pattern"`` (``x . xi / |xi|``) or ``"nq"`` (``x . xi / (N q)``,
+        q the network's design q).
+    n_steps : int
+        Euler steps taken, from t = 0 to ``n_steps dt``.
     """
 
     cued: np.ndarray
@@ -70,26 +90,13 @@ class RetrievalResult:
     tol: float
     dtype: str
     seed: int | None
+    boundary: str
+    normalize: str
+    n_steps: int
 
-    @property
-    def n_cues(self) -> int:
-        """B."""
-        return int(self.cued.size)
 
-    @property
-    def stored(self) -> np.ndarray:
-        """Mask of cues made from stored memories."""
-        return self.cued >= 0
 
-    @property
-    def success(self) -> np.ndarray:
-        """Per cue: the final state is the cued memory."""
-        return self.labels == Outcome.CUED.value
 
-    @property
-    def success_rate(self) -> float:
-        """Fraction of stored-memory cues that end at their cued memory (NaN without such cues)."""
-        return float(np.mean(self.success[self.stored])) if np.any(self.stored) else math.nan
 
     @property
     def final_overlaps(self) -> np.ndarray:
@@ -121,9 +128,15 @@ class RetrievalResult:
         """Mean over cues of the mean final overlap with the other memories."""
         return float(np.mean(self.overlap_other))
 
-    def class_counts(self) -> dict[str, int]:
-        """Number of cues per final class (every class listed)."""
-        return {value: int(np.sum(self.labels == value)) for value in OUTCOMES}
+    def confusion(self) -> dict[str, dict[str, int]]:
+        """Counts per cued memory (rows, ``"-1"`` for cues not stored) of where the cues ended:
+        ``"memory k"`` for the matched memory k, else the class (quiescent, all-on, none)."""
+        table: dict[str, dict[str, int]] = {}
+        for mu, label, matched in zip(self.cued, self.labels, self.matched):
+            end = f"memory {int(matched)}" if matched >= 0 else str(label)
+            row = table.setdefault(str(int(mu)), {})
+            row[end] = row.get(end, 0) + 1
+        return table
 
     def labels_at(self, t: float) -> np.ndarray:
         """Classes at the last recorded time <= `t`."""
@@ -137,7 +150,11 @@ class RetrievalResult:
             "cue": self.cue,
             "n_cues": self.n_cues,
             "sigma": self.sigma,
+            "boundary": self.boundary,
+            "normalize": self.normalize,
+            "overlap": NORMALIZATIONS[self.normalize],
             "dt": self.dt,
+            "n_steps": self.n_steps,
             "t_max": float(self.times[-1]),
             "tol": self.tol,
             "seed": self.seed,
@@ -147,6 +164,8 @@ class RetrievalResult:
             "ideal_overlap_cued": self.ideal_cued,
             "ideal_overlap_other": self.ideal_other,
             "classes": self.class_counts(),
+            "per_memory": self.per_memory(),
+            "confusion": self.confusion(),
             "mean_time_to_converge": json_float(float(np.mean(converged)) if converged.size else math.nan),
         }
 
@@ -158,8 +177,9 @@ class RetrievalResult:
             f"{record['mean_time_to_converge']:.3g}" if record["mean_time_to_converge"] is not None else "n/a"
         )
         lines = [
-            f"retrieval: {self.n_cues} cues ({self.cue}), sigma={self.sigma:g}, dt={self.dt:g}, "
-            f"t_max={self.times[-1]:g}, tol={self.tol:g}",
+            f"retrieval: {self.n_cues} cues ({self.cue}), sigma={self.sigma:g}, boundary={self.boundary}, dt={self.dt:g}, "
+            f"{self.n_steps} steps to t={self.times[-1]:g}, tol={self.tol:g}",
+            f"  overlap m = {NORMALIZATIONS[self.normalize]} (normalize={self.normalize!r})",
             f"  success rate        {format_value(self.success_rate, '.3f')}",
             f"  overlap with cued   {format_value(self.mean_overlap_cued, '.4f')} (ideal phi(b) = {self.ideal_cued:.4f})",
             f"  overlap with others {format_value(self.mean_overlap_other, '.4f')} "
@@ -177,7 +197,26 @@ class RetrievalResult:
 
 
 
-def _settling_times(times: np.ndarray, frame_labels: np.ndarray) -> np.ndarray:
+def settling_times(times: np.ndarray, frame_labels: np.ndarray) -> np.ndarray:
+    """First recorded time from which each trajectory's class stays its final class.
+
+    Parameters
+    ----------
+    times : numpy.ndarray, shape (T,)
+    frame_labels : numpy.ndarray of str, shape (T, B)
+        The class at every recorded time (:func:`~assocrate.retrieval.readout.classify_features`).
+
+    Returns
+    -------
+    numpy.ndarray, shape (B,)
+        NaN where the final class is ``"none"`` (a trajectory that settled nowhere).
+
+    Examples
+    --------
+    >>> labels = np.array([["none", "quiescent"], ["cued memory", "quiescent"], ["cued memory", "none"]])
+    >>> settling_times(np.array([0.0, 1.0, 2.0]), labels).tolist()
+    [1.0, nan]
+    """
     final = frame_labels[-1]
     same = frame_labels == final[None, :]
     # index of the first frame of the final run of equal labels
@@ -192,10 +231,12 @@ def retrieve(
     network: MemoryNetwork,
     cues: CueSet,
     *,
-    t_max: float = 10.0,
+    t_max: float | None = None,
     dt: float = 0.01,
+    n_steps: int | None = None,
     sigma: float = 0.0,
-    boundary: str = "reflect",
+    boundary: str = "none",
+    normalize: str = "pattern",
     seed: int | np.random.Generator | None = None,
     record_every: int = 10,
     tol: float = DEFAULT_TOL,
@@ -208,13 +249,30 @@ def retrieve(
     network : MemoryNetwork
     cues : CueSet
         From :func:`~assocrate.retrieval.make_cues` or :func:`~assocrate.retrieval.nonstored_cues`.
-    t_max : float, default 10.0
-        Duration (theory.md §7 uses t in [0, 10]).
+    t_max : float, optional
+        Duration; the run takes ``n_steps = round(t_max / dt)`` steps on the grid ``t_k = k dt``,
+        ``k = 0, ..., n_steps`` (both 0 and t_max included). Default 10.0 (theory.md §7 uses
+        t in [0, 10]): 1000 steps of dt = 0.01, 1001 time points.
     dt : float, default 0.01
         Euler–Maruyama step.
+    n_steps : int, optional
+        The number of steps instead of `t_max` (not both): the grid is ``t_k = k dt``,
+        ``k = 0, ..., n_steps``. The authors' scripts integrate on the 1000 points
+        ``t = 0, 0.01, ..., 9.99``, i.e. ``n_steps=999`` (:func:`assocrate.presets.paper`).
     sigma : float, default 0.0
         Noise amplitude (``sigma sqrt(dt)`` per step); 0 is the deterministic Euler method.
-    boundary : {"reflect", "clip", "none"}, default "reflect"
+    boundary : {"none", "reflect", "clip"}, default "none"
+        Treatment of rates that noise pushes out of [0, 1], as in
+        :func:`~assocrate.dynamics.euler_maruyama`: ``"none"`` is the paper's model;
+        ``"reflect"`` raises the mean rate of inactive units by ``sigma sqrt(tau / pi)`` (+0.056
+        at sigma = 0.1) and lowers active ones by as much, so the overlap with the cued memory
+        drops by about that amount and the others rise by about ``(1 - 2 q)`` times it
+        (reference experiment, sigma = 0.1: cued 1.001 -> 0.944, others 0.203 -> 0.236);
+        ``"clip"`` nearly as much (clipping every step tends to reflection as dt -> 0).
+    normalize : {"pattern", "nq"}, default "pattern"
+        Overlaps reported as ``x . xi^nu / |xi^nu|`` or, like the authors' figures,
+        ``x . xi^nu / (N q)`` with the network's q (see :func:`~assocrate.retrieval.overlaps`).
+        The classification does not depend on it.
     seed : int, numpy.random.Generator or None
         Seed of the dynamical noise.
     record_every : int, default 10
@@ -234,6 +292,8 @@ def retrieve(
     >>> result = aa.retrieve(net, aa.make_cues(net, "delete", 0.4, seed=0))
     >>> result.success_rate, result.class_counts()["cued memory"]
     (1.0, 6)
+    >>> result.n_steps, float(result.times[-1]), result.boundary, result.normalize
+    (1000, 10.0, 'none', 'pattern')
     """
     if not isinstance(cues, CueSet):
         raise InvalidType(f"`cues` must be a CueSet (see make_cues); got {type(cues).__name__}")
@@ -241,12 +301,18 @@ def retrieve(
         raise InvalidInput(f"`cues` must have {network.n_units} units; got {cues.x0.shape[0]}")
     if np.any(cues.cued >= network.n_patterns):
         raise InvalidInput(f"`cues` name memories beyond the network's {network.n_patterns}")
-    t_max = check_positive("t_max", t_max)
     dt = check_positive("dt", dt)
-    if dt > t_max:
-        raise InvalidInput(f"`dt` must be <= `t_max`; got dt={dt!r}, t_max={t_max!r}")
+    if n_steps is None:
+        t_max = check_positive("t_max", 10.0 if t_max is None else t_max)
+        if dt > t_max:
+            raise InvalidInput(f"`dt` must be <= `t_max`; got dt={dt!r}, t_max={t_max!r}")
+        n_steps = max(1, int(round(t_max / dt)))
+    elif t_max is not None:
+        raise InvalidInput(f"give `t_max` or `n_steps`, not both; got t_max={t_max!r}, n_steps={n_steps!r}")
+    else:
+        n_steps = check_positive_int("n_steps", n_steps)
+    normalize = check_normalize(normalize)
     tol = check_tol(tol)
-    n_steps = max(1, int(round(t_max / dt)))
     readout = readout_matrix(network)
     run = euler_maruyama(
         network, cues.x0, dt, n_steps, sigma=sigma, u=cues.u, boundary=boundary, seed=seed,
@@ -262,10 +328,13 @@ def retrieve(
         labels=_readonly(labels),
         matched=_readonly(matched),
         times=run.times,
-        overlaps=_readonly(features[:, :-1, :]),
+        overlaps=_readonly(
+            features[:, :-1, :] if normalize == "pattern"
+            else features[:, :-1, :] * overlap_scale(network.patterns, network.q)[:, None]
+        ),
         mean_rate=_readonly(features[:, -1, :]),
         frame_labels=_readonly(frame_labels),
-        time_to_converge=_readonly(_settling_times(run.times, frame_labels)),
+        time_to_converge=_readonly(settling_times(run.times, frame_labels)),
         final_states=_readonly(run.final.astype(np.float64)),
         ideal_cued=phi_b,
         ideal_other=(1.0 - network.q) * phi_a + network.q * phi_b,
@@ -275,6 +344,9 @@ def retrieve(
         tol=tol,
         dtype=run.dtype,
         seed=run.seed,
+        boundary=run.boundary,
+        normalize=normalize,
+        n_steps=run.n_steps,
     )
 
 
@@ -302,7 +374,10 @@ class BasinProfile:
         Final classes per level, columns in the order of `classes`.
     classes : tuple of str
     mean_overlap_cued : numpy.ndarray, shape (F,)
+        In the normalisation `normalize`.
     seed : int or None
+    boundary, normalize : str
+        As in :func:`retrieve`.
     """
 
     memory: int | None
@@ -314,6 +389,8 @@ class BasinProfile:
     classes: tuple[str, ...]
     mean_overlap_cued: np.ndarray
     seed: int | None
+    boundary: str = "none"
+    normalize: str = "pattern"
 
     @property
     def probability(self) -> np.ndarray:
@@ -349,6 +426,8 @@ def basin_profile(
     t_max: float = 10.0,
     dt: float = 0.01,
     sigma: float = 0.0,
+    boundary: str = "none",
+    normalize: str = "pattern",
     tol: float = DEFAULT_TOL,
     dtype: type | np.dtype = np.float64,
 ) -> BasinProfile:
@@ -369,7 +448,7 @@ def basin_profile(
     seed : int, numpy.random.Generator or None
         Seeds the cues and the dynamical noise.
     kind : {"delete", "flip", "noise"}, default "delete"
-    t_max, dt, sigma, tol, dtype :
+    t_max, dt, sigma, boundary, normalize, tol, dtype :
         As in :func:`retrieve`.
 
     Returns
@@ -394,7 +473,8 @@ def basin_profile(
     int_seed = integer_seed(seed)
     cue_sets = [make_cues(network, kind, float(level), trials=trials, memories=memories, seed=rng) for level in levels]
     result = retrieve(
-        network, concatenate_cues(cue_sets), t_max=t_max, dt=dt, sigma=sigma, seed=rng, tol=tol, dtype=dtype
+        network, concatenate_cues(cue_sets), t_max=t_max, dt=dt, sigma=sigma, boundary=boundary, normalize=normalize,
+        seed=rng, tol=tol, dtype=dtype,
     )
     per_level = np.repeat(np.arange(levels.size), cue_sets[0].n_cues)
     counts = np.array([[np.sum(result.labels[per_level == i] == value) for value in OUTCOMES] for i in range(levels.size)])
@@ -409,5 +489,7 @@ def basin_profile(
         classes=OUTCOMES,
         mean_overlap_cued=_readonly(np.array([overlap[per_level == i].mean() for i in range(levels.size)])),
         seed=int_seed,
+        boundary=result.boundary,
+        normalize=result.normalize,
     )
 

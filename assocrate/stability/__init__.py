@@ -18,6 +18,13 @@ from .conditions import (
 )
 from .convergence import GlobalConvergence, Hypothesis, euler_step_bound, global_convergence
 from .energy_function import current_energy, energy, energy_along, energy_derivative, energy_gradient
+from .general import (
+    GeneralLocalStability,
+    GeneralMemoryStability,
+    general_local_stability,
+    reduced_jacobian_eigenvalues,
+    reduced_weight_eigenvalues,
+)
 from .local import LocalStability, MemoryStability, local_stability
 from .lyapunov import lyapunov_certificate
 from .spectra import (
@@ -32,6 +39,8 @@ from .spectra import (
 
 __all__ = [
     "VERDICT_RTOL",
+    "GeneralLocalStability",
+    "GeneralMemoryStability",
     "GlobalConvergence",
     "Hypothesis",
     "JacobianSpectrum",
@@ -47,6 +56,7 @@ __all__ = [
     "energy_derivative",
     "energy_gradient",
     "euler_step_bound",
+    "general_local_stability",
     "global_convergence",
     "instability_terms",
     "jacobian_spectrum",
@@ -54,6 +64,8 @@ __all__ = [
     "local_stability",
     "lyapunov_certificate",
     "pattern_structure_reason",
+    "reduced_jacobian_eigenvalues",
+    "reduced_weight_eigenvalues",
     "spectrum_at_state",
     "spectrum_from_reduced",
     "verdict_from",

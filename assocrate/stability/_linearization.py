@@ -14,10 +14,12 @@ import numpy as np
 
 from ..core.design import MemoryNetwork
 from ..core.equilibria import refine_equilibrium
+from ..core.identity import identify_states
 from ..core.lowrank import symmetric_part, weighted_gram
 
 __all__ = [
     "MemoryPoint",
+    "equilibrium_owner",
     "ideal_grams",
     "ideal_residuals",
     "is_exact_design",
@@ -52,6 +54,7 @@ class MemoryPoint:
     residual: float  # max |-x + phi(W x)| at the point
     status: str  # "exact design", "designed memory (not refined)", or a NewtonStatus value
     shift: float  # max |x - x_ideal|
+    owner: int | None = None  # the memory whose equilibrium this is (core.identity); None: none proved
 
 
 def type_rows(network: MemoryNetwork) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -59,7 +62,7 @@ def type_rows(network: MemoryNetwork) -> tuple[np.ndarray, np.ndarray, np.ndarra
     types = network.row_types
     if types.n_types == network.n_units:  # no reduction: avoid copying U
         return network.U, np.ones(network.n_units, dtype=np.int64), network.patterns
-    return network.U[network._type_representatives], types.counts, types.rows
+    return network.U[network.type_representatives], types.counts, types.rows
 
 
 def ideal_residuals(network: MemoryNetwork, rows: np.ndarray, counts: np.ndarray, xi: np.ndarray) -> np.ndarray:
@@ -94,7 +97,7 @@ def memory_points(network: MemoryNetwork, memories: list[int], at: str) -> list[
             slopes = np.where(xi[:, mu], ideal_slopes[1], ideal_slopes[0])
             status = "exact design" if exact else "designed memory (not refined)"
             eta = float(slopes.max())
-            points.append(MemoryPoint(rows, counts, slopes, eta, float(residuals[j]), status, 0.0))
+            points.append(MemoryPoint(rows, counts, slopes, eta, float(residuals[j]), status, 0.0, mu))
             continue
         x0 = memory_rate(network, mu)
         result = refine_equilibrium(network, x0)
@@ -102,15 +105,26 @@ def memory_points(network: MemoryNetwork, memories: list[int], at: str) -> list[
         shift = float(np.max(np.abs(result.x - x0)))
         types = network.row_types
         if types.n_types < network.n_units and np.array_equal(
-            unit_slopes, unit_slopes[network._type_representatives][types.index]
+            unit_slopes, unit_slopes[network.type_representatives][types.index]
         ):  # Newton keeps identical rows identical: D is type-constant
-            slopes, point_rows, point_counts = unit_slopes[network._type_representatives], rows, counts
+            slopes, point_rows, point_counts = unit_slopes[network.type_representatives], rows, counts
         else:
             slopes, point_rows, point_counts = unit_slopes, network.U, np.ones(network.n_units, dtype=np.int64)
         points.append(
-            MemoryPoint(point_rows, point_counts, slopes, float(slopes.max()), result.residual, result.status.value, shift)
+            MemoryPoint(point_rows, point_counts, slopes, float(slopes.max()), result.residual, result.status.value, shift,
+                        equilibrium_owner(network, result.x))
         )
     return points
+
+
+def equilibrium_owner(network: MemoryNetwork, x: np.ndarray) -> int | None:
+    """The memory whose equilibrium the rate state `x` is (l1-nearest designed state, :mod:`assocrate.core.identity`)."""
+    phi_a, phi_b = float(network.activation.phi(network.a)), float(network.activation.phi(network.b))
+    if not np.all(np.isfinite(x)):
+        return None
+    found = identify_states(network.patterns, np.ones(network.n_units, dtype=np.int64), x, x,
+                            (phi_a, phi_a), (phi_b, phi_b))
+    return found.memory
 
 
 def is_exact_design(network: MemoryNetwork) -> bool:
@@ -146,6 +160,9 @@ def iter_ideal_grams(network: MemoryNetwork) -> Iterator[np.ndarray]:
     time: nothing of size P m^2 is ever formed.
     """
     rows, counts, xi = type_rows(network)
+    if network.rule != "betteti":  # no [Xi, 1] B structure: one weighted Gram matrix per memory
+        d_a, d_b = float(network.activation.dphi(network.a)), float(network.activation.dphi(network.b))
+        return np.stack([weighted_gram(rows, np.where(xi[:, mu], d_b, d_a), counts) for mu in range(xi.shape[1])])
     k, m = rows.shape
     P = m - 1
     count_dtype = np.float32 if network.n_units < _FLOAT32_EXACT else np.float64

@@ -34,6 +34,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .._validation import as_generator, check_input, check_positive, check_positive_int
+from ..core.design import require_symmetric
 from ..errors import InvalidInput
 from .energy_function import energy_terms
 
@@ -228,6 +229,7 @@ def global_convergence(
     >>> result.hypotheses_hold, result.decreasing
     (True, True)
     """
+    require_symmetric(network, "global_convergence (the energy theorem, theory.md §5 item 1)")
     n_trajectories = check_positive_int("n_trajectories", n_trajectories)
     t_max = check_positive("t_max", t_max)
     u_vec = check_input("u", u, network.n_units)

@@ -37,7 +37,7 @@ from __future__ import annotations
 import numpy as np
 
 from .._validation import check_choice, check_input, check_states
-from ..core.design import FORMS
+from ..core.design import FORMS, require_symmetric
 from ..errors import InvalidInput
 
 __all__ = [
@@ -51,7 +51,8 @@ __all__ = [
 
 
 def _states(network, X: object, name: str) -> np.ndarray:
-    """States (N,) or (N, B) checked by the one state checker, as floats."""
+    """States (N,) or (N, B) checked by the one state checker, as floats (W must be symmetric)."""
+    require_symmetric(network, "the energy function")
     return check_states(name, X, network.n_units).astype(float, copy=False)
 
 

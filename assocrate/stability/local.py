@@ -16,6 +16,7 @@ from .._validation import check_choice
 from .._validation import readonly as _readonly
 from ..core.design import MemoryNetwork, check_network
 from ..core.equilibria import UniformState, uniform_states
+from ..core.identity import identity_verdict
 from ..core.lowrank import reduced_eigenvalues
 from ._linearization import (
     MemoryPoint,
@@ -27,6 +28,7 @@ from ._linearization import (
     type_rows,
 )
 from .conditions import StabilityConditions, conditions
+from .general import general_local_stability
 from .spectra import POINTS, JacobianSpectrum, Point, Verdict, spectrum_from_reduced
 
 __all__ = ["LocalStability", "MemoryStability", "local_stability"]
@@ -44,11 +46,21 @@ class MemoryStability:
         The exact spectrum at the memory.
     sufficient_value : float
         ``eta_mu * max(lambda_max(W), 0)`` with the largest slope at this memory's point.
+    owner : int or None
+        The memory whose equilibrium the point is (:mod:`assocrate.core.identity`: the l1-nearest
+        designed state); None when no memory's is. An equilibrium that Newton found from memory
+        ``index`` but that is another memory's says nothing about memory ``index``.
     """
 
     index: int
     spectrum: JacobianSpectrum
     sufficient_value: float
+    owner: int | None
+
+    @property
+    def identified(self) -> bool:
+        """Whether the point is this memory's own equilibrium (``owner == index``)."""
+        return self.owner == self.index
 
     @property
     def max_eigenvalue(self) -> float:
@@ -57,8 +69,8 @@ class MemoryStability:
 
     @property
     def verdict(self) -> Verdict:
-        """From the exact spectrum (never from a condition)."""
-        return self.spectrum.verdict
+        """From the exact spectrum (never from a condition); UNDECIDED when the point is not this memory's."""
+        return self.spectrum.verdict if self.identified else Verdict.UNDECIDED
 
     @property
     def sufficient_holds(self) -> bool:
@@ -148,6 +160,7 @@ class LocalStability:
                     ),
                     "equilibrium_residual": m.spectrum.equilibrium_residual,
                     "equilibrium_status": m.spectrum.equilibrium_status,
+                    "owner": m.owner,
                 }
                 for m in self.memories
             ],
@@ -198,6 +211,9 @@ class LocalStability:
                     f"{m.index:>4}  {'n/a':>11}  {missing:<51}  {instability:>17}  {m.spectrum.equilibrium_residual:>9.2g}"
                 )
                 continue
+            if not m.identified:
+                lines.append(f"{m.index:>4}  {'n/a':>11}  {identity_verdict(m.index, m.owner)}")
+                continue
             slowest = m.slowest_time_constant
             slowest_text = f"{slowest:.6g}" if slowest > 0 else f"grows {-slowest:.3g}"
             sufficient = f"{m.sufficient_value:.3g} {'yes' if m.sufficient_holds else 'no'}"
@@ -241,7 +257,10 @@ def local_stability(network: MemoryNetwork, *, at: Point = "equilibrium") -> Loc
 
     Returns
     -------
-    LocalStability
+    LocalStability or GeneralLocalStability
+        For a projection-rule design a
+        :class:`~assocrate.stability.general.GeneralLocalStability` (exact reduced spectra, complex
+        for a non-symmetric W; it states that the paper's conditions do not apply).
 
     Examples
     --------
@@ -253,6 +272,8 @@ def local_stability(network: MemoryNetwork, *, at: Point = "equilibrium") -> Loc
     """
     network = check_network(network)
     at = check_choice("at", at, POINTS)
+    if network.rule != "betteti":  # the paper's conditions and uniform states are the betteti rule's
+        return general_local_stability(network, at=at)
     memories = list(range(network.n_patterns))
     found = conditions(network)
     lambda_plus = max(found.lambda_max_W, 0.0)
@@ -267,13 +288,13 @@ def local_stability(network: MemoryNetwork, *, at: Point = "equilibrium") -> Loc
             eta = max(found.d_b if active.any() else 0.0, found.d_a if not active.all() else 0.0)
             point = MemoryPoint(xi[:0], np.zeros(0), np.zeros(0), eta, float(residuals[mu]), status, 0.0)
             spectrum = spectrum_from_reduced(network, mu, at, "rate", reduced_eigenvalues(gram, network.c), point)
-            rows.append(MemoryStability(mu, spectrum, eta * lambda_plus))
+            rows.append(MemoryStability(mu, spectrum, eta * lambda_plus, mu))
     else:
         for mu in memories:
             point = memory_points(network, [mu], at)[0]
             reduced = reduced_eigenvalues(point_gram(point), network.c)
             spectrum = spectrum_from_reduced(network, mu, at, "rate", reduced, point)
-            rows.append(MemoryStability(mu, spectrum, point.eta * lambda_plus))
+            rows.append(MemoryStability(mu, spectrum, point.eta * lambda_plus, point.owner))
     description = (
         f"MemoryNetwork: N={network.n_units} units, P={network.n_patterns} patterns, "
         f"{network.row_types.n_types} row types; {network.activation!r}; a={network.a:g}, b={network.b:g}; "

@@ -17,8 +17,9 @@ import numpy as np
 import scipy.linalg
 
 from .._validation import check_choice, check_index
-from ..core.design import FORMS, MemoryNetwork, check_network
+from ..core.design import FORMS, MemoryNetwork, check_network, require_symmetric
 from ..core.equilibria import NewtonStatus
+from ..core.identity import identity_verdict
 from ..core.lowrank import reduced_eigenvalues, symmetric_part, weighted_gram
 from ..errors import InvalidInput
 from ._linearization import MemoryPoint, memory_points, point_gram
@@ -98,10 +99,14 @@ def _float_root(H: np.ndarray) -> np.ndarray:
     return (V * np.sqrt(np.clip(w, 0.0, None))) @ V.T
 
 
-def _refused(network: MemoryNetwork, js: JacobianSpectrum, form: str) -> Certificate:
+def _refused(network: MemoryNetwork, js: JacobianSpectrum, form: str, owner: int | None = None) -> Certificate:
     from ..certify.record import Certificate, ConstraintResidual
 
-    if not js.equilibrium_found and js.at == "ideal":
+    verdict = js.verdict.name.lower()
+    if js.equilibrium_found and owner != js.mu:
+        verdict = "not identified"
+        reason = identity_verdict(js.mu, owner)
+    elif not js.equilibrium_found and js.at == "ideal":
         reason = (
             f"the designed memory is not an equilibrium (fixed-point residual {js.equilibrium_residual:.3g} > "
             f"{js.equilibrium_tolerance:.3g}) and the linearisation at a point that is not an equilibrium says "
@@ -119,7 +124,7 @@ def _refused(network: MemoryNetwork, js: JacobianSpectrum, form: str) -> Certifi
             + "; no P > 0 with J^T P + P J < 0 exists for a Jacobian that is not Hurwitz"
         )
     return Certificate(
-        f"refused: memory {js.mu} is {js.verdict.name.lower()}: {reason}",
+        f"refused: memory {js.mu} is {verdict}: {reason}",
         "lyapunov",
         {"max_eigenvalue": js.max_eigenvalue},
         residuals=[ConstraintResidual("-(largest eigenvalue of J) > 0", -js.max_eigenvalue)],
@@ -206,7 +211,7 @@ def lyapunov_certificate(
     >>> cert.certified, cert.parameters["method"]
     (True, 'explicit P = D^-1')
     """
-    network = check_network(network)
+    network = require_symmetric(check_network(network), "lyapunov_certificate (built on W = U C U^T)")
     mu = check_index("mu", mu, network.n_patterns)
     form = check_choice("form", form, FORMS)
     at = check_choice("at", at, POINTS)
@@ -219,8 +224,8 @@ def lyapunov_certificate(
             f"`method`='explicit' needs every slope phi'(h) > 0 at memory {mu}; got min slope "
             f"{float(point.slopes.min())!r} (use method='lyapunov' or 'auto')"
         )
-    if js.verdict is not Verdict.STABLE:
-        return _refused(network, js, form)
+    if js.verdict is not Verdict.STABLE or point.owner != mu:
+        return _refused(network, js, form, point.owner)
     if method == "auto":
         method = "explicit" if np.all(point.slopes > 0) else "lyapunov"
     tau = network.tau

@@ -231,7 +231,7 @@ def spectrum_from_reduced(
 def spectrum_at_state(network: MemoryNetwork, mu: int, h: np.ndarray, residual: float, status: str) -> JacobianSpectrum:
     """The rate-form spectrum at a state with currents `h` already located near memory `mu`.
 
-    For callers that found the equilibrium themselves (``assocrate.retrieval.capacity_curve``), so
+    For callers that found the equilibrium themselves (``assocrate.sweeps.capacity``), so
     that their stability decision is :attr:`JacobianSpectrum.verdict`, with its tolerance and its
     "no equilibrium" rule. O(N P^2).
     """

@@ -119,7 +119,7 @@ def _run_cells(
 
 
 def capacity(
-    n: int,
+    n_units: int,
     loads: Sequence[float],
     q: float,
     activation: Activation,
@@ -147,10 +147,10 @@ def capacity(
 
     Parameters
     ----------
-    n : int
+    n_units : int
         Number of units N.
     loads : sequence of float
-        Loads P/N > 0; ``P = max(1, round(load * n))``.
+        Loads P/N > 0; ``P = max(1, round(load * n_units))``.
     q : float
         Activity.
     activation : Activation
@@ -245,7 +245,7 @@ def capacity(
     >>> dict(curve.dataset.sizes), curve.dataset["success"].values.tolist()
     ({'load': 2, 'trial': 2}, [[3, 3], [6, 6]])
     """
-    setup = capacity_setup(n, loads, q, activation, levels, trials, seed, cue=cue, t_max=t_max, dt=dt, tol=tol)
+    setup = capacity_setup(n_units, loads, q, activation, levels, trials, seed, cue=cue, t_max=t_max, dt=dt, tol=tol)
     scheduler = check_scheduler(scheduler)
     path = _check_checkpoint(checkpoint)
     if path is not None and seed is None:

@@ -195,7 +195,7 @@ def _compare_arguments(path: Path, stored: xr.Dataset, setup: CapacitySetup, att
     """Refuse a checkpoint made with other arguments, naming the first one that differs."""
     there = stored.attrs
     pairs = [
-        ("n", there.get("n"), attrs["n"]),
+        ("n_units", there.get("n"), attrs["n"]),
         ("loads", stored["requested_load"].values.tolist(), setup.loads.tolist()),
         ("q", there.get("q"), attrs["q"]),
         ("activation", there.get("activation"), attrs["activation"]),

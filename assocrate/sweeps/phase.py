@@ -19,7 +19,14 @@ from collections.abc import Callable, Sequence
 import numpy as np
 import xarray as xr
 
-from .._validation import check_choice, check_finite_float, check_patterns, check_positive, check_positive_int
+from .._validation import (
+    check_choice,
+    check_finite_float,
+    check_fraction,
+    check_patterns,
+    check_positive,
+    check_positive_int,
+)
 from .._version import __version__
 from ..core.activations import activation_from_name
 from ..core.design import design_rule
@@ -35,6 +42,9 @@ PHASE_ACTIVATIONS = ("sigmoid", "tanh")
 
 #: Accepted values of ``method`` in :func:`phase_diagram`.
 PHASE_METHODS = ("auto", "closed-form", "reduction")
+
+#: Activity of a named ensemble built when `q` is not given.
+DEFAULT_ENSEMBLE_Q = 0.2
 
 # Cells x memories x m x m float64 per block of the reduction route (about 64 MB).
 _BLOCK_BYTES = 64 * 2**20
@@ -154,8 +164,8 @@ def phase_diagram(
     threshold: Sequence[float] | np.ndarray | None = None,
     patterns: str | np.ndarray = "equal-overlap",
     n_units: int = 1000,
-    q: float = 0.2,
-    p: int | None = None,
+    q: float | None = None,
+    n_patterns: int | None = None,
     r: float | None = None,
     seed: int = 0,
     tau: float = 1.0,
@@ -174,16 +184,22 @@ def phase_diagram(
         Grid axes; default ``linspace(0.2, 5, 30)`` and ``linspace(0, 0.9, 30)`` (the paper's).
     patterns : str or array of 0/1, shape (N, P), default "equal-overlap"
         An ensemble name (``"equal-overlap"``, ``"random"``, ``"correlated"``), built with
-        `n_units`, `q`, `p`, `r`, `seed`, or the patterns themselves. Every cell designs with the
-        patterns' own activity and overlap (as :func:`~assocrate.core.design.design` does).
-    n_units, q, p, r, seed
+        `n_units`, `q`, `n_patterns`, `r`, `seed`, or the patterns themselves.
+    q, r : float, optional
+        Activity and overlap fraction the design rule uses in every cell, as in
+        :func:`~assocrate.core.design.design`: each is used when given (the authors design random
+        patterns with the nominal q) and estimated from the patterns when omitted. A named
+        ensemble is also built with them (`q` defaults to 0.2 there; `r` is required for
+        ``"correlated"``). The attributes ``q_source`` and ``r_source`` say which happened.
+    n_units, n_patterns, seed
         Passed to :func:`~assocrate.core.patterns.make_patterns` for a named ensemble.
     tau : float, default 1.0
         Time constant (eigenvalues scale as 1/tau).
     method : {"auto", "closed-form", "reduction"}, default "auto"
         ``"closed-form"``: the formulas of :func:`~assocrate.stability.closed_form_spectrum`
         (equal-overlap construction with ``r = q`` only); ``"reduction"``: batched exact
-        (P+1) x (P+1) eigenproblems for any patterns; ``"auto"`` picks the closed form when it applies.
+        (P+1) x (P+1) eigenproblems for any patterns; ``"auto"`` picks the closed form when it applies
+        (the equal-overlap construction designed with its own q and r).
     progress : callable, optional
         Called as ``progress(done_cells, total_cells)`` after each block of cells.
 
@@ -196,7 +212,9 @@ def phase_diagram(
         ``instability_value`` (condition ``> 0``), ``alpha``, ``gamma``, ``d_a``, ``d_b`` and the mask
         ``valid``: False where ``phi(b) <= phi(a)`` (e.g. rectified tanh with b below threshold),
         where no network exists; there the floats are NaN and the flags False. Attributes record a, b,
-        activation, ensemble, q, r, N, P, tau, seed, method and the linearisation point.
+        activation, ensemble, the design's q and r with ``q_source`` / ``r_source`` (``"given"`` or
+        ``"estimated"``) and the patterns' own ``q_patterns`` / ``r_patterns``, N, P, tau, seed,
+        method and the linearisation point.
 
     Raises
     ------
@@ -206,15 +224,21 @@ def phase_diagram(
     Notes
     -----
     The Jacobians are evaluated at the designed memories. For exact designs (equal sizes and
-    overlaps: equal-overlap and correlated ensembles) these are the equilibria; for random patterns
-    they are approximate (attribute ``point`` says so) -- refine per network with
-    :func:`~assocrate.stability.local_stability` where it matters.
+    overlaps: equal-overlap and correlated ensembles, designed with their own q and r) these are
+    the equilibria; otherwise they are approximate (attribute ``point`` says so) -- refine per
+    network with :func:`~assocrate.stability.local_stability` where it matters. Each cell equals
+    ``local_stability(design(patterns, phi, a, b, q=q, r=r), at="ideal")``.
 
     Examples
     --------
     >>> ds = phase_diagram(rho=[0.5, 4.8], threshold=[0.2])
     >>> ds["unstable"].values.ravel().tolist(), ds.attrs["method"]
     ([True, False], 'closed-form')
+    >>> import assocrate as aa
+    >>> xi = aa.random_patterns(400, 8, 0.2, seed=2)
+    >>> ds = phase_diagram(rho=[4.8], threshold=[0.2], patterns=xi, q=0.2, r=0.2)
+    >>> ds.attrs["q"], ds.attrs["q_source"], ds.attrs["method"]
+    (0.2, 'given', 'reduction')
     """
     if activation not in PHASE_ACTIVATIONS:
         raise InvalidInput(f"`activation` must be one of {list(PHASE_ACTIVATIONS)}; got {activation!r}")
@@ -231,33 +255,41 @@ def phase_diagram(
         if patterns not in ENSEMBLES:
             raise InvalidInput(f"`patterns` must be one of {list(ENSEMBLES)} or a 0/1 array; got {patterns!r}")
         ensemble = patterns
-        xi = make_patterns(patterns, n_units=check_positive_int("n_units", n_units), q=q, n_patterns=p, r=r, seed=seed)
+        xi = make_patterns(
+            patterns, n_units=check_positive_int("n_units", n_units), q=DEFAULT_ENSEMBLE_Q if q is None else q,
+            n_patterns=n_patterns, r=r, seed=seed,
+        )
     else:
         ensemble = "given"
         xi = check_patterns("patterns", patterns)
     stats = pattern_statistics(xi)
+    design_q = stats.q if q is None else check_fraction("q", q)
+    design_r = stats.r if r is None else check_fraction("r", r)
     n, n_patterns = xi.shape
+    own = abs(design_q - stats.q) <= 1e-12 and abs(design_r - stats.r) <= 1e-12  # as MemoryNetwork.is_exact
     reason = pattern_structure_reason(row_types(xi).rows, lambda: stats)
+    if reason is None and not own:
+        reason = f"the design uses q={design_q:.6g}, r={design_r:.6g}, not the patterns' q={stats.q:.6g}, r={stats.r:.6g}"
     if method == "closed-form" and reason is not None:
         raise InvalidInput(f"`method`='closed-form' needs the equal-overlap design: {reason}")
     chosen = "closed-form" if method == "closed-form" or (method == "auto" and reason is None) else "reduction"
 
-    cells = _grid_design(activation, rho, threshold, a, b, stats.q, stats.r)
+    cells = _grid_design(activation, rho, threshold, a, b, design_q, design_r)
     valid = cells["valid"]
     with np.errstate(invalid="ignore"):
         if chosen == "closed-form":
-            top, weights_top = _closed_form_cells(cells, stats.q, n_patterns, n)
+            top, weights_top = _closed_form_cells(cells, design_q, n_patterns, n)
             if progress is not None:
                 progress(valid.size, valid.size)
         else:
             top, weights_top = _reduction_cells(cells, xi, progress)
         eta = np.maximum(cells["d_a"], cells["d_b"])
         sufficient = eta * np.maximum(weights_top, 0.0)
-        instability = np.maximum(*instability_terms(cells["alpha"], cells["gamma"], stats.q, cells["d_a"], cells["d_b"]))
+        instability = np.maximum(*instability_terms(cells["alpha"], cells["gamma"], design_q, cells["d_a"], cells["d_b"]))
     nan = np.nan
     max_eigenvalue = np.where(valid, (-1.0 + top) / tau, nan)
     dims = ("rho", "threshold")
-    exact = stats.is_exact_design
+    exact = stats.is_exact_design and own
     data = {
         "max_eigenvalue": (dims, max_eigenvalue, {"long_name": "largest Jacobian eigenvalue over all memories"}),
         "unstable": (dims, valid & (max_eigenvalue >= 0), {"long_name": "some memory has an eigenvalue >= 0"}),
@@ -277,8 +309,12 @@ def phase_diagram(
         "b": b,
         "activation": activation,
         "ensemble": ensemble,
-        "q": stats.q,
-        "r": stats.r,
+        "q": design_q,
+        "r": design_r,
+        "q_source": "estimated" if q is None else "given",
+        "r_source": "estimated" if r is None else "given",
+        "q_patterns": stats.q,
+        "r_patterns": stats.r,
         "N": n,
         "P": n_patterns,
         "tau": tau,

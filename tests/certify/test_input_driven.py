@@ -67,9 +67,13 @@ def test_rejects_bad_arguments(equal_overlap_network):
 
 def test_a_weak_cue_says_increase_it(equal_overlap_network):
     net = equal_overlap_network
-    cert = certify_input_driven(net, 0.25 * (2.0 * net.patterns[:, 0] - 1.0), memory=0)
+    cert = certify_input_driven(net, 0.25 * (2.0 * net.patterns[:, 0] - 1.0))
     assert cert.status is aa.CertificateStatus.CONDITION_FAILS and "increase" in cert.status.value
     assert cert.residuals and cert.residuals[0].min_eigenvalue <= 0
+    # named memory: the box does not even prove that the cue retrieves it
+    named = certify_input_driven(net, 0.25 * (2.0 * net.patterns[:, 0] - 1.0), memory=0)
+    assert named.status is aa.CertificateStatus.CONDITION_FAILS
+    assert "does not prove that the input retrieves memory 0 (increase it)" in named.claim
 
 
 @pytest.mark.parametrize("method", ["metzler", "contraction"])

@@ -74,5 +74,5 @@ def test_check_refuses_a_wrong_eta(equal_overlap_network):
     net = low_gain(equal_overlap_network)
     cert = certify_lds(net)
     other = dataclasses.replace(net, activation=aa.Sigmoid(0.4, net.activation.threshold))
-    with pytest.raises(CheckFailed, match="is not sup phi'"):
+    with pytest.raises(CheckFailed, match="hypothesis 2 fails .the slope bound: eta = sup phi'."):
         verify_lds(cert, other, reduce_network(other))

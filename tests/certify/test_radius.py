@@ -156,3 +156,20 @@ def test_no_radius_says_why(equal_overlap_network):
     result = certified_radius(net, 0)
     assert result.certificate.status is aa.CertificateStatus.CONDITION_FAILS
     assert not verify(result.certificate, net).verified
+
+
+def test_a_box_not_provably_the_memorys_is_no_certificate(equal_overlap_network, monkeypatch):
+    """If the exact identity test fails on the certified box, nothing is certified (status: condition fails)."""
+
+    import assocrate.certify.basin as basin
+    from assocrate.certify.status import CertificateStatus
+    from assocrate.core.identity import Identity
+
+    def nobody(*args, **kwargs):
+        return Identity(None, "memory 3", np.zeros(0), np.zeros(0), 0)
+
+    monkeypatch.setattr(basin, "box_identity", nobody)
+    result = certified_radius(equal_overlap_network, 0)
+    assert not result.certified and result.certificate.status is CertificateStatus.CONDITION_FAILS
+    assert "hypothesis 5 fails (identity: the certified equilibrium is memory 0's): the box is not provably memory 0's" \
+        in result.certificate.claim

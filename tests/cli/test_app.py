@@ -27,7 +27,8 @@ def test_help_and_runner():
 def test_no_arguments_shows_help(cli):
     code, out, _ = cli()
     assert code == 0 and "Commands" in out and "--version" in out
-    commands = ["design", "demo", "check", "dale", "phase", "certify", "verify", "retrieve", "capacity"]
+    commands = ["design", "demo", "check", "dale", "phase", "certify", "verify", "retrieve", "spike", "capacity",
+                "discretize", "graph"]
     listed = [line.split()[0] for line in out.split("Commands:")[1].splitlines() if line.strip()]
     assert listed == commands
 

@@ -94,3 +94,44 @@ def test_design_text_and_saved(tmp_path, cli):
     assert (code, err) == (0, "")
     assert "residual    max|W x̄ - h̄| = " in out and out.endswith(f"saved to {out_file}\n")
     assert load_network(out_file).n_units == 500
+
+
+def test_design_rule_and_diagnose(cli):
+    code, out, err = cli("design", "--patterns", "random", "--n", "200", "--p", "6", "--rule", "projection",
+                         "--diagnose", "--json")
+    assert code == 0, err
+    record = json.loads(out)
+    assert record["rule"] == "projection" and record["symmetric"] is False
+    assert record["max_residual"] < 1e-12
+    assert record["diagnosis"]["recommended_rule"] == "projection"
+    assert record["diagnosis"]["gamma_sign"] == "negative"
+    code, out, err = cli("design", "--patterns", "random", "--n", "200", "--p", "6", "--diagnose")
+    assert code == 0 and "remedy" in out and "unequal" not in err  # the diagnosis replaces the warning
+    code, _, err = cli("design", "--rule", "hebb")
+    assert code == 2 and "hebb" in err
+
+
+def test_design_pattern_file_layouts(tmp_path, cli):
+    from assocrate.core.patterns import random_patterns
+
+    xi = random_patterns(40, 3, 0.3, seed=1).astype(int)
+    np.savetxt(tmp_path / "by_units.csv", xi, delimiter=",", fmt="%d")
+    np.savetxt(tmp_path / "by_patterns.csv", xi.T, delimiter=",", fmt="%d")
+    for name, layout in (("by_units.csv", "units-by-patterns"), ("by_patterns.csv", "patterns-by-units")):
+        code, out, err = cli("design", "--patterns", tmp_path / name, "--layout", layout, "--rule", "projection", "--json")
+        assert code == 0, err
+        assert json.loads(out)["n_units"] == 40 and json.loads(out)["n_patterns"] == 3
+    silent = np.vstack([xi.T, np.zeros((1, 40), dtype=int)])  # a fourth, silent pattern row
+    np.savetxt(tmp_path / "silent.csv", silent, delimiter=",", fmt="%d")
+    code, _, err = cli("design", "--patterns", tmp_path / "silent.csv")  # read as 4 units x 40 patterns
+    assert code == 2 and "--layout patterns-by-units" in err
+    code, _, err = cli("design", "--patterns", tmp_path / "silent.csv", "--layout", "patterns-by-units")
+    assert code == 2 and "pattern 3 (file row 3) has no active unit" in err and "--layout units-by-patterns" in err
+
+
+def test_retrieve_t_max_counts_time_constants(tmp_path, cli):
+    code, _, err = cli("design", "--n", "500", "--tau", "2", "--out", tmp_path / "net.npz")
+    assert code == 0, err
+    code, out, err = cli("retrieve", tmp_path / "net.npz", "--t-max", "3", "--json")
+    assert code == 0, err
+    assert json.loads(out)["t_max"] == pytest.approx(6.0)

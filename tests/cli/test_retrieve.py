@@ -57,3 +57,31 @@ def test_retrieve_positive_gamma_network_runs_to_all_on(tmp_path, random_network
     path = save_network(tmp_path / "positive.npz", positive)
     record = json.loads(cli("retrieve", path, "--t-max", 20, "--json")[1])
     assert record["classes"]["all-on"] == 14 and record["success_rate"] == 0.0
+
+
+def test_retrieve_boundary_normalize_and_step_grid_reach_the_library(network_file, random_network, cli):
+    import numpy as np
+
+    from assocrate.retrieval import make_cues, retrieve
+
+    code, out, err = cli("retrieve", network_file, "--sigma", 0.1, "--seed", 4, "--n-steps", 999,
+                         "--boundary", "reflect", "--normalize", "nq", "--json")
+    assert code == 0, err
+    record = json.loads(out)
+    assert record["boundary"] == "reflect" and record["normalize"] == "nq" and record["n_steps"] == 999
+    cues = make_cues(random_network, "delete", 0.4, seed=4)
+    expected = retrieve(random_network, cues, n_steps=999, sigma=0.1, boundary="reflect", normalize="nq",
+                        seed=np.random.default_rng(4))
+    assert record["mean_overlap_cued"] == pytest.approx(expected.to_record()["mean_overlap_cued"], abs=1e-12)
+    default = json.loads(cli("retrieve", network_file, "--json")[1])
+    assert default["boundary"] == "none" and default["normalize"] == "pattern" and default["n_steps"] == 1000
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [(("--boundary", "wrap"), "--boundary"), (("--normalize", "N"), "--normalize"),
+     (("--t-max", 5, "--n-steps", 10), "n_steps")],
+)
+def test_retrieve_refuses_bad_grid_and_boundary_options(network_file, cli, args, message):
+    code, out, err = cli("retrieve", network_file, *args)
+    assert code == 2 and out == "" and err.count("\n") == 1 and message in err

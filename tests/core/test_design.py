@@ -167,7 +167,7 @@ def test_network_is_frozen_and_readonly(equal_overlap_network):
         ({"q": 1.2}, ValueError, "`q` must be in \\(0, 1\\); got 1.2"),
         ({"r": 0.0}, ValueError, "`r` must be in \\(0, 1\\); got 0.0"),
         ({"tau": -0.5}, ValueError, "`tau` must be > 0; got -0.5"),
-        ({"activation": "sigmoid"}, TypeError, "`activation` must be a Sigmoid or RectifiedTanh"),
+        ({"activation": "sigmoid"}, TypeError, "`activation` must be a Sigmoid, RectifiedTanh or LIFTransfer"),
         ({"patterns": np.array([[0, 1], [2, 0]])}, ValueError, "`patterns` must be binary"),
         ({"patterns": np.zeros((0, 2))}, ValueError, "`patterns` must hold at least one"),
         ({"patterns": np.zeros(4)}, ValueError, "`patterns` must be 2-D"),

@@ -58,10 +58,10 @@ def test_same_seed_same_trajectories_and_threading_does_not_matter(small_network
 @given(seed=st.integers(0, 2**32 - 1), sigma=st.floats(0.0, 1.0))
 def test_reproducible_from_seed_property(small_network, seed, sigma):
     X0 = np.full((200, 2), 0.3)
-    a = euler_maruyama(small_network, X0, 0.05, 3, sigma=sigma, seed=seed).final
-    b = euler_maruyama(small_network, X0, 0.05, 3, sigma=sigma, seed=seed).final
+    a = euler_maruyama(small_network, X0, 0.05, 3, sigma=sigma, seed=seed, boundary="reflect").final
+    b = euler_maruyama(small_network, X0, 0.05, 3, sigma=sigma, seed=seed, boundary="reflect").final
     np.testing.assert_array_equal(a, b)
-    assert a.min() >= 0.0 and a.max() <= 1.0
+    assert a.min() >= 0.0 and a.max() <= 1.0  # reflection keeps the rates in [0, 1]
 
 
 def test_generator_seed_is_accepted(small_network):
@@ -87,6 +87,43 @@ def test_boundaries(small_network, boundary):
     run = euler_maruyama(small_network, X0, 0.01, 20, sigma=1.0, seed=0, boundary=boundary)
     inside = run.final.min() >= 0.0 and run.final.max() <= 1.0
     assert inside == (boundary != "none")
+
+
+def test_default_boundary_is_none_the_papers_model(small_network):
+    run = euler_maruyama(small_network, np.full((200, 2), 0.3), 0.01, 2, sigma=0.1, seed=0)
+    assert run.boundary == "none" and "boundary=none" in run.summary()
+
+
+def _inactive_rates_at_memories(network, boundary: str, *, sigma: float = 0.1, dt: float = 0.01):
+    """Final rates (t = 5 tau, stationary) of the units inactive in the memory each run started from."""
+    X0 = np.repeat(network.memory_rates(), 4, axis=1)  # 4 runs per memory
+    run = euler_maruyama(network, X0, dt, 500, sigma=sigma, boundary=boundary, seed=21)
+    inactive = np.repeat(network.patterns, 4, axis=1) == 0
+    return run.final[inactive]
+
+
+def test_default_boundary_has_no_reflection_bias(equal_overlap_network):
+    """sigma = 0.1, boundary "none": the mean rate of the inactive units (n samples, one per unit
+    and run at t = 5 tau, independent to O(1/N)) is phi(a) within 3 sigma / sqrt(n): no bias.
+    (Exact design: phi(a) is the deterministic rate of those units.)"""
+    sigma = 0.1
+    rates = _inactive_rates_at_memories(equal_overlap_network, "none", sigma=sigma)
+    phi_a = float(equal_overlap_network.activation.phi(equal_overlap_network.a))
+    assert rates.size == 800 * 6 * 4
+    assert abs(rates.mean() - phi_a) < 3 * sigma / np.sqrt(rates.size)
+    assert rates.min() < 0.0  # nothing folds the noise back
+
+
+def test_reflect_boundary_shows_the_bias(equal_overlap_network):
+    """boundary "reflect": the inactive rates are the folded stationary noise, mean
+    E|N(0, s^2)| = s sqrt(2 / pi) with s^2 = sigma^2 dt / (1 - (1 - dt)^2) ~ sigma^2 / 2: +0.0566 at sigma = 0.1."""
+    sigma, dt = 0.1, 0.01
+    rates = _inactive_rates_at_memories(equal_overlap_network, "reflect", sigma=sigma, dt=dt)
+    phi_a = float(equal_overlap_network.activation.phi(equal_overlap_network.a))
+    s = sigma * np.sqrt(dt / (1.0 - (1.0 - dt) ** 2))
+    bias = rates.mean() - phi_a
+    assert abs(bias - s * np.sqrt(2.0 / np.pi)) < 3 * sigma / np.sqrt(rates.size)
+    assert bias == pytest.approx(0.056, abs=0.002) and rates.min() >= 0.0
 
 
 def test_float32_matches_float64(random_network):

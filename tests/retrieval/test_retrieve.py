@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from assocrate.core.equilibria import uniform_states
-from assocrate.retrieval import CueSet, basin_profile, ideal_overlaps, make_cues, nonstored_cues, retrieve
+from assocrate.retrieval import CueSet, basin_profile, ideal_overlaps, make_cues, nonstored_cues, overlaps, retrieve
 
 
 def test_reference_negative_gamma_retrieves_every_cued_memory(random_network, negative_gamma_run):
@@ -71,7 +71,8 @@ def test_noisy_retrieval_is_reproducible(random_network):
     again = retrieve(random_network, cues, sigma=0.1, seed=9)
     np.testing.assert_array_equal(first.overlaps, again.overlaps)
     assert first.success_rate == 1.0
-    assert first.mean_overlap_cued == pytest.approx(first.ideal_cued, abs=0.1)  # reflection at 1 lowers it a bit
+    assert first.boundary == "none"
+    assert first.mean_overlap_cued == pytest.approx(first.ideal_cued, abs=0.1)
 
 
 def test_input_cues_retrieve_from_the_quiescent_state(random_network):
@@ -121,3 +122,43 @@ def test_basin_profile_falls_from_one_to_zero(random_network):
     assert flipped.memory is None and flipped.n_cues.tolist() == [14] and flipped.probability[0] == 1.0
     with pytest.raises(ValueError, match="`kind` must be one of"):
         basin_profile(random_network, 0, [0.1], 1, kind="input")
+
+
+def test_nq_overlaps_are_x_dot_xi_over_n_q_by_hand(random_network):
+    """normalize="nq": the recorded overlaps are x . xi / (N q) of the same states (the authors'
+    figure); the classification is that of the default normalisation."""
+    net = random_network
+    cues = make_cues(net, "delete", 0.4, seed=3)
+    nq = retrieve(net, cues, n_steps=200, normalize="nq")
+    own = retrieve(net, cues, n_steps=200)
+    by_hand = net.patterns.T @ nq.final_states / (net.n_units * net.q)
+    np.testing.assert_allclose(nq.final_overlaps, by_hand, rtol=1e-13, atol=0)
+    np.testing.assert_allclose(overlaps(nq.final_states, net.patterns, normalize="nq", q=net.q), by_hand, rtol=1e-13)
+    np.testing.assert_allclose(own.final_overlaps, net.patterns.T @ own.final_states / net.patterns.sum(axis=0)[:, None],
+                               rtol=1e-13)
+    np.testing.assert_array_equal(nq.labels, own.labels)
+    assert (nq.normalize, own.normalize) == ("nq", "pattern")
+    assert nq.to_record()["normalize"] == "nq" and "x . xi^nu / (N q)" in nq.summary()
+    assert not np.allclose(nq.final_overlaps, own.final_overlaps)  # random pattern sizes differ from N q
+
+
+def test_overlaps_normalize_is_used_or_refused(random_network):
+    xi = random_network.patterns
+    x = random_network.memory_rates()
+    np.testing.assert_allclose(overlaps(x, xi, normalize="nq"), xi.T @ x / (xi.sum() / xi.shape[1]), rtol=1e-13)
+    with pytest.raises(ValueError, match="`q` is used only with normalize='nq'"):
+        overlaps(x, xi, normalize="pattern", q=0.2)
+    with pytest.raises(ValueError, match="`normalize` must be one of"):
+        overlaps(x, xi, normalize="N")
+
+
+def test_time_grid_is_explicit(random_network):
+    """t_max = 10, dt = 0.01 is 1000 steps on t = 0, ..., 10; the authors' 1000 points t = 0, ..., 9.99 are n_steps=999."""
+    cues = make_cues(random_network, "delete", 0.4, seed=3, memories=[0])
+    default = retrieve(random_network, cues)
+    paper = retrieve(random_network, cues, n_steps=999, record_every=1)
+    assert default.n_steps == 1000 and default.times[-1] == pytest.approx(10.0)
+    assert paper.n_steps == 999 and paper.times.size == 1000
+    np.testing.assert_allclose(paper.times, 0.01 * np.arange(1000), rtol=0, atol=1e-12)
+    with pytest.raises(ValueError, match="not both"):
+        retrieve(random_network, cues, t_max=10.0, n_steps=999)

@@ -13,7 +13,7 @@ import xarray as xr
 from assocrate.cli import main
 from assocrate.core.activations import RectifiedTanh, Sigmoid
 from assocrate.core.design import design, design_parameters
-from assocrate.core.patterns import correlated_patterns, equal_overlap_patterns, random_patterns
+from assocrate.core.patterns import correlated_patterns, equal_overlap_patterns, pattern_statistics, random_patterns
 from assocrate.io import save_network
 from assocrate.plots import phase_diagram as draw_phase_diagram
 from assocrate.plots import phase_diagram_panels
@@ -47,12 +47,28 @@ def test_closed_form_route_equals_reduction_route(activation, levels):
         assert closed[name].equals(reduced[name]), name
 
 
+def _assert_cells_are_the_networks(ds, xi, activation, a, b, **design_kwargs):
+    """Every cell equals design(xi, ..., **design_kwargs) + local_stability(at="ideal") + conditions."""
+    for i, rho in enumerate(SMALL_RHO):
+        for j, threshold in enumerate(SMALL_THRESHOLD):
+            network = design_quietly(xi, ACTIVATIONS[activation](rho, threshold), a, b, **design_kwargs)
+            cell = ds.isel(rho=i, threshold=j)
+            result = local_stability(network, at="ideal")
+            found = conditions(network)
+            assert float(cell["max_eigenvalue"]) == pytest.approx(result.max_eigenvalues.max(), abs=1e-10)
+            assert bool(cell["unstable"]) == bool(result.max_eigenvalues.max() >= 0)
+            assert float(cell["sufficient_value"]) == pytest.approx(found.sufficient_value, rel=1e-10, abs=1e-13)
+            assert float(cell["instability_value"]) == pytest.approx(found.instability_value, rel=1e-10, abs=1e-13)
+            assert float(cell["alpha"]) == pytest.approx(network.alpha, rel=1e-13)
+            assert float(cell["gamma"]) == pytest.approx(network.gamma, rel=1e-13)
+
+
 @pytest.mark.parametrize(
     "patterns, kwargs",
     [
         ("equal-overlap", {}),
-        ("correlated", {"r": 0.4, "p": 5, "seed": 3}),
-        ("random", {"p": 8, "n_units": 400, "seed": 2}),
+        ("correlated", {"r": 0.4, "n_patterns": 5, "seed": 3}),
+        ("random", {"n_patterns": 8, "n_units": 400, "seed": 2}),
     ],
 )
 @pytest.mark.parametrize("activation", list(ACTIVATIONS))
@@ -66,19 +82,42 @@ def test_cells_equal_networks_designed_one_by_one(activation, patterns, kwargs):
         "correlated": lambda: correlated_patterns(n_units, 5, 0.2, 0.4, seed=3),
         "random": lambda: random_patterns(n_units, 8, 0.2, seed=2),
     }[patterns]()
-    for i, rho in enumerate(SMALL_RHO):
-        for j, threshold in enumerate(SMALL_THRESHOLD):
-            network = design_quietly(xi, ACTIVATIONS[activation](rho, threshold), a, b)
-            cell = ds.isel(rho=i, threshold=j)
-            result = local_stability(network, at="ideal")
-            found = conditions(network)
-            assert float(cell["max_eigenvalue"]) == pytest.approx(result.max_eigenvalues.max(), abs=1e-10)
-            assert bool(cell["unstable"]) == bool(result.max_eigenvalues.max() >= 0)
-            assert float(cell["sufficient_value"]) == pytest.approx(found.sufficient_value, rel=1e-10, abs=1e-13)
-            assert float(cell["instability_value"]) == pytest.approx(found.instability_value, rel=1e-10, abs=1e-13)
-            assert float(cell["alpha"]) == pytest.approx(network.alpha, rel=1e-13)
-            assert float(cell["gamma"]) == pytest.approx(network.gamma, rel=1e-13)
+    _assert_cells_are_the_networks(ds, xi, activation, a, b)
     assert ds.attrs["method"] == ("closed-form" if patterns == "equal-overlap" else "reduction")
+
+
+@pytest.mark.parametrize(
+    "xi, q, r",
+    [
+        (random_patterns(400, 8, 0.2, seed=2), 0.2, 0.2),  # the authors' nominal q (issue 16)
+        (random_patterns(400, 8, 0.2, seed=2), 0.2, None),  # q given, r estimated
+        (equal_overlap_patterns(1000, 0.2), 0.25, 0.2),  # not the patterns' own q: no closed form
+    ],
+)
+@pytest.mark.parametrize("activation", list(ACTIVATIONS))
+def test_given_q_and_r_are_used_cell_by_cell(activation, xi, q, r):
+    """phase_diagram(patterns=xi, q=, r=) equals design(xi, ..., q=, r=) + local_stability(at="ideal")."""
+    a, b = -0.3, 0.95
+    ds = phase_diagram(activation=activation, a=a, b=b, rho=SMALL_RHO, threshold=SMALL_THRESHOLD, patterns=xi, q=q, r=r)
+    _assert_cells_are_the_networks(ds, xi, activation, a, b, q=q, r=r)
+    stats = pattern_statistics(xi)
+    assert ds.attrs["q"] == q and ds.attrs["q_source"] == "given"
+    assert ds.attrs["r"] == (stats.r if r is None else r)
+    assert ds.attrs["r_source"] == ("estimated" if r is None else "given")
+    assert (ds.attrs["q_patterns"], ds.attrs["r_patterns"]) == (stats.q, stats.r)
+    assert ds.attrs["method"] == "reduction" and "approximate" in ds.attrs["point"]
+
+
+def test_given_q_changes_the_design_estimated_q_when_absent():
+    xi = random_patterns(400, 8, 0.2, seed=2)
+    estimated = phase_diagram(rho=SMALL_RHO, threshold=SMALL_THRESHOLD, patterns=xi)
+    nominal = phase_diagram(rho=SMALL_RHO, threshold=SMALL_THRESHOLD, patterns=xi, q=0.2, r=0.2)
+    assert estimated.attrs["q_source"] == "estimated" and estimated.attrs["q"] == pattern_statistics(xi).q != 0.2
+    assert not np.allclose(estimated["max_eigenvalue"], nominal["max_eigenvalue"])  # alpha does not involve q
+    with pytest.raises(ValueError, match="closed-form"):
+        phase_diagram(rho=[4.8], threshold=[0.2], q=0.25, r=0.2, method="closed-form")
+    with pytest.raises(ValueError, match="`q` must be in"):
+        phase_diagram(rho=[4.8], threshold=[0.2], patterns=xi, q=1.5)
 
 
 @pytest.mark.parametrize("activation", list(ACTIVATIONS))
@@ -151,11 +190,11 @@ def test_the_papers_picture(diagrams, activation, levels):
 
 
 def test_random_patterns_use_the_reduction_and_say_so():
-    ds = phase_diagram(patterns="random", n_units=500, p=6, rho=SMALL_RHO, threshold=SMALL_THRESHOLD)
+    ds = phase_diagram(patterns="random", n_units=500, n_patterns=6, rho=SMALL_RHO, threshold=SMALL_THRESHOLD)
     assert ds.attrs["method"] == "reduction"
     assert "approximate" in ds.attrs["point"]
     with pytest.raises(ValueError, match="closed-form"):
-        phase_diagram(patterns="random", n_units=500, p=6, rho=SMALL_RHO, threshold=SMALL_THRESHOLD,
+        phase_diagram(patterns="random", n_units=500, n_patterns=6, rho=SMALL_RHO, threshold=SMALL_THRESHOLD,
                       method="closed-form")
 
 
