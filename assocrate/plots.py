@@ -13,10 +13,10 @@ import math
 import os
 from pathlib import Path
 
-import matplotlib
 import numpy as np
 from matplotlib.figure import Figure
 
+from ._figures import CLASS_COLORS, basin_profile_plot, capacity_plot, named_results, panels
 from .core.design import MemoryNetwork
 from .errors import InvalidInput, InvalidType
 from .io import atomic_write_bytes
@@ -61,7 +61,9 @@ def patterns_and_weights(network: MemoryNetwork, *, max_units: int = 400) -> Fig
     """The stored patterns, the weight matrix and its spectrum in one figure.
 
     Units are ordered by row type so the block structure of W is visible; at most `max_units`
-    units (evenly spaced after sorting) are drawn.
+    units (evenly spaced after sorting) are drawn, and the figure says how many and how they
+    were chosen. The weights use a diverging map centred at 0 with a labelled colour bar; the
+    spectrum (of the whole W) gives each nonzero eigenvalue's multiplicity.
 
     Parameters
     ----------
@@ -73,36 +75,57 @@ def patterns_and_weights(network: MemoryNetwork, *, max_units: int = 400) -> Fig
     -------
     matplotlib.figure.Figure
     """
+    from matplotlib.colors import CenteredNorm
+    from matplotlib.ticker import MaxNLocator
+
     order = np.argsort(network.row_types.index, kind="stable")
     shown = order[np.linspace(0, network.n_units - 1, min(max_units, network.n_units)).astype(int)]
     patterns = network.patterns[shown]
     weights = (network.U[shown] * network.c) @ network.U[shown].T  # the submatrix W[shown, shown]
+    if shown.size < network.n_units:
+        sample = (f"{shown.size} of {network.n_units} units shown: evenly spaced in the order sorted by row type "
+                  f"(every {network.n_units / shown.size:.3g}th unit)")
+    else:
+        sample = f"all {network.n_units} units, sorted by row type"
 
-    figure = Figure(figsize=(13, 4.2))
+    figure = Figure(figsize=(13, 4.6))
     ax_patterns, ax_weights, ax_spectrum = figure.subplots(1, 3, gridspec_kw={"width_ratios": [1, 2.2, 1.6]})
     ax_patterns.imshow(patterns, aspect="auto", cmap="Greys", interpolation="nearest")
-    ax_patterns.set_title(f"patterns ξ (N={network.n_units}, P={network.n_patterns})")
+    ax_patterns.set_title(f"patterns ξ (N={network.n_units}, P={network.n_patterns})\nblack: active (ξ = 1)",
+                          fontsize=9)
     ax_patterns.set_xlabel("memory μ")
-    ax_patterns.set_ylabel("unit (sorted by row type)")
+    ax_patterns.xaxis.set_major_locator(MaxNLocator(integer=True))
+    ax_patterns.set_ylabel(f"unit ({shown.size} shown, sorted by row type)")
 
     limit = float(np.max(np.abs(weights))) or 1.0
-    image = ax_weights.imshow(weights, cmap="RdBu_r", vmin=-limit, vmax=limit, interpolation="nearest")
-    ax_weights.set_title("W: potentiation (red), depression (blue)")
-    ax_weights.set_xlabel("presynaptic unit")
-    ax_weights.set_ylabel("postsynaptic unit")
-    figure.colorbar(image, ax=ax_weights, fraction=0.046, pad=0.04)
+    image = ax_weights.imshow(weights, cmap="RdBu_r", norm=CenteredNorm(0.0, halfrange=limit),
+                              interpolation="nearest")
+    ax_weights.set_title("weights W[i, j] among the units shown", fontsize=9)
+    ax_weights.set_xlabel("presynaptic unit j (index among those shown)")
+    ax_weights.set_ylabel("postsynaptic unit i")
+    bar = figure.colorbar(image, ax=ax_weights, fraction=0.046, pad=0.04)
+    bar.set_label("W[i, j]  (red > 0: potentiation, blue < 0: depression; white = 0)", fontsize=8)
 
     spectrum = network.eigenvalues_of_weights().grouped()
     nonzero = np.abs(spectrum.values) > 1e-12 * max(1.0, abs(spectrum.max))
+    zeros = int(spectrum.multiplicities[~nonzero].sum())
     ax_spectrum.stem(spectrum.values[nonzero], spectrum.multiplicities[nonzero], basefmt=" ")
+    for value, count in zip(spectrum.values[nonzero], spectrum.multiplicities[nonzero]):
+        if count > 1:  # repeated eigenvalues are named; the axis gives the rest
+            ax_spectrum.annotate(f"×{count}", (value, count), textcoords="offset points", xytext=(0, 4),
+                                 ha="center", fontsize=8)
     ax_spectrum.axvline(network.alpha, color="tab:red", ls="--", lw=1, label=f"α = {network.alpha:.3g}")
     ax_spectrum.axvline(network.gamma, color="tab:blue", ls=":", lw=1, label=f"γ = {network.gamma:.3g}")
-    ax_spectrum.set_title("nonzero eigenvalues of W")
+    ax_spectrum.set_title(f"nonzero eigenvalues of W (all {network.n_units} units;\n"
+                          f"eigenvalue 0 with multiplicity {zeros} not drawn)", fontsize=9)
     ax_spectrum.set_xlabel("eigenvalue")
     ax_spectrum.set_ylabel("multiplicity")
-    ax_spectrum.legend(loc="best", fontsize=8)
+    ax_spectrum.yaxis.set_major_locator(MaxNLocator(integer=True))
+    ax_spectrum.set_ylim(0, 1.2 * max(1, int(spectrum.multiplicities[nonzero].max(initial=1))) + 0.5)
+    ax_spectrum.legend(loc="upper center", fontsize=8)
+    figure.text(0.5, 0.005, sample, ha="center", va="bottom", fontsize=8, color="0.3")
     figure.suptitle(network_title(network), fontsize=10)
-    figure.tight_layout()
+    figure.tight_layout(rect=(0, 0.035, 1, 1))
     return figure
 
 
@@ -120,7 +143,8 @@ def phase_diagram(dataset, *, ax=None) -> Figure:
     Cells are filled stable (blue) or unstable (red) by the exact spectrum, grey where the design
     does not exist; the dashed line bounds the region where the sufficient condition
     ``eta max(lambda_max(W), 0) < 1`` holds, the dotted line the region where the instability
-    condition holds.
+    condition holds. With a ``proof`` variable (``phase_diagram(prove=True)``) the legend counts the
+    cells proved stable and unstable, and undecided cells are marked with a black x.
 
     Parameters
     ----------
@@ -161,6 +185,15 @@ def phase_diagram(dataset, *, ax=None) -> Figure:
         if values.count() and values.min() < level < values.max() and min(values.shape) > 1:
             ax.contour(rho, threshold, values, levels=[level], colors="k", linestyles=style, linewidths=1.4)
         handles.append(Line2D([], [], color="k", ls=style, label=label.split(" holds")[0]))
+    if "proof" in dataset:
+        proof = np.asarray(dataset["proof"].values)
+        attrs = dataset["proof"].attrs
+        code = dict(zip(attrs["flag_meanings"].split(), np.asarray(attrs["flag_values"]).tolist()))
+        open_i, open_j = np.nonzero(proof == code["undecided"])
+        ax.plot(rho[open_i], threshold[open_j], "kx", ms=5)
+        handles.append(Line2D([], [], color="k", marker="x", ls="", label=(
+            f"proved exactly: {int(np.sum(proof == code['stable-proved']))} stable, "
+            f"{int(np.sum(proof == code['unstable-proved']))} unstable; x undecided ({open_i.size})")))
     ax.set_xlabel("gain ρ")
     ax.set_ylabel("threshold x*")
     attrs = dataset.attrs
@@ -206,25 +239,31 @@ def phase_diagram_panels(datasets, *, ncols: int = 2) -> Figure:
 # Retrieval figures (assocrate.retrieval)
 # ---------------------------------------------------------------------------------------------
 
-def _named(results, kind: str) -> list[tuple[str, object]]:
-    """Accept one result, a mapping name -> result, or a sequence of (name, result) pairs."""
-    if hasattr(results, "items"):
-        return list(results.items())
-    if isinstance(results, (list, tuple)) and results and isinstance(results[0], tuple):
-        return list(results)
-    if isinstance(results, (list, tuple)):
-        raise InvalidType(f"`results` must be one {kind}, a mapping name -> {kind}, or (name, {kind}) pairs")
-    return [("", results)]
+#: Cues below this many in a group are drawn as individual traces, not as a median and a band.
+_MIN_BAND = 5
 
 
-def _band(ax, times, values, color, label) -> None:
-    """Mean line with a 10-90 % band of `values` (T, n) over its columns."""
+def _traces(ax, times, values, color, *, ls="-", label=None) -> None:
+    """The median of `values` (T, n) over its columns with their 10-90 % range, or each column when few."""
     finite = values[:, np.all(np.isfinite(values), axis=0)]
     if finite.shape[1] == 0:
         return
+    if finite.shape[1] < _MIN_BAND:
+        ax.plot(times, finite, color=color, ls=ls, lw=0.9, alpha=0.8)
+        ax.plot([], [], color=color, ls=ls, lw=0.9, label=label)
+        return
     ax.fill_between(times, np.percentile(finite, 10, axis=1), np.percentile(finite, 90, axis=1), color=color,
-                    alpha=0.25, lw=0)
-    ax.plot(times, finite.mean(axis=1), color=color, lw=2, label=label)
+                    alpha=0.22 if ls == "-" else 0.12, lw=0)
+    ax.plot(times, np.median(finite, axis=1), color=color, ls=ls, lw=2 if ls == "-" else 1.4, label=label)
+    samples = np.linspace(0, finite.shape[1] - 1, 4).astype(int)  # a few real trajectories over the band
+    ax.plot(times, finite[:, samples], color=color, ls="-", lw=0.5, alpha=0.6)
+
+
+def _time_axis(times: np.ndarray, tau: float | None) -> tuple[np.ndarray, str]:
+    """Times and x label: ``t / τ`` when `tau` is known, else the time in the network's units."""
+    if tau is None:
+        return times, "time t"
+    return times / tau, "t / τ" if tau == 1 else f"t / τ (τ = {tau:g})"
 
 
 #: y-axis labels of the overlap figure, by RetrievalResult.normalize.
@@ -234,14 +273,18 @@ _OVERLAP_LABELS = {
 }
 
 
-def overlap_time_courses(results, *, title: str | None = None) -> Figure:
-    """Average overlap with the cued memory and with the other memories over time.
+def overlap_time_courses(results, *, title: str | None = None, tau: float | None = None) -> Figure:
+    """Overlap with the cued memory and with the other memories over time, grouped by outcome.
 
-    Like the "average overlap" figure of Betteti et al.: for each result, the mean (line) and the
-    10-90 % range over cues (band) of ``m^cued(t)`` and of the other memories' overlaps, with
-    the ideal values ``phi(b)`` and ``(1 - q) phi(a) + q phi(b)`` dashed. Cues from patterns
-    that are not stored contribute only to "other memories". The y label gives the overlap's
-    normalisation (``result.normalize``: ``x . xi / |xi|`` or the authors' ``x . xi / (N q)``).
+    Like the "average overlap" figure of Betteti et al., but a scientist's version: the cues of
+    each panel are grouped by the class their trajectory ends in (cued memory, all-on, ...), so
+    bimodal outcomes show as separate groups, never as a mean that no trajectory follows. Each
+    group is drawn in its class colour as the median over cues (line) and the 10-90 % range
+    (band) of ``m^cued(t)`` (solid) and of the other memories' overlaps (dotted); a group of
+    fewer than 5 cues is drawn trace by trace. The ideal values ``phi(b)`` and
+    ``(1 - q) phi(a) + q phi(b)`` are drawn as thin lines. Cues from patterns that are not stored
+    contribute only to "other memories". The y label gives the overlap's normalisation
+    (``result.normalize``: ``x·xi / |xi|`` or the authors' ``x·xi / (N q)``).
 
     Parameters
     ----------
@@ -249,40 +292,58 @@ def overlap_time_courses(results, *, title: str | None = None) -> Figure:
         One panel per result.
     title : str, optional
         Figure title.
+    tau : float, optional
+        The network's time constant: the time axis is then ``t / τ``. Without it the axis is the
+        time in the network's own units.
 
     Returns
     -------
     matplotlib.figure.Figure
     """
-    named = _named(results, "RetrievalResult")
-    figure = Figure(figsize=(5.2 * len(named), 3.8))
-    axes = figure.subplots(1, len(named), squeeze=False, sharey=True)
-    for ax, (name, result) in zip(axes[0], named):
+    from matplotlib.lines import Line2D
+
+    named = named_results(results, "RetrievalResult")
+    figure, axes = panels(len(named), 5.4, 4.3)
+    for ax, (name, result) in zip(axes, named):
+        times, xlabel = _time_axis(result.times, tau)
         n_patterns, n_cues = result.overlaps.shape[1:]
-        stored = result.stored
-        cued = result.overlaps[:, np.clip(result.cued, 0, None), np.arange(n_cues)][:, stored]
-        mask = np.ones((n_patterns, n_cues), dtype=bool)
-        mask[result.cued[stored], np.flatnonzero(stored)] = False
-        others = result.overlaps.transpose(0, 2, 1).reshape(result.times.size, -1)[:, mask.T.ravel()]
-        _band(ax, result.times, others, "tab:gray", f"other memories ({others.shape[1]} curves)")
-        if cued.size:
-            _band(ax, result.times, cued, "tab:red", f"cued memory ({cued.shape[1]} cues)")
-        ax.axhline(result.ideal_cued, color="tab:red", ls="--", lw=1, label=f"φ(b) = {result.ideal_cued:.3g}")
-        ax.axhline(result.ideal_other, color="k", ls=":", lw=1,
-                   label=f"(1−q)φ(a)+qφ(b) = {result.ideal_other:.3g}")
-        counts = ", ".join(f"{k} {v}" for k, v in result.class_counts().items() if v)
-        rate = "" if not np.isfinite(result.success_rate) else f"success {result.success_rate:.0%}; "
-        ax.set_title(f"{name}\n{rate}{counts}".strip(), fontsize=9)
-        ax.set_xlabel("time t (units of τ)")
+        by_cue = result.overlaps.transpose(0, 2, 1)  # (T, B, P)
+        for outcome in [c for c in CLASS_COLORS if np.any(result.labels == c)]:
+            group = np.flatnonzero(result.labels == outcome)
+            mine = group[result.cued[group] >= 0]
+            cued = by_cue[:, mine, result.cued[mine]]
+            mask = np.ones((group.size, n_patterns), dtype=bool)
+            stored_rows = result.cued[group] >= 0
+            mask[np.flatnonzero(stored_rows), result.cued[group][stored_rows]] = False
+            others = by_cue[:, group][:, mask]
+            color = CLASS_COLORS[outcome]
+            _traces(ax, times, others, color, ls=":")
+            if mine.size:
+                _traces(ax, times, cued, color, label=f"cues ending {outcome} ({mine.size})")
+            elif group.size:
+                ax.plot([], [], color=color, ls=":", label=f"non-stored cues ending {outcome} ({group.size})")
+        ax.axhline(result.ideal_cued, color="k", ls="--", lw=0.8)
+        ax.axhline(result.ideal_other, color="k", ls="-.", lw=0.8)
+        handles, labels = ax.get_legend_handles_labels()
+        handles += [Line2D([], [], color="0.3", lw=2), Line2D([], [], color="0.3", ls=":", lw=1.4),
+                    Line2D([], [], color="k", ls="--", lw=0.8), Line2D([], [], color="k", ls="-.", lw=0.8)]
+        labels += ["overlap with the cued memory", "overlap with the other memories",
+                   f"ideal φ(b) = {result.ideal_cued:.3g}", f"ideal (1−q)φ(a)+qφ(b) = {result.ideal_other:.3g}"]
+        ax.legend(handles, labels, loc="center right", fontsize=7, framealpha=0.85)
+        rate = "" if not np.isfinite(result.success_rate) else f"success {result.success_rate:.0%} of {n_cues} cues"
+        ax.set_title(f"{name}\n{rate}".strip(), fontsize=9)
+        ax.set_xlabel(xlabel)
         ax.set_ylim(-0.03, 1.08)
-        ax.legend(loc="center right", fontsize=7, framealpha=0.85)
     labels = [_OVERLAP_LABELS[getattr(result, "normalize", "pattern")] for _, result in named]
-    for k, (ax, label) in enumerate(zip(axes[0], labels)):
+    for k, (ax, label) in enumerate(zip(axes, labels)):
         if k == 0 or label != labels[0]:  # one label, unless the panels normalise differently
             ax.set_ylabel(label)
     sigma = named[0][1].sigma
-    figure.suptitle(title or f"average overlap, cues {named[0][1].cue}, σ = {sigma:g}", fontsize=10)
-    figure.tight_layout()
+    figure.suptitle(title or f"overlaps, cues {named[0][1].cue}, σ = {sigma:g}", fontsize=10)
+    figure.text(0.5, 0.005, "lines: median over the cues of a group (colour: class the trajectory ends in); "
+                "bands: 10–90 % range over those cues; thin lines: 4 individual traces; groups of < 5 cues: every trace", ha="center", va="bottom",
+                fontsize=7, color="0.3")
+    figure.tight_layout(rect=(0, 0.03, 1, 1))
     return figure
 
 
@@ -349,87 +410,11 @@ def transition_graph_plot(graph, *, ax=None, title: str | None = None) -> Figure
     return figure
 
 
-def basin_profile_plot(profiles, *, title: str | None = None) -> Figure:
-    """Retrieval probability against cue corruption, with the final classes stacked beneath.
-
-    Parameters
-    ----------
-    profiles : BasinProfile, mapping of name -> BasinProfile, or sequence of (name, profile)
-        One panel per profile.
-
-    Returns
-    -------
-    matplotlib.figure.Figure
-    """
-    named = _named(profiles, "BasinProfile")
-    colors = {"cued memory": "tab:red", "other memory": "tab:orange", "quiescent": "tab:blue",
-              "all-on": "gold", "none": "tab:gray"}
-    figure = Figure(figsize=(5.2 * len(named), 3.8))
-    axes = figure.subplots(1, len(named), squeeze=False, sharey=True)
-    for ax, (name, profile) in zip(axes[0], named):
-        fractions = profile.class_counts / profile.n_cues[:, None]
-        ax.stackplot(profile.levels, fractions.T, colors=[colors[c] for c in profile.classes], alpha=0.35,
-                     labels=list(profile.classes))
-        ax.plot(profile.levels, profile.probability, "o-", color="tab:red", lw=2, label="P(retrieve cued)")
-        edge = profile.edge(0.5)
-        if np.isfinite(edge):
-            ax.axvline(edge, color="k", ls=":", lw=1, label=f"P ≥ 0.5 up to {edge:.3g}")
-        target = "all memories" if profile.memory is None else f"memory {profile.memory}"
-        ax.set_title(f"{name} ({target}, {int(profile.n_cues[0])} cues per level)".strip(), fontsize=9)
-        ax.set_xlabel({"delete": "fraction of active units deleted", "flip": "fraction of units flipped",
-                       "noise": "noise σ added to the rates"}.get(profile.kind, profile.kind))
-        ax.set_ylim(0, 1.02)
-        ax.set_xlim(profile.levels[0], profile.levels[-1])
-        ax.legend(loc="lower left", fontsize=7, framealpha=0.85)
-    axes[0, 0].set_ylabel("fraction of cues")
-    figure.suptitle(title or "basin of attraction: where corrupted cues end", fontsize=10)
-    figure.tight_layout()
-    return figure
-
-
-def capacity_plot(curves, *, title: str | None = None) -> Figure:
-    """Fraction of working memories against the load P/N.
-
-    Solid: memories that are stable equilibria *and* retrieved (the capacity criterion); thin
-    lines: each test alone. The dotted line marks the default load ``1 / (10 ln N)``.
-
-    Parameters
-    ----------
-    curves : CapacityCurve, mapping of name -> CapacityCurve, or sequence of (name, curve)
-        Drawn on one axis.
-
-    Returns
-    -------
-    matplotlib.figure.Figure
-    """
-    named = _named(curves, "CapacityCurve")
-    figure = Figure(figsize=(6.2, 4.0))
-    ax = figure.subplots()
-    palette = matplotlib.rcParams["axes.prop_cycle"].by_key()["color"]
-    for i, (name, curve) in enumerate(named):
-        color = palette[i % len(palette)]
-        prefix = f"{name}: " if name else ""
-        ax.plot(curve.loads, curve.success_rate, "o-", color=color, lw=2.5, alpha=0.6,
-                label=f"{prefix}stable equilibrium + retrieved")
-        ax.plot(curve.loads, curve.equilibrium_rate, "x--", color="k", lw=1, label=f"{prefix}equilibrium found")
-        ax.plot(curve.loads, curve.stable_rate, "+:", color="tab:green", lw=1, label=f"{prefix}stable equilibrium")
-        ax.plot(curve.loads, curve.retrieval_rate, "s:", color="tab:red", lw=1, ms=3, label=f"{prefix}retrieved from cue")
-    n_units = named[0][1].n_units
-    default = 1.0 / (10.0 * np.log(n_units))
-    ax.axvline(default, color="k", ls=":", lw=1, label=f"P/N = 1/(10 ln N) = {default:.3g}")
-    ax.set_xlabel("load P / N")
-    ax.set_ylabel("fraction of memories")
-    ax.set_ylim(-0.02, 1.05)
-    ax.legend(loc="lower left", fontsize=7, framealpha=0.85)
-    curve = named[0][1]
-    ax.set_title(title or f"capacity, N={n_units}, q={curve.q:g}, a={curve.a:g}, b={curve.b:g}, cue {curve.cue}",
-                 fontsize=9)
-    figure.tight_layout()
-    return figure
-
-
 def letter_recall(letters, cues, result, *, max_letters: int = 8) -> Figure:
-    """Stored letter, cue and recalled state, one column per cue (the bitmap part of each pattern).
+    """Stored pattern, cue and recalled state of 2-D (image) patterns, one column per cue.
+
+    Only the image part of each pattern is drawn; units beyond it (e.g. random padding) are not,
+    and the title says how many there are.
 
     Parameters
     ----------
@@ -466,9 +451,9 @@ def letter_recall(letters, cues, result, *, max_letters: int = 8) -> Figure:
             if r == 0:
                 ax.set_title(letters.letters[cues.cued[j]], fontsize=10)
     n_extra = letters.patterns.shape[0] - letters.n_pixels
-    padding = f" + {n_extra} random units" if n_extra else ""
-    figure.suptitle(f"letters {letters.shape[0]}×{letters.shape[1]} px{padding}; cue {cues.spec}, "
-                    f"t = {result.times[-1]:g}", fontsize=9)
+    hidden = f"; the other {n_extra} units (random padding) are stored and simulated but not drawn" if n_extra else ""
+    figure.suptitle(f"stored pattern, cue and recalled state: the {letters.shape[0]}×{letters.shape[1]} image part "
+                    f"of each pattern{hidden}\ncue {cues.spec}, state at t = {result.times[-1]:g}", fontsize=8)
     figure.tight_layout()
     return figure
 

@@ -10,9 +10,20 @@ line and one JSON line per measurement:
     certify call (solve + rounding + exact check), the solver's own time, peak memory, the margin
     t and whether the exact check passed; also N = 10^5 on row types;
 (b) exact re-check time vs N: :func:`~assocrate.certify.verification.verify` on each certificate;
-(c) the certified retrieval radius (Metzler, row types and unit by unit) at N = 1000 and 10^5;
+(c) the certified retrieval radius (Metzler and interval iteration, row types and unit by unit) at
+    N = 1000 and 10^5;
 (d) certified radius vs the empirical basin: the largest multiple of the certified radius at
-    which 100 random starts (corners of the box, and uniform in it) all converge.
+    which 100 random starts (corners of the box, and uniform in it) all converge;
+(e) the interval radius (theory.md §5 item 3b) on the equal-overlap and random-pattern demo
+    designs: certify and exact re-check time, 2000 simulated starts from the certified box
+    (corners, faces, interior) of the reference design, and the certified / empirical ratio, the
+    empirical basin being the largest delta (step 0.01) at which every corner that is constant on
+    the row types converges (all 128 for the 7 types of the reference design; the two corners
+    aligned with the pattern and 254 random ones for the random design);
+(f) proved phase diagrams (``phase_diagram(prove=True)``), the paper's four 30 x 30 grids: time and
+    counts of proved cells, compared cell by cell with the exact-spectrum verdicts.
+
+``--only TASK[,TASK]`` runs some of them (tasks: lmi, radius, basin, interval, phase_proof).
 
 Every solver run happens in its own subprocess with an address-space cap (``RLIMIT_AS``, 6 GB)
 and a timeout, so a runaway solve cannot take the machine (other people share it).
@@ -82,7 +93,7 @@ def child_radius(config: dict) -> dict:
 
     network = _network(config["n"], low_gain=False)
     start = time.perf_counter()
-    result = certified_radius(network, 0, reduction=config["reduction"])
+    result = certified_radius(network, 0, reduction=config["reduction"], method=config["method"])
     total = time.perf_counter() - start
     start = time.perf_counter()
     verified = verify(result.certificate, network).verified
@@ -103,7 +114,7 @@ def child_basin(config: dict) -> dict:
     from assocrate.certify import certified_radius
 
     network = _network(config["n"], low_gain=False)
-    result = certified_radius(network, 0)
+    result = certified_radius(network, 0, method="metzler")
     delta = result.radius
     center = network.memory_currents()[:, 0]
     phi = network.activation.phi
@@ -124,7 +135,102 @@ def child_basin(config: dict) -> dict:
     return {**config, "certified_radius": delta, "largest_all_converged_factor": largest}
 
 
-CHILDREN = {"lmi": child_lmi, "radius": child_radius, "basin": child_basin}
+def _converges(network, center, H, steps: int = 400):
+    """Euler with s = 1/2 (a convex combination of h and W Phi(h)): (all converged, largest excursion)."""
+    import numpy as np
+
+    phi = network.activation.phi
+    farthest = 0.0
+    for _ in range(steps):
+        H = H + 0.5 * (-H + network.weights_matvec(phi(H)))
+        farthest = max(farthest, float(np.max(np.abs(H - center[:, None]))))
+    return np.max(np.abs(H - center[:, None]), axis=0) < 1e-6, farthest
+
+
+def _box_starts(center, delta: float, n_starts: int, rng):
+    """A third corners, a third on faces (half the coordinates pinned to a face), a third inside."""
+    import numpy as np
+
+    n, third = center.size, n_starts // 3
+    corners = rng.choice([-1.0, 1.0], (n, third))
+    faces = rng.uniform(-1.0, 1.0, (n, third))
+    pinned = rng.random((n, third)) < 0.5
+    faces[pinned] = rng.choice([-1.0, 1.0], int(pinned.sum()))
+    interior = rng.uniform(-1.0, 1.0, (n, n_starts - 2 * third))
+    return center[:, None] + delta * np.concatenate([corners, faces, interior], axis=1)
+
+
+def child_interval(config: dict) -> dict:
+    import itertools
+    import warnings
+
+    import numpy as np
+
+    from assocrate.certify import certified_radius
+    from assocrate.certify._reduction import reduce_network
+    from assocrate.certify.verification import verify
+    from assocrate.core.activations import Sigmoid
+    from assocrate.core.design import design
+    from assocrate.core.patterns import equal_overlap_patterns, random_patterns
+
+    if config["design"] == "equal-overlap":
+        network = design(equal_overlap_patterns(1000, 0.2), Sigmoid(4.8, 0.2), -0.3, 0.95)
+    else:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)
+            network = design(random_patterns(1000, 14, 0.2, seed=0), Sigmoid(4.8, 0.2), -0.3, 0.95, q=0.2, r=0.2)
+    start = time.perf_counter()
+    result = certified_radius(network, 0, method="interval")
+    certify_s = time.perf_counter() - start
+    start = time.perf_counter()
+    rechecked = verify(result.certificate, network).verified
+    recheck_s = time.perf_counter() - start
+    start = time.perf_counter()
+    metzler = certified_radius(network, 0, method="metzler")
+    metzler_s = time.perf_counter() - start
+    delta = result.radius
+    center = np.asarray(result.certificate.data["center"])[reduce_network(network).part.index]
+    rng = np.random.default_rng(0)
+    converged, farthest = _converges(network, center, _box_starts(center, delta, config["starts"], rng))
+    index = reduce_network(network).part.index
+    k = int(index.max()) + 1
+    if k <= 10:
+        signs = np.array(list(itertools.product([-1.0, 1.0], repeat=k))).T
+    else:
+        aligned = 2.0 * network.patterns[:, 0][np.unique(index, return_index=True)[1]] - 1.0
+        signs = np.concatenate([aligned[:, None], -aligned[:, None], rng.choice([-1.0, 1.0], (k, 254))], axis=1)
+    empirical = None
+    for trial in np.arange(round(delta, 2), 2.0, 0.01):
+        ok, _ = _converges(network, center, center[:, None] + trial * signs[index])
+        if not ok.all():
+            break
+        empirical = round(float(trial), 2)
+    return {
+        **config, "k": k, "radius": delta, "certified": result.certified, "steps": result.certificate.parameters.get("steps"),
+        "certify_s": certify_s, "recheck_s": recheck_s, "rechecked": rechecked, "metzler_radius": metzler.radius,
+        "metzler_s": metzler_s, "starts_converged": int(converged.sum()), "largest_excursion": farthest,
+        "empirical_basin": empirical, "ratio": None if empirical is None else delta / empirical,
+    }
+
+
+def child_phase_proof(config: dict) -> dict:
+    import numpy as np
+
+    from assocrate.sweeps import phase_diagram
+
+    start = time.perf_counter()
+    ds = phase_diagram(activation=config["activation"], a=config["a"], b=0.95, prove=True)
+    seconds = time.perf_counter() - start
+    proof, unstable, valid = ds["proof"].values, ds["unstable"].values, ds["valid"].values
+    return {
+        **config, "seconds": seconds, "stable_proved": int((proof == 1).sum()), "unstable_proved": int((proof == 2).sum()),
+        "undecided": int((proof == 0).sum()), "no_network": int((proof == -1).sum()),
+        "equal_to_spectrum": bool(np.array_equal(proof == 1, valid & ~unstable) and np.array_equal(proof == 2, unstable)),
+    }
+
+
+CHILDREN = {"lmi": child_lmi, "radius": child_radius, "basin": child_basin, "interval": child_interval,
+            "phase_proof": child_phase_proof}
 
 
 def _limit_memory() -> None:
@@ -159,9 +265,24 @@ def _describe(record: dict) -> str:
         )
     if record["task"] == "radius":
         return (
-            f"radius      N={record['n']:<6} {record['reduction']:<5} radius {record['radius']:.6f} "
+            f"radius      {record['method']:<8} N={record['n']:<6} {record['reduction']:<5} radius {record['radius']:.6f} "
             f"certified={record['certified']} certify {record['certify_s']:.3f} s re-check {record['recheck_s']:.3f} s "
             f"peak {record['peak_rss_gb']:.2f} GB"
+        )
+    if record["task"] == "interval":
+        return (
+            f"interval    {record['design']:<13} k={record['k']:<4} radius {record['radius']:.6f} (Metzler "
+            f"{record['metzler_radius']:.6f}) certified={record['certified']} K={record['steps']} certify "
+            f"{record['certify_s']:.2f} s (Metzler {record['metzler_s']:.2f} s) re-check {record['recheck_s']:.2f} s "
+            f"rechecked={record['rechecked']}; {record['starts_converged']}/{record['starts']} box starts converge "
+            f"(largest excursion {record['largest_excursion']:.4f}); empirical basin {record['empirical_basin']}, "
+            f"certified/empirical {record['ratio']}"
+        )
+    if record["task"] == "phase_proof":
+        return (
+            f"phase proof {record['activation']:<7} a={record['a']:<5} {record['seconds']:.2f} s: stable "
+            f"{record['stable_proved']}, unstable {record['unstable_proved']}, undecided {record['undecided']}, "
+            f"no network {record['no_network']}; equal to the exact spectrum: {record['equal_to_spectrum']}"
         )
     return (
         f"basin       N={record['n']} certified radius {record['certified_radius']:.4f}; all {record['starts']} "
@@ -180,9 +301,15 @@ def configurations() -> list[dict]:
                         continue  # Clarabel: only small full LMIs (memory)
                     configs.append({"task": "lmi", "lmi": lmi, "n": n, "reduction": reduction, "solver": solver})
         configs.append({"task": "lmi", "lmi": lmi, "n": 100_000, "reduction": "types", "solver": "CLARABEL"})
-    for n, reduction in ((1000, "types"), (1000, "full"), (100_000, "types")):
-        configs.append({"task": "radius", "n": n, "reduction": reduction})
+    for method in ("metzler", "interval"):
+        for n, reduction in ((1000, "types"), (1000, "full"), (100_000, "types")):
+            configs.append({"task": "radius", "n": n, "reduction": reduction, "method": method})
     configs.append({"task": "basin", "n": 1000, "starts": 100})
+    for name in ("equal-overlap", "random"):
+        configs.append({"task": "interval", "design": name, "starts": 2000})
+    for activation in ("sigmoid", "tanh"):
+        for a in (-0.3, 0.1):
+            configs.append({"task": "phase_proof", "activation": activation, "a": a})
     return configs
 
 
@@ -191,7 +318,12 @@ def main() -> None:
         config = json.loads(sys.argv[2])
         print(json.dumps(CHILDREN[config["task"]](config)))
         return
+    only = None
+    if len(sys.argv) == 3 and sys.argv[1] == "--only":
+        only = set(sys.argv[2].split(","))
     for config in configurations():
+        if only is not None and config["task"] not in only:
+            continue
         record = run_child(config)
         print(_describe(record), flush=True)
         print(json.dumps({"benchmark": "certify", **record}), flush=True)

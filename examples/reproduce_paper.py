@@ -1,4 +1,8 @@
-"""Reproduce the authors' reference experiment and the numbers of issue 16, side by side.
+"""
+Reproducing the paper's reference experiment
+=============================================
+
+Reproduce the authors' reference experiment and the numbers of issue 16, side by side.
 
 Run: ``python examples/reproduce_paper.py`` (about half a minute).
 
@@ -9,6 +13,7 @@ Run: ``python examples/reproduce_paper.py`` (about half a minute).
    and the number of steps.
 3. The two defaults that differed beyond noise: reflection at 0 and 1 (sigma = 0.1), and the
    q, r that phase_diagram designs with.
+
 Each number the issue quotes is printed beside ours.
 """
 

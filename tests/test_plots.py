@@ -13,6 +13,7 @@ import pytest
 from matplotlib.figure import Figure
 
 from assocrate import plots
+from assocrate._figures import wilson_interval
 from assocrate.core.design import design
 from assocrate.core.patterns import equal_overlap_patterns, pattern_statistics
 from assocrate.datasets import letter_patterns
@@ -144,6 +145,67 @@ def test_overlap_figure_labels_the_normalisation(normalized_runs):
     assert own.axes[0].get_ylabel().endswith(r"/ |\xi^\nu|$") and nq.axes[0].get_ylabel().endswith("/ (N q)$")
     mixed = plots.overlap_time_courses({"own size": runs["pattern"], "N q": runs["nq"]})
     assert [ax.get_ylabel()[-8:] for ax in mixed.axes] == [r"|\xi^\nu|$"[-8:], "/ (N q)$"]
+
+
+# ---------------------------------------------------------------------------------------------
+# What the figures say (issue 14): sampling, colour bars, bands, intervals, error bars, time axes
+# ---------------------------------------------------------------------------------------------
+
+
+def _texts(figure) -> str:
+    parts = [t.get_text() for t in figure.texts]
+    for ax in figure.axes:
+        parts += [ax.get_title(), ax.get_xlabel(), ax.get_ylabel(), *(t.get_text() for t in ax.texts)]
+        legend = ax.get_legend()
+        if legend is not None:
+            parts += [t.get_text() for t in legend.get_texts()]
+    if figure._suptitle is not None:
+        parts.append(figure._suptitle.get_text())
+    return "\n".join(parts)
+
+
+def test_the_weight_figure_says_what_is_shown(network):
+    figure = plots.patterns_and_weights(network, max_units=50)
+    text = _texts(figure)
+    assert "50 of 200 units shown" in text and "sorted by row type" in text
+    image = figure.axes[1].images[0]
+    assert image.norm.vmin == -image.norm.vmax  # diverging, centred at 0
+    assert "W[i, j]" in figure.axes[-1].get_ylabel()  # the colour bar is labelled
+    ticks = figure.axes[2].get_yticks()
+    assert np.allclose(ticks, np.round(ticks))  # multiplicities: integer ticks
+
+
+def test_the_overlap_figure_names_its_band_and_groups_by_outcome(network):
+    cues = make_cues(network, "delete", 0.4, trials=3, seed=1)
+    result = retrieve(network, cues, t_max=2.0)
+    text = _texts(plots.overlap_time_courses(result, tau=1.0))
+    assert "10–90 % range" in text and "t / τ" in text
+    groups = {outcome: count for outcome, count in result.class_counts().items() if count}
+    assert len(groups) == 2  # bimodal at t = 2: drawn as two groups, not one mean
+    assert all(f"cues ending {outcome} ({count})" in text for outcome, count in groups.items())
+    assert "t / τ" not in _texts(plots.overlap_time_courses(result))  # unknown tau: plain time
+
+
+def test_the_basin_figure_draws_a_wilson_band_and_names_only_occurring_classes(network):
+    profile = basin_profile(network, 0, [0.0, 0.6], 2, seed=2, t_max=2.0)
+    figure = plots.basin_profile_plot(profile)
+    labels = [t.get_text() for t in figure.axes[0].get_legend().get_texts()]
+    assert "95 % Wilson interval" in labels
+    occurring = {c for k, c in enumerate(profile.classes) if profile.class_counts[:, k].any()}
+    assert {label.removeprefix("ends ") for label in labels if label.startswith("ends ")} == occurring
+
+
+def test_the_wilson_interval():
+    low, high = wilson_interval(np.array([0, 5, 10]), np.array([10, 10, 10]))
+    assert low[0] == 0 and high[2] == pytest.approx(1) and low[1] < 0.5 < high[1]
+    assert high[0] == pytest.approx(0.2775, abs=1e-4)  # 0 of 10: the textbook value
+
+
+def test_the_capacity_figure_has_error_bars_over_pattern_sets():
+    curve = capacity(100, [0.03, 0.06], 0.2, REFERENCE_SIGMOID, (-0.3, 0.95), 2, 0, t_max=2.0)
+    figure = plots.capacity_plot(curve)
+    assert "2 pattern sets per load" in _texts(figure)
+    assert len(figure.axes[0].containers) == 4  # one errorbar container per test
 
 
 def test_cue_snapshots_draws_one_cue_as_images():

@@ -9,7 +9,8 @@ Layers, each importing only the ones above it:
   cvxpy, inside its functions);
 - one module per kind, each with its certifier and its check: :mod:`~assocrate.certify.lds`,
   :mod:`~assocrate.certify.contraction`, :mod:`~assocrate.certify.radius`,
-  :mod:`~assocrate.certify.sector`, :mod:`~assocrate.certify.input_driven`;
+  :mod:`~assocrate.certify.sector`, :mod:`~assocrate.certify.input_driven`,
+  :mod:`~assocrate.certify.interval` (the Metzler test they share: :mod:`~assocrate.certify.metzler`);
 - :mod:`~assocrate.certify.verification` — :func:`verify`, a dispatcher over those same checks.
 """
 

@@ -25,6 +25,9 @@ from ..errors import InvalidInput, InvalidType
 __all__ = [
     "BOX_BITS",
     "GRID_BITS",
+    "PRECISION",
+    "ball_lower",
+    "ball_upper",
     "dyadic_down",
     "dyadic_up",
     "format_down",
@@ -65,6 +68,16 @@ def _down(ball: flint.arb) -> Fraction:
     value = _exact(ball.lower())
     scale = 2**GRID_BITS
     return Fraction(math.floor(value * scale), scale)
+
+
+def ball_upper(ball: flint.arb, bits: int) -> Fraction:
+    """The smallest multiple of ``2**-bits`` that is ``>=`` every point of the arb `ball`."""
+    return dyadic_up(_exact(ball.upper()), bits)
+
+
+def ball_lower(ball: flint.arb, bits: int) -> Fraction:
+    """The largest multiple of ``2**-bits`` that is ``<=`` every point of the arb `ball`."""
+    return dyadic_down(_exact(ball.lower()), bits)
 
 
 def dyadic_down(value, bits: int) -> Fraction:

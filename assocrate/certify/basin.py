@@ -19,6 +19,7 @@ from fractions import Fraction
 
 import numpy as np
 
+from .._summary import Summarized
 from ..certify._rational import to_fraction
 from ..certify._reduction import ReducedNetwork, network_digest, reduce_network
 from ..certify._rigorous import BOX_BITS, dyadic_up, format_down, phi_bounds
@@ -188,14 +189,14 @@ def require_memory_in_box(certificate: Certificate, network, red: ReducedNetwork
 
 
 @dataclass(frozen=True, repr=False)
-class CertifiedRadius:
+class CertifiedRadius(Summarized):
     """A certified neighbourhood of a memory from which every trajectory retrieves it.
 
     Attributes
     ----------
     memory : int
     method : str
-        ``"metzler"`` (box, the certified retrieval radius) or ``"lmi"`` (ellipsoid, l2).
+        ``"interval"`` or ``"metzler"`` (box, the certified retrieval radius) or ``"lmi"`` (ellipsoid, l2).
     weights : str
         ``"uniform"`` (v = 1) or ``"perron"`` (Metzler only).
     radius : float
@@ -207,7 +208,7 @@ class CertifiedRadius:
     norm : str
         ``"box"`` or ``"l2"``.
     certificate : Certificate
-        kind ``"radius"`` or ``"sector"``; re-check it with :func:`~assocrate.certify.verification.verify`.
+        kind ``"interval"``, ``"radius"`` or ``"sector"``; re-check it with :func:`~assocrate.certify.verification.verify`.
     """
 
     memory: int

@@ -36,17 +36,14 @@ down to a dyadic rational and hands the witness to :func:`verify_radius`, the ch
 
 from __future__ import annotations
 
-import math
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
-from fractions import Fraction
+from collections.abc import Mapping
 
 import numpy as np
 
 from .._validation import check_choice, check_index
 from ..certify._rational import fraction_vector, to_fraction
 from ..certify._reduction import REDUCTIONS, ReducedNetwork, reduce_network
-from ..certify._rigorous import dyadic_down, format_down, slope_upper
+from ..certify._rigorous import dyadic_down, format_down
 from ..certify.basin import (
     DELTA_BITS,
     CertifiedRadius,
@@ -58,7 +55,9 @@ from ..certify.basin import (
     residual_bound,
 )
 from ..certify.blocks import fmpq_row, round_vector
-from ..certify.record import Certificate, ConstraintResidual
+from ..certify.interval import interval_radius
+from ..certify.metzler import METZLER_CONSTRAINT, metzler_check, metzler_ratio
+from ..certify.record import Certificate
 from ..certify.sector import sector_radius
 from ..certify.solver import check_solver_options
 from ..certify.status import CertificateStatus
@@ -87,55 +86,9 @@ __all__ = [
 ]
 
 #: Methods of :func:`certified_radius`.
-METHODS = ("metzler", "lmi")
+METHODS = ("interval", "metzler", "lmi")
 #: Weight vectors of the Metzler box.
 WEIGHTS = ("uniform", "perron")
-
-
-@dataclass(frozen=True)
-class _MetzlerCheck:
-    """The exact test ``delta (|W| K+ v)_s + R_s < delta v_s`` on every class.
-
-    Attributes
-    ----------
-    holds : bool
-    K_plus, R : list of Fraction
-        Rigorous slope upper bounds on the box and residual bounds of the centre.
-    ratio : float
-        ``max_s (delta (|W| K+ v)_s + R_s) / (delta v_s)`` (below 1 iff it holds).
-    """
-
-    holds: bool
-    K_plus: list
-    R: list
-    ratio: float
-
-    @property
-    def residual(self) -> ConstraintResidual:
-        """The residual-table row: ``min_s (delta v_s - lhs_s) / (delta v_s) = 1 - ratio``."""
-        return ConstraintResidual(METZLER_CONSTRAINT, 1.0 - self.ratio)
-
-
-#: Name of the Metzler condition in residual tables.
-METZLER_CONSTRAINT = "(delta v - delta |W| K+ v - R) / (delta v) > 0 entrywise"
-
-
-def _metzler_check(
-    red: ReducedNetwork,
-    center: Sequence[Fraction],
-    v: Sequence[Fraction],
-    delta: Fraction,
-    R: Sequence[Fraction],
-) -> _MetzlerCheck:
-    """Check the Metzler condition (M) of the module docstring exactly."""
-    activation = red.network.activation
-    K_plus = [slope_upper(activation, h - delta * vt, h + delta * vt) for h, vt in zip(center, v)]
-    gain = red.abs_times_exact([k * vt for k, vt in zip(K_plus, v)])
-    lhs = [delta * g + r for g, r in zip(gain, R)]
-    rhs = [delta * vt for vt in v]
-    holds = delta > 0 and all(left < right for left, right in zip(lhs, rhs))
-    ratio = max(float(left / right) if right > 0 else math.inf for left, right in zip(lhs, rhs))
-    return _MetzlerCheck(holds, K_plus, list(R), ratio)
 
 
 def radius_claim(memory: int, delta: float, min_half_width: float, in_box: bool) -> str:
@@ -147,31 +100,6 @@ def radius_claim(memory: int, delta: float, min_half_width: float, in_box: bool)
         f"exponentially to the memory, the only equilibrium in the box (Metzler majorant |W| K+ v < v); "
         f"a rate state x retrieves it whenever W x lies in the box{nominal}"
     )
-
-
-def _metzler_ratio(red: ReducedNetwork, abs_weights: np.ndarray, center: np.ndarray, delta: float,
-                   R: np.ndarray, perron: bool, v: np.ndarray | None = None) -> tuple[float, np.ndarray]:
-    """Float version of (M): the ratio and the weights v (given, uniform, or a Perron vector by power iteration)."""
-    activation = red.network.activation
-    v = np.ones_like(center) if v is None else v
-    for _ in range(200 if perron else 1):
-        _, K_plus = activation.slope_bounds(center - delta * v, center + delta * v)
-        M = abs_weights * K_plus[None, :]
-        if not perron:
-            break
-        w = M @ v
-        if not np.all(w > 0):
-            break
-        w = w / w.max()
-        w = np.maximum(w, 1e-6)
-        if np.max(np.abs(w - v)) < 1e-12:
-            v = w
-            break
-        v = w
-    _, K_plus = activation.slope_bounds(center - delta * v, center + delta * v)
-    lhs = abs_weights @ (K_plus * v) + R / delta
-    return float(np.max(lhs / v)), v
-
 
 
 def verify_radius(certificate: Certificate, network, red: ReducedNetwork) -> Checked:
@@ -199,7 +127,7 @@ def verify_radius(certificate: Certificate, network, red: ReducedNetwork) -> Che
             f"weights = {weights!r} with v = {[float(x) for x in v]}")
     R = residual_bound(red, center, None)
     require_same("residual bounds R", exact_vector(certificate, "R", red.n_classes), R, hypothesis=3)
-    check = _metzler_check(red, center, v, delta, R)
+    check = metzler_check(red, center, v, delta, R)
     require_same("slope bounds K_plus", exact_vector(certificate, "K_plus", red.n_classes), check.K_plus, hypothesis=3)
     require(4, "the Metzler inequality", check.holds, f"ratio {check.ratio:.9g} >= 1", (check.residual,))
     mu = require_memory_in_box(certificate, network, red, center, v, delta, hypothesis=5)
@@ -210,7 +138,7 @@ def verify_radius(certificate: Certificate, network, red: ReducedNetwork) -> Che
     claim = radius_claim(mu, float(delta), float(delta * min(v)), in_box)
     as_float = [np.array([float(x) for x in values]) for values in (center, v, R)]
     abs_weights = np.abs(red.W_hat) * red.counts[None, :]
-    ratio = _metzler_ratio(red, abs_weights, as_float[0], float(delta), as_float[2], False, v=as_float[1])[0]
+    ratio = metzler_ratio(red, abs_weights, as_float[0], float(delta), as_float[2], False, v=as_float[1])[0]
     return Checked((check.residual,), ratio < 1.0, claim)
 
 
@@ -218,20 +146,27 @@ def certified_radius(
     network,
     mu: int,
     *,
-    method: str = "metzler",
+    method: str = "interval",
     weights: str = "uniform",
     reduction: str = "types",
     solver: str | None = None,
     solver_options: Mapping | None = None,
 ) -> CertifiedRadius:
-    """The largest certified basin of memory `mu`: a box (Metzler) or an ellipsoid (sector LMI).
+    """The largest certified basin of memory `mu`: a box (interval iteration or Metzler) or an ellipsoid (sector LMI).
 
     Parameters
     ----------
     network : MemoryNetwork
     mu : int
         Memory index.
-    method : {"metzler", "lmi"}, default "metzler"
+    method : {"interval", "metzler", "lmi"}, default "interval"
+        ``"interval"``: the largest delta for which the box ``|h - h_c| <= delta`` is proved forward
+        invariant by interval iteration and its chain of interval images ends inside a Metzler box
+        (:mod:`~assocrate.certify.interval`, theory.md §5 item 3b; certificate kind ``"interval"``).
+        It is never smaller than the Metzler radius (a box with the Metzler property has
+        ``F(B) ⊆ B``) and on the demo designs it is larger (0.561 against 0.414 on the equal-overlap
+        reference design, 0.446 against 0.309 for memory 0 of the random one), hence the default;
+        it costs a few interval images more (2.6 s against 0.6 s per memory at k = 569 row types).
         ``"metzler"``: the largest delta (bisection) for which the box ``|h - h_c| <= delta v`` is
         proved forward invariant and contracting — the certified retrieval radius with v = 1.
         ``"lmi"``: the sector LMI on the box; the certified set is an ellipsoid, reported by the
@@ -255,8 +190,10 @@ def certified_radius(
     >>> import assocrate as aa
     >>> net = aa.design(aa.equal_overlap_patterns(1000, 0.2), aa.Sigmoid(4.8, 0.2), -0.3, 0.95)
     >>> result = aa.certified_radius(net, 0)
-    >>> result.certified, round(result.radius, 3)
-    (True, 0.414)
+    >>> result.certified, round(result.radius, 3), result.certificate.kind
+    (True, 0.561, 'interval')
+    >>> round(aa.certified_radius(net, 0, method="metzler").radius, 3)
+    0.414
     """
     check_network(network)
     mu = check_index("mu", mu, network.n_patterns)
@@ -264,8 +201,8 @@ def certified_radius(
     weights = check_choice("weights", weights, WEIGHTS)
     if method == "lmi":
         require_symmetric(network, "certified_radius(method='lmi') (the sector LMI as built here)")
-    if method == "lmi" and weights != "uniform":
-        raise InvalidInput(f"`weights`={weights!r} applies to method='metzler' only; got method='lmi'")
+    if method != "metzler" and weights != "uniform":
+        raise InvalidInput(f"`weights`={weights!r} applies to method='metzler' only; got method={method!r}")
     reduction = check_choice("reduction", reduction, REDUCTIONS)
     options = check_solver_options(solver_options)
     red = reduce_network(network, reduction=reduction)
@@ -275,10 +212,12 @@ def certified_radius(
     parameters = {**base_parameters(network, red), "memory": mu, "method": method, "weights": weights}
     owner = center_owner(network, red, center)
     if owner is not None and owner != mu:  # the verdict of `assocrate check` (core.identity)
-        cert = no_certificate("sector" if method == "lmi" else "radius", identity_verdict(mu, owner),
+        cert = no_certificate({"lmi": "sector", "interval": "interval"}.get(method, "radius"), identity_verdict(mu, owner),
                               status=CertificateStatus.CONDITION_FAILS, solver=None, parameters=parameters,
                               data={"center": center, "counts": red.counts})
         return CertifiedRadius(mu, method, weights, 0.0, 0.0, "l2" if method == "lmi" else "box", cert)
+    if method == "interval":
+        return interval_radius(network, red, mu, center, R, parameters)
     if method == "lmi":
         return sector_radius(red, mu, center, R, solver=solver, options=options, parameters=parameters)
     abs_weights = np.abs(red.W_hat) * red.counts[None, :]
@@ -286,7 +225,7 @@ def certified_radius(
     perron = weights == "perron"
 
     def certified_in_float(delta: float) -> bool:
-        return _metzler_ratio(red, abs_weights, center, delta, R_float, perron)[0] < 1.0
+        return metzler_ratio(red, abs_weights, center, delta, R_float, perron)[0] < 1.0
 
     delta_float = largest(certified_in_float, network.b - network.a)
     data = {"center": center, "counts": red.counts}
@@ -295,10 +234,10 @@ def certified_radius(
         if not delta_float > 0:
             break
         delta_float *= 1.0 - 1e-9 * 4**attempt
-        _, v_float = _metzler_ratio(red, abs_weights, center, delta_float, R_float, perron)
+        _, v_float = metzler_ratio(red, abs_weights, center, delta_float, R_float, perron)
         v_float, v_exact = round_vector(v_float / v_float.max())
         delta = dyadic_down(delta_float, DELTA_BITS)
-        check = _metzler_check(red, center_exact, v_exact, delta, R)
+        check = metzler_check(red, center_exact, v_exact, delta, R)
         if check.holds:
             break
     if check is None or not check.holds:

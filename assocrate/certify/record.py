@@ -21,6 +21,7 @@ from typing import Union
 import flint
 import numpy as np
 
+from .._summary import Summarized
 from ..certify._rational import fraction_vector, to_fraction
 from ..certify.exact import to_rational
 from ..certify.status import CertificateStatus
@@ -41,8 +42,9 @@ __all__ = [
 #: - ``"contraction"``: the incremental (contraction) LMI;
 #: - ``"radius"``: a certified retrieval radius (Metzler majorant on a box);
 #: - ``"sector"``: the sector-LMI ellipsoid (an l2 statement, never the headline radius);
-#: - ``"input"``: input-driven global retrieval (absorbing box plus contraction / Metzler bound).
-CERTIFICATE_KINDS: tuple[str, ...] = ("lyapunov", "lds", "contraction", "radius", "sector", "input")
+#: - ``"input"``: input-driven global retrieval (absorbing box plus contraction / Metzler bound);
+#: - ``"interval"``: a certified retrieval radius by interval iteration (theory.md §5 item 3b).
+CERTIFICATE_KINDS: tuple[str, ...] = ("lyapunov", "lds", "contraction", "radius", "sector", "input", "interval")
 
 #: An exact entry: a rational matrix as nested tuples of Fractions, or one Fraction.
 ExactValue = Union[tuple[tuple[Fraction, ...], ...], Fraction]
@@ -255,7 +257,7 @@ def _freeze_parameters(parameters: object) -> Mapping[str, int | float | str | b
 
 
 @dataclass(frozen=True, eq=False, repr=False)
-class Certificate:
+class Certificate(Summarized):
     """A claim about a network together with the data that proves it and two verdicts.
 
     Parameters

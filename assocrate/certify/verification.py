@@ -5,7 +5,7 @@ certificate needs (that it is for this network, sealed and unedited), then dispa
 *same* check function the certifier ran after building the witness
 (:func:`~assocrate.certify.lds.verify_lds`, :func:`~assocrate.certify.contraction.verify_contraction`,
 :func:`~assocrate.certify.radius.verify_radius`, :func:`~assocrate.certify.sector.verify_sector`,
-:func:`~assocrate.certify.input_driven.verify_input`), which recomputes W exactly from the
+:func:`~assocrate.certify.input_driven.verify_input`, :func:`~assocrate.certify.interval.verify_interval`), which recomputes W exactly from the
 network's factors, the partition into classes, every rigorous slope and residual bound, the exact
 LMI blocks and the Metzler inequalities, and regenerates the claim. A certificate passes only if
 
@@ -33,9 +33,11 @@ from fractions import Fraction
 
 import numpy as np
 
+from .._summary import Summarized
 from ..certify._reduction import input_vector, network_digest, reduce_network
 from ..certify.contraction import verify_contraction
 from ..certify.input_driven import verify_input
+from ..certify.interval import verify_interval
 from ..certify.lds import verify_lds
 from ..certify.radius import verify_radius
 from ..certify.record import Certificate, ConstraintResidual
@@ -55,6 +57,7 @@ CHECKS = {
     "radius": verify_radius,
     "sector": verify_sector,
     "input": verify_input,
+    "interval": verify_interval,
 }
 
 # Exact entries whose float twin in `data` has another name.
@@ -62,7 +65,7 @@ _DATA_NAMES = {"R": "residual_bound"}
 
 
 @dataclass(frozen=True, repr=False)
-class Verification:
+class Verification(Summarized):
     """The outcome of :func:`verify`.
 
     Attributes

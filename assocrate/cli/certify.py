@@ -6,6 +6,7 @@ The library is imported at the start of each command so that ``assocrate --help`
 
 from __future__ import annotations
 
+import json
 import math
 from pathlib import Path
 from typing import Annotated, Optional
@@ -25,7 +26,7 @@ SolverChoice = choices("SolverChoice", "CLARABEL", "SCS", "CVXOPT")
 #: The dynamics of the contraction LMI (``--form``).
 FormName = choices("FormName", "rate", "current")
 #: How ``--kind radius`` bounds the basin (``--method``).
-RadiusMethod = choices("RadiusMethod", "metzler", "lmi")
+RadiusMethod = choices("RadiusMethod", "interval", "metzler", "lmi")
 #: The box weights of the Metzler radius (``--weights``).
 WeightsName = choices("WeightsName", "uniform", "perron")
 #: The input of ``--kind input`` (``--cue``).
@@ -50,6 +51,19 @@ def _certificate_record(certificate, **extra) -> dict:
     }
 
 
+def _memory_indices(memory: str, n_patterns: int) -> list[int]:
+    """The memories ``--memory`` names: one index in [0, P-1], or ``all``."""
+    if memory.strip().lower() == "all":
+        return list(range(n_patterns))
+    try:
+        index = int(memory)
+    except ValueError:
+        raise typer.BadParameter(f"must be a memory index or 'all'; got {memory!r}", param_hint="'--memory'") from None
+    if not 0 <= index < n_patterns:
+        raise typer.BadParameter(f"must be in [0, {n_patterns - 1}]; got {index}", param_hint="'--memory'")
+    return [index]
+
+
 def certify_command(
     network_file: NetworkArgument,
     kind: Annotated[
@@ -57,13 +71,22 @@ def certify_command(
         typer.Option("--kind", help="lds / contraction: global LMIs; radius: certified basin of --memory; "
                      "input: global retrieval under the cue input of --memory."),
     ] = CertificateKindName.radius,
-    memory: Annotated[int, typer.Option("--memory", help="Memory index (radius, input).")] = 0,
-    out: Annotated[Optional[Path], typer.Option("--out", help="Save the certificate here (.json).")] = None,
+    memory: Annotated[
+        str,
+        typer.Option("--memory", help="Memory index, or 'all' for every memory in one call (radius, input; with "
+                     "--out DIR: one file per memory, KIND_MU.json, and a summary table)."),
+    ] = "0",
+    out: Annotated[
+        Optional[Path],
+        typer.Option("--out", help="Save the certificate here (.json); with --memory all, a directory for the files."),
+    ] = None,
     solver: Annotated[Optional[SolverChoice], typer.Option("--solver", help="LMI solver (default by size).")] = None,
     form: Annotated[FormName, typer.Option("--form", help="Dynamics of the contraction LMI.")] = FormName.rate,
     method: Annotated[
-        RadiusMethod, typer.Option("--method", help="radius: Metzler box (the retrieval radius) or sector-LMI ellipsoid (l2).")
-    ] = RadiusMethod.metzler,
+        RadiusMethod,
+        typer.Option("--method", help="radius: interval iteration (box, the largest certified retrieval radius), "
+                     "Metzler box, or sector-LMI ellipsoid (l2)."),
+    ] = RadiusMethod.interval,
     weights: Annotated[WeightsName, typer.Option("--weights", help="radius: box weights v.")] = WeightsName.uniform,
     kappa: Annotated[float, typer.Option("--kappa", help="input: cue strength.")] = 1.0,
     cue: Annotated[
@@ -76,46 +99,84 @@ def certify_command(
 ) -> None:
     """Search for a certificate, verify it exactly, print the verdict and residual table.
 
-    Exits 0 when the certificate is verified in exact arithmetic, 1 when none was found, 2 on invalid input.
+    Exits 0 when the certificate is verified in exact arithmetic (with --memory all: every one),
+    1 when one was not found, 2 on invalid input.
     """
     from ..certify import certified_radius, certify_contraction, certify_input_driven, certify_lds, save_certificate
     from ..io import load_network
 
     network = load_network(network_file)
     solver_name = None if solver is None else solver.value
-    extra: dict = {}
-    if kind in (CertificateKindName.radius, CertificateKindName.input):
-        if not 0 <= memory < network.n_patterns:
-            raise typer.BadParameter(f"must be in [0, {network.n_patterns - 1}]; got {memory}", param_hint="'--memory'")
-        extra["memory"] = memory
-    if kind is CertificateKindName.lds:
-        certificate = certify_lds(network, reduction=reduction.value, solver=solver_name)
-    elif kind is CertificateKindName.contraction:
-        certificate = certify_contraction(network, form=form.value, reduction=reduction.value, solver=solver_name)
-    elif kind is CertificateKindName.radius:
-        if method is RadiusMethod.lmi and weights is not WeightsName.uniform:
-            raise typer.BadParameter("--weights perron applies to --method metzler only", param_hint="'--weights'")
-        result = certified_radius(network, memory, method=method.value, weights=weights.value,
-                                  reduction=reduction.value, solver=solver_name)
-        certificate = result.certificate
-        extra.update({"radius": result.radius, "min_half_width": result.min_half_width, "norm": result.norm})
-    else:
-        if not math.isfinite(kappa):
-            raise typer.BadParameter(f"must be finite; got {kappa}", param_hint="'--kappa'")
-        xi = network.patterns[:, memory].astype(float)
+    per_memory = kind in (CertificateKindName.radius, CertificateKindName.input)
+    every = memory.strip().lower() == "all"
+    if every and not per_memory:
+        raise typer.BadParameter("'all' applies to --kind radius and input only", param_hint="'--memory'")
+    memories = _memory_indices(memory, network.n_patterns) if per_memory else [0]
+    if kind is CertificateKindName.radius and method is not RadiusMethod.metzler and weights is not WeightsName.uniform:
+        raise typer.BadParameter("--weights perron applies to --method metzler only", param_hint="'--weights'")
+    if kind is CertificateKindName.input and not math.isfinite(kappa):
+        raise typer.BadParameter(f"must be finite; got {kappa}", param_hint="'--kappa'")
+    if every and out is not None and out.exists() and not out.is_dir():
+        raise typer.BadParameter(f"with --memory all, must be a directory; got the file {str(out)!r}",
+                                 param_hint="'--out'")
+
+    def certify_one(mu: int):
+        extra: dict = {"memory": mu} if per_memory else {}
+        if kind is CertificateKindName.lds:
+            return certify_lds(network, reduction=reduction.value, solver=solver_name), extra
+        if kind is CertificateKindName.contraction:
+            return certify_contraction(network, form=form.value, reduction=reduction.value, solver=solver_name), extra
+        if kind is CertificateKindName.radius:
+            result = certified_radius(network, mu, method=method.value, weights=weights.value,
+                                      reduction=reduction.value, solver=solver_name)
+            extra.update({"radius": result.radius, "min_half_width": result.min_half_width, "norm": result.norm})
+            return result.certificate, extra
+        xi = network.patterns[:, mu].astype(float)
         u = kappa * (2.0 * xi - 1.0) if cue is CueName.signed else kappa * xi
-        certificate = certify_input_driven(network, u, memory=memory, reduction=reduction.value, solver=solver_name)
+        certificate = certify_input_driven(network, u, memory=mu, reduction=reduction.value, solver=solver_name)
         extra.update({"kappa": kappa, "cue": cue.value})
+        return certificate, extra
+
+    if every:
+        _certify_all(memories, certify_one, kind.value, out, save_certificate, as_json=as_json)
+        return
+    certificate, extra = certify_one(memories[0])
     if out is not None:
         save_certificate(out, certificate)
         extra["saved"] = str(out)
     radius = None
     if "radius" in extra:
         label = "certified retrieval radius" if extra["norm"] == "box" else "certified l2 radius (sector LMI)"
-        radius = f"memory {memory}: {label} {extra['radius']:.6g} (smallest half-width {extra['min_half_width']:.6g})"
+        radius = (f"memory {extra['memory']}: {label} {extra['radius']:.6g} "
+                  f"(smallest half-width {extra['min_half_width']:.6g})")
     saved = None if out is None else f"saved to {out}"
     echo_result(_certificate_record(certificate, **extra), [radius, certificate.summary(), saved], as_json=as_json)
     if not certificate.certified:
+        raise typer.Exit(code=1)
+
+
+def _certify_all(memories, certify_one, kind: str, out: Optional[Path], save, *, as_json: bool) -> None:
+    """``--memory all``: certify every memory, save one file each under `out`, print a summary table."""
+    if out is not None:
+        out.mkdir(parents=True, exist_ok=True)
+    records, rows = [], []
+    for mu in memories:
+        certificate, extra = certify_one(mu)
+        if out is not None:
+            extra["saved"] = str(save(out / f"{kind}_{mu}.json", certificate))
+        records.append(_certificate_record(certificate, **extra))
+        radius = f"{extra['radius']:.6g}" if "radius" in extra else "-"
+        width = f"{extra['min_half_width']:.6g}" if "min_half_width" in extra else "-"
+        rows.append(f"  {mu:>6}  {certificate.status.code:<20} {radius:>10} {width:>13}  {extra.get('saved', '-')}")
+    n_certified = sum(record["certified"] for record in records)
+    lines = [f"{kind} certificates for {len(memories)} memories: {n_certified} certified",
+             f"  {'memory':>6}  {'status':<20} {'radius':>10} {'min half-w.':>13}  file", *rows]
+    if as_json:
+        typer.echo(json.dumps({"kind": kind, "n_memories": len(memories), "n_certified": n_certified,
+                               "certificates": records}))
+    else:
+        typer.echo("\n".join(lines))
+    if n_certified < len(memories):
         raise typer.Exit(code=1)
 
 

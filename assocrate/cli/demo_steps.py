@@ -48,6 +48,10 @@ DEMO_NONSTORED = 16
 DEMO_T_REFERENCE = 10.0
 DEMO_T_MAX = 20.0
 DEMO_NOISE = 0.1
+#: Cues per memory and level in the basin profiles (14 memories: 42 cues per level, enough for a Wilson band).
+DEMO_BASIN_TRIALS = 3
+#: Pattern sets per load in the capacity curve (error bars over sets).
+DEMO_CAPACITY_SETS = 3
 #: Cue corruption levels at which certified and simulated retrieval are compared.
 DEMO_CERTIFY_LEVELS = (0.2, 0.3, 0.4, 0.5)
 #: Spiking section (theory.md §6b): Poisson neurons, r_max (Hz), tau = tau_s (s), cues per memory, t_max (tau).
@@ -192,7 +196,7 @@ def retrieve_reference(ctx: DemoContext) -> list[str]:
         "With global inhibition (γ < 0) every cued memory is retrieved and non-stored patterns die out; with "
         "γ > 0 the uniform all-on state is stable and every cue, stored or not, ends there.",
         "",
-        ctx.figure(overlap_time_courses(panels), "overlaps.png"),
+        ctx.figure(overlap_time_courses(panels, tau=network.tau), "overlaps.png"),
         "",
     ]
 
@@ -219,7 +223,7 @@ def retrieve_with_noise(ctx: DemoContext) -> list[str]:
         "",
         *_class_table(rows),
         "",
-        ctx.figure(overlap_time_courses(panels, title=f"average overlap with noise σ = {DEMO_NOISE:g}"),
+        ctx.figure(overlap_time_courses(panels, title=f"overlaps with noise σ = {DEMO_NOISE:g}", tau=network.tau),
                    "overlaps_noisy.png"),
         "",
     ]
@@ -229,8 +233,10 @@ def probe_basins(ctx: DemoContext) -> list[str]:
     """Retrieval probability against cue corruption (deleted and flipped units), γ < 0."""
     network = ctx.networks["negative gamma"]
     profiles = {
-        "deleted active units": basin_profile(network, None, np.linspace(0.0, 1.0, 11), 1, seed=ctx.seed + 4),
-        "flipped units": basin_profile(network, None, np.linspace(0.0, 0.5, 11), 1, seed=ctx.seed + 5, kind="flip"),
+        "deleted active units": basin_profile(network, None, np.linspace(0.0, 1.0, 11), DEMO_BASIN_TRIALS,
+                                               seed=ctx.seed + 4),
+        "flipped units": basin_profile(network, None, np.linspace(0.0, 0.5, 11), DEMO_BASIN_TRIALS, seed=ctx.seed + 5,
+                                       kind="flip"),
     }
     ctx.results["basins"] = profiles
     ctx.numbers["basin edge delete"] = profiles["deleted active units"].edge(0.5)
@@ -251,7 +257,7 @@ def measure_capacity(ctx: DemoContext) -> list[str]:
     """Capacity curve for random patterns (N = 500 to keep the demo short)."""
     a, b = DEMO_LEVELS["negative gamma"]
     curve = capacity(500, [0.01, 0.02, 0.04, 0.06, 0.08, 0.1, 0.12], DEMO_ACTIVITY, DEMO_ACTIVATION, (a, b),
-                           trials=1, seed=ctx.seed + 6)
+                     trials=DEMO_CAPACITY_SETS, seed=ctx.seed + 6)
     ctx.results["capacity"] = curve
     ctx.numbers["capacity 0.9"] = curve.capacity(0.9)
     return [
@@ -373,7 +379,8 @@ def certify_basins(ctx: DemoContext) -> list[str]:
         "## Certified retrieval radius",
         "",
         f"A cue whose current W x lies within δ of a memory's equilibrium in every unit provably retrieves it "
-        f"(Metzler majorant on the box, theory.md §5.3, verified in exact rational arithmetic). Equal-overlap "
+        f"(the box is forward invariant by interval iteration and its images end in a Metzler box, theory.md §5 "
+        f"item 3b; verified in exact rational arithmetic). Equal-overlap "
         f"design: δ = {exact_radius.radius:.4f} (b − a = {network.b - network.a:g}), "
         f"{'certified' if exact_radius.certified else 'NOT certified'}. Random patterns, γ < 0, δ per memory: "
         f"{per_memory} ({sum(r.certified for r in radii)}/{len(radii)} certified; files in `certificates/`, "

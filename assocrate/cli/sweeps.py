@@ -73,6 +73,10 @@ def phase_command(
     tau: TauOption = 1.0,
     out: DatasetOption = None,
     figure: Annotated[Optional[Path], typer.Option("--figure", help="Draw the phase diagram here (.png/.pdf/.svg).")] = None,
+    prove: Annotated[
+        bool, typer.Option("--prove", help="Also prove every cell exactly: stable (Lyapunov P = D^-1), unstable "
+                           "(rational witness) or undecided; exact designs only.")
+    ] = False,
     as_json: JsonOption = False,
 ) -> None:
     """Phase diagram of local stability over gain rho and threshold x* (theory.md §4)."""
@@ -89,7 +93,7 @@ def phase_command(
     with progress_bar("phase diagram", "cells") as progress:
         dataset = phase_diagram(
             activation=activation.value, a=a, b=b, rho=rho, threshold=threshold, patterns=source, n_units=n,
-            q=q, n_patterns=p, r=r, seed=seed, tau=tau, progress=progress,
+            q=q, n_patterns=p, r=r, seed=seed, tau=tau, progress=progress, prove=prove,
         )
     if out is not None:
         save_dataset(out, dataset)
@@ -114,6 +118,15 @@ def phase_command(
         f"  stable {record['n_stable']}, unstable {record['n_unstable']}; sufficient condition holds in "
         f"{record['n_sufficient']}, instability condition in {record['n_instability']}",
     ]
+    if prove:
+        from ..sweeps.proof import STABLE_PROVED, UNDECIDED, UNSTABLE_PROVED
+
+        proof = dataset["proof"].values
+        record.update({"n_stable_proved": int((proof == STABLE_PROVED).sum()),
+                       "n_unstable_proved": int((proof == UNSTABLE_PROVED).sum()),
+                       "n_undecided": int((proof == UNDECIDED).sum())})
+        lines.append(f"  proved exactly: stable {record['n_stable_proved']}, unstable {record['n_unstable_proved']}, "
+                     f"undecided {record['n_undecided']}")
     echo_result(record, lines + _written({"dataset": out, "figure": figure}, indent="  "), as_json=as_json)
 
 

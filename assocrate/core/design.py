@@ -15,6 +15,7 @@ from functools import cached_property
 
 import numpy as np
 
+from .._summary import Summarized
 from .._validation import check_choice, check_finite_float, check_fraction, check_patterns, check_positive
 from .._validation import readonly as _readonly
 from ..errors import InvalidInput, InvalidType
@@ -122,7 +123,7 @@ def design_rule(
 
 
 @dataclass(frozen=True, repr=False)
-class MemoryNetwork:
+class MemoryNetwork(Summarized):
     """A firing-rate network ``tau x' = -x + Phi(W x + u)`` storing binary patterns.
 
     Build it with :func:`design`. W is held as its factors ``W = L C R^T`` with ``C`` diagonal

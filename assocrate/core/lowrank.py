@@ -79,7 +79,11 @@ class Spectrum:
         return np.repeat(self.values, self.multiplicities)
 
     def __repr__(self) -> str:
-        return f"Spectrum(size={self.size}, max={self.max:.6g}, n_listed={self.values.size})"
+        """Up to 8 distinct values with their multiplicities (``grouped()`` first), else the extremes."""
+        if self.values.size <= 8:
+            listed = ", ".join(f"{v:.6g} (x{m})" for v, m in zip(self.values, self.multiplicities))
+            return f"Spectrum(size={self.size}: {listed})"
+        return f"Spectrum(size={self.size}, min={self.values[0]:.6g}, max={self.max:.6g}, n_listed={self.values.size})"
 
 
 def make_spectrum(values: np.ndarray, multiplicities: np.ndarray) -> Spectrum:

@@ -82,7 +82,7 @@ class DiscreteNetwork:
 
     @cached_property
     def readout(self) -> np.ndarray:
-        """W_out (P x N): ``W_out r`` are the overlaps ``m^nu = r . xi^nu / |xi^nu|``."""
+        """W_out (P x N): ``W_out r`` are the overlaps ``m^nu = r·xi^nu / |xi^nu|``."""
         xi = self.network.patterns
         return readonly(xi.T / np.maximum(xi.sum(axis=0), 1)[:, None])
 

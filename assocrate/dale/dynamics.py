@@ -174,7 +174,7 @@ def simulate_dale(
     Local stability is not retrieval. The realization has the same equilibria as the designed
     network, but away from them the inhibition lags the excitation by tau_I, and the uniform loop
     gains c and w_EI are large when W_cov has a very negative entry (c = 15.9 for the N = 1000,
-    P = 14 random reference network, against |gamma| = 0.25). Measured there: a cue keeping 60 %
+    P = 14 random reference network, against ``|gamma|`` = 0.25). Measured there: a cue keeping 60 %
     of the active units retrieves its memory for tau_I <= 0.41 tau, while for slower inhibition the
     whole network runs up towards the all-on state before the inhibition catches up and then falls
     to the quiescent state (every memory stays locally stable for every tau_I).

@@ -27,6 +27,7 @@ from typing import NamedTuple
 
 import numpy as np
 
+from .._summary import Summarized
 from .._validation import check_finite_float, check_positive, check_positive_int
 from .._validation import readonly as _readonly
 from ..core.design import DENSE_LIMIT, MemoryNetwork, check_network
@@ -183,7 +184,7 @@ def _impossible(gamma: float, c: float) -> InvalidInput:
 
 
 @dataclass(frozen=True, repr=False)
-class DaleNetwork:
+class DaleNetwork(Summarized):
     """A Dale's-law realization of a :class:`~assocrate.core.design.MemoryNetwork` (theory.md §6).
 
     Build it with :func:`dale_realization`.

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.linalg
 
+from .._summary import Summarized
 from .._validation import check_choice, check_index
 from .._validation import readonly as _readonly
 from ..core.lowrank import range_factor, reduced_eigenvalues, reduced_matrix
@@ -277,7 +278,7 @@ def dale_spectrum(dale: DaleNetwork, mu: int, *, at: Point = "equilibrium") -> D
 
 
 @dataclass(frozen=True, repr=False)
-class DaleStability:
+class DaleStability(Summarized):
     """The augmented spectra of every memory of a Dale realization.
 
     Attributes

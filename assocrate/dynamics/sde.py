@@ -328,7 +328,7 @@ def euler_maruyama(
     seed : int, numpy.random.Generator or None
         Source of the noise; the same seed (and dtype) gives identical trajectories, whether or not
         the elementwise work runs in threads. float32 and float64 draw different noise streams
-        (float64 by numpy's ziggurat, float32 by the Box–Muller transform, |n| <= 6.76).
+        (float64 by numpy's ziggurat, float32 by the Box–Muller transform, ``|n| <= 6.76``).
     record_every : int, optional
         Record every this many steps (and the final state); default: only the start and the end.
     readout : numpy.ndarray, shape (N, K), optional

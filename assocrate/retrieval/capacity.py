@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from .._summary import Summarized
 from .._validation import check_finite_float, check_fraction, check_positive, check_positive_int
 from .._validation import readonly as _readonly
 from ..core.activations import Activation
@@ -98,7 +99,7 @@ def _assess_memories(network: MemoryNetwork, tol: float, *, t_relax: float = 20.
 
 
 @dataclass(frozen=True, repr=False)
-class CapacityCurve:
+class CapacityCurve(Summarized):
     """Fraction of stored random memories that work, against the load P/N (:func:`assocrate.sweeps.capacity`).
 
     A memory counts only if (1) Newton refinement from its rescaled pattern converges to an

@@ -78,7 +78,7 @@ def _overlap_weights(patterns: np.ndarray, q: float | None) -> np.ndarray:
 def overlaps(
     X: np.ndarray, patterns: np.ndarray, *, normalize: str | None = None, q: float | None = None
 ) -> np.ndarray:
-    """Overlaps ``m^nu = x . xi^nu / |xi^nu|`` or ``x . xi^nu / (N q)`` of states with patterns.
+    """Overlaps ``m^nu = x·xi^nu / |xi^nu|`` or ``x·xi^nu / (N q)`` of states with patterns.
 
     Parameters
     ----------

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .._summary import Summarized
 from .._validation import as_generator, check_choice, check_index, check_positive, check_positive_int
 from .._validation import readonly as _readonly
 from ..core.design import MemoryNetwork
@@ -37,7 +38,7 @@ from .readout import (
 __all__ = ["BasinProfile", "RetrievalResult", "basin_profile", "retrieve", "settling_times"]
 
 @dataclass(frozen=True, repr=False)
-class RetrievalResult(OutcomeCounts):
+class RetrievalResult(OutcomeCounts, Summarized):
     """Outcome of a batch of retrieval runs (:func:`retrieve`).
 
     Attributes
@@ -356,7 +357,7 @@ def retrieve(
 
 
 @dataclass(frozen=True, repr=False)
-class BasinProfile:
+class BasinProfile(Summarized):
     """Retrieval probability against cue corruption (:func:`basin_profile`).
 
     Attributes

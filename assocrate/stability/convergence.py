@@ -33,6 +33,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .._summary import Summarized
 from .._validation import as_generator, check_input, check_positive, check_positive_int
 from ..core.design import require_symmetric
 from ..errors import InvalidInput
@@ -76,7 +77,7 @@ class Hypothesis:
 
 
 @dataclass(frozen=True, repr=False)
-class GlobalConvergence:
+class GlobalConvergence(Summarized):
     """The energy argument for a network: its hypotheses and a check on sampled trajectories.
 
     Attributes

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .._summary import Summarized
 from .._validation import check_choice
 from .._validation import readonly as _readonly
 from ..core.design import MemoryNetwork, check_network
@@ -84,7 +85,7 @@ class MemoryStability:
 
 
 @dataclass(frozen=True, repr=False)
-class LocalStability:
+class LocalStability(Summarized):
     """Local stability of every memory of a network, with the analytic conditions.
 
     Attributes

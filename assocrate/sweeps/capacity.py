@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from .._progress import as_progress
 from ..core.activations import Activation
 from ..errors import InvalidInput, InvalidType
 from ..io import check_output_path
@@ -133,7 +134,7 @@ def capacity(
     tol: float = DEFAULT_TOL,
     scheduler: str | Client = "synchronous",
     checkpoint: str | os.PathLike | None = None,
-    progress: Callable[[int, int], None] | None = None,
+    progress: Callable[[int, int], None] | bool | None = None,
 ) -> CapacityCurve:
     """Success rate against the load P/N for random patterns, serially or on dask.distributed.
 
@@ -180,9 +181,9 @@ def capacity(
         exists, its finished cells are loaded, not recomputed; it must come from a sweep with the
         same arguments (else ``ValueError`` naming the argument). The completed file holds the
         returned curve's ``dataset``.
-    progress : callable, optional
+    progress : callable or bool, optional
         Called as ``progress(done, total)`` after every cell computed by this call; `done` counts
-        the cells loaded from `checkpoint` too.
+        the cells loaded from `checkpoint` too. ``True``: a rich progress bar on stderr (only on a terminal).
 
     Returns
     -------
@@ -247,6 +248,7 @@ def capacity(
     """
     setup = capacity_setup(n_units, loads, q, activation, levels, trials, seed, cue=cue, t_max=t_max, dt=dt, tol=tol)
     scheduler = check_scheduler(scheduler)
+    progress = as_progress(progress, "capacity cells")
     path = _check_checkpoint(checkpoint)
     if path is not None and seed is None:
         raise InvalidInput("`seed` must be an integer when `checkpoint` is given (a resumed sweep must draw the same "

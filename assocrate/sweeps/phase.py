@@ -19,6 +19,7 @@ from collections.abc import Callable, Sequence
 import numpy as np
 import xarray as xr
 
+from .._progress import as_progress
 from .._validation import (
     check_choice,
     check_finite_float,
@@ -34,6 +35,7 @@ from ..core.lowrank import batched_max_reduced_eigenvalue
 from ..core.patterns import ENSEMBLES, make_patterns, pattern_statistics, row_types
 from ..errors import InvalidInput
 from ..stability import instability_terms, k2_eigenvalues, pattern_structure_reason
+from .proof import proof_variable, prove_cells
 
 __all__ = ["PHASE_ACTIVATIONS", "PHASE_METHODS", "phase_diagram"]
 
@@ -170,7 +172,8 @@ def phase_diagram(
     seed: int = 0,
     tau: float = 1.0,
     method: str = "auto",
-    progress: Callable[[int, int], None] | None = None,
+    progress: Callable[[int, int], None] | bool | None = None,
+    prove: bool = False,
 ) -> xr.Dataset:
     """Local stability of the stored memories over a (rho, threshold) grid (theory.md §4).
 
@@ -200,8 +203,13 @@ def phase_diagram(
         (equal-overlap construction with ``r = q`` only); ``"reduction"``: batched exact
         (P+1) x (P+1) eigenproblems for any patterns; ``"auto"`` picks the closed form when it applies
         (the equal-overlap construction designed with its own q and r).
-    progress : callable, optional
-        Called as ``progress(done_cells, total_cells)`` after each block of cells.
+    progress : callable or bool, optional
+        Called as ``progress(done_cells, total_cells)`` after each block of cells. ``True``: a rich
+        progress bar on stderr (only on a terminal).
+    prove : bool, default False
+        Also give every cell an exact verdict (:mod:`assocrate.sweeps.proof`): variable ``proof``
+        (codes -1 no-network, 0 undecided, 1 stable-proved, 2 unstable-proved; ``flag_meanings``).
+        Needs an exact design (equal pattern sizes and overlaps), whose memories are equilibria.
 
     Returns
     -------
@@ -251,6 +259,7 @@ def phase_diagram(
     threshold = _check_axis("threshold", np.linspace(0.0, 0.9, 30) if threshold is None else threshold)
     tau = check_positive("tau", tau)
     method = check_choice("method", method, PHASE_METHODS)
+    progress = as_progress(progress, "phase-diagram cells")
     if isinstance(patterns, str):
         if patterns not in ENSEMBLES:
             raise InvalidInput(f"`patterns` must be one of {list(ENSEMBLES)} or a 0/1 array; got {patterns!r}")
@@ -272,6 +281,12 @@ def phase_diagram(
         reason = f"the design uses q={design_q:.6g}, r={design_r:.6g}, not the patterns' q={stats.q:.6g}, r={stats.r:.6g}"
     if method == "closed-form" and reason is not None:
         raise InvalidInput(f"`method`='closed-form' needs the equal-overlap design: {reason}")
+    if not isinstance(prove, bool):
+        raise InvalidInput(f"`prove` must be True or False; got {prove!r}")
+    if prove and not (stats.is_exact_design and own):
+        raise InvalidInput("`prove`=True needs an exact design (equal pattern sizes and pairwise overlaps, e.g. "
+                           "'equal-overlap' or 'correlated', designed with their own q and r): otherwise the designed "
+                           "memories are not equilibria")
     chosen = "closed-form" if method == "closed-form" or (method == "auto" and reason is None) else "reduction"
 
     cells = _grid_design(activation, rho, threshold, a, b, design_q, design_r)
@@ -328,5 +343,7 @@ def phase_diagram(
         "rho": ("rho", rho, {"long_name": "gain rho"}),
         "threshold": ("threshold", threshold, {"long_name": "threshold x*"}),
     }
+    if prove:
+        data["proof"] = proof_variable(prove_cells(cells, xi, activation, rho, threshold, a, b), dims)
     return xr.Dataset(data, coords=coords, attrs=attrs)
 

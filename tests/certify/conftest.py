@@ -23,7 +23,7 @@ def small_network():
 
 @pytest.fixture(scope="module")
 def reference_radius(equal_overlap_network):
-    return certified_radius(equal_overlap_network, 0)
+    return certified_radius(equal_overlap_network, 0, method="metzler")
 
 
 @pytest.fixture(scope="module")
@@ -33,8 +33,9 @@ def certificates(equal_overlap_network):
     low = low_gain(net)
     cue = 1.0 * (2.0 * net.patterns[:, 1] - 1.0)
     return {
-        "radius": (certified_radius(net, 0).certificate, net),
-        "perron": (certified_radius(net, 1, weights="perron").certificate, net),
+        "radius": (certified_radius(net, 0, method="metzler").certificate, net),
+        "interval": (certified_radius(net, 3).certificate, net),
+        "perron": (certified_radius(net, 1, weights="perron", method="metzler").certificate, net),
         "sector": (certified_radius(net, 2, method="lmi").certificate, net),
         "input": (certify_input_driven(net, cue, memory=1), net),
         "input-contraction": (certify_input_driven(net, cue, memory=1, method="contraction"), net),

@@ -168,7 +168,7 @@ def test_an_input_certificate_relabelled_to_another_memory_is_refused(equal_over
 def test_a_surplus_weight_entry_is_refused_and_its_claim_is_false(equal_overlap_network, reference_file, tmp_path,
                                                                   cli):
     net = equal_overlap_network
-    honest = aa.certified_radius(net, 0).certificate
+    honest = aa.certified_radius(net, 0, method="metzler").certificate
     red = reduce_network(net)
     delta = honest.exact_data["delta"]
     v = row([Fraction(1, 2)] * red.n_classes + [1])  # zipped with k entries: the box is the honest one
@@ -187,7 +187,7 @@ def test_a_surplus_weight_entry_is_refused_and_its_claim_is_false(equal_overlap_
 
 def test_a_radius_weights_label_edited_is_refused(equal_overlap_network, reference_file, tmp_path, cli):
     net = equal_overlap_network
-    perron = aa.certified_radius(net, 1, weights="perron").certificate
+    perron = aa.certified_radius(net, 1, weights="perron", method="metzler").certificate
     assert min(perron.data["v"]) < 1
     forged = edited(perron, parameters={"weights": "uniform"})
     _refused_everywhere(cli, tmp_path, forged, net, reference_file,
@@ -215,7 +215,7 @@ def digits_file(tmp_path_factory, digits):
 
 @pytest.mark.parametrize("mu", [1, 3, 8, 9])
 def test_no_certificate_for_a_memory_whose_equilibrium_is_another_memorys(digits, digits_file, cli, mu):
-    result = aa.certified_radius(digits, mu)
+    result = aa.certified_radius(digits, mu, method="metzler")
     assert not result.certified and result.radius == 0
     assert result.certificate.claim == f"no certificate found: the equilibrium near memory {mu} is memory 5's"
     code, out, _ = run(cli, "certify", digits_file, "--memory", mu)
@@ -223,7 +223,7 @@ def test_no_certificate_for_a_memory_whose_equilibrium_is_another_memorys(digits
 
 
 def test_memory_5s_box_relabelled_to_memory_1_is_refused(digits, digits_file, tmp_path, cli, monkeypatch):
-    honest = aa.certified_radius(digits, 5)
+    honest = aa.certified_radius(digits, 5, method="metzler")
     assert honest.certified and aa.verify(honest.certificate, digits).verified
     red = reduce_network(digits)
     forged = edited(honest.certificate, parameters={"memory": 1})
@@ -257,8 +257,8 @@ def test_the_honest_certificates_still_verify(equal_overlap_network, reference_f
     cue = 1.0 * (2.0 * net.patterns[:, 1] - 1.0)
     low = low_gain(net)  # monostable (same W, gain 0.5): not a design, so not a network file
     cases = [
-        (aa.certified_radius(net, 0).certificate, net, reference_file),
-        (aa.certified_radius(net, 1, weights="perron").certificate, net, reference_file),
+        (aa.certified_radius(net, 0, method="metzler").certificate, net, reference_file),
+        (aa.certified_radius(net, 1, weights="perron", method="metzler").certificate, net, reference_file),
         (aa.certified_radius(net, 2, method="lmi").certificate, net, reference_file),
         (aa.certify_input_driven(net, cue, memory=1), net, reference_file),
         (aa.certify_input_driven(net, cue, memory=1, method="contraction"), net, reference_file),
@@ -277,7 +277,7 @@ def test_the_honest_certificates_still_verify(equal_overlap_network, reference_f
 
 def test_a_seal_is_no_defence_but_the_hypotheses_are(equal_overlap_network):
     """A hand-edited certificate is resealed by anyone (the seal is a public SHA-256)."""
-    honest = aa.certified_radius(equal_overlap_network, 0).certificate
+    honest = aa.certified_radius(equal_overlap_network, 0, method="metzler").certificate
     forged = edited(honest, parameters={"radius": 1.0})
     assert forged.parameters["checksum"] == checksum(forged)
     result = aa.verify(forged, equal_overlap_network)
@@ -301,7 +301,7 @@ def test_check_certify_never_certifies_a_memory_check_calls_undecided(tmp_path, 
 
 
 def test_verify_names_the_failed_hypothesis(equal_overlap_network, reference_file, tmp_path, cli):
-    honest = aa.certified_radius(equal_overlap_network, 0).certificate
+    honest = aa.certified_radius(equal_overlap_network, 0, method="metzler").certificate
     forged = edited(honest, exact={"delta": -honest.exact_data["delta"]}, parameters={"radius": -honest.parameters["radius"]})
     result = aa.verify(forged, equal_overlap_network)
     assert (result.verified, result.hypothesis) == (False, 2)

@@ -39,17 +39,17 @@ def test_class_weights_equal_dense_w(projection_network):
 def test_metzler_radius_is_certified_and_verified_for_every_memory(projection_network):
     net = projection_network
     for mu in range(net.n_patterns):
-        result = aa.certified_radius(net, mu)
+        result = aa.certified_radius(net, mu, method="metzler")
         assert result.certified and result.radius > 0.2
         assert aa.verify(result.certificate, net).verified
-    full = aa.certified_radius(net, 0, reduction="full")
-    assert full.radius == pytest.approx(aa.certified_radius(net, 0).radius, rel=1e-6)
+    full = aa.certified_radius(net, 0, reduction="full", method="metzler")
+    assert full.radius == pytest.approx(aa.certified_radius(net, 0, method="metzler").radius, rel=1e-6)
 
 
 def test_box_starts_converge_to_the_memory(projection_network):
     # the claim, simulated: current-form starts on the corners of the certified box reach the memory
     net = projection_network
-    result = aa.certified_radius(net, 1)
+    result = aa.certified_radius(net, 1, method="metzler")
     h_bar = net.memory_currents()[:, 1]
     signs = np.random.default_rng(2).choice([-1.0, 1.0], size=(net.n_units, 16))
     H0 = h_bar[:, None] + 0.999 * result.radius * signs
@@ -61,7 +61,7 @@ def test_digest_names_the_rule(projection_network):
     net = projection_network
     betteti = aa.design(net.patterns, SIGMOID, -0.3, 0.95, q=net.q, r=net.r)
     assert network_digest(net) != network_digest(betteti)
-    cert = aa.certified_radius(betteti, 0).certificate
+    cert = aa.certified_radius(betteti, 0, method="metzler").certificate
     assert not aa.verify(cert, net).verified
 
 

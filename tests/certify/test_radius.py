@@ -38,7 +38,7 @@ def test_reference_radius(reference_radius, equal_overlap_network):
 
 def test_every_memory_has_the_same_radius(equal_overlap_network, reference_radius):
     for mu in range(1, equal_overlap_network.n_patterns):
-        assert certified_radius(equal_overlap_network, mu).radius == pytest.approx(reference_radius.radius, rel=1e-9)
+        assert certified_radius(equal_overlap_network, mu, method="metzler").radius == pytest.approx(reference_radius.radius, rel=1e-9)
 
 
 def test_500_starts_in_the_certified_box_converge(equal_overlap_network, reference_radius):
@@ -71,21 +71,21 @@ def test_the_certificate_is_not_far_from_the_empirical_basin(equal_overlap_netwo
 
 def test_full_reduction_gives_the_same_radius():
     net = design(equal_overlap_patterns(100, 0.2), REFERENCE_SIGMOID, -0.3, 0.95)
-    by_types = certified_radius(net, 0)
-    by_units = certified_radius(net, 0, reduction="full")
+    by_types = certified_radius(net, 0, method="metzler")
+    by_units = certified_radius(net, 0, reduction="full", method="metzler")
     assert by_units.certified and by_units.certificate.parameters["n_classes"] == 100
     assert by_units.radius == pytest.approx(by_types.radius, rel=1e-8)
 
 
 def test_same_radius_at_a_hundred_thousand_units(reference_radius):
     big = design(equal_overlap_patterns(100_000, 0.2), REFERENCE_SIGMOID, -0.3, 0.95)
-    result = certified_radius(big, 0)
+    result = certified_radius(big, 0, method="metzler")
     assert result.certified and result.certificate.parameters["n_units"] == 100_000
     assert result.radius == pytest.approx(reference_radius.radius, rel=1e-6)
 
 
 def test_perron_weights_certify_a_larger_but_thinner_box(equal_overlap_network, reference_radius):
-    result = certified_radius(equal_overlap_network, 0, weights="perron")
+    result = certified_radius(equal_overlap_network, 0, weights="perron", method="metzler")
     assert result.certified and result.weights == "perron"
     assert result.radius >= reference_radius.radius * (1 - 1e-9)
     assert result.min_half_width < result.radius
@@ -94,31 +94,31 @@ def test_perron_weights_certify_a_larger_but_thinner_box(equal_overlap_network, 
 
 def test_unstable_memory_gets_no_radius():
     net = design(equal_overlap_patterns(1000, 0.2), Sigmoid(1.0, 0.2), -0.3, 0.95)
-    result = certified_radius(net, 0)
+    result = certified_radius(net, 0, method="metzler")
     assert not result.certified and result.radius == 0.0
     assert result.certificate.claim.startswith("no certificate found")
 
 
 def test_rectified_tanh_radius():
     net = design(equal_overlap_patterns(1000, 0.2), RectifiedTanh(4.8, 0.75), 0.5, 1.5)
-    result = certified_radius(net, 0)
+    result = certified_radius(net, 0, method="metzler")
     assert result.certified and result.radius > 0
     assert verify(result.certificate, net).verified
 
 
 def test_random_patterns_radius(random_network):
-    result = certified_radius(random_network, 0)
+    result = certified_radius(random_network, 0, method="metzler")
     assert result.certified and 0 < result.radius < 1.0
 
 
 def test_rejects_bad_arguments(equal_overlap_network):
     net = equal_overlap_network
     with pytest.raises(ValueError, match="`mu` must be in"):
-        certified_radius(net, 6)
+        certified_radius(net, 6, method="metzler")
     with pytest.raises(ValueError, match="`method` must be one of"):
         certified_radius(net, 0, method="box")
     with pytest.raises(ValueError, match="`weights` must be one of"):
-        certified_radius(net, 0, weights="heavy")
+        certified_radius(net, 0, weights="heavy", method="metzler")
     with pytest.raises(ValueError, match="applies to method='metzler' only"):
         certified_radius(net, 0, method="lmi", weights="perron")
 
@@ -133,7 +133,7 @@ def test_claims_round_bounds_the_safe_way(equal_overlap_network):
     assert "at least 0.9999," in claim and "at most 0.2001)" in claim
     claim = sector_claim(0, 0.4140819211, 0.4140811211, 1)
     assert "radius 0.414081 " in claim and "half-width 0.414082 " in claim and "half-width 0.414)" in claim
-    result = certified_radius(equal_overlap_network, 0)
+    result = certified_radius(equal_overlap_network, 0, method="metzler")
     printed = result.certificate.claim.split("delta = ")[1].split(",")[0]
     assert float(printed) <= result.radius and printed in result.summary()
 
@@ -153,7 +153,7 @@ def test_the_check_refuses_a_box_that_is_too_large(equal_overlap_network, refere
 
 def test_no_radius_says_why(equal_overlap_network):
     net = design(equal_overlap_patterns(1000, 0.2), Sigmoid(1.0, 0.2), -0.3, 0.95)
-    result = certified_radius(net, 0)
+    result = certified_radius(net, 0, method="metzler")
     assert result.certificate.status is aa.CertificateStatus.CONDITION_FAILS
     assert not verify(result.certificate, net).verified
 
@@ -169,7 +169,7 @@ def test_a_box_not_provably_the_memorys_is_no_certificate(equal_overlap_network,
         return Identity(None, "memory 3", np.zeros(0), np.zeros(0), 0)
 
     monkeypatch.setattr(basin, "box_identity", nobody)
-    result = certified_radius(equal_overlap_network, 0)
+    result = certified_radius(equal_overlap_network, 0, method="metzler")
     assert not result.certified and result.certificate.status is CertificateStatus.CONDITION_FAILS
     assert "hypothesis 5 fails (identity: the certified equilibrium is memory 0's): the box is not provably memory 0's" \
         in result.certificate.claim

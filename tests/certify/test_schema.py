@@ -14,7 +14,7 @@ from assocrate.errors import InvalidInput
 
 @pytest.fixture(scope="module")
 def document(equal_overlap_network):
-    return json.loads(to_json(aa.certified_radius(equal_overlap_network, 0).certificate))
+    return json.loads(to_json(aa.certified_radius(equal_overlap_network, 0, method="metzler").certificate))
 
 
 def test_an_honest_certificate_is_valid(document):

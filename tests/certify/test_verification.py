@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 import assocrate as aa
-from assocrate.certify import contraction, input_driven, lds, radius, sector
+from assocrate.certify import contraction, input_driven, interval, lds, radius, sector
 from assocrate.certify.input_driven import certify_input_driven
 from assocrate.certify.lds import certify_lds
 from assocrate.certify.radius import certified_radius
@@ -21,7 +21,7 @@ from assocrate.cli import main
 from assocrate.errors import InvalidInput
 from assocrate.io import save_network
 
-NAMES = ["radius", "perron", "sector", "input", "input-contraction", "lds", "contraction", "contraction-current", "lyapunov"]
+NAMES = ["radius", "interval", "perron", "sector", "input", "input-contraction", "lds", "contraction", "contraction-current", "lyapunov"]
 
 
 @pytest.mark.parametrize("name", NAMES)
@@ -144,13 +144,13 @@ def test_certify_json(capsys, tmp_path, network_file, kind):
     code, stdout, err = run(capsys, "certify", network_file, "--kind", kind, "--memory", 1, "--out", out, "--json")
     record = json.loads(stdout)
     assert {"kind", "verified_float", "verified_exact", "claim", "residuals"} <= set(record)
-    assert record["kind"] == kind
+    assert record["kind"] == ("interval" if kind == "radius" else kind)  # --method interval is the default
     if kind in ("radius", "input"):
         assert code == 0 and record["verified_exact"] and record["memory"] == 1
     else:  # the reference network stores memories: no global certificate, a clear verdict, exit 1
         assert code == 1 and not record["verified_exact"] and record["claim"].startswith("no certificate found")
     if kind == "radius":
-        assert record["radius"] == pytest.approx(0.414, abs=1e-3) and record["norm"] == "box"
+        assert record["radius"] == pytest.approx(0.561, abs=1e-3) and record["norm"] == "box"
     assert out.exists()
     expected = 0 if record["verified_exact"] else 1
     assert run(capsys, "verify", out, network_file)[0] == expected
@@ -285,7 +285,7 @@ def test_an_input_not_constant_on_row_types_verifies_with_its_u(equal_overlap_ne
     shifted = cue.copy()
     shifted[0] += 0.005  # same classes, another input
     assert not verify(loaded, net, u=shifted).verified
-    assert not verify(certified_radius(net, 0).certificate, net, u=cue).verified
+    assert not verify(certified_radius(net, 0, method="metzler").certificate, net, u=cue).verified
     # the command line takes u from a file (`verify --input`); a u of the wrong length is bad input
     cert_file, net_file, u_file = tmp_path / "c.json", tmp_path / "net.npz", tmp_path / "u.npy"
     save_certificate(cert_file, cert)
@@ -315,6 +315,7 @@ def test_verify_dispatches_to_the_checks_the_certifiers_run():
         "radius": radius.verify_radius,
         "sector": sector.verify_sector,
         "input": input_driven.verify_input,
+        "interval": interval.verify_interval,
     }
 
 

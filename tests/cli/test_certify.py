@@ -46,6 +46,8 @@ def test_radius_text_names_the_radius_and_saves(network_file, tmp_path, cli):
         (["--kind", "input", "--kappa", "inf"], "Invalid value for '--kappa': must be finite; got inf"),
         (["--kind", "input", "--memory", "-1"], "'--memory': must be in [0, 5]; got -1"),
         (["--out", "missing/c.json"], "the directory 'missing' does not exist"),
+        (["--memory", "first"], "'--memory': must be a memory index or 'all'; got 'first'"),
+        (["--kind", "lds", "--memory", "all"], "'--memory': 'all' applies to --kind radius and input only"),
     ],
 )
 def test_certify_bad_options_are_one_line_exit_2(network_file, tmp_path, monkeypatch, cli, args, message):
@@ -55,7 +57,45 @@ def test_certify_bad_options_are_one_line_exit_2(network_file, tmp_path, monkeyp
     assert err.startswith("error: ") and err.count("\n") == 1 and message in err, err
 
 
+def test_memory_all_certifies_every_memory_one_file_each(network_file, tmp_path, cli):
+    folder = tmp_path / "certificates"
+    code, out, err = cli("certify", network_file, "--memory", "all", "--out", folder)
+    assert (code, err) == (0, "")
+    lines = out.splitlines()
+    assert lines[0] == "radius certificates for 6 memories: 6 certified"
+    assert len(lines) == 2 + 6 and all(" certified " in line for line in lines[2:])
+    assert sorted(p.name for p in folder.iterdir()) == [f"radius_{mu}.json" for mu in range(6)]
+    code, out, _ = cli("verify", folder / "radius_5.json", network_file)
+    assert code == 0 and out.startswith("VERIFIED")
+
+
+def test_memory_all_as_json_and_without_files(network_file, cli):
+    code, out, _ = cli("certify", network_file, "--memory", "ALL", "--json")
+    record = json.loads(out)
+    assert code == 0 and (record["n_memories"], record["n_certified"]) == (6, 6)
+    assert [c["memory"] for c in record["certificates"]] == list(range(6))
+    assert all("saved" not in c for c in record["certificates"])
+
+
+def test_memory_all_exits_1_when_one_is_not_certified(network_file, cli):
+    code, out, _ = cli("certify", network_file, "--kind", "input", "--memory", "all", "--cue", "pattern",
+                       "--kappa", 0.5)
+    assert code == 1 and out.startswith("input certificates for 6 memories: 0 certified")
+
+
 def test_verify_an_unreadable_certificate_exits_2(network_file, tmp_path, cli):
     code, out, err = cli("verify", tmp_path, network_file)
     assert (code, out) == (2, "")
     assert err == f"error: cannot read the certificate {str(tmp_path)!r}: Is a directory\n"
+
+
+def test_radius_method_interval_is_the_default_and_certifies_more(network_file, cli):
+    code, out, _ = cli("certify", network_file, "--json")
+    interval = json.loads(out)
+    code_m, out_m, _ = cli("certify", network_file, "--method", "metzler", "--json")
+    metzler = json.loads(out_m)
+    assert (code, code_m) == (0, 0)
+    assert (interval["kind"], interval["parameters"]["method"], metzler["kind"]) == ("interval", "interval", "radius")
+    assert interval["radius"] > metzler["radius"] > 0
+    code, out, err = cli("certify", network_file, "--method", "interval", "--weights", "perron")
+    assert (code, out) == (2, "") and "--weights perron applies to --method metzler only" in err

@@ -59,8 +59,9 @@ def test_demo_checks_and_certifies(demo):
     # Local stability from the exact spectra: every memory of the retrieving designs is stable.
     assert numbers["equal overlap stable memories"] == 6
     assert numbers["negative gamma stable memories"] == 14
-    # theory.md §5.3: certified radius 0.414 on the equal-overlap reference design (a third of b - a).
-    assert numbers["radius equal overlap"] == pytest.approx(0.414, abs=1e-3)
+    # theory.md §5 item 3b: certified radius 0.561 by interval iteration on the equal-overlap reference
+    # design (the Metzler box alone: 0.414; box corners fail at 0.62).
+    assert numbers["radius equal overlap"] == pytest.approx(0.561, abs=1e-3)
     assert numbers["radius min"] > 0.0
     # A certified cue that the simulation does not retrieve would be a false certificate.
     assert numbers["certified but not retrieved"] == 0

@@ -1,0 +1,99 @@
+"""The Metzler-majorant test on a box around a memory, exact and in floating point (theory.md §5 item 3).
+
+On the box ``B = {h : |h - h_c| <= delta v}`` (v > 0, max v = 1) every slope lies below ``K^+``
+(entrywise, from the interval ``h_c +- delta v``). The condition
+
+    delta (|W| K^+ v)_i + R_i  <  delta v_i      for every unit i,            (M)
+
+with ``R >= |W Phi(h_c) + u - h_c|`` a bound on the residual of the centre, makes B forward
+invariant and contracting (proof in :mod:`assocrate.certify.radius`). It is the test of the
+certified retrieval radius (:mod:`~assocrate.certify.radius`) and the end of the interval-iteration
+chain (:mod:`~assocrate.certify.interval`): one copy here, used by both.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from fractions import Fraction
+
+import numpy as np
+
+from ..certify._reduction import ReducedNetwork
+from ..certify._rigorous import slope_upper
+from ..certify.record import ConstraintResidual
+
+__all__ = ["METZLER_CONSTRAINT", "MetzlerCheck", "metzler_check", "metzler_ratio"]
+
+#: Name of the Metzler condition in residual tables.
+METZLER_CONSTRAINT = "(delta v - delta |W| K+ v - R) / (delta v) > 0 entrywise"
+
+
+@dataclass(frozen=True)
+class MetzlerCheck:
+    """The exact test ``delta (|W| K+ v)_s + R_s < delta v_s`` on every class.
+
+    Attributes
+    ----------
+    holds : bool
+    K_plus, R : list of Fraction
+        Rigorous slope upper bounds on the box and residual bounds of the centre.
+    ratio : float
+        ``max_s (delta (|W| K+ v)_s + R_s) / (delta v_s)`` (below 1 iff it holds).
+    """
+
+    holds: bool
+    K_plus: list
+    R: list
+    ratio: float
+
+    @property
+    def residual(self) -> ConstraintResidual:
+        """The residual-table row: ``min_s (delta v_s - lhs_s) / (delta v_s) = 1 - ratio``."""
+        return ConstraintResidual(METZLER_CONSTRAINT, 1.0 - self.ratio)
+
+
+def metzler_check(
+    red: ReducedNetwork,
+    center: Sequence[Fraction],
+    v: Sequence[Fraction],
+    delta: Fraction,
+    R: Sequence[Fraction],
+) -> MetzlerCheck:
+    """Check the Metzler condition (M) of the module docstring exactly (rigorous slopes, exact sums)."""
+    activation = red.network.activation
+    K_plus = [slope_upper(activation, h - delta * vt, h + delta * vt) for h, vt in zip(center, v)]
+    gain = red.abs_times_exact([k * vt for k, vt in zip(K_plus, v)])
+    lhs = [delta * g + r for g, r in zip(gain, R)]
+    rhs = [delta * vt for vt in v]
+    holds = delta > 0 and all(vt > 0 for vt in v) and all(left < right for left, right in zip(lhs, rhs))
+    ratio = max(float(left / right) if right > 0 else math.inf for left, right in zip(lhs, rhs))
+    return MetzlerCheck(holds, K_plus, list(R), ratio)
+
+
+def metzler_ratio(red: ReducedNetwork, abs_weights: np.ndarray, center: np.ndarray, delta: float,
+                  R: np.ndarray, perron: bool, v: np.ndarray | None = None) -> tuple[float, np.ndarray]:
+    """Float version of (M): the ratio and the weights v (given, uniform, or a Perron vector by power iteration).
+
+    `abs_weights` is ``|W_hat| diag(n)`` (k x k); the ratio is below 1 iff (M) holds in floating point.
+    """
+    activation = red.network.activation
+    v = np.ones_like(center) if v is None else v
+    for _ in range(200 if perron else 1):
+        _, K_plus = activation.slope_bounds(center - delta * v, center + delta * v)
+        M = abs_weights * K_plus[None, :]
+        if not perron:
+            break
+        w = M @ v
+        if not np.all(w > 0):
+            break
+        w = w / w.max()
+        w = np.maximum(w, 1e-6)
+        if np.max(np.abs(w - v)) < 1e-12:
+            v = w
+            break
+        v = w
+    _, K_plus = activation.slope_bounds(center - delta * v, center + delta * v)
+    lhs = abs_weights @ (K_plus * v) + R / delta
+    return float(np.max(lhs / v)), v
