@@ -171,7 +171,8 @@ def bench_step_roofline(n_units: int, n_patterns: int, n_cues: int, rounds: int)
     times = alternated({"public_1": public(1), "public_k": public(1 + k),
                         "numpy_1": lambda: plain_numpy_steps(network, X0, 1, sigma=0.1),
                         "numpy_k": lambda: plain_numpy_steps(network, X0, 1 + k, sigma=0.1)}, rounds=rounds)
-    per_step = {name: [(times[f"{name}_k"][i] - times[f"{name}_1"][i]) / k for i in range(3)]
+    # per step from the min, median and max of (1 + k) and 1 steps: a range, sorted (not a distribution)
+    per_step = {name: sorted((times[f"{name}_k"][i] - times[f"{name}_1"][i]) / k for i in range(3))
                 for name in ("public", "numpy")}
     # the roofline, measured now: streaming bandwidth (a + b -> c over 3 x 80 MB) and square-GEMM peak
     big = [np.ones(10**7) for _ in range(3)]
