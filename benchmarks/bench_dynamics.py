@@ -27,7 +27,7 @@ import os
 import time
 
 import numpy as np
-from _timing import best_of
+from _timing import alternated, best_of, load_average, spread
 
 from assocrate import dynamics
 from assocrate.core.activations import Sigmoid
@@ -140,6 +140,62 @@ def bench_em_step(n_units: int, n_patterns: int, n_cues: int, dtype, repeats: in
     return record
 
 
+def plain_numpy_steps(network, X0, n_steps: int, *, sigma: float, dt: float = 0.01, seed: int = 0) -> np.ndarray:
+    """The strongest plain alternative: a numpy low-rank Euler–Maruyama loop on one BLAS thread."""
+    U, c = network.U, network.c[:, None]
+    phi = network.activation.phi
+    rng = np.random.default_rng(seed)
+    X = X0.copy()
+    rate, noise = dt / network.tau, sigma * np.sqrt(dt)
+    with threads.single_threaded_blas():
+        for _ in range(n_steps):
+            H = phi(U @ (c * (U.T @ X)))
+            H -= X
+            X += rate * H
+            X += noise * rng.standard_normal(X.shape)
+            np.abs(X, out=X)
+            np.minimum(X, 2.0 - X, out=X)
+    return X
+
+
+def bench_step_roofline(n_units: int, n_patterns: int, n_cues: int, rounds: int) -> dict:
+    """The public step per step against the plain numpy loop and the machine's roofline, same run."""
+    network = network_for(n_units, n_patterns)
+    X0 = np.ascontiguousarray(0.7 * network.memory_rates()[:, np.arange(n_cues) % n_patterns])
+    m, k = n_patterns + 1, 4
+    load_before = load_average()
+
+    def public(n_steps):
+        return lambda: dynamics.euler_maruyama(network, X0, 0.01, n_steps, sigma=0.1, seed=0, boundary="reflect")
+
+    times = alternated({"public_1": public(1), "public_k": public(1 + k),
+                        "numpy_1": lambda: plain_numpy_steps(network, X0, 1, sigma=0.1),
+                        "numpy_k": lambda: plain_numpy_steps(network, X0, 1 + k, sigma=0.1)}, rounds=rounds)
+    # per step from the min, median and max of (1 + k) and 1 steps: a range, sorted (not a distribution)
+    per_step = {name: sorted((times[f"{name}_k"][i] - times[f"{name}_1"][i]) / k for i in range(3))
+                for name in ("public", "numpy")}
+    # the roofline, measured now: streaming bandwidth (a + b -> c over 3 x 80 MB) and square-GEMM peak
+    big = [np.ones(10**7) for _ in range(3)]
+    stream = alternated({"stream": lambda: np.add(big[0], big[1], out=big[2])}, rounds=5)["stream"]
+    bandwidth = 3 * big[0].nbytes / stream[0]
+    square = np.random.default_rng(0).random((2048, 2048))
+    gemm = alternated({"gemm": lambda: square @ square}, rounds=3)["gemm"]
+    peak = 2 * 2048**3 / gemm[0]
+    flops = 4 * n_units * m * n_cues
+    traffic = 8 * (2 * n_units * m + 3 * n_units * n_cues)  # U read twice; X read twice, written once
+    roofline_s = max(flops / peak, traffic / bandwidth)
+    return {
+        "benchmark": "em_step_roofline", "n_units": n_units, "n_patterns": n_patterns, "n_cues": n_cues,
+        "dtype": "float64", "public_per_step_s": per_step["public"], "numpy_per_step_s": per_step["numpy"],
+        "stream_bandwidth_gb_s": bandwidth / 1e9, "square_gemm_gflops": peak / 1e9, "step_flops": flops,
+        "step_min_bytes": traffic, "roofline_step_s": roofline_s,
+        "fraction_of_roofline": roofline_s / per_step["public"][0],
+        "fraction_of_roofline_median": roofline_s / per_step["public"][1],
+        "numpy_over_public_min": per_step["numpy"][0] / per_step["public"][0], "goal_fraction": 0.5,
+        "load_before": load_before, "load_after": load_average(),
+    }
+
+
 def bench_retrieval(n_units: int, n_patterns: int, n_cues: int, n_steps: int, dtype, sigma: float) -> dict:
     network = network_for(n_units, n_patterns)
     cues = make_cues(network, "delete", 0.4, memories=np.arange(n_cues) % n_patterns, seed=1)
@@ -183,6 +239,15 @@ def main() -> None:
             f"load average {r['load_average_1min']:.1f} on {r['cpu_count']} cores"
         )
         print(json.dumps(r))
+    r = bench_step_roofline(*((10**4, 20, 32) if args.quick else (10**5, 50, 32)), rounds=3 if args.quick else 5)
+    print(
+        f"EM step (public euler_maruyama, per step) N={r['n_units']} P={r['n_patterns']} B={r['n_cues']} float64: "
+        f"{spread(r['public_per_step_s'])} vs plain numpy loop on one BLAS thread {spread(r['numpy_per_step_s'])}; "
+        f"roofline {r['roofline_step_s'] * 1e3:.2f} ms (stream {r['stream_bandwidth_gb_s']:.1f} GB/s, GEMM "
+        f"{r['square_gemm_gflops']:.1f} GFLOP/s, measured now) -> {r['fraction_of_roofline']:.0%} of the roofline "
+        f"(median {r['fraction_of_roofline_median']:.0%}; goal >= 50%); load {r['load_before']} -> {r['load_after']}"
+    )
+    print(json.dumps(r))
     for dtype, sigma in ((np.float32, 0.0), (np.float32, 0.1), (np.float64, 0.0), (np.float64, 0.1)):
         r = bench_retrieval(*run_size, dtype, sigma)
         print(

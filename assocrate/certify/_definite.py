@@ -13,6 +13,8 @@ import flint
 import numpy as np
 import scipy.linalg
 
+from ..core.threads import decomposition_threads
+
 __all__ = [
     "integer_matrix",
     "is_positive_definite_integer",
@@ -70,7 +72,8 @@ def _congruence_proves_positive(A: flint.fmpz_mat, L: np.ndarray) -> bool:
     floats only choose X.
     """
     n = A.nrows()
-    X = scipy.linalg.solve_triangular(L, np.eye(n), lower=True, check_finite=False)
+    with decomposition_threads(n):
+        X = scipy.linalg.solve_triangular(L, np.eye(n), lower=True, check_finite=False)
     rounded = _scaled_integer_rows(X)
     if rounded is None:
         return False
@@ -93,7 +96,8 @@ def _congruence_proves_positive(A: flint.fmpz_mat, L: np.ndarray) -> bool:
 
 def _witness_proves_not_positive(A: flint.fmpz_mat, Af: np.ndarray) -> bool:
     """Exact proof of ``not A > 0``: an integer vector ``v != 0`` with ``v^T A v <= 0``."""
-    eigenvalues, vectors = scipy.linalg.eigh(Af, subset_by_index=[0, 0], check_finite=False)
+    with decomposition_threads(Af.shape[0]):
+        eigenvalues, vectors = scipy.linalg.eigh(Af, subset_by_index=[0, 0], check_finite=False)
     if not eigenvalues[0] < 0:
         return False
     rounded = _scaled_integer_rows(vectors[:, :1].T)
@@ -173,7 +177,8 @@ def is_positive_definite_integer(A: flint.fmpz_mat, method: str) -> bool:
     Af = _float_approximation(A)
     if np.all(np.isfinite(Af)):
         try:
-            L = scipy.linalg.cholesky(Af, lower=True, check_finite=False)
+            with decomposition_threads(Af.shape[0]):
+                L = scipy.linalg.cholesky(Af, lower=True, check_finite=False)
         except np.linalg.LinAlgError:
             L = None
         if L is not None and _congruence_proves_positive(A, L):

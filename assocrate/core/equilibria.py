@@ -17,6 +17,7 @@ from .._validation import check_index, check_input, check_positive, check_positi
 from ..errors import InvalidInput
 from .design import MemoryNetwork
 from .lowrank import weighted_gram
+from .threads import blas_threads_for, single_threaded_blas
 
 __all__ = [
     "EquilibriumResult",
@@ -77,6 +78,10 @@ class NewtonStatus(enum.Enum):
     CONVERGED = "converged"
     MAX_ITERATIONS = "no convergence within max_iter: increase max_iter or start closer to an equilibrium"
     STALLED = "line search stalled: the start is far from an equilibrium or the Jacobian is singular there"
+    STAGNATED = (
+        "residual stagnated (it fell by less than half over 4 iterations): the start is probably not near an "
+        "equilibrium, or tol is below the round-off of the residual"
+    )
 
 
 @dataclass(frozen=True, repr=False)
@@ -115,8 +120,15 @@ class EquilibriumResult:
         return f"EquilibriumResult(status={self.status.name}, residual={self.residual:.3g}, iterations={self.iterations})"
 
 
-# Step halvings before the line search gives up.
+# Step halvings before the line search gives up (damped_newton's default).
 _HALVINGS = 40
+# refine_equilibrium gives up sooner: a step shorter than 2^-20 of Newton's makes no progress worth
+# its residual evaluations (each costs a mat-vec).
+_REFINE_HALVINGS = 20
+# Stagnation (tol > 0 only): over this many accepted iterations the residual must fall at least by
+# `_STAGNATION_FACTOR`; Newton converging at any useful speed does far better.
+_STAGNATION_WINDOW = 4
+_STAGNATION_FACTOR = 0.5
 
 
 def _newton_step(network: MemoryNetwork, slopes: np.ndarray, residual: np.ndarray) -> np.ndarray:
@@ -127,11 +139,15 @@ def _newton_step(network: MemoryNetwork, slopes: np.ndarray, residual: np.ndarra
     if not network.is_symmetric:
         L, R, c = network.L, network.R, network.c
         small = np.eye(c.size) - c[:, None] * (R.T @ (slopes[:, None] * L))
-        return residual + slopes * (L @ np.linalg.solve(small, c * (R.T @ residual)))
+        with single_threaded_blas():  # m x m: one thread (assocrate.core.threads)
+            solution = np.linalg.solve(small, c * (R.T @ residual))
+        return residual + slopes * (L @ solution)
     U, c = network.U, network.c
     small = np.eye(c.size) - c[:, None] * weighted_gram(U, slopes)
     rhs = c * (U.T @ residual)
-    return residual + slopes * (U @ np.linalg.solve(small, rhs))  # raises only if singular, never warns
+    with single_threaded_blas():  # (P+1) x (P+1): one thread (assocrate.core.threads)
+        solution = np.linalg.solve(small, rhs)  # raises only if singular, never warns
+    return residual + slopes * (U @ solution)
 
 
 @dataclass(frozen=True)
@@ -162,6 +178,7 @@ def damped_newton(
     *,
     tol: float,
     max_iter: int,
+    max_halvings: int = _HALVINGS,
 ) -> NewtonRun:
     """Damped Newton for ``F(z) = 0``: ``z <- z + s``, ``s = newton_step(z, F(z))`` halved until ``max |F|`` drops.
 
@@ -180,8 +197,12 @@ def damped_newton(
         Not modified.
     tol : float
         Converged when ``max |F| <= tol`` (0: iterate until the residual stops decreasing).
+        With ``tol > 0`` the run also gives up (``STAGNATED``) when ``max |F|`` has fallen by less
+        than half over the last 4 iterations.
     max_iter : int
-        At most this many Newton steps; 40 halvings without a decrease stall the run.
+        At most this many Newton steps.
+    max_halvings : int, default 40
+        Step halvings without a decrease before the run stalls (``STALLED``).
 
     Returns
     -------
@@ -196,14 +217,17 @@ def damped_newton(
     z = start
     f = residual(z)
     norm = float(np.max(np.abs(f)))
+    history = [norm]
     for iteration in range(max_iter):
         if norm <= tol:
             return NewtonRun(z, f, iteration, NewtonStatus.CONVERGED)
+        if tol > 0.0 and len(history) > _STAGNATION_WINDOW and norm > _STAGNATION_FACTOR * history[-1 - _STAGNATION_WINDOW]:
+            return NewtonRun(z, f, iteration, NewtonStatus.STAGNATED)
         try:
             step = newton_step(z, f)
         except np.linalg.LinAlgError:
             return NewtonRun(z, f, iteration + 1, NewtonStatus.STALLED)
-        for _ in range(_HALVINGS):
+        for _ in range(max_halvings):
             candidate = z + step
             f_new = residual(candidate)
             norm_new = float(np.max(np.abs(f_new)))
@@ -213,6 +237,7 @@ def damped_newton(
         else:
             return NewtonRun(z, f, iteration + 1, NewtonStatus.STALLED)
         z, f, norm = candidate, f_new, norm_new
+        history.append(norm)
     return NewtonRun(z, f, max_iter, NewtonStatus.CONVERGED if norm <= tol else NewtonStatus.MAX_ITERATIONS)
 
 
@@ -245,7 +270,10 @@ def refine_equilibrium(
     Notes
     -----
     Each step solves with the Jacobian ``-I + D W`` (D = diag phi'(h)) through the Woodbury
-    identity in O(N P^2), then halves the step until the residual decreases.
+    identity in O(N P^2), then halves the step until the residual decreases (at most 20 times,
+    else ``STALLED``). The run gives up early (``STAGNATED``) when the residual has fallen by less
+    than half over 4 iterations: from a start that is not near an equilibrium, damped Newton would
+    otherwise spend all `max_iter` iterations (and their halvings) going nowhere.
 
     Examples
     --------
@@ -273,13 +301,16 @@ def refine_equilibrium(
     def currents(x_: np.ndarray) -> np.ndarray:
         return network.weights_matvec(x_) + u_vec
 
-    run = damped_newton(
-        lambda x_: phi(currents(x_)) - x_,
-        lambda x_, f_: _newton_step(network, dphi(currents(x_)), f_),
-        x,
-        tol=tol,
-        max_iter=max_iter,
-    )
+    m = network.c.size
+    with blas_threads_for(network.n_units, m, m):  # the Gram matrix is the largest product of a step
+        run = damped_newton(
+            lambda x_: phi(currents(x_)) - x_,
+            lambda x_, f_: _newton_step(network, dphi(currents(x_)), f_),
+            x,
+            tol=tol,
+            max_iter=max_iter,
+            max_halvings=_REFINE_HALVINGS,
+        )
     x, h = run.z, currents(run.z)
     x.flags.writeable = False
     h.flags.writeable = False

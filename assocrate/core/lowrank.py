@@ -11,6 +11,8 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.linalg
 
+from .threads import blas_threads_for, single_threaded_blas
+
 __all__ = [
     "RANK_RTOL",
     "Spectrum",
@@ -106,9 +108,10 @@ def lowrank_matvec(U: np.ndarray, c: np.ndarray, X: np.ndarray) -> np.ndarray:
     >>> lowrank_matvec(U, c, np.array([1.0, 0.0]))
     array([2.5, 0.5])
     """
-    coefficients = U.T @ X
-    coefficients *= c[:, None] if coefficients.ndim == 2 else c
-    return U @ coefficients
+    with blas_threads_for(U.shape[0], U.shape[1], X.shape[1] if X.ndim == 2 else 1):
+        coefficients = U.T @ X
+        coefficients *= c[:, None] if coefficients.ndim == 2 else c
+        return U @ coefficients
 
 
 def weighted_gram(U: np.ndarray, d: np.ndarray | None = None, counts: np.ndarray | None = None) -> np.ndarray:
@@ -122,9 +125,10 @@ def weighted_gram(U: np.ndarray, d: np.ndarray | None = None, counts: np.ndarray
     if counts is not None:
         weights = weights * counts
     gram = np.zeros((U.shape[1], U.shape[1]))
-    for start in range(0, U.shape[0], _GRAM_BLOCK):
-        block = U[start : start + _GRAM_BLOCK]
-        gram += block.T @ (block * weights[start : start + _GRAM_BLOCK, None])
+    with blas_threads_for(min(U.shape[0], _GRAM_BLOCK), U.shape[1], U.shape[1]):
+        for start in range(0, U.shape[0], _GRAM_BLOCK):
+            block = U[start : start + _GRAM_BLOCK]
+            gram += block.T @ (block * weights[start : start + _GRAM_BLOCK, None])
     return 0.5 * (gram + gram.T)
 
 
@@ -160,7 +164,8 @@ def range_factor(gram: np.ndarray, *, max_rank: int | None = None) -> tuple[np.n
     stacked :func:`numpy.linalg.eigh` (scipy would loop over the stack in Python).
     """
     symmetric = symmetric_part(gram)
-    w, V = scipy.linalg.eigh(symmetric) if symmetric.ndim == 2 else np.linalg.eigh(symmetric)
+    with single_threaded_blas():  # (P+1) x (P+1): one thread (assocrate.core.threads)
+        w, V = scipy.linalg.eigh(symmetric) if symmetric.ndim == 2 else np.linalg.eigh(symmetric)
     m = symmetric.shape[-1]
     keep = w > np.maximum(w[..., -1:], 0.0) * m * RANK_RTOL
     if max_rank is not None:
@@ -205,7 +210,8 @@ def reduced_eigenvalues(gram: np.ndarray, c: np.ndarray, *, max_rank: int | None
     R, keep = range_factor(gram, max_rank=max_rank)
     if not keep.any():
         return np.zeros(0)
-    return scipy.linalg.eigvalsh(reduced_matrix(R[:, keep], c))
+    with single_threaded_blas():
+        return scipy.linalg.eigvalsh(reduced_matrix(R[:, keep], c))
 
 
 def reduced_spectrum(gram: np.ndarray, c: np.ndarray, n_units: int) -> Spectrum:
@@ -239,4 +245,5 @@ def batched_max_reduced_eigenvalue(grams: np.ndarray, c: np.ndarray) -> np.ndarr
     when G is singular.
     """
     R, _ = range_factor(grams)
-    return np.linalg.eigvalsh(reduced_matrix(R, c))[..., -1]
+    with single_threaded_blas():
+        return np.linalg.eigvalsh(reduced_matrix(R, c))[..., -1]

@@ -221,11 +221,38 @@ def row_types(patterns: np.ndarray) -> RowTypes:
     (7, [40, 160, 160, 160, 160, 160, 160])
     """
     xi = check_patterns("patterns", patterns)
-    packed = np.packbits(xi, axis=1)
-    keys = np.ascontiguousarray(packed).view(np.dtype((np.void, packed.shape[1]))).ravel()
-    _, first, index, counts = np.unique(keys, return_index=True, return_inverse=True, return_counts=True)
+    n_units = xi.shape[0]
+    if xi.shape[1] > 64:  # several words: np.unique on byte strings beats a lexsort over the words
+        packed = np.packbits(xi, axis=1)
+        keys = np.ascontiguousarray(packed).view(np.dtype((np.void, packed.shape[1]))).ravel()
+        _, first, index, counts = np.unique(keys, return_index=True, return_inverse=True, return_counts=True)
+        rows = np.ascontiguousarray(xi[first])
+        return RowTypes(_readonly(rows), _readonly(counts.astype(np.int64)), _readonly(index.astype(np.int64)))
+    key = _packed_key(xi)
+    order = np.argsort(key, kind="stable")
+    ordered = key[order]
+    starts = np.ones(n_units, dtype=bool)
+    starts[1:] = ordered[1:] != ordered[:-1]
+    group = np.cumsum(starts) - 1  # type of the i-th unit in sorted order
+    first = order[starts]  # stable sort: the first unit of each type
+    counts = np.diff(np.append(np.flatnonzero(starts), n_units))
+    index = np.empty(n_units, dtype=np.int64)
+    index[order] = group
     rows = np.ascontiguousarray(xi[first])
-    return RowTypes(_readonly(rows), _readonly(counts.astype(np.int64)), _readonly(index.astype(np.int64)))
+    return RowTypes(_readonly(rows), _readonly(counts.astype(np.int64)), _readonly(index))
+
+
+def _packed_key(xi: np.ndarray) -> np.ndarray:
+    """Each row of `xi` (N, P <= 64) as one unsigned 64-bit integer, shape (N,).
+
+    Bits are packed most significant first and the bytes read big-endian, so the integers order
+    the rows lexicographically, as the byte strings of :func:`numpy.packbits` do (types are numbered
+    in that order whatever the route). Sorting integer keys is 1.5-2.6x faster than sorting byte
+    strings (void dtype) at N = 10^6, P = 20 (``benchmarks/bench_design.py``).
+    """
+    packed = np.zeros((xi.shape[0], 8), dtype=np.uint8)
+    packed[:, : -(-xi.shape[1] // 8)] = np.packbits(xi, axis=1)
+    return packed.view(">u8").astype(np.uint64).ravel()
 
 
 @dataclass(frozen=True)

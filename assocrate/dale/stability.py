@@ -20,7 +20,7 @@ from .._validation import check_choice, check_index
 from .._validation import readonly as _readonly
 from ..core.lowrank import range_factor, reduced_eigenvalues, reduced_matrix
 from ..stability import VERDICT_RTOL, JacobianSpectrum, Verdict, spectrum_from_reduced, verdict_from
-from ..stability._linearization import MemoryPoint, ideal_grams, is_exact_design, memory_points, point_gram
+from ..stability._linearization import MemoryPoint, is_exact_design, iter_ideal_grams, memory_points, point_gram
 from ..stability.spectra import POINTS, Point
 from .realization import DaleNetwork, check_dale
 
@@ -361,8 +361,8 @@ def dale_stability(dale: DaleNetwork, *, at: Point = "equilibrium") -> DaleStabi
     network = dale.network
     memories = range(network.n_patterns)
     if at == "ideal" or is_exact_design(network):  # every point is a designed memory: all Grams at once
-        points, grams = memory_points(network, list(memories), at), ideal_grams(network)
-        return DaleStability(tuple(_spectrum_at_point(dale, mu, at, points[mu], grams[mu]) for mu in memories))
+        points, grams = memory_points(network, list(memories), at), iter_ideal_grams(network)
+        return DaleStability(tuple(_spectrum_at_point(dale, mu, at, points[mu], gram) for mu, gram in zip(memories, grams)))
     spectra = []
     for mu in memories:  # one refined equilibrium at a time (each holds N slopes)
         point = memory_points(network, [mu], at)[0]

@@ -24,7 +24,7 @@ from ..core.patterns import random_patterns
 from ..dynamics import blas_threads_for, euler_maruyama
 from ..errors import InvalidInput, InvalidType
 from ._report import format_value, json_float, last_passing
-from .cues import make_cues, parse_cue
+from .cues import CueSet, make_cues, parse_cue
 from .readout import Outcome, check_tol, classify_features, ideal_states, readout_matrix
 from .retrieve import retrieve
 
@@ -118,7 +118,8 @@ class CapacityCurve(Summarized):
     trials : int
         Independent pattern sets per load.
     equilibrium_rate, stable_rate, retrieval_rate, success_rate : numpy.ndarray, shape (L,)
-        Fractions of memories that are equilibria; stable equilibria; retrieved from their cue;
+        Fractions of memories that are equilibria; stable equilibria; retrieved from their cue
+        (only memories that are equilibria are cued, so ``retrieval_rate <= equilibrium_rate``);
         and all three (the capacity criterion).
     max_eigenvalue : numpy.ndarray, shape (L,)
         Mean over memories with an equilibrium of the largest Jacobian eigenvalue (NaN if none).
@@ -276,10 +277,20 @@ class CapacityCell:
 
     equilibria: int  # refined to an equilibrium still classified as the memory
     stable: int  # ... and that equilibrium has the verdict STABLE
-    retrieved: int  # its cue was retrieved
+    retrieved: int  # its cue was retrieved (only memories that are equilibria are cued)
     success: int  # all three
     eigenvalue_sum: float  # sum of the largest Jacobian eigenvalue over memories with an equilibrium
     eigenvalue_count: int  # how many memories that sum has
+
+
+def _cues_of(network: MemoryNetwork, cues: CueSet, memories: np.ndarray, duration: float) -> CueSet:
+    """The cues of `cues` (one per memory) made from `memories`; an input cue (no randomness) is remade."""
+    if cues.kind == "input":
+        return make_cues(network, "input", cues.level, memories=memories.tolist(), duration=duration)
+    return CueSet(
+        x0=_readonly(np.ascontiguousarray(cues.x0[:, memories])), cued=_readonly(cues.cued[memories].copy()), u=None,
+        kind=cues.kind, level=cues.level,
+    )
 
 
 def capacity_cell(setup: CapacitySetup, n_patterns: int, seed: np.random.SeedSequence) -> CapacityCell:
@@ -303,10 +314,16 @@ def capacity_cell(setup: CapacitySetup, n_patterns: int, seed: np.random.SeedSeq
             f"({_MAX_REDRAWS} draws of {n_patterns} patterns); increase n or q"
         )
     network = design(xi, setup.activation, setup.a, setup.b, q=q, r=q)
-    with blas_threads_for(n * n_patterns):
+    with blas_threads_for(n, n_patterns + 1, n_patterns + 1):  # Newton's Gram matrix is the largest product
         check = _assess_memories(network, setup.tol)
+    # every cue is drawn (the random stream does not depend on which memories are equilibria), but
+    # only the memories that are equilibria are run: the others cannot count as a success
     cues = make_cues(network, setup.kind, setup.level, duration=setup.duration, seed=rng)
-    retrieved = retrieve(network, cues, t_max=setup.t_max, dt=setup.dt, seed=rng, tol=setup.tol).success
+    retrieved = np.zeros(n_patterns, dtype=bool)
+    if check.equilibrium.any():
+        chosen = _cues_of(network, cues, np.flatnonzero(check.equilibrium), setup.duration)
+        result = retrieve(network, chosen, t_max=setup.t_max, dt=setup.dt, seed=rng, tol=setup.tol)
+        retrieved[chosen.cued] = result.success
     finite = np.isfinite(check.max_eigenvalue)
     return CapacityCell(
         equilibria=int(check.equilibrium.sum()),

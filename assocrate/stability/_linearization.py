@@ -7,6 +7,7 @@ are shared by the spectra of :mod:`assocrate.stability`, :mod:`assocrate.dale` a
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import numpy as np
@@ -22,6 +23,7 @@ __all__ = [
     "ideal_grams",
     "ideal_residuals",
     "is_exact_design",
+    "iter_ideal_grams",
     "memory_points",
     "memory_rate",
     "point_gram",
@@ -137,14 +139,25 @@ def memory_rate(network: MemoryNetwork, mu: int) -> np.ndarray:
 
 
 def ideal_grams(network: MemoryNetwork) -> np.ndarray:
-    """``U^T D_mu U`` at every designed memory, shape (P, m, m), in O(k m^2 + q k m^3 / 3).
+    """``U^T D_mu U`` at every designed memory, shape (P, m, m): :func:`iter_ideal_grams` stacked.
+
+    Holds all P matrices (8 P m^2 bytes: 4.1 GB at P = 800); loops over memories should use
+    :func:`iter_ideal_grams`, which holds one at a time.
+    """
+    return np.stack(list(iter_ideal_grams(network)))
+
+
+def iter_ideal_grams(network: MemoryNetwork) -> Iterator[np.ndarray]:
+    """``U^T D_mu U`` at each designed memory mu = 0, ..., P-1 in turn (m x m each), O(k m^2 + q k m^3 / 3).
 
     At a designed memory D takes two values, so ``G_mu = d_a G_0 + (d_b - d_a) G_mu^on`` where
     ``G_mu^on`` sums over the units active in pattern mu. With ``U = V B`` (``V = [Xi, 1]`` 0/1,
     ``B`` holds beta) the sums ``T[mu, j, l] = sum_i V_i,mu V_ij V_il`` are integer counts, symmetric
     in all three indices: only ``j, l >= mu`` are summed (a third of the work), in float32 BLAS,
     which is exact here (every partial sum is an integer below 2**24), then mapped through B in
-    float64.
+    float64. The counts with ``mu <= j <= l`` are kept in one flat buffer (about ``m^3 / 3``
+    numbers, 0.7 GB at P = 800, in float32), and ``G_mu^on`` is gathered from it one memory at a
+    time: nothing of size P m^2 is ever formed.
     """
     rows, counts, xi = type_rows(network)
     if network.rule != "betteti":  # no [Xi, 1] B structure: one weighted Gram matrix per memory
@@ -156,29 +169,34 @@ def ideal_grams(network: MemoryNetwork) -> np.ndarray:
     weights = counts.astype(count_dtype)
 
     def counts_gram(selection: np.ndarray, first: int) -> np.ndarray:
-        """``V[sel, first:]^T diag(counts) V[sel, first:]``."""
+        """``V[sel, first:]^T diag(counts) V[sel, first:]`` (in `count_dtype`)."""
         total = np.zeros((m - first, m - first), dtype=count_dtype)
         for start in range(0, selection.size, _CHUNK):
             chosen = selection[start : start + _CHUNK]
             block = np.ones((chosen.size, m - first), dtype=count_dtype)
             block[:, :-1] = xi[chosen, first:]
             total += (block * weights[chosen, None]).T @ block
-        return total.astype(np.float64)
+        return total
 
-    partial = np.zeros((P, m, m))
+    # partial[mu] (the (m - mu) x (m - mu) counts with j, l >= mu), row-major, one after another
+    sizes = (m - np.arange(P, dtype=np.int64)) ** 2
+    offsets = np.concatenate([[0], np.cumsum(sizes)])
+    partial = np.empty(int(offsets[-1]), dtype=count_dtype)
     for mu in range(P):
-        partial[mu, mu:, mu:] = counts_gram(np.flatnonzero(xi[:, mu]), mu)
-    index = np.sort(np.indices((P, m, m)).reshape(3, -1), axis=0)  # T is symmetric in its indices
-    on = partial[index[0], index[1], index[2]].reshape(P, m, m)
+        partial[offsets[mu] : offsets[mu + 1]] = counts_gram(np.flatnonzero(xi[:, mu]), mu).ravel()
     # B with U = V B: U[:, j] = u0 + (u1 - u0) xi_j for the stored values u1 = fl(1 - beta), u0 = -beta
     u1, u0 = float(np.float64(1.0) - network.beta), float(-network.beta)
     B = np.zeros((m, m))
     B[:P, :P] = np.eye(P) * (u1 - u0)
     B[P, :P] = u0
     B[P, P] = 1.0
-    G0 = B.T @ counts_gram(np.arange(k), 0) @ B
+    G0 = B.T @ counts_gram(np.arange(k), 0).astype(np.float64) @ B
     d_a, d_b = float(network.activation.dphi(network.a)), float(network.activation.dphi(network.b))
-    return symmetric_part(d_a * G0 + (d_b - d_a) * (B.T @ on @ B))
+    J, L = np.meshgrid(np.arange(m), np.arange(m), indexing="ij")
+    for mu in range(P):
+        low, mid, high = np.sort(np.stack([np.full_like(J, mu), J, L]), axis=0)  # T is symmetric in its indices
+        on = partial[offsets[low] + (mid - low) * (m - low) + (high - low)].astype(np.float64)
+        yield symmetric_part(d_a * G0 + (d_b - d_a) * (B.T @ on @ B))
 
 
 def point_gram(point: MemoryPoint) -> np.ndarray:

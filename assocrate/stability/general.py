@@ -23,6 +23,7 @@ from .._validation import readonly as _readonly
 from ..core.design import MemoryNetwork, check_network
 from ..core.equilibria import equilibrium_residual
 from ..core.lowrank import reduced_eigenvalues, weighted_gram
+from ..core.threads import single_threaded_blas
 from .spectra import POINTS, VERDICT_RTOL, Verdict, verdict_from
 
 __all__ = [
@@ -53,7 +54,8 @@ def _reduced(network: MemoryNetwork, L: np.ndarray, R: np.ndarray, weights: np.n
     if network.is_symmetric:
         return reduced_eigenvalues(weighted_gram(L, weights), c, max_rank=network.n_units)
     small = c[:, None] * (R.T @ (weights[:, None] * L))
-    values = scipy.linalg.eigvals(small)
+    with single_threaded_blas():  # m x m: one thread (assocrate.core.threads)
+        values = scipy.linalg.eigvals(small)
     return values[np.lexsort((values.imag, values.real))]
 
 

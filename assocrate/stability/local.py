@@ -21,9 +21,9 @@ from ..core.identity import identity_verdict
 from ..core.lowrank import reduced_eigenvalues
 from ._linearization import (
     MemoryPoint,
-    ideal_grams,
     ideal_residuals,
     is_exact_design,
+    iter_ideal_grams,
     memory_points,
     point_gram,
     type_rows,
@@ -281,15 +281,14 @@ def local_stability(network: MemoryNetwork, *, at: Point = "equilibrium") -> Loc
     rows = []
     exact = is_exact_design(network)
     if at == "ideal" or exact:
-        grams = ideal_grams(network)
         _, _, xi = type_rows(network)
         residuals = ideal_residuals(network, *type_rows(network)[:2], xi)
         status = "exact design" if exact else "designed memory (not refined)"
-        for mu in memories:
+        for mu, gram in zip(memories, iter_ideal_grams(network)):  # one (P+1) x (P+1) Gram at a time
             active = xi[:, mu]
             eta = max(found.d_b if active.any() else 0.0, found.d_a if not active.all() else 0.0)
             point = MemoryPoint(xi[:0], np.zeros(0), np.zeros(0), eta, float(residuals[mu]), status, 0.0)
-            spectrum = spectrum_from_reduced(network, mu, at, "rate", reduced_eigenvalues(grams[mu], network.c), point)
+            spectrum = spectrum_from_reduced(network, mu, at, "rate", reduced_eigenvalues(gram, network.c), point)
             rows.append(MemoryStability(mu, spectrum, eta * lambda_plus, mu))
     else:
         for mu in memories:

@@ -67,12 +67,40 @@ def test_max_iterations_is_a_status(random_network):
     assert "increase max_iter" in NewtonStatus.MAX_ITERATIONS.value
 
 
-def test_a_stalled_line_search_is_a_status_and_counts_the_failed_iteration():
-    """Input 0.3 moves memory 0 far from an equilibrium: Newton stalls after 13 accepted steps (14 taken)."""
+def test_a_stagnating_residual_gives_up_with_a_status():
+    """Input 0.3 moves memory 0 far from an equilibrium: the residual stops falling and Newton says so.
+
+    (Before the stagnation test it stalled after 13 accepted steps, 14 taken, at the same residual scale.)
+    """
     net = design_quietly(random_patterns(1000, 14, 0.2, seed=0), REFERENCE_SIGMOID, -0.3, 0.95)
     result = refine_equilibrium(net, net.memory_rates()[:, 0], 0.3)
-    assert result.status is NewtonStatus.STALLED and result.iterations == 14
+    assert result.status is NewtonStatus.STAGNATED and result.iterations == 6
+    assert not result.success and result.residual > 1e-3
     assert result.residual == pytest.approx(fixed_point_residual(net, result.x, 0.3), rel=1e-12)
+
+
+def test_a_stalled_line_search_is_a_status_and_counts_the_failed_iteration():
+    """Without the stagnation test (tol = 0) the same start runs until the line search stalls."""
+    net = design_quietly(random_patterns(1000, 14, 0.2, seed=0), REFERENCE_SIGMOID, -0.3, 0.95)
+    x0 = net.memory_rates()[:, 0]
+    W = net.dense_weights()
+
+    def newton_step(x, f):
+        jacobian = -np.eye(x.size) + net.activation.dphi(W @ x + 0.3)[:, None] * W
+        return np.linalg.solve(jacobian, -f)
+
+    run = damped_newton(
+        lambda x: net.activation.phi(net.weights_matvec(x) + 0.3) - x, newton_step, x0, tol=0.0, max_iter=50,
+        max_halvings=20,
+    )
+    assert run.status is NewtonStatus.STALLED and run.iterations < 50
+    assert float(np.max(np.abs(run.residual))) > 1e-3
+
+
+def test_stagnation_never_cuts_quadratic_convergence():
+    """Newton on z^2 = 2 from far away (linear phase, then quadratic) still converges."""
+    run = damped_newton(lambda z: z**2 - 2.0, lambda z, f: -f / (2 * z), np.array([1000.0]), tol=1e-14, max_iter=50)
+    assert run.status is NewtonStatus.CONVERGED
 
 
 def test_a_singular_newton_system_stalls_instead_of_raising():
