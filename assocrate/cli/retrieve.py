@@ -20,6 +20,7 @@ from .options import (
     echo_result,
     output_path,
     parse_cue_option,
+    progress_bar,
     refuse_inapplicable,
     relabelled,
 )
@@ -105,11 +106,12 @@ def retrieve_command(
             cues = make_cues(network, kind, level, trials=trials, duration=duration, seed=seed)
         # --t-max counts time constants: the run lasts t_max * tau (10 tau unless --n-steps)
         duration_of_run = None if n_steps is not None and t_max is None else (10.0 if t_max is None else t_max) * network.tau
-        result = retrieve(
-            network, cues, t_max=duration_of_run, n_steps=n_steps, dt=dt,
-            sigma=sigma, boundary=boundary.value, normalize=normalize.value, seed=np.random.default_rng(seed), tol=tol,
-            dtype=np.float32 if dtype is PrecisionName.float32 else np.float64,
-        )
+        with progress_bar("retrieve", "steps") as progress:
+            result = retrieve(
+                network, cues, t_max=duration_of_run, n_steps=n_steps, dt=dt,
+                sigma=sigma, boundary=boundary.value, normalize=normalize.value, seed=np.random.default_rng(seed),
+                tol=tol, dtype=np.float32 if dtype is PrecisionName.float32 else np.float64, progress=progress,
+            )
     record = {**result.to_record(), "seed": seed, "network": str(network_file), "n_patterns": network.n_patterns}
     if figure is not None:
         save_figure(overlap_time_courses({str(network_file.name): result}), figure)

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .._progress import as_progress
 from .._validation import (
     as_generator,
     check_choice,
@@ -296,6 +297,7 @@ def euler_maruyama(
     dtype: type | np.dtype = np.float64,
     t0: float = 0.0,
     steady_tol: float | None = None,
+    progress: Callable[[int, int], None] | bool | None = None,
 ) -> EulerMaruyamaResult:
     """Advance a batch of trajectories by Euler–Maruyama: ``x <- x + f(x) dt + sigma sqrt(dt) n``.
 
@@ -340,6 +342,9 @@ def euler_maruyama(
     steady_tol : float, optional
         Deterministic runs only (``sigma == 0``): stop at the first recorded step where every
         trajectory has ``||f||_inf < steady_tol``.
+    progress : callable or bool, optional
+        Called as ``progress(step, n_steps)`` at every recorded step and at the end. ``True``: a
+        rich progress bar on stderr (only on a terminal).
 
     Returns
     -------
@@ -402,6 +407,7 @@ def euler_maruyama(
             f"{n_records * X.nbytes / 1e9:.1f} GB: pass `readout` or a larger `record_every`"
         )
     source = InputSource(u, network.n_units, X.shape[1], dtype)
+    progress = as_progress(progress, "Euler-Maruyama steps")
     int_seed = integer_seed(seed)
     generators = _noise_generators(seed, _block_count(*X.shape)) if sigma > 0 else []
     kernel = _Kernel(network, X, form=form, dt=dt, sigma=sigma, boundary=boundary, source=source, generators=generators)
@@ -410,6 +416,8 @@ def euler_maruyama(
     def record(step: int) -> None:
         recorded.append(X.copy() if readout is None else readout.T @ X)
         steps_recorded.append(step)
+        if progress is not None:
+            progress(step, n_steps)
 
     status, step = EulerMaruyamaStatus.COMPLETED, n_steps
     with single_threaded_blas():

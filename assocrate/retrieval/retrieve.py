@@ -8,7 +8,7 @@ ends; :func:`basin_profile` measures the retrieval probability against cue corru
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -243,6 +243,7 @@ def retrieve(
     record_every: int = 10,
     tol: float = DEFAULT_TOL,
     dtype: type | np.dtype = np.float64,
+    progress: Callable[[int, int], None] | bool | None = None,
 ) -> RetrievalResult:
     """Run the rate dynamics from every cue at once and classify where each trajectory ends.
 
@@ -282,6 +283,9 @@ def retrieve(
     tol : float, default 0.15
         Classification tolerance (see :func:`~assocrate.retrieval.classify`).
     dtype : numpy.float64 or numpy.float32
+    progress : callable or bool, optional
+        Called as ``progress(step, n_steps)`` while the dynamics run; ``True``: a rich progress bar
+        on stderr (only on a terminal).
 
     Returns
     -------
@@ -327,7 +331,7 @@ def retrieve(
     readout = readout_matrix(network)
     run = euler_maruyama(
         network, cues.x0, dt, n_steps, sigma=sigma, u=cues.u, boundary=boundary, seed=seed,
-        record_every=record_every, readout=readout, dtype=dtype,
+        record_every=record_every, readout=readout, dtype=dtype, progress=progress,
     )
     features = run.readouts.astype(np.float64)  # (T, P + 1, B)
     ideals = ideal_states(network)

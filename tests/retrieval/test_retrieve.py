@@ -162,3 +162,17 @@ def test_time_grid_is_explicit(random_network):
     np.testing.assert_allclose(paper.times, 0.01 * np.arange(1000), rtol=0, atol=1e-12)
     with pytest.raises(ValueError, match="not both"):
         retrieve(random_network, cues, t_max=10.0, n_steps=999)
+
+
+def test_progress_is_reported_at_every_recorded_step_and_changes_nothing(random_network):
+    from assocrate.retrieval import make_cues, retrieve
+
+    cues = make_cues(random_network, "delete", 0.4, seed=2, memories=[0, 1])
+    calls = []
+    with_progress = retrieve(random_network, cues, n_steps=95, record_every=10, sigma=0.05, seed=3,
+                             progress=lambda done, total: calls.append((done, total)))
+    plain = retrieve(random_network, cues, n_steps=95, record_every=10, sigma=0.05, seed=3)
+    assert calls == [(k, 95) for k in range(0, 95, 10)] + [(95, 95)]
+    assert with_progress.to_record() == plain.to_record()
+    with pytest.raises(TypeError, match="`progress` must be a callable"):
+        retrieve(random_network, cues, n_steps=5, progress="yes")
