@@ -68,13 +68,21 @@ def test_max_iterations_is_a_status(random_network):
 
 
 def test_a_stagnating_residual_gives_up_with_a_status():
-    """Input 0.3 moves memory 0 far from an equilibrium: the residual stops falling and Newton says so.
+    """A residual that keeps falling by 1 % per step is not converging at a useful speed: STAGNATED
+    once it has fallen by less than 10 % over the last 10 iterations (after 10 steps: 0.99^10 > 0.9)."""
+    from assocrate.core.equilibria import damped_newton
 
-    (Before the stagnation test it stalled after 13 accepted steps, 14 taken, at the same residual scale.)
-    """
+    run = damped_newton(lambda z: z, lambda z, f: -0.01 * f, np.array([1.0]), tol=1e-12, max_iter=1000)
+    assert run.status is NewtonStatus.STAGNATED and run.iterations == 10
+    fast = damped_newton(lambda z: z, lambda z, f: -0.5 * f, np.array([1.0]), tol=1e-12, max_iter=1000)
+    assert fast.status is NewtonStatus.CONVERGED  # halving the residual each step is progress
+
+
+def test_an_input_far_from_every_equilibrium_gives_up_with_a_status():
+    """Input 0.3 moves memory 0 far from an equilibrium: Newton gives up with a status, not an error."""
     net = design_quietly(random_patterns(1000, 14, 0.2, seed=0), REFERENCE_SIGMOID, -0.3, 0.95)
     result = refine_equilibrium(net, net.memory_rates()[:, 0], 0.3)
-    assert result.status is NewtonStatus.STAGNATED and result.iterations == 6
+    assert result.status in (NewtonStatus.STAGNATED, NewtonStatus.STALLED) and result.iterations <= 20
     assert not result.success and result.residual > 1e-3
     assert result.residual == pytest.approx(fixed_point_residual(net, result.x, 0.3), rel=1e-12)
 
