@@ -62,9 +62,9 @@ def _claim_holds(certificate, network, u) -> bool:
     red = reduce_network(network, u=None if u is None else u)
     kind = certificate.kind
     steps = 600
-    if kind in ("radius", "sector"):
+    if kind in ("radius", "interval", "sector"):
         center = red.part.expand(np.array([float(x) for x in certificate.exact_data["center"][0]]))
-        if kind == "radius":
+        if kind in ("radius", "interval"):
             width = float(certificate.exact_data["delta"]) * red.part.expand(
                 np.array([float(x) for x in certificate.exact_data["v"][0]]))
         else:  # the cube inscribed in the l2 ball, whose corners lie on the ball
@@ -91,8 +91,8 @@ def _outcome(certificate, network, u):
     return "refused"
 
 
-@pytest.mark.parametrize("name", ["radius", "perron", "sector", "input", "input-contraction", "lds", "contraction",
-                                  "contraction-current", "lyapunov"])
+@pytest.mark.parametrize("name", ["radius", "interval", "perron", "sector", "input", "input-contraction", "lds",
+                                  "contraction", "contraction-current", "lyapunov"])
 def test_every_exact_entry_mutated_is_refused_or_still_true(cases, name):
     certificate, network, u = cases[name]
     assert certificate.certified and aa.verify(certificate, network).verified
