@@ -20,6 +20,8 @@ from pathlib import Path
 
 import networkx as nx
 import numpy as np
+import scipy.sparse
+import scipy.sparse.csgraph
 
 from ._validation import check_finite_float, check_positive_int
 from .core.design import MemoryNetwork, check_network
@@ -229,7 +231,8 @@ def is_irreducible(network: MemoryNetwork | np.ndarray, slope_upper: np.ndarray,
 
     The Perron–Frobenius arguments of the Metzler certificates (theory.md §5) assume it. Only the
     support matters: ``(|W| K⁺)_ij != 0`` iff ``W_ij != 0`` and ``K⁺_j > 0``. For a network it is
-    decided on the k row types with :func:`networkx.is_strongly_connected` (the unit graph is the
+    decided on the k row types by the strongly connected components of the support graph
+    (scipy.sparse.csgraph; the verdict of :func:`networkx.is_strongly_connected`) (the unit graph is the
     type graph with every type blown up to its units, so both are strongly connected together;
     a single type needs a nonzero self-weight when it has more than one unit).
 
@@ -281,11 +284,14 @@ def is_irreducible(network: MemoryNetwork | np.ndarray, slope_upper: np.ndarray,
     support = (np.abs(weights) > rtol * float(np.max(np.abs(weights)))) & (K[None, :] > 0)
     if support.shape[0] == 1:
         return bool(single == 1 or support[0, 0])
-    graph = nx.DiGraph()
-    graph.add_nodes_from(range(support.shape[0]))
-    rows, cols = np.nonzero(support)
-    graph.add_edges_from(zip(rows.tolist(), cols.tolist()))  # i -> j where entry (i, j) is nonzero
-    return bool(nx.is_strongly_connected(graph))
+    # The strongly connected components of the support graph (i -> j where entry (i, j) is nonzero),
+    # computed by scipy's compiled search on the sparse support: the same verdict as
+    # networkx.is_strongly_connected on that graph (tested), without building k^2 Python edges
+    # (0.6 s at k = 569 row types, 20 s at k = 3041; a certificate records this on every build).
+    n_components, _ = scipy.sparse.csgraph.connected_components(
+        scipy.sparse.csr_matrix(support), directed=True, connection="strong"
+    )
+    return bool(n_components == 1)
 
 
 # ----------------------------------------------------------------------------------------------

@@ -9,6 +9,8 @@ from collections import Counter
 import networkx as nx
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from matplotlib.figure import Figure
 
 from assocrate.core.activations import Sigmoid
@@ -302,3 +304,17 @@ def test_type_representatives(random_net):
     np.testing.assert_array_equal(types.index[reps], np.arange(types.n_types))
     np.testing.assert_array_equal(reps, [np.flatnonzero(types.index == s)[0] for s in range(types.n_types)])
     assert not reps.flags.writeable
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.integers(1, 9), st.floats(0.05, 0.9), st.integers(0, 2**16))
+def test_irreducibility_equals_networkx_strong_connectivity(k, density, seed):
+    """is_irreducible is networkx.is_strongly_connected on the support of |W| K+ (entry (i, j) -> edge i -> j)."""
+    rng = np.random.default_rng(seed)
+    weights = np.where(rng.random((k, k)) < density, rng.normal(size=(k, k)), 0.0)
+    slopes = np.where(rng.random(k) < 0.9, 1.0, 0.0)
+    graph = nx.DiGraph()
+    graph.add_nodes_from(range(k))
+    graph.add_edges_from(zip(*np.nonzero((weights != 0) & (slopes[None, :] > 0))))
+    expected = True if k == 1 else nx.is_strongly_connected(graph)  # a 1 x 1 matrix: irreducible by convention
+    assert is_irreducible(weights, slopes) is expected

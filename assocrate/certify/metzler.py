@@ -57,8 +57,8 @@ class MetzlerCheck:
 def is_irreducible_on_classes(red: ReducedNetwork, K_plus: Sequence[Fraction]) -> bool:
     """Whether ``|W| K+`` is irreducible: its support graph (on units) strongly connected.
 
-    The Metzler certificates record it (issue 13; decided with :func:`networkx.is_strongly_connected`
-    by :func:`assocrate.graphs.is_irreducible` on the classes, whose unit graph is the class graph
+    The Metzler certificates record it (issue 13; decided by :func:`assocrate.graphs.is_irreducible`
+    on the classes, whose unit graph is the class graph
     with every class blown up to its units). Condition (M) with the recorded v does not need it; it is
     what makes a Perron weight vector positive and the certified box the only invariant one of its
     shape, so a reader of the certificate is told whether it holds.
