@@ -10,8 +10,10 @@ Rule ``"projection"`` (any linearly independent patterns, :mod:`assocrate.core.p
 from __future__ import annotations
 
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property
+from typing import TypeVar
 
 import numpy as np
 
@@ -29,6 +31,8 @@ __all__ = ["DENSE_LIMIT", "DesignParameters", "MemoryNetwork", "RULES", "design"
 #: The design rules of :func:`design` (theory.md §3): ``"betteti"`` (exact for equal activities
 #: and equal pairwise overlaps) and ``"projection"`` (exact for any linearly independent patterns).
 RULES = ("betteti", "projection")
+
+_T = TypeVar("_T")
 
 #: Largest N for which :meth:`MemoryNetwork.dense_weights` builds W without ``force=True``.
 DENSE_LIMIT = 20000
@@ -251,6 +255,26 @@ class MemoryNetwork(Summarized):
         """:class:`~assocrate.core.patterns.PatternStatistics` of the stored patterns."""
         return pattern_statistics(self.patterns)
 
+    def derived(self, key: str, compute: Callable[[], _T]) -> _T:
+        """``compute()`` the first time `key` is asked of this network, the same object afterwards.
+
+        The network is immutable, so what analyses derive from it (its row-type Gram matrix, the
+        design residuals of the memories, its uniform states) is computed once per network and
+        per `key`, and lives as long as the network does.
+
+        Examples
+        --------
+        >>> from assocrate.core.activations import Sigmoid
+        >>> from assocrate.core.patterns import equal_overlap_patterns
+        >>> net = design(equal_overlap_patterns(100, 0.2), Sigmoid(4.8, 0.2), -0.3, 0.95)
+        >>> net.derived("three", lambda: [3]) is net.derived("three", lambda: [4])
+        True
+        """
+        memo = self.__dict__.setdefault("_derived", {})  # beside the cached properties' values
+        if key not in memo:
+            memo[key] = compute()
+        return memo[key]
+
     @property
     def is_exact(self) -> bool:
         """Whether the rescaled memories are exact equilibria by construction.
@@ -330,9 +354,12 @@ class MemoryNetwork(Summarized):
             :func:`assocrate.stability.general.reduced_weight_eigenvalues`).
         """
         self.U  # noqa: B018 -- raises for a non-symmetric W
-        types = self.row_types
-        gram = weighted_gram(self.U[self.type_representatives], counts=types.counts)
-        return reduced_spectrum(gram, self.c, self.n_units)
+        return self.derived("eigenvalues of W", lambda: reduced_spectrum(self.type_gram, self.c, self.n_units))
+
+    @cached_property
+    def type_gram(self) -> np.ndarray:
+        """``U^T U`` (m x m, symmetric W only), summed over the row types with their counts."""
+        return _readonly(weighted_gram(self.U[self.type_representatives], counts=self.row_types.counts))
 
     @cached_property
     def type_representatives(self) -> np.ndarray:

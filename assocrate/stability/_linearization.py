@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .._validation import readonly
 from ..core.design import MemoryNetwork
 from ..core.equilibria import refine_equilibrium
 from ..core.identity import identify_states
@@ -19,6 +20,7 @@ from ..core.lowrank import symmetric_part, weighted_gram
 
 __all__ = [
     "MemoryPoint",
+    "designed_residuals",
     "equilibrium_owner",
     "ideal_grams",
     "ideal_residuals",
@@ -83,6 +85,11 @@ def ideal_residuals(network: MemoryNetwork, rows: np.ndarray, counts: np.ndarray
     return worst
 
 
+def designed_residuals(network: MemoryNetwork) -> np.ndarray:
+    """``max |W x̄^mu - h̄^mu|`` for every memory (:func:`ideal_residuals`), computed once per network."""
+    return network.derived("design residuals", lambda: readonly(ideal_residuals(network, *type_rows(network))))
+
+
 def memory_points(network: MemoryNetwork, memories: list[int], at: str) -> list[MemoryPoint]:
     """The linearisation point of each memory in `memories`."""
     rows, counts, xi = type_rows(network)
@@ -90,7 +97,7 @@ def memory_points(network: MemoryNetwork, memories: list[int], at: str) -> list[
     ideal_slopes = (float(dphi(network.a)), float(dphi(network.b)))
     exact = is_exact_design(network)
     refine = at == "equilibrium" and not exact
-    residuals = None if refine else ideal_residuals(network, rows, counts, xi[:, memories])
+    residuals = None if refine else designed_residuals(network)[memories]
     points = []
     for j, mu in enumerate(memories):
         if not refine:
@@ -128,9 +135,13 @@ def equilibrium_owner(network: MemoryNetwork, x: np.ndarray) -> int | None:
 
 
 def is_exact_design(network: MemoryNetwork) -> bool:
-    """``network.is_exact``, answered in O(N P) when the pattern sizes already differ."""
-    sizes = np.count_nonzero(network.patterns, axis=0)
-    return bool(np.all(sizes == sizes[0]) and network.is_exact)
+    """``network.is_exact``, answered in O(N P) when the pattern sizes already differ (once per network)."""
+
+    def exact() -> bool:
+        sizes = np.count_nonzero(network.patterns, axis=0)
+        return bool(np.all(sizes == sizes[0]) and network.is_exact)
+
+    return network.derived("exact design", exact)
 
 
 def memory_rate(network: MemoryNetwork, mu: int) -> np.ndarray:
