@@ -79,7 +79,16 @@ def _phi(kind, h, scale, shift):
 
 @numba.njit(cache=True, nogil=True)
 def phi_block(X, R, kind, scale, shift):
-    """``R = phi(X)`` entrywise, as numpy's ``R = X * scale; R += shift; expit(R)``."""
+    """``R = phi(X)`` entrywise, as numpy's ``R = X * scale; R += shift; expit(R)``.
+
+    Examples
+    --------
+    >>> from scipy.special import expit
+    >>> X, R = np.array([[-1.0, 0.0, 2.5]]), np.empty((1, 3))
+    >>> phi_block(X, R, int(Phi.SIGMOID), 4.0, -1.0)
+    >>> R.tobytes() == expit(X * 4.0 - 1.0).tobytes()
+    True
+    """
     for i in range(X.shape[0]):
         for j in range(X.shape[1]):
             R[i, j] = _phi(kind, X[i, j], scale, shift)
