@@ -14,9 +14,10 @@ order, so the trajectories are the numpy step's, bit for bit:
   draws the ziggurat stream numpy's ``standard_normal(out=...)`` fills the block with. float32
   noise (a numpy Box–Muller fill, whose vectorised float32 log, sin and cos libm does not
   reproduce) is filled by numpy and read here;
-- the reflecting boundary folds each entry in ``[-1, 2]`` on the spot (``|x|``, ``2 - x``); a
-  block with an entry beyond, a NaN or a ``-0.0`` takes the numpy fold on the whole block (the
-  block-level rule of ``sde._reflect``), from the unfolded values the pass leaves in `H`.
+- the reflecting boundary folds each entry in ``[-1, 2]`` on the spot (``min(|x|, 2 - |x|)``);
+  a block with an entry beyond, a NaN or a ``-0.0`` that numpy would keep takes the numpy fold
+  on the whole block (the block-level rule of ``sde._reflect``), from the unfolded values the
+  pass leaves in `H`.
 
 Compiled with ``cache=True`` (the machine code is kept next to this file, or in numba's user
 cache when that is not writable) and ``nogil=True``, so row blocks run in parallel in threads.
@@ -104,11 +105,10 @@ def update_block(H, X, kind, scale, shift, rate, noise_mode, generator, noise, n
     Noise.DRAW``, ``n`` is drawn from `generator` into `noise` (`H` itself: its entry has been read, and
     the store types the draw as the block's dtype). With ``boundary == Boundary.REFLECT``, `H` is left
     holding the unfolded ``x`` and the result says whether the whole block must be folded from
-    it by numpy (an entry outside ``[-1, 2]``, a NaN, or a ``-0.0`` in a block with a negative
-    entry, whose sign numpy's block-wide ``|x|`` would flip).
+    it by numpy: an entry outside ``[-1, 2]``, a NaN, or a ``-0.0`` in a block without a negative
+    entry (numpy takes ``|x|`` of a block only when it has one; the pass takes it everywhere).
     """
-    lowest, highest = np.inf, -np.inf
-    nan = negative_zero = False
+    far = negative = negative_zero = False
     zero, one, two = np.float32(0.0), np.float32(1.0), np.float32(2.0)
     if measure:
         speed[:] = 0.0
@@ -132,14 +132,12 @@ def update_block(H, X, kind, scale, shift, rate, noise_mode, generator, noise, n
                     x = one
             elif boundary == Boundary.REFLECT:
                 H[i, j] = x
-                lowest, highest = min(lowest, x), max(highest, x)
-                if x != x:
-                    nan = True
-                elif x < zero:
-                    x = -x
-                elif x > one:
-                    x = two - x
-                elif x == zero and math.copysign(1.0, x) < 0.0:
-                    negative_zero = True
+                # without branches (noise sends the entries near 0 either way): |, not or
+                far |= not ((x >= -1.0) & (x <= 2.0))  # beyond one reflection, or NaN
+                negative |= x < zero
+                negative_zero |= (x == zero) & (math.copysign(1.0, x) < 0.0)
+                x = abs(x)
+                folded = two - x
+                x = folded if folded < x else x
             X[i, j] = x
-    return nan or lowest < -1.0 or highest > 2.0 or (negative_zero and lowest < 0.0)
+    return far or (negative_zero and not negative)

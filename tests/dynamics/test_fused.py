@@ -235,8 +235,8 @@ def _fold_step(H, X, rate, boundary, noise=None, noise_scale=1.0):
         ([0.2, -0.5, 2.5, 0.9], True),  # beyond: the block's general fold
         ([0.2, -1.5, 0.5, 0.9], True),
         ([0.2, np.nan, 1.5, -0.5], True),  # numpy leaves a block with a NaN as it is
-        ([-0.0, -0.5, 0.3, 0.9], True),  # numpy's |x| on the block turns -0.0 into 0.0
-        ([-0.0, 0.5, 0.3, 0.9], False),  # no negative entry: numpy leaves -0.0 alone
+        ([-0.0, -0.5, 0.3, 0.9], False),  # numpy's |x| on the block turns -0.0 into 0.0, as the pass does
+        ([-0.0, 0.5, 0.3, 0.9], True),  # no negative entry: numpy leaves -0.0 alone
     ],
 )
 def test_reflection_equals_numpys_block_rule(entries, folds):
