@@ -351,7 +351,10 @@ def euler_maruyama(
     Notes
     -----
     Each step costs two skinny GEMMs with the low-rank factors, O(N P B), plus O(N B) elementwise
-    work (phi and the noise dominate), done by row blocks; large batches (N B >= 2^19) spread the
+    work (phi and the noise dominate), done by row blocks, each in one pass compiled with numba
+    (the first run in a process loads numba and its cached machine code, or compiles it: about 2 s
+    per dtype, once). The pass computes exactly what the equivalent numpy passes compute, bit for
+    bit, phi and noise draws included. Large batches (N B >= 2^19) spread the
     blocks over the cores, with BLAS held at one thread for the duration of the run. That limit
     is process-wide (threadpoolctl), so BLAS calls made concurrently from other threads also
     run single-threaded meanwhile. No N x N matrix is formed.
