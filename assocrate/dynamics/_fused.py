@@ -125,11 +125,8 @@ def update_block(H, X, kind, scale, shift, rate, noise_mode, generator, noise, n
                 noise[i, j] = generator.standard_normal()
             if noise_mode != Noise.NONE:
                 x = x + noise[i, j] * noise_scale
-            if boundary == Boundary.CLIP:
-                if x < zero:
-                    x = zero
-                elif x > one:
-                    x = one
+            if boundary == Boundary.CLIP:  # as np.clip: a NaN stays, and so does -0.0
+                x = min(max(x, zero), one)
             elif boundary == Boundary.REFLECT:
                 H[i, j] = x
                 # without branches (noise sends the entries near 0 either way): |, not or
@@ -137,7 +134,6 @@ def update_block(H, X, kind, scale, shift, rate, noise_mode, generator, noise, n
                 negative |= x < zero
                 negative_zero |= (x == zero) & (math.copysign(1.0, x) < 0.0)
                 x = abs(x)
-                folded = two - x
-                x = folded if folded < x else x
+                x = min(x, two - x)
             X[i, j] = x
     return far or (negative_zero and not negative)

@@ -240,17 +240,32 @@ def _fold_step(H, X, rate, boundary, noise=None, noise_scale=1.0):
     ],
 )
 def test_reflection_equals_numpys_block_rule(entries, folds):
-    """Unfolded x = X + (H - X) / 2 = the entries (H = 2 x, X = 0; -0.0 from X = -0.0 and an underflow)."""
+    H, X, expected = _unfolded(entries)
+    sde._reflect(expected)
+    folded, _, fold = _fold_step(H, X, 0.5, Boundary.REFLECT)
+    assert fold == folds
+    assert folded.tobytes() == expected.tobytes()
+
+
+def test_clip_equals_numpys_clip():
+    H, X, expected = _unfolded([-0.0, np.nan, -0.5, 1.5, 0.3, 1.0, 0.0])
+    np.clip(expected, 0.0, 1.0, out=expected)
+    clipped, _, fold = _fold_step(H, X, 0.5, Boundary.CLIP)
+    assert not fold
+    assert clipped.tobytes() == expected.tobytes()
+
+
+def _unfolded(entries):
+    """H, X with unfolded ``x = X + (H - X) / 2`` = the entries (H = 2 x, X = 0; a leading -0.0 from
+    X = -0.0 and an underflow), and that x computed by numpy."""
     target = np.array(entries)[:, None]
     X, H = np.zeros_like(target), 2.0 * target
     if math.copysign(1.0, entries[0]) < 0:
         X[0], H[0] = -0.0, -5e-324
     expected = X + (H - X) * 0.5
-    assert expected.tobytes() == target.tobytes() or np.isnan(target).any()
-    sde._reflect(expected)
-    folded, _, fold = _fold_step(H, X, 0.5, Boundary.REFLECT)
-    assert fold == folds
-    assert folded.tobytes() == expected.tobytes()
+    assert np.array_equal(expected, target, equal_nan=True) and math.copysign(1.0, expected[0, 0]) == math.copysign(
+        1.0, entries[0])
+    return H, X, expected
 
 
 def test_speed_is_the_largest_change_and_keeps_nan():
