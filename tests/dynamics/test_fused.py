@@ -164,9 +164,14 @@ def test_far_excursions_take_the_block_fold(networks, monkeypatch):
     """sigma sqrt(dt) = 3: entries leave [-1, 2], and their block takes numpy's general fold."""
     monkeypatch.setattr(sde, "_BLOCK_ENTRIES", 100)
     network = networks["sigmoid"]
+    kwargs = dict(sigma=3.0, seed=8, form="rate", boundary="reflect", record_every=1)
     for dtype in (np.float64, np.float32):
-        assert_same_run(network, starts(network, "rate"), 1.0, 5, sigma=3.0, seed=8, form="rate",
-                        boundary="reflect", dtype=dtype, record_every=1)
+        folds, fold = [], sde._reflect
+        with monkeypatch.context() as patch:
+            patch.setattr(sde, "_reflect", lambda X: (folds.append(X.shape), fold(X)))
+            euler_maruyama(network, starts(network, "rate"), 1.0, 5, dtype=dtype, **kwargs)
+        assert folds  # the numpy fold ran
+        assert_same_run(network, starts(network, "rate"), 1.0, 5, dtype=dtype, **kwargs)
 
 
 @functools.cache
