@@ -283,16 +283,10 @@ class MemoryNetwork(Summarized):
         x = np.asarray(x)
         if x.shape[:1] != (self.n_units,) or x.ndim > 2:
             raise InvalidInput(f"`x` must have shape ({self.n_units},) or ({self.n_units}, B); got {x.shape}")
-        if self.R_factor is not None:
-            single = x.dtype == np.float32
-            L, R = (self._L32, self._R32) if single else (self.L, self.R_factor)
-            c = self.c.astype(np.float32) if single else self.c
-            coefficients = R.T @ (x if single else x.astype(np.float64, copy=False))
-            coefficients *= c[:, None] if coefficients.ndim == 2 else c
-            return L @ coefficients
+        right = None if self.R_factor is None else (self._R32 if x.dtype == np.float32 else self.R_factor)
         if x.dtype == np.float32:
-            return lowrank_matvec(self._L32, self.c.astype(np.float32), x)
-        return lowrank_matvec(self.L, self.c, x.astype(np.float64, copy=False))
+            return lowrank_matvec(self._L32, self.c.astype(np.float32), x, right=right)
+        return lowrank_matvec(self.L, self.c, x.astype(np.float64, copy=False), right=right)
 
     def dense_weights(self, *, force: bool = False) -> np.ndarray:
         """Form W as a dense N x N array (for small N and for tests).

@@ -112,6 +112,16 @@ class GeneralMemoryStability:
     verdict: Verdict
     residual: float
 
+    @property
+    def max_eigenvalue(self) -> float:
+        """:attr:`max_real`, under the name :class:`~assocrate.stability.JacobianSpectrum` uses."""
+        return self.max_real
+
+    @property
+    def equilibrium_found(self) -> bool:
+        """True: a projection-rule memory is an exact equilibrium by construction (:attr:`residual` reports it)."""
+        return True
+
     def __repr__(self) -> str:
         return f"GeneralMemoryStability(index={self.index}, max_real={self.max_real:.6g}, verdict={self.verdict.name})"
 

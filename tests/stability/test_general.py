@@ -119,5 +119,4 @@ def test_record_and_cli_check(tmp_path, capsys):
     assert main(["check", str(tmp_path / "net.npz"), "--json"]) == 0
     out = json.loads(capsys.readouterr().out)
     assert out["rule"] == "projection" and out["n_stable"] == 5
-    with pytest.raises(aa.InvalidInput, match="dale_realization"):
-        aa.dale_realization(net)
+    assert aa.dale_realization(net).signs().obeys_dale  # the Dale realization follows W = L C R^T (tests/dale)
