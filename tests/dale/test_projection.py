@@ -20,16 +20,14 @@ from assocrate.dale import (
 from assocrate.errors import InvalidInput
 from assocrate.stability import Verdict, general_local_stability
 
-from ..reference import REFERENCE_SIGMOID, projection_network, unequal_activity_patterns
+from ..reference import REFERENCE_SIGMOID, unequal_activity_patterns
 from .dense import EPS, dense_field, dense_jacobian, matched_distance
 
 
 @pytest.fixture(scope="module")
-def network():
-    """N = 200, P = 6, activities 10..40 %: W is not symmetric."""
-    net = projection_network(200, 6, seed=0)
-    assert not net.is_symmetric
-    return net
+def network(nonsymmetric_network):
+    """N = 200, P = 6, activities 10..40 %: W is not symmetric (tests/conftest.py)."""
+    return nonsymmetric_network
 
 
 def _sorted(values):
