@@ -288,6 +288,31 @@ class MemoryNetwork(Summarized):
             return lowrank_matvec(self._L32, self.c.astype(np.float32), x, right=right)
         return lowrank_matvec(self.L, self.c, x.astype(np.float64, copy=False), right=right)
 
+    @cached_property
+    def augmented_factors(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """``(L1, c1, R1)`` with ``W = L1 diag(c1) R1^T`` and a last column of ones in L1 and R1 (m1 = P + 1).
+
+        The betteti rule's own factors (``L1 = R1 = U``, ``c1[-1] = gamma/N``); for the projection
+        rule ``L1 = [L, 1]``, ``R1 = [R, 1]`` (the same array when W is symmetric) and
+        ``c1 = [c, 0]``. The Dale realization shifts ``c1[-1]`` (theory.md §6); the spiking
+        realization's latent traces are ``R1^T s`` (theory.md §6b).
+
+        Examples
+        --------
+        >>> from assocrate.core.activations import Sigmoid
+        >>> xi = np.array([[1, 0], [1, 1], [0, 1], [0, 1], [0, 0]], dtype=bool)
+        >>> net = design(xi, Sigmoid(4.8, 0.2), -0.3, 0.95, rule="projection")
+        >>> L1, c1, R1 = net.augmented_factors
+        >>> L1.shape, float(c1[-1]), bool(np.allclose((L1 * c1) @ R1.T, net.dense_weights()))
+        ((5, 3), 0.0, True)
+        """
+        if self.rule == "betteti":
+            return self.L, self.c, self.L
+        ones = np.ones((self.n_units, 1))
+        L1 = _readonly(np.hstack([self.L, ones]))
+        R1 = L1 if self.R_factor is None else _readonly(np.hstack([self.R_factor, ones]))
+        return L1, _readonly(np.append(self.c, 0.0)), R1
+
     def dense_weights(self, *, force: bool = False) -> np.ndarray:
         """Form W as a dense N x N array (for small N and for tests).
 

@@ -293,32 +293,24 @@ class DaleNetwork(Summarized):
 
     @cached_property
     def c_EE(self) -> np.ndarray:
-        """Diagonal of ``C_EE``, ``W_EE = L_EE diag(c_EE) R_EE^T``; its last entry is ``c/N``.
+        """Diagonal of ``C_EE``, ``W_EE = L_EE diag(c_EE) R_EE^T``: the design's ``c1`` with its last entry g/N replaced by c/N.
 
-        Betteti rule: the design's C with its last entry gamma/N replaced by c/N. Other rules: the
-        design's c with ``c/N`` appended (the coefficient of the added ones column).
+        (``c1`` of :attr:`MemoryNetwork.augmented_factors <assocrate.core.design.MemoryNetwork.augmented_factors>`:
+        the betteti rule's C, or the projection rule's c with 0 appended.)
         """
-        if self.network.rule == "betteti":
-            c_EE = np.array(self.network.c)
-            c_EE[-1] = self.c / self.n_units
-        else:
-            c_EE = np.append(self.network.c, self.c / self.n_units)
+        c_EE = np.array(self.network.augmented_factors[1])
+        c_EE[-1] = self.c / self.n_units
         return _readonly(c_EE)
 
-    @cached_property
+    @property
     def L_EE(self) -> np.ndarray:
-        """Left factor of ``W_EE`` (N x m_EE), last column all ones: U (betteti rule) or ``[L, 1]``."""
-        network = self.network
-        if network.rule == "betteti":
-            return network.L
-        return _readonly(np.hstack([network.L, np.ones((self.n_units, 1))]))
+        """Left factor of ``W_EE`` (N x (P + 1)), last column all ones: U (betteti rule) or ``[L, 1]``."""
+        return self.network.augmented_factors[0]
 
-    @cached_property
+    @property
     def R_EE(self) -> np.ndarray:
         """Right factor of ``W_EE``, last column all ones: ``L_EE`` itself when W is symmetric, else ``[R, 1]``."""
-        if self.network.is_symmetric:
-            return self.L_EE
-        return _readonly(np.hstack([self.network.R, np.ones((self.n_units, 1))]))
+        return self.network.augmented_factors[2]
 
     def excitatory_matvec(self, x: np.ndarray) -> np.ndarray:
         """``W_EE x`` through the factors, for x of shape (N,) or (N, B), O(N m) per column."""
