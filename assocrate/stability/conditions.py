@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .._validation import check_index
-from ..core.design import MemoryNetwork, check_network
+from ..core.design import MemoryNetwork, check_network, require_symmetric
 from ..core.lowrank import reduced_eigenvalues, weighted_gram
 from ..core.patterns import PatternStatistics
 from ..errors import InvalidInput
@@ -269,7 +269,9 @@ def conditions(network: MemoryNetwork) -> StabilityConditions:
     >>> c.sufficient_holds, c.instability_holds
     (True, False)
     """
-    network = check_network(network)
+    network = require_symmetric(
+        check_network(network), "conditions (the paper's conditions, stated for the betteti rule's alpha and gamma)"
+    )
     d_a, d_b = float(network.activation.dphi(network.a)), float(network.activation.dphi(network.b))
     eta = max(d_a, d_b)
     lambda_max = _lambda_max_weights(network)

@@ -22,7 +22,7 @@ import numpy as np
 
 from .._validation import check_choice, check_index
 from .._validation import readonly as _readonly
-from ..core.design import FORMS, MemoryNetwork, check_network
+from ..core.design import FORMS, MemoryNetwork, check_network, require_symmetric
 from ..core.equilibria import NewtonStatus
 from ..core.lowrank import Spectrum, make_spectrum, reduced_eigenvalues
 from ._linearization import MemoryPoint, memory_points, point_gram
@@ -284,7 +284,9 @@ def jacobian_spectrum(
     >>> js.spectrum.size, js.verdict.value, round(js.max_eigenvalue, 6)
     (1000, 'stable', -0.99978)
     """
-    network = check_network(network)
+    network = require_symmetric(
+        check_network(network), "jacobian_spectrum (a real spectrum; a non-symmetric W has complex eigenvalues)"
+    )
     mu = check_index("mu", mu, network.n_patterns)
     at = check_choice("at", at, POINTS)
     form = check_choice("form", form, FORMS)

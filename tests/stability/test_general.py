@@ -120,3 +120,13 @@ def test_record_and_cli_check(tmp_path, capsys):
     out = json.loads(capsys.readouterr().out)
     assert out["rule"] == "projection" and out["n_stable"] == 5
     assert aa.dale_realization(net).signs().obeys_dale  # the Dale realization follows W = L C R^T (tests/dale)
+
+
+def test_real_spectrum_entry_points_refuse_a_nonsymmetric_w_saying_why():
+    """jacobian_spectrum (a real JacobianSpectrum) and conditions (the paper's, on alpha and gamma)
+    refuse a non-symmetric W naming themselves, the reason and local_stability as the way on."""
+    net = aa.design(unequal_patterns(60, 4, 1), SIGMOID, -0.3, 0.95, rule="projection")
+    with pytest.raises(aa.InvalidInput, match=r"jacobian_spectrum \(a real spectrum; .*complex.*local_stability"):
+        aa.jacobian_spectrum(net, 0)
+    with pytest.raises(aa.InvalidInput, match=r"conditions \(the paper's conditions.*local_stability"):
+        aa.stability.conditions(net)
