@@ -148,8 +148,10 @@ def _tiny_network(seed, n_units, n_patterns, a):
 def test_reduced_spectrum_of_random_unequal_designs(seed, n_units, n_patterns, n_inhibitory, tau_inhibitory, a):
     """Random unequal-activity pattern sets (including N = P, where m = P + 1 > N and the surplus
     -1/tau is dropped): the reduced spectrum matches dense eigvals to 1e-8 relative to the largest
-    modulus (tiny nonsymmetric problems; room for eigenvalue conditioning up to ~1e5), and the
-    memories are exact equilibria of the augmented field (1e-10 relative to the currents)."""
+    modulus (tiny nonsymmetric problems; room for eigenvalue conditioning up to ~1e5), and at the
+    memories (r = mean(x)) the augmented field equals the designed network's, whose residual is the
+    projection rule's own: they differ by the rounding of ``W_EE x - w_EI mean(x)`` against ``W x``,
+    at most ``(m + 2) eps (|W_EE| x + w_EI mean(x))`` times the largest slope, with a factor 10."""
     n_units = max(n_units, n_patterns)
     network = _tiny_network(seed, n_units, n_patterns, a)
     dale = dale_realization(network, n_inhibitory=n_inhibitory, tau_inhibitory=tau_inhibitory)
@@ -158,8 +160,13 @@ def test_reduced_spectrum_of_random_unequal_designs(seed, n_units, n_patterns, n
     dense = np.linalg.eigvals(dense_jacobian(dale, network.memory_rates()[:, n_patterns - 1]))
     assert spectrum.size == n_units + n_inhibitory
     assert matched_distance(spectrum.dense(), dense) <= 1e-8 * max(1.0, np.abs(dense).max())
-    scale = 1.0 + dale.c + np.abs(network.dense_weights()).sum(axis=1).max()
-    assert np.abs(dale_vector_field(dale, dale.memory_states())).max() <= 1e3 * EPS * scale * network.n_patterns
+    x = network.memory_rates()
+    designed = (-x + network.activation.phi(network.weights_matvec(x))) / network.tau
+    augmented = dale_vector_field(dale, dale.memory_states())
+    rounding = (network.n_patterns + 3) * EPS * (np.abs(dale.dense_blocks().EE) @ x + dale.w_EI * x.mean(axis=0))
+    slope = network.activation.rho / 4  # the sigmoid's largest slope
+    assert np.all(np.abs(augmented[: network.n_units] - designed) <= 10 * slope * rounding / network.tau)
+    assert np.abs(augmented[network.n_units :]).max() <= 4 * EPS / dale.tau_inhibitory
 
 
 # ----------------------------------------------------------------------------------------------
@@ -194,3 +201,18 @@ def test_flipped_cues_retrieve(network):
     result = simulate_dale(dale, cues, (0.0, 60.0))
     assert result.status.name == "STEADY"
     assert np.abs(result.final_x - network.memory_rates()).max() <= 1e-5
+
+
+def test_as_many_units_as_patterns():
+    """N = P = 4 (m = P + 1 = 5 > N): det(lambda - M) carries one factor (lambda + 1/tau) that J does
+    not, and the reduced spectrum drops it: all N + N_I dense eigenvalues are matched to 1e-9."""
+    patterns = np.array([[1, 0, 0, 0], [1, 1, 0, 0], [0, 1, 1, 0], [0, 0, 1, 1]], dtype=bool)
+    network = design(patterns, REFERENCE_SIGMOID, -0.3, 0.95, rule="projection")
+    assert not network.is_symmetric
+    for tau_inhibitory in (0.2, 3.0):
+        dale = dale_realization(network, n_inhibitory=2, tau_inhibitory=tau_inhibitory)
+        for mu in range(4):
+            spectrum = dale_spectrum(dale, mu)
+            dense = np.linalg.eigvals(dense_jacobian(dale, network.memory_rates()[:, mu]))
+            assert spectrum.size == 6 and spectrum.rank == 4
+            assert matched_distance(spectrum.dense(), dense) <= 1e-9
