@@ -148,6 +148,12 @@ def _type_weight_extremes(L: np.ndarray, c: np.ndarray, R: np.ndarray) -> _TypeW
     return _TypeWeights(low, where, high, magnitude)
 
 
+def _type_weight_extremes_of(network: MemoryNetwork) -> _TypeWeights:
+    """:func:`_type_weight_extremes` of the design's W at its row-type representatives."""
+    reps = network.type_representatives
+    return _type_weight_extremes(network.L[reps], network.c, network.R[reps])
+
+
 def uniform_weight(network: MemoryNetwork) -> float:
     """g in ``W = W_0 + (g/N) 1 1^T``: the betteti rule's gamma (``W_0 = W_cov``), 0 for other rules (``W_0 = W``).
 
@@ -324,6 +330,11 @@ class DaleNetwork(Summarized):
         rates = self.network.memory_rates()
         return np.vstack([rates, np.broadcast_to(rates.mean(axis=0), (self.n_inhibitory, rates.shape[1]))])
 
+    @cached_property
+    def _weight_extremes(self) -> _TypeWeights:
+        """Extremes of W over pairs of row types (rules other than betteti), computed once: O(k^2 P)."""
+        return _type_weight_extremes_of(self.network)
+
     def signs(self) -> DaleSigns:
         """The sign of every weight block, from the row types (no N x N matrix).
 
@@ -343,8 +354,7 @@ class DaleNetwork(Summarized):
             max_W_EE = scale * largest + shift  # a Gram matrix peaks on its diagonal
             tolerance = (network.n_patterns + 2) * eps * (network.alpha_prime * network.n_patterns + self.c) / self.n_units
         else:
-            reps = network.type_representatives
-            extremes = _type_weight_extremes(network.L[reps], network.c, network.R[reps])
+            extremes = self._weight_extremes
             max_W_EE = extremes.max + shift
             tolerance = (self.c_EE.size + 1) * eps * (extremes.magnitude + shift)
         return DaleSigns(
@@ -472,8 +482,7 @@ def dale_realization(
         if c < network.gamma:
             raise _impossible(network.gamma, c)
     else:  # W_0 = W: its smallest entry over pairs of row types
-        reps = network.type_representatives
-        extremes = _type_weight_extremes(network.L[reps], network.c, network.R[reps])
+        extremes = _type_weight_extremes_of(network)
         min_covariance, (s, t) = extremes.min, extremes.argmin
         c = max(0.0, -network.n_units * min_covariance)
     first_unit = np.argmax(types.index[:, None] == np.array([s, t])[None, :], axis=0)
