@@ -237,18 +237,22 @@ def _spectrum_at_point(dale: DaleNetwork, mu: int, at: str, point: MemoryPoint, 
 def _general_spectra(dale: DaleNetwork, memories: list[int], at: str) -> list[DaleSpectrum]:
     """Augmented spectra of a projection-rule design at its memories (exact equilibria: both `at` linearise there).
 
-    ``G = R_EE^T D L_EE`` is summed over the k row types (O(k m^2) per memory); the designed
-    network's spectra come from :func:`~assocrate.stability.general_local_stability`.
+    ``G = R_EE^T D L_EE`` is summed over the k row types: at a memory D takes the slope d_b on the
+    types active in it and d_a elsewhere, so ``G = d_a G_all + (d_b - d_a) G_on`` with ``G_all``
+    formed once and ``G_on`` over the active types only (O(k m^2) once, then O(q k m^2) per
+    memory); the designed network's spectra come from :func:`~assocrate.stability.general_local_stability`.
     """
     network = dale.network
     plain = general_local_stability(network, at=at).memories
     types, reps = network.row_types, network.type_representatives
     L, R = dale.L_EE[reps], dale.R_EE[reps]
+    counts = np.asarray(types.counts, dtype=float)
     d_a, d_b = float(network.activation.dphi(network.a)), float(network.activation.dphi(network.b))
+    every = R.T @ (counts[:, None] * L)
     spectra = []
     for mu in memories:
-        weights = np.where(types.rows[:, mu], d_b, d_a) * types.counts
-        gram = R.T @ (weights[:, None] * L)
+        on = types.rows[:, mu]
+        gram = d_a * every + (d_b - d_a) * (R[on].T @ (counts[on, None] * L[on]))
         spectra.append(_spectrum(dale, mu, at, plain[mu], gram))
     return spectra
 
