@@ -15,13 +15,11 @@ from assocrate.stability.general import (
     reduced_weight_eigenvalues,
 )
 
+from ..reference import unequal_patterns
+
 SIGMOID = aa.Sigmoid(4.8, 0.2)
 _HYPOTHESIS = settings(derandomize=True, max_examples=30, deadline=None)
 
-
-def unequal_patterns(n_units, n_patterns, seed):
-    rng = np.random.default_rng(seed)
-    return rng.random((n_units, n_patterns)) < rng.uniform(0.1, 0.5, n_patterns)
 
 
 def dense_jacobian_eigenvalues(net, mu):
