@@ -440,7 +440,7 @@ def design(
         ``"betteti"``: the paper's rule (exact when all activities and all pairwise overlaps are
         equal). ``"projection"``: ``W X = H`` for any linearly independent patterns; symmetric
         ``W = H (X^T H)^{-1} H^T`` when all activities are equal, otherwise the non-symmetric
-        ``W = H (X^T X)^{-1} X^T`` (no energy function, no LDS result; see
+        ``W = H (X^T X)^{-1} X^T`` (no energy function, theory.md §5 item 1; see
         :func:`assocrate.core.diagnosis.diagnose_patterns` for which rule a pattern set needs).
         With ``"projection"``, `q` and `r` only set the recorded betteti parameters.
 
