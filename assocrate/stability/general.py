@@ -115,6 +115,11 @@ class GeneralMemoryStability:
     verdict: Verdict
     residual: float
 
+    @property
+    def identified(self) -> bool:
+        """Always True: the designed memory is an equilibrium by construction and belongs to its memory."""
+        return True
+
     def __repr__(self) -> str:
         return f"GeneralMemoryStability(index={self.index}, max_real={self.max_real:.6g}, verdict={self.verdict.name})"
 

@@ -119,3 +119,20 @@ def test_record_and_cli_check(tmp_path, capsys):
     assert out["rule"] == "projection" and out["n_stable"] == 5
     with pytest.raises(aa.InvalidInput, match="dale_realization"):
         aa.dale_realization(net)
+
+
+@pytest.mark.parametrize(("a", "certified"), [(-0.3, True), (0.3, False)])
+def test_cli_check_certify_on_a_non_symmetric_w(tmp_path, capsys, a, certified):
+    """``check --certify``: Lyapunov certificates (Theorem L) for the stable memories, check's verdict for the others."""
+    import json
+
+    from assocrate.cli import main
+
+    net = aa.design(unequal_patterns(60, 5, 3), SIGMOID, a, 0.95, rule="projection")
+    aa.save_network(tmp_path / "net.npz", net)
+    assert main(["check", str(tmp_path / "net.npz"), "--certify", "--json"]) == 0
+    memories = json.loads(capsys.readouterr().out)["memories"]
+    assert [m["certified"] for m in memories] == [certified] * 5
+    assert all(m["certified"] == m["stable"] for m in memories)
+    if not certified:
+        assert memories[0]["certificate"] == "no certificate: check's verdict is unstable"
