@@ -227,3 +227,22 @@ def test_unstable_nonsymmetric_memory_is_refused_with_a_message():
     assert not certificate.certified and certificate.parameters["status"] == "refused"
     assert certificate.claim.startswith(f"refused: memory 0 is unstable: its largest Jacobian eigenvalue is "
                                         f"{stability.max_real:.6g} > 0")
+
+
+def test_edited_nonsymmetric_certificate_is_refused_by_verify(nonsymmetric_networks):
+    """The exact re-check of Theorem L's certificate: a file round trip verifies; an edited X, method or the
+    network of the other activation does not."""
+    import dataclasses
+
+    from assocrate.certify.serialize import from_json, to_json
+
+    network = nonsymmetric_networks["tanh"]
+    certificate = lyapunov_certificate(network, 3, form="current")
+    assert verify(from_json(to_json(certificate)), network).verified
+    X = certificate.data["X"].copy()
+    X[0, 0] += 2.0**-30
+    edited = dataclasses.replace(certificate, data={**certificate.data, "X": X})
+    assert not verify(edited, network).verified
+    renamed = dataclasses.replace(certificate, parameters={**certificate.parameters, "method": "explicit P = D"})
+    assert not verify(renamed, network).verified
+    assert not verify(certificate, nonsymmetric_networks["sigmoid"]).verified
