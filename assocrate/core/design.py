@@ -194,7 +194,8 @@ class MemoryNetwork(Summarized):
             raise InvalidInput(
                 "this network's W = L C R^T is not symmetric (rule='projection' with unequal activities), "
                 "so it has no factor U with W = U C U^T; this analysis needs a symmetric W (theory.md §3): "
-                "use equal-activity patterns or rule='betteti'"
+                "use equal-activity patterns or rule='betteti', or for this network local_stability (exact "
+                "complex spectra), lyapunov_certificate and certified_radius, which take any W"
             )
         return self.L
 
