@@ -489,7 +489,7 @@ def letter_recall(letters, cues, result, *, max_letters: int = 8) -> Figure:
 
 
 def cue_snapshots(trajectory, shape: tuple[int, int], *, column: int = 0, n_snapshots: int = 6,
-                  stored: np.ndarray | None = None) -> Figure:
+                  stored: np.ndarray | None = None, units: np.ndarray | None = None) -> Figure:
     """State snapshots of one cue's trajectory drawn as 2-D images (patterns that are pictures).
 
     Parameters
@@ -497,24 +497,45 @@ def cue_snapshots(trajectory, shape: tuple[int, int], *, column: int = 0, n_snap
     trajectory : EulerMaruyamaResult
         From :func:`assocrate.dynamics.euler_maruyama` with whole states recorded (no `readout`).
     shape : (int, int)
-        Image shape; the first ``rows * columns`` units are the pixels (row-major).
+        Image shape (any rows x columns); the first ``rows * columns`` units are the pixels
+        (row-major), or the units of `units`.
     column : int, default 0
         Which trajectory of the batch.
     n_snapshots : int, default 6
         Snapshots at evenly spaced recorded times, first (the cue) and last included.
     stored : numpy.ndarray, shape (N,), optional
         The cued pattern, drawn first for reference.
+    units : numpy.ndarray of int, shape (rows * columns,), optional
+        The units that are the pixels, in row-major order (a partial cue's units); then
+        ``rows * columns`` must equal their number.
 
     Returns
     -------
     matplotlib.figure.Figure
+
+    Examples
+    --------
+    >>> import assocrate as aa
+    >>> xi = aa.random_patterns(12, 2, 0.4, seed=0)  # 12 units drawn as 3 x 4 images
+    >>> net = aa.design(xi, aa.Sigmoid(4.8, 0.2), -0.3, 0.95, rule="projection")
+    >>> run = aa.euler_maruyama(net, net.memory_rates(), 0.01, 100, sigma=0.0, record_every=20)
+    >>> len(cue_snapshots(run, (3, 4), column=1, stored=xi[:, 1]).axes)
+    7
     """
     if getattr(trajectory, "states", None) is None:
         raise InvalidInput("`trajectory` must hold recorded states (run euler_maruyama without `readout`)")
     rows, cols = (int(v) for v in shape)
     states = trajectory.states
-    if rows < 1 or cols < 1 or rows * cols > states.shape[1]:
-        raise InvalidInput(f"`shape` must fit in the {states.shape[1]} units; got {tuple(shape)}")
+    if units is None:
+        if rows < 1 or cols < 1 or rows * cols > states.shape[1]:
+            raise InvalidInput(f"`shape` must fit in the {states.shape[1]} units; got {tuple(shape)}")
+        pixels = np.arange(rows * cols)
+    else:
+        pixels = np.asarray(units, dtype=np.int64).ravel()
+        if np.any(pixels < 0) or np.any(pixels >= states.shape[1]):
+            raise InvalidInput(f"`units` must be unit indices in [0, {states.shape[1] - 1}]")
+        if rows < 1 or cols < 1 or rows * cols != pixels.size:
+            raise InvalidInput(f"`shape` must multiply to the {pixels.size} `units`; got {tuple(shape)}")
     if not 0 <= column < states.shape[2]:
         raise InvalidInput(f"`column` must be in [0, {states.shape[2] - 1}]; got {column}")
     if isinstance(n_snapshots, bool) or not isinstance(n_snapshots, int) or n_snapshots < 2:
@@ -525,7 +546,7 @@ def cue_snapshots(trajectory, shape: tuple[int, int], *, column: int = 0, n_snap
     figure = Figure(figsize=(1.3 * len(panels) + 0.4, 1.8))
     axes = figure.subplots(1, len(panels), squeeze=False)[0]
     for ax, (title, values) in zip(axes, panels):
-        ax.imshow(np.asarray(values)[: rows * cols].reshape(rows, cols), cmap="Greys", vmin=0, vmax=1,
+        ax.imshow(np.asarray(values)[pixels].reshape(rows, cols), cmap="Greys", vmin=0, vmax=1,
                   interpolation="nearest")
         ax.set_title(title, fontsize=8)
         ax.set_xticks([])

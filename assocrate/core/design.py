@@ -194,7 +194,8 @@ class MemoryNetwork(Summarized):
             raise InvalidInput(
                 "this network's W = L C R^T is not symmetric (rule='projection' with unequal activities), "
                 "so it has no factor U with W = U C U^T; this analysis needs a symmetric W (theory.md §3): "
-                "use equal-activity patterns or rule='betteti'"
+                "use equal-activity patterns or rule='betteti', or for this network local_stability (exact "
+                "complex spectra), lyapunov_certificate and certified_radius, which take any W"
             )
         return self.L
 
@@ -459,7 +460,7 @@ def design(
         ``"betteti"``: the paper's rule (exact when all activities and all pairwise overlaps are
         equal). ``"projection"``: ``W X = H`` for any linearly independent patterns; symmetric
         ``W = H (X^T H)^{-1} H^T`` when all activities are equal, otherwise the non-symmetric
-        ``W = H (X^T X)^{-1} X^T`` (no energy function, no LDS result; see
+        ``W = H (X^T X)^{-1} X^T`` (no energy function, theory.md §5 item 1; see
         :func:`assocrate.core.diagnosis.diagnose_patterns` for which rule a pattern set needs).
         With ``"projection"``, `q` and `r` only set the recorded betteti parameters.
 
@@ -538,15 +539,18 @@ def design(
 def require_symmetric(network: MemoryNetwork, what: str) -> MemoryNetwork:
     """Return `network` if its W is symmetric, else raise :class:`~assocrate.errors.InvalidInput` saying `what` needs it.
 
-    The energy function (theory.md §5 item 1) and the results built on the symmetric factor U
-    (LDS and incremental LMIs, the sector LMI, local Lyapunov certificates) need ``W = W^T``; a
-    projection-rule design with unequal activities has a non-symmetric W (theory.md §3).
+    Only the energy function and what rests on it (global convergence, theory.md §5 item 1) need
+    ``W = W^T``: ``dE/dt <= 0`` uses it. A projection-rule design with unequal activities has a
+    non-symmetric W (theory.md §3); every other analysis (local spectra and Lyapunov certificates,
+    the Metzler, interval and sector radii, LDS, contraction and input-driven certificates) takes it.
     """
     if not network.is_symmetric:
         raise InvalidInput(
-            f"{what} needs a symmetric W; got a non-symmetric W = L C R^T (rule={network.rule!r} with unequal "
-            "activities, theory.md §3). Use equal-activity patterns or rule='betteti' for it; for this network "
-            "use local_stability (exact complex spectra), certified_radius (Metzler box) and retrieve"
+            f"{what} needs a symmetric W: the energy decreases along trajectories only when W = W^T (theory.md "
+            f"§5 item 1); got a non-symmetric W = L C R^T (rule={network.rule!r} with unequal activities, theory.md "
+            "§3). For this network use certified_radius (radius certificates: Metzler and interval boxes, any W), "
+            "lyapunov_certificate and local_stability (exact complex spectra) and retrieve; for a symmetric W use "
+            "equal-activity patterns or rule='betteti'"
         )
     return network
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .._validation import check_index
-from ..core.design import MemoryNetwork, check_network, require_symmetric
+from ..core.design import MemoryNetwork, check_network
 from ..core.lowrank import reduced_eigenvalues, weighted_gram
 from ..core.patterns import PatternStatistics
 from ..errors import InvalidInput
@@ -269,9 +269,13 @@ def conditions(network: MemoryNetwork) -> StabilityConditions:
     >>> c.sufficient_holds, c.instability_holds
     (True, False)
     """
-    network = require_symmetric(
-        check_network(network), "conditions (the paper's conditions, stated for the betteti rule's alpha and gamma)"
-    )
+    network = check_network(network)
+    if not network.is_symmetric:
+        raise InvalidInput(
+            "conditions are the paper's (theory.md §4), stated for a symmetric W with the betteti rule's alpha and "
+            "gamma; got a non-symmetric W = L C R^T (rule='projection' with unequal activities, theory.md §3): use "
+            "local_stability (exact complex spectra of every memory)"
+        )
     d_a, d_b = float(network.activation.dphi(network.a)), float(network.activation.dphi(network.b))
     eta = max(d_a, d_b)
     lambda_max = _lambda_max_weights(network)
