@@ -26,6 +26,7 @@ from ..certify.exact import to_rational
 from ..errors import InvalidInput
 
 __all__ = [
+    "MAJORANTS",
     "REDUCTIONS",
     "Partition",
     "ReducedNetwork",
@@ -38,6 +39,9 @@ __all__ = [
 #: Allowed values of the ``reduction`` option: ``"types"`` (row types, refined by the input) or
 #: ``"full"`` (every unit its own class: the N x N problem).
 REDUCTIONS = ("types", "full")
+#: Entrywise majorants of ``|W_hat|`` (:meth:`ReducedNetwork.abs_times_exact`): ``"exact"`` is
+#: ``|W_hat|`` itself (k x k); ``"lowrank"`` is ``|L_hat| |C| |R_hat|^T >= |W_hat|`` (rank m, O(k m)).
+MAJORANTS = ("exact", "lowrank")
 
 
 @dataclass(frozen=True, repr=False)
@@ -188,13 +192,19 @@ class ReducedNetwork:
     ----------
     network : MemoryNetwork
     part : Partition
-    W_hat : numpy.ndarray, shape (k, k)
-        ``W_ij = W_hat[class(i), class(j)]`` (float).
+
+    The k x k forms (``W_hat``, ``W_tilde``, ``W_exact``, ``sign_exact``) are computed on first use;
+    the products through the factors (:meth:`times_exact`, :meth:`abs_times_exact` with the
+    ``"lowrank"`` majorant, :meth:`abs_times`) are O(k m) and never form them.
     """
 
     network: object
     part: Partition
-    W_hat: np.ndarray
+
+    @cached_property
+    def W_hat(self) -> np.ndarray:
+        """``W_ij = W_hat[class(i), class(j)]`` (k x k, float)."""
+        return _class_weights(self.network, self.part)
 
     @property
     def n_classes(self) -> int:
@@ -271,8 +281,45 @@ class ReducedNetwork:
         scaled = flint.fmpq_mat(coefficients.nrows(), 1, [coefficients[j, 0] * cj for j, cj in enumerate(self.c_exact)])
         return fraction_vector((self.L_exact * scaled).entries())
 
-    def abs_times_exact(self, y) -> list[Fraction]:
-        """``|W_hat| diag(n) y`` exactly: ``sum_j c_j l_j o (sign(W_hat) (r_j o n o y))``."""
+    @cached_property
+    def abs_factors_exact(self) -> tuple[flint.fmpq_mat, flint.fmpq_mat, flint.fmpq_mat]:
+        """``|L_hat|`` (k x m), ``|R_hat|^T`` (m x k) and ``|C|`` (m x m) exactly (floats' absolute values are exact)."""
+        L = np.asarray(self.network.L[self.part.representatives], dtype=float)
+        R = np.asarray(self.network.R[self.part.representatives], dtype=float)
+        abs_L = to_rational(np.abs(L))
+        abs_R = abs_L if self.network.is_symmetric else to_rational(np.abs(R))
+        m = len(self.c_exact)
+        abs_c = flint.fmpq_mat(m, m, [abs(self.c_exact[i]) if i == j else 0 for i in range(m) for j in range(m)])
+        return abs_L, abs_R.transpose(), abs_c
+
+    def abs_times(self, y: np.ndarray, majorant: str = "exact") -> np.ndarray:
+        """Float ``|W_hat| diag(n) y`` (``"exact"``, k x k) or ``M diag(n) y`` with ``M = |L_hat||C||R_hat|^T`` (``"lowrank"``, O(k m)).
+
+        For the searches of the certifiers (no rigour: the exact forms decide).
+        """
+        if majorant == "lowrank":
+            L = np.abs(self.network.L[self.part.representatives])
+            R = L if self.network.is_symmetric else np.abs(self.network.R[self.part.representatives])
+            return L @ (np.abs(self.network.c) * (R.T @ (self.counts * y)))
+        return self.abs_weights @ y
+
+    @cached_property
+    def abs_weights(self) -> np.ndarray:
+        """``|W_hat| diag(n)`` (k x k, float)."""
+        return _readonly(np.abs(self.W_hat) * self.counts[None, :])
+
+    def abs_times_exact(self, y, majorant: str = "exact") -> list[Fraction]:
+        """An exact upper bound of ``|W_hat| diag(n) y`` for ``y >= 0``, through the factors.
+
+        ``majorant="exact"``: ``|W_hat| diag(n) y`` itself, ``sum_j c_j l_j o (sign(W_hat) (r_j o n o y))``
+        (needs the k x k signs). ``"lowrank"``: ``M diag(n) y = |L_hat| (|C| (|R_hat|^T (n o y)))``
+        with ``M = |L_hat| |C| |R_hat|^T >= |W_hat|`` entrywise (triangle inequality on
+        ``W_st = sum_nu L_s,nu c_nu R_t,nu``), O(k m) exact operations, no k x k object.
+        """
+        if majorant == "lowrank":
+            abs_L, abs_RT, abs_c = self.abs_factors_exact
+            weighted = flint.fmpq_mat(len(y), 1, [to_fmpq(n * v) for n, v in zip(self.counts_exact, y)])
+            return fraction_vector((abs_L * (abs_c * (abs_RT * weighted))).entries())
         k, m = self.L_exact.nrows(), self.L_exact.ncols()
         L, R = self.L_exact, self.R_exact
         weighted = [to_fmpq(n * v) for n, v in zip(self.counts_exact, y)]
@@ -298,4 +345,4 @@ class ReducedNetwork:
 def reduce_network(network, *, u: object = None, reduction: str = "types") -> ReducedNetwork:
     """The network on its partition (:func:`partition`) with ``W_hat`` (float; exact on demand)."""
     part = partition(network, u=u, reduction=reduction)
-    return ReducedNetwork(network, part, _class_weights(network, part))
+    return ReducedNetwork(network, part)
