@@ -27,6 +27,14 @@ Rigour. (M) is checked in exact rational arithmetic: W exactly from its float fa
 an upper bound of phi' on each interval from ball arithmetic rounded *up* to a dyadic rational
 (:mod:`assocrate.certify._rigorous`), R likewise from enclosures of ``phi(h_c)``, delta a
 dyadic rational. On row types ``|W|`` is class-block constant, so ``(|W| K^+ v)_i =
+(|W_hat| diag(n) K^+ v)_s`` for unit i of class s (k x k).
+
+Majorant. The proof uses ``|W|`` only through ``|W (Phi(h) - Phi(h_c))| <= |W| K^+ |e|``, so any
+entrywise ``M >= |W|`` may stand in (M), in R and in kappa. ``majorant="lowrank"`` takes
+``M = |L| |C| |R|^T`` (``M_ij = sum_nu |L_i,nu| |c_nu| |R_j,nu| >= |W_ij|``, the triangle inequality):
+``(M K^+ v)_s = sum_nu |L_s,nu| |c_nu| y_nu`` with ``y_nu = sum_t n_t |R_t,nu| K^+_t v_t``, O(k m)
+exact operations instead of k x k matrices, for random patterns (k ~ 0.76 N row types) at
+N = 10^5. The certificate records the majorant (``parameters["majorant"]``; none means exact).
 
 Build: :func:`certified_radius` finds the largest delta by bisection in floating point, rounds it
 down to a dyadic rational and hands the witness to :func:`verify_radius`, the check that
@@ -117,13 +125,16 @@ def verify_radius(certificate: Certificate, network, red: ReducedNetwork) -> Che
        network (recomputed, never zipped with a shorter vector);
     2. *the box*: ``delta > 0``, ``v > 0``, ``max v = 1``, and the ``weights`` label says what v is
        (``"uniform"``: v = 1);
-    3. *rigorous bounds*: ``R >= |W Phi(h_c) - h_c|`` and ``K^+ >= phi'`` on each interval, as
-       recomputed from the network (the recorded ones must equal them);
-    4. *the Metzler inequality* (M): ``delta (|W| K^+ v)_s + R_s < delta v_s`` on every class;
+    3. *rigorous bounds*: ``R >= |W Phi(h_c) - h_c|`` (its spread bounded with the majorant of 4)
+       and ``K^+ >= phi'`` on each interval, as recomputed from the network (the recorded ones must
+       equal them);
+    4. *the Metzler inequality* (M): ``delta (M K^+ v)_s + R_s < delta v_s`` on every class, with
+       the recorded majorant ``M >= |W|``: ``"exact"`` (``M = |W|``; files that record none) or
+       ``"lowrank"`` (``M = |L| |C| |R|^T``, O(k m)); any other label fails;
     5. *identity*: the equilibrium in B is memory mu's (every rate state of B is l1-nearer to
        ``x̄^mu`` than to every other designed state and to the uniform states; exact);
     6. the recorded ``radius`` is delta;
-    7. the recorded ``irreducible`` (whether ``|W| K^+`` is irreducible, reported, not assumed) is
+    7. the recorded ``irreducible`` (whether ``M K^+`` is irreducible, reported, not assumed) is
        recomputed from the network and K^+ (files written before it was reported have none).
 
     Raises :class:`~assocrate.certify.witness.CheckFailed` naming the first failed hypothesis.
@@ -215,6 +226,9 @@ def certified_radius(
     (True, 0.561, 'interval')
     >>> round(aa.certified_radius(net, 0, method="metzler").radius, 3)
     0.414
+    >>> low = aa.certified_radius(net, 0, method="metzler", majorant="lowrank")  # M = |L||C||R|^T >= |W|
+    >>> low.majorant, round(low.radius, 3), aa.verify(low.certificate, net).verified
+    ('lowrank', 0.328, True)
     """
     check_network(network)
     mu = check_index("mu", mu, network.n_patterns)
