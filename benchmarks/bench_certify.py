@@ -22,11 +22,12 @@ line and one JSON line per measurement:
     aligned with the pattern and 254 random ones for the random design);
 (f) proved phase diagrams (``phase_diagram(prove=True)``), the paper's four 30 x 30 grids: time and
     counts of proved cells, compared cell by cell with the exact-spectrum verdicts;
-(g) the Metzler radius of random patterns (P = 20, q = 0.2, seed 0, memory 0) with the exact ``|W|``
-    and with the low-rank majorant ``|L||C||R|^T`` (issue 15): certify and exact re-check timed in
-    alternated rounds (``_timing.alternated``: min / median / max, load printed), both majorants at
-    N = 4000 (k = 3041 row types), the low-rank one alone at N = 10^5 (k = 34606; the exact one's
-    k x k matrices do not fit), with the radii side by side and the peak RSS of each subprocess.
+(g) the Metzler radius of random patterns (P = 20, q = 0.2, seed 0, memory 0) with the exact ``|W|``,
+    the low-rank majorant ``|L||C||R|^T`` and the Cauchy-Schwarz row bound (issue 15): certify and
+    exact re-check timed in alternated rounds (``_timing.alternated``: min / median / max, load
+    printed), all three at N = 4000 (k = 3041 row types), the two factor bounds at N = 10^5
+    (k = 34606; the exact one's k x k matrices do not fit), with the radii side by side and the peak
+    RSS of each subprocess.
 
 ``--only TASK[,TASK]`` runs some of them (tasks: lmi, radius, basin, interval, phase_proof, lowrank).
 
@@ -359,8 +360,8 @@ def configurations() -> list[dict]:
     for activation in ("sigmoid", "tanh"):
         for a in (-0.3, 0.1):
             configs.append({"task": "phase_proof", "activation": activation, "a": a})
-    configs.append({"task": "lowrank", "n": 4000, "majorants": ["exact", "lowrank"], "rounds": 3})
-    configs.append({"task": "lowrank", "n": 100_000, "majorants": ["lowrank"], "rounds": 2})
+    configs.append({"task": "lowrank", "n": 4000, "majorants": ["exact", "lowrank", "cauchy-schwarz"], "rounds": 3})
+    configs.append({"task": "lowrank", "n": 100_000, "majorants": ["lowrank", "cauchy-schwarz"], "rounds": 2})
     return configs
 
 

@@ -24,6 +24,7 @@ import numpy as np
 import scipy.sparse
 import scipy.sparse.csgraph
 
+from ..certify._rational import to_fmpq
 from ..certify._reduction import ReducedNetwork
 from ..certify._rigorous import slope_upper
 from ..certify.record import ConstraintResidual
@@ -58,8 +59,11 @@ class MetzlerCheck:
         return ConstraintResidual(METZLER_CONSTRAINT, 1.0 - self.ratio)
 
 
-def is_irreducible_on_classes(red: ReducedNetwork, K_plus: Sequence[Fraction], majorant: str = "exact") -> bool:
+def is_irreducible_on_classes(red: ReducedNetwork, K_plus: Sequence[Fraction], majorant: str = "exact") -> bool | None:
     """Whether ``|W| K+`` (or ``M K+`` for the ``"lowrank"`` majorant) is irreducible: its support graph (on units) strongly connected.
+
+    None for the ``"cauchy-schwarz"`` bound, which is not a matrix (deciding the support of ``|W|``
+    itself needs the k x k signs).
 
     The Metzler certificates record it (issue 13; decided by :func:`assocrate.graphs.is_irreducible`
     on the classes, whose unit graph is the class graph
@@ -67,11 +71,13 @@ def is_irreducible_on_classes(red: ReducedNetwork, K_plus: Sequence[Fraction], m
     what makes a Perron weight vector positive and the certified box the only invariant one of its
     shape, so a reader of the certificate is told whether it holds.
     """
-    from ..graphs import is_irreducible
-
+    if majorant == "cauchy-schwarz":  # no matrix stands for |W| there: nothing is reported
+        return None
     positive = np.array([1.0 if k > 0 else 0.0 for k in K_plus])
     if majorant == "lowrank":
         return _is_irreducible_lowrank(red, positive > 0)
+    from ..graphs import is_irreducible
+
     if red.n_classes == 1:  # one class of n units: irreducible iff n == 1 or the class excites itself
         return bool(red.counts[0] == 1 or (red.W_hat[0, 0] != 0 and positive[0] > 0))
     return is_irreducible(np.asarray(red.W_hat), positive)
@@ -114,12 +120,33 @@ def metzler_check(
     """
     activation = red.network.activation
     K_plus = [slope_upper(activation, h - delta * vt, h + delta * vt) for h, vt in zip(center, v)]
+    if majorant == "cauchy-schwarz":
+        return _cauchy_schwarz_check(red, K_plus, v, delta, R)
     gain = red.abs_times_exact([k * vt for k, vt in zip(K_plus, v)], majorant)
     lhs = [delta * g + r for g, r in zip(gain, R)]
     rhs = [delta * vt for vt in v]
     holds = delta > 0 and all(vt > 0 for vt in v) and all(left < right for left, right in zip(lhs, rhs))
     ratio = max(float(left / right) if right > 0 else math.inf for left, right in zip(lhs, rhs))
     return MetzlerCheck(holds, K_plus, list(R), ratio)
+
+
+def _cauchy_schwarz_check(red: ReducedNetwork, K_plus: list, v, delta: Fraction, R) -> MetzlerCheck:
+    """(M) with ``(|W| K+ v)_s <= sqrt(q_s S)``, ``q = (W o W) diag(n) K+ v``, ``S = sum_t n_t K+_t v_t``.
+
+    Cauchy-Schwarz with the weights ``w_j = K+_j v_j >= 0``: ``sum_j |W_sj| w_j <= (sum_j W_sj^2 w_j)^(1/2)
+    (sum_j w_j)^(1/2)``. Exactly: ``delta sqrt(q_s S) + R_s < delta v_s`` iff ``delta v_s - R_s > 0``
+    and ``delta^2 q_s S < (delta v_s - R_s)^2``, all rational.
+    """
+    weights = [k * vt for k, vt in zip(K_plus, v)]
+    squares = red.squares_times_exact(weights)
+    total = to_fmpq(sum(n * w for n, w in zip(red.counts_exact, weights)))
+    d = to_fmpq(delta)
+    room = [d * to_fmpq(vt) - to_fmpq(r) for vt, r in zip(v, R)]
+    holds = delta > 0 and all(vt > 0 for vt in v) and all(
+        gap > 0 and d * d * q * total < gap * gap for q, gap in zip(squares, room))
+    ratio = max((float(d) * math.sqrt(float(q * total)) + float(r)) / (float(d) * float(vt)) if vt > 0 else math.inf
+                for q, r, vt in zip(squares, R, v))
+    return MetzlerCheck(bool(holds), K_plus, list(R), ratio)
 
 
 def metzler_ratio(red: ReducedNetwork, majorant: str, center: np.ndarray, delta: float,

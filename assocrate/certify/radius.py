@@ -106,7 +106,11 @@ AUTO_LOWRANK_CLASSES = 4096
 def radius_claim(memory: int, delta: float, min_half_width: float, in_box: bool, majorant: str = "exact") -> str:
     """The statement an exactly verified radius certificate proves."""
     nominal = "; the rescaled pattern a + (b - a) xi lies in the box" if in_box else ""
-    condition = "|W| K+ v < v" if majorant == "exact" else "M K+ v < v with the low-rank majorant M = |L||C||R|^T >= |W|"
+    condition = {
+        "exact": "|W| K+ v < v",
+        "lowrank": "M K+ v < v with the low-rank majorant M = |L||C||R|^T >= |W|",
+        "cauchy-schwarz": "|W| K+ v < v bounded by Cauchy-Schwarz, (|W| w)_i <= ((W o W) w)_i^(1/2) (1^T w)^(1/2)",
+    }[majorant]
     return (
         f"every current-form trajectory starting in the box |h - h_c| <= delta v around memory {memory} "
         f"(delta = {format_down(delta)}, max v = 1, smallest half-width {format_down(min_half_width)}) stays in it and converges "
@@ -130,12 +134,15 @@ def verify_radius(certificate: Certificate, network, red: ReducedNetwork) -> Che
        equal them);
     4. *the Metzler inequality* (M): ``delta (M K^+ v)_s + R_s < delta v_s`` on every class, with
        the recorded majorant ``M >= |W|``: ``"exact"`` (``M = |W|``; files that record none) or
-       ``"lowrank"`` (``M = |L| |C| |R|^T``, O(k m)); any other label fails;
+       ``"lowrank"`` (``M = |L| |C| |R|^T``, O(k m)), or the ``"cauchy-schwarz"`` row bound
+       ``(|W| w)_s <= ((W o W) w)_s^(1/2) (1^T w)^(1/2)`` (O(k m^2), checked squared); any other
+       label fails;
     5. *identity*: the equilibrium in B is memory mu's (every rate state of B is l1-nearer to
        ``x̄^mu`` than to every other designed state and to the uniform states; exact);
     6. the recorded ``radius`` is delta;
     7. the recorded ``irreducible`` (whether ``M K^+`` is irreducible, reported, not assumed) is
-       recomputed from the network and K^+ (files written before it was reported have none).
+       recomputed from the network and K^+ (files written before it was reported have none; a
+       ``"cauchy-schwarz"`` certificate reports none and must record none).
 
     Raises :class:`~assocrate.certify.witness.CheckFailed` naming the first failed hypothesis.
     """
@@ -144,7 +151,7 @@ def verify_radius(certificate: Certificate, network, red: ReducedNetwork) -> Che
     require(2, "the box: the weights label says what v is", weights in WEIGHTS and (weights != "uniform" or set(v) == {1}),
             f"weights = {weights!r} with v = {[float(x) for x in v]}")
     majorant = certificate.parameters.get("majorant", "exact")  # files written before the option have none
-    require(4, "the Metzler inequality: the majorant M >= |W| is 'exact' (|W|) or 'lowrank' (|L||C||R|^T)",
+    require(4, "the Metzler inequality: the majorant is 'exact' (|W|), 'lowrank' (|L||C||R|^T) or 'cauchy-schwarz'",
             isinstance(majorant, str) and majorant in MAJORANTS, f"majorant = {majorant!r}")
     R = residual_bound(red, center, None, majorant)
     require_same("residual bounds R", exact_vector(certificate, "R", red.n_classes), R, hypothesis=3)
@@ -201,11 +208,14 @@ def certified_radius(
         box; compare `min_half_width`).
     reduction : {"types", "full"}, default "types"
         Compute on row types (O(k^2), any N) or unit by unit (O(N^2)).
-    majorant : {"auto", "exact", "lowrank"}, default "auto"
+    majorant : {"auto", "exact", "lowrank", "cauchy-schwarz"}, default "auto"
         ``method="metzler"`` only: the entrywise majorant ``M >= |W|`` in the Metzler condition.
         ``"exact"``: ``|W|`` itself (k x k matrices: time ~ k^1.55, memory ~ k^2; 12 s and 0.7 GB
         at k = 3041 row types). ``"lowrank"``: ``M = |L| |C| |R|^T`` from the factors (O(k m) time
         and memory, no k x k object in the certificate or its check; a smaller radius).
+        ``"cauchy-schwarz"``: not a matrix but the row bound ``(|W| w)_s <= ((W o W) w)_s^(1/2)
+        (sum w)^(1/2)`` through the factors, O(k m^2), no k x k object; nearly the exact radius
+        (random patterns, P = 20, N = 4000: 0.334 against 0.346 exact and 0.272 low-rank).
         ``"auto"``: ``"exact"`` up to ``AUTO_LOWRANK_CLASSES`` classes, ``"lowrank"`` above; the
         choice is recorded (``result.majorant``, ``parameters["majorant"]``).
     solver, solver_options
@@ -294,8 +304,9 @@ def certified_radius(
     data.update({"v": v_float, "delta": float(delta), "K_plus": np.array([float(k) for k in check.K_plus]),
                  "residual_bound": np.array([float(r) for r in R]), "ratio": check.ratio,
                  "min_half_width": min_half_width})
-    candidate = witness("radius", data, parameters={**parameters, "radius": float(delta),
-                                                    "irreducible": is_irreducible_on_classes(red, check.K_plus, majorant)},
+    irreducible = is_irreducible_on_classes(red, check.K_plus, majorant)
+    reported = {} if irreducible is None else {"irreducible": irreducible}
+    candidate = witness("radius", data, parameters={**parameters, "radius": float(delta), **reported},
                         exact_data={"center": fmpq_row(center_exact), "v": fmpq_row(v_exact), "delta": delta,
                                     "K_plus": fmpq_row(check.K_plus), "R": fmpq_row(R)})
     try:

@@ -31,7 +31,7 @@ RadiusMethod = choices("RadiusMethod", "interval", "metzler", "lmi")
 #: The box weights of the Metzler radius (``--weights``).
 WeightsName = choices("WeightsName", "uniform", "perron")
 #: The majorant of |W| in the Metzler condition (``--majorant``).
-MajorantName = choices("MajorantName", "auto", "exact", "lowrank")
+MajorantName = choices("MajorantName", "auto", "exact", "lowrank", "cauchy-schwarz")
 #: The input of ``--kind input`` (``--cue``).
 CueName = choices("CueName", "signed", "pattern")
 #: Row types (any N) or unit by unit (``--reduction``).
@@ -94,9 +94,9 @@ def certify_command(
     weights: Annotated[WeightsName, typer.Option("--weights", help="radius: box weights v.")] = WeightsName.uniform,
     majorant: Annotated[
         MajorantName,
-        typer.Option("--majorant", help="radius --method metzler: the majorant M >= |W| of the Metzler condition: |W| "
-                     "itself (exact, k x k), the low-rank |L||C||R|^T (lowrank, O(k m): random patterns at N = 1e5), "
-                     "or auto (lowrank above 4096 row types)."),
+        typer.Option("--majorant", help="radius --method metzler: the bound of |W| in the Metzler condition: |W| "
+                     "itself (exact, k x k), the low-rank majorant |L||C||R|^T (lowrank, O(k m)), the Cauchy-Schwarz "
+                     "row bound (cauchy-schwarz, O(k m^2), nearly exact), or auto (lowrank above 4096 row types)."),
     ] = MajorantName.auto,
     kappa: Annotated[float, typer.Option("--kappa", help="input: cue strength.")] = 1.0,
     cue: Annotated[

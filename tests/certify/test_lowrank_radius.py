@@ -50,6 +50,14 @@ def lowrank(network):
     return result
 
 
+@pytest.fixture(scope="module", params=["lowrank", "cauchy-schwarz"])
+def bounded(request, network):
+    """The certificate of each O(k m) / O(k m^2) bound."""
+    result = aa.certified_radius(network, 0, method="metzler", majorant=request.param)
+    assert result.certified and result.majorant == request.param
+    return result
+
+
 @pytest.fixture(scope="module")
 def exact(network):
     result = aa.certified_radius(network, 0, method="metzler", majorant="exact")
@@ -89,6 +97,31 @@ def test_lowrank_products_equal_the_dense_majorant(seed, n_units):
     assert red.abs_times_exact([Fraction(x) for x in y], "lowrank") == expected
 
 
+def test_squares_and_the_cauchy_schwarz_bound_exactly():
+    """``(W o W) diag(n) y`` through the factors equals the dense exact sum, and bounds ``(|W| n y)^2 <= q S``."""
+    red = reduce_network(_random_network(60, 2, n_patterns=5))
+    W, n, k = red.W_exact, red.counts_exact, red.n_classes
+    y = [Fraction(int(x), 16) for x in np.random.default_rng(2).integers(0, 16, k)]
+    entry = [[Fraction(int(W[s, t].p), int(W[s, t].q)) for t in range(k)] for s in range(k)]
+    squares = [Fraction(int(q.p), int(q.q)) for q in red.squares_times_exact(y)]
+    assert squares == [sum(entry[s][t] ** 2 * n[t] * y[t] for t in range(k)) for s in range(k)]
+    total = sum(nt * yt for nt, yt in zip(n, y))
+    row_sums = [sum(abs(entry[s][t]) * n[t] * y[t] for t in range(k)) for s in range(k)]
+    assert all(r * r <= q * total for r, q in zip(row_sums, squares))
+    np.testing.assert_allclose(red.abs_times(np.array([float(x) for x in y]), "cauchy-schwarz"),
+                               [float(q * total) ** 0.5 for q in squares], rtol=1e-12)
+
+
+def test_bounded_deltas_are_at_most_the_exact_one_and_hold_densely(network, bounded, exact):
+    """At the certified delta, (M) holds unit by unit with the dense |W| (which every bound majorizes)."""
+    assert 0 < bounded.radius <= exact.radius
+    data = bounded.certificate.data
+    part = reduce_network(network).part
+    center, R = part.expand(data["center"]), part.expand(data["residual_bound"])
+    _, K_plus = network.activation.slope_bounds(center - bounded.radius, center + bounded.radius)
+    assert np.max((bounded.radius * (np.abs(network.dense_weights()) @ K_plus) + R) / bounded.radius) < 1.0
+
+
 def test_lowrank_delta_is_at_most_the_exact_one_and_satisfies_the_dense_condition(network, lowrank, exact):
     """Unit by unit with the dense M: ``delta (M K+ 1)_i + R_i < delta`` in floats at the certified delta."""
     assert 0 < lowrank.radius <= exact.radius
@@ -105,41 +138,44 @@ def test_lowrank_delta_is_at_most_the_exact_one_and_satisfies_the_dense_conditio
 
 
 @pytest.mark.parametrize("seed", [0, 5, 11])
-def test_lowrank_never_beats_exact_at_small_n(seed):
+def test_bounds_never_beat_exact_at_small_n(seed):
     net = _random_network(200, seed)
-    low = aa.certified_radius(net, 1, method="metzler", majorant="lowrank")
     full = aa.certified_radius(net, 1, method="metzler", majorant="exact")
-    assert low.radius <= full.radius
+    for majorant in ("lowrank", "cauchy-schwarz"):
+        assert aa.certified_radius(net, 1, method="metzler", majorant=majorant).radius <= full.radius
 
 
-def test_round_trip_through_a_file(network, lowrank, tmp_path):
-    cert = lowrank.certificate
-    assert cert.parameters["majorant"] == "lowrank" and "low-rank majorant" in cert.claim
-    loaded = aa.load_certificate(aa.save_certificate(tmp_path / "lowrank.json", cert))
+def test_round_trip_through_a_file(network, bounded, tmp_path):
+    cert = bounded.certificate
+    assert cert.parameters["majorant"] == bounded.majorant
+    assert ("low-rank majorant" if bounded.majorant == "lowrank" else "Cauchy-Schwarz") in cert.claim
+    assert ("irreducible" in cert.parameters) == (bounded.majorant == "lowrank")
+    loaded = aa.load_certificate(aa.save_certificate(tmp_path / "bounded.json", cert))
     result = aa.verify(loaded, network)
     assert result.verified, result.problems
-    assert "low-rank majorant" in lowrank.summary()
 
 
-def test_no_k_by_k_object_on_the_lowrank_path(network, monkeypatch):
-    """Certify and verify with the low-rank majorant never form W_hat, |W_hat| diag(n), sign(W_hat) or W exactly."""
+@pytest.mark.parametrize("majorant", ["lowrank", "cauchy-schwarz"])
+def test_no_k_by_k_object_on_the_lowrank_path(network, monkeypatch, majorant):
+    """Certify and verify with either bound never form W_hat, |W_hat| diag(n), sign(W_hat) or W exactly."""
     def refuse(self):
         raise AssertionError("a k x k object was formed on the low-rank path")
 
     for name in ("W_hat", "abs_weights", "sign_exact", "W_exact", "W_tilde"):
         monkeypatch.setattr(ReducedNetwork, name, property(refuse))
-    result = aa.certified_radius(network, 0, method="metzler", majorant="lowrank")
+    result = aa.certified_radius(network, 0, method="metzler", majorant=majorant)
     assert result.certified and verify(result.certificate, network).verified
     with pytest.raises(AssertionError, match="k x k"):
         aa.certified_radius(network, 0, method="metzler", majorant="exact")
 
 
 def _bigger_lowrank_box(certificate, network):
-    """delta x 1.05 with K+ (and R) recomputed for the low-rank majorant: only the Metzler inequality fails."""
+    """delta x 1.05 with K+ (and R) recomputed for the recorded bound: only the Metzler inequality fails."""
     red = reduce_network(network)
+    majorant = certificate.parameters["majorant"]
     center, v = list(certificate.exact_data["center"][0]), list(certificate.exact_data["v"][0])
     delta = certificate.exact_data["delta"] * Fraction(21, 20)
-    check = metzler_check(red, center, v, delta, residual_bound(red, center, None, "lowrank"), "lowrank")
+    check = metzler_check(red, center, v, delta, residual_bound(red, center, None, majorant), majorant)
     assert not check.holds
     return {"exact": {"delta": delta, "K_plus": row(check.K_plus)}, "parameters": {"radius": float(delta)}}
 
@@ -151,13 +187,13 @@ EDITS = {  # hypothesis number -> one edit that breaks it alone
     4: _bigger_lowrank_box,
     5: lambda c, n: {"parameters": {"memory": 1}},
     6: lambda c, n: {"parameters": {"radius": 0.5}},
-    7: lambda c, n: {"parameters": {"irreducible": not c.parameters["irreducible"]}},
+    7: lambda c, n: {"parameters": {"irreducible": not c.parameters.get("irreducible", False)}},
 }
 
 
 @pytest.mark.parametrize("hypothesis", sorted(EDITS))
-def test_each_hypothesis_of_the_lowrank_certificate_is_refused(lowrank, network, tmp_path, hypothesis):
-    forged = edited(lowrank.certificate, **EDITS[hypothesis](lowrank.certificate, network))
+def test_each_hypothesis_of_the_bounded_certificates_is_refused(bounded, network, tmp_path, hypothesis):
+    forged = edited(bounded.certificate, **EDITS[hypothesis](bounded.certificate, network))
     loaded = aa.load_certificate(aa.save_certificate(tmp_path / "forged.json", forged))
     result = aa.verify(loaded, network)
     assert not result.verified and result.status is aa.CertificateStatus.REFUSED
@@ -176,10 +212,11 @@ def test_an_unknown_majorant_in_a_file_is_refused_by_the_schema(lowrank, tmp_pat
 
 
 def test_relabelling_the_majorant_alone_is_refused(lowrank, exact, network):
-    """exact -> lowrank: the low-rank bounds do not give the exact box (hypothesis 3 or 4). lowrank -> exact:
+    """exact -> a bound: the bounds do not give the exact box (hypothesis 3 or 4). lowrank -> exact:
     the exact |W| proves the smaller box too (a true statement), but not the recorded claim and residuals."""
-    result = aa.verify(edited(exact.certificate, parameters={"majorant": "lowrank"}), network)
-    assert not result.verified and result.hypothesis in (3, 4), result.problems
+    for label in ("lowrank", "cauchy-schwarz"):
+        result = aa.verify(edited(exact.certificate, parameters={"majorant": label}), network)
+        assert not result.verified and result.hypothesis in (3, 4, 7), result.problems
     result = aa.verify(edited(lowrank.certificate, parameters={"majorant": "exact"}), network)
     assert not result.verified
     assert "the recorded claim is not the one the data prove" in result.problems or result.hypothesis == 3

@@ -110,6 +110,8 @@ def test_radius_majorant_lowrank_certifies_saves_and_verifies(network_file, tmp_
     assert code_e == 0 and 0 < record["radius"] <= json.loads(out_e)["radius"]
     code, out, _ = cli("verify", out_file, network_file)
     assert code == 0 and out.startswith("VERIFIED")
+    code_s, out_s, _ = cli("certify", network_file, "--method", "metzler", "--majorant", "cauchy-schwarz", "--json")
+    assert code_s == 0 and json.loads(out_s)["parameters"]["majorant"] == "cauchy-schwarz"
     code, out, err = cli("certify", network_file, "--majorant", "lowrank")
     assert (code, out) == (2, "") and "applies to --method metzler only" in err
     code, out, err = cli("certify", network_file, "--kind", "lds", "--majorant", "exact")
