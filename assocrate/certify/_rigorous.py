@@ -116,7 +116,7 @@ def _sigmoid_constants_of(rho: float, threshold: float) -> tuple[Fraction, Fract
 def _phi_ball(activation, h: Fraction) -> flint.arb:
     if activation.name == "sigmoid":
         k, c = _sigmoid_constants(activation)
-        return 1 / (1 + (-_ball(k * (h - c))).exp())
+        return 1 / (1 + (-(_ball(k) * (_ball(h) - _ball(c)))).exp())  # arb encloses k (h - c)
     threshold = to_fraction(activation.threshold)
     if h <= threshold:
         return flint.arb(0)
@@ -127,7 +127,7 @@ def _slope_ball(activation, h: Fraction) -> flint.arb:
     """phi'(h); for the rectified tanh at or above the threshold (the right derivative at it)."""
     if activation.name == "sigmoid":
         k, c = _sigmoid_constants(activation)
-        decay = (-abs(_ball(k * (h - c)))).exp()
+        decay = (-abs(_ball(k) * (_ball(h) - _ball(c)))).exp()
         return _ball(k) * decay / (1 + decay) ** 2
     rho = to_fraction(activation.rho)
     return _ball(rho) / _ball(rho * (h - to_fraction(activation.threshold))).cosh() ** 2
