@@ -52,8 +52,8 @@ def residual_bound(red: ReducedNetwork, center: Sequence[Fraction], u: Sequence[
     """Dyadic ``R_s >= |W Phi(h_c) + u - h_c|`` on class s (rigorous).
 
     ``W Phi(h_c)`` is enclosed as ``W m +- |W| w`` (``m``, ``w`` the midpoints and radii of the
-    enclosures of ``Phi(h_c)``); with ``majorant="lowrank"`` the spread ``|W| w`` is bounded by
-    ``M w`` (``M = |L| |C| |R|^T``, O(k m)).
+    enclosures of ``Phi(h_c)``); with ``majorant="lowrank"`` or ``"cauchy-schwarz"`` the spread
+    ``|W| w`` is bounded by ``M w`` (``M = |L| |C| |R|^T``, O(k m)).
     """
     activation = red.network.activation
     bounds = [phi_bounds(activation, h) for h in center]
@@ -209,6 +209,10 @@ def require_memory_in_box(certificate: Certificate, network, red: ReducedNetwork
     return mu
 
 
+#: How a summary names the bound of |W| a Metzler box was certified with (nothing for the exact |W|).
+_MAJORANT_LABELS = {"lowrank": ", low-rank majorant of |W|", "cauchy-schwarz": ", Cauchy-Schwarz bound of |W|"}
+
+
 @dataclass(frozen=True, repr=False)
 class CertifiedRadius(Summarized):
     """A certified neighbourhood of a memory from which every trajectory retrieves it.
@@ -231,8 +235,8 @@ class CertifiedRadius(Summarized):
     certificate : Certificate
         kind ``"interval"``, ``"radius"`` or ``"sector"``; re-check it with :func:`~assocrate.certify.verification.verify`.
     majorant : str
-        The majorant ``M >= |W|`` of the Metzler condition: ``"exact"`` (``|W|``) or ``"lowrank"``
-        (``|L| |C| |R|^T``, method ``"metzler"`` only).
+        The bound of ``|W|`` in the Metzler condition: ``"exact"`` (``|W|``), ``"lowrank"``
+        (``|L| |C| |R|^T``) or ``"cauchy-schwarz"`` (method ``"metzler"`` only for the last two).
     """
 
     memory: int
@@ -306,7 +310,7 @@ class CertifiedRadius(Summarized):
         if self.norm == "box":
             head = (
                 f"memory {self.memory}: certified retrieval radius {format_down(self.radius)} "
-                f"(box, {self.weights} weights{', low-rank majorant of |W|' if self.majorant == 'lowrank' else ''}; "
+                f"(box, {self.weights} weights{_MAJORANT_LABELS.get(self.majorant, '')}; "
                 f"smallest half-width {format_down(self.min_half_width)})"
             )
         else:

@@ -34,7 +34,11 @@ entrywise ``M >= |W|`` may stand in (M), in R and in kappa. ``majorant="lowrank"
 ``M = |L| |C| |R|^T`` (``M_ij = sum_nu |L_i,nu| |c_nu| |R_j,nu| >= |W_ij|``, the triangle inequality):
 ``(M K^+ v)_s = sum_nu |L_s,nu| |c_nu| y_nu`` with ``y_nu = sum_t n_t |R_t,nu| K^+_t v_t``, O(k m)
 exact operations instead of k x k matrices, for random patterns (k ~ 0.76 N row types) at
-N = 10^5. The certificate records the majorant (``parameters["majorant"]``; none means exact).
+N = 10^5. The proof needs even less, an upper bound of each row sum ``(|W| K^+ v)_i``:
+``majorant="cauchy-schwarz"`` uses ``(|W| w)_i <= ((W o W) w)_i^(1/2) (1^T w)^(1/2)`` (``w = K^+ v``),
+``((W o W) w)_s = a_s G a_s^T`` with ``a_s`` the rows of ``L_hat C`` and ``G = R_hat^T diag(n w) R_hat``,
+O(k m^2), checked squared in exact rationals (:func:`~assocrate.certify.metzler.metzler_check`).
+The certificate records the majorant (``parameters["majorant"]``; none means exact).
 
 Build: :func:`certified_radius` finds the largest delta by bisection in floating point, rounds it
 down to a dyadic rational and hands the witness to :func:`verify_radius`, the check that

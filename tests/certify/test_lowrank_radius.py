@@ -150,6 +150,7 @@ def test_round_trip_through_a_file(network, bounded, tmp_path):
     assert cert.parameters["majorant"] == bounded.majorant
     assert ("low-rank majorant" if bounded.majorant == "lowrank" else "Cauchy-Schwarz") in cert.claim
     assert ("irreducible" in cert.parameters) == (bounded.majorant == "lowrank")
+    assert ("low-rank majorant" if bounded.majorant == "lowrank" else "Cauchy-Schwarz bound") in bounded.summary()
     loaded = aa.load_certificate(aa.save_certificate(tmp_path / "bounded.json", cert))
     result = aa.verify(loaded, network)
     assert result.verified, result.problems
