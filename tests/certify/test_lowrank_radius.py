@@ -272,3 +272,11 @@ def test_irreducibility_from_the_factor_support_equals_the_dense_unit_graph(data
 
 def test_the_certified_radius_dataclass_defaults_to_exact(exact):
     assert dataclasses.replace(exact).majorant == "exact"
+
+
+@pytest.mark.parametrize("majorant", ["lowrank", "cauchy-schwarz"])
+def test_perron_weights_with_the_bounds(network, majorant):
+    """A Perron-like v found by power iteration on the bound certifies a box that verify accepts."""
+    result = aa.certified_radius(network, 0, method="metzler", weights="perron", majorant=majorant)
+    assert result.certified and result.majorant == majorant
+    assert 0 < result.min_half_width <= result.radius and verify(result.certificate, network).verified
