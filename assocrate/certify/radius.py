@@ -84,7 +84,7 @@ from ..certify.witness import (
     seal_checked,
     witness,
 )
-from ..core.design import check_network, require_symmetric
+from ..core.design import check_network
 from ..core.identity import identity_verdict
 from ..errors import InvalidInput
 
@@ -248,8 +248,6 @@ def certified_radius(
     mu = check_index("mu", mu, network.n_patterns)
     method = check_choice("method", method, METHODS)
     weights = check_choice("weights", weights, WEIGHTS)
-    if method == "lmi":
-        require_symmetric(network, "certified_radius(method='lmi') (the sector LMI as built here)")
     if method != "metzler" and weights != "uniform":
         raise InvalidInput(f"`weights`={weights!r} applies to method='metzler' only; got method={method!r}")
     majorant = check_choice("majorant", majorant, ("auto", *MAJORANTS))
