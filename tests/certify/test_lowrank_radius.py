@@ -280,3 +280,18 @@ def test_perron_weights_with_the_bounds(network, majorant):
     result = aa.certified_radius(network, 0, method="metzler", weights="perron", majorant=majorant)
     assert result.certified and result.majorant == majorant
     assert 0 < result.min_half_width <= result.radius and verify(result.certificate, network).verified
+
+
+def test_a_nonsymmetric_projection_rule_network():
+    """W = L C R^T with R != L (projection rule, unequal activities): both bounds certify, verify and stay
+    below the exact radius; the dense M = |L||C||R|^T majorizes |W| unit by unit."""
+    rng = np.random.default_rng(0)
+    xi = rng.random((120, 6)) < rng.uniform(0.15, 0.35, 6)
+    net = aa.design(xi, REFERENCE_SIGMOID, -0.3, 0.95, rule="projection")
+    assert not net.is_symmetric
+    assert np.all(_dense_majorant(net) >= np.abs(net.dense_weights()))
+    full = aa.certified_radius(net, 0, method="metzler", majorant="exact")
+    for majorant in ("lowrank", "cauchy-schwarz"):
+        result = aa.certified_radius(net, 0, method="metzler", majorant=majorant)
+        assert result.certified and 0 < result.radius <= full.radius, (majorant, result.radius, full.radius)
+        assert verify(result.certificate, net).verified
