@@ -26,6 +26,7 @@ import scipy.sparse.csgraph
 from ._validation import check_finite_float, check_positive_int
 from .core.design import MemoryNetwork, check_network
 from .dale import DaleNetwork
+from .dale.realization import realizes
 from .errors import InvalidInput, InvalidType
 from .io import atomic_write_bytes
 from .retrieval import RetrievalResult
@@ -54,21 +55,33 @@ def _check_dale(dale: object, network: MemoryNetwork) -> DaleNetwork | None:
         return None
     if not isinstance(dale, DaleNetwork):
         raise InvalidType(f"`dale` must be a DaleNetwork (see dale_realization) or None; got {type(dale).__name__}")
-    if dale.network is not network and not np.array_equal(dale.network.U, network.U):
+    if not realizes(dale, network):
         raise InvalidInput("`dale` must be a realization of `network`; got one of another network")
     return dale
 
 
-def _type_weights(network: MemoryNetwork, c: np.ndarray, max_types: int) -> np.ndarray:
-    """``[s, t]``: the weight from one unit of type t to one of type s (k x k), from the factors."""
+def _factors(network: MemoryNetwork, dale: DaleNetwork | None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``(L, c, R)`` with ``W = L diag(c) R^T`` (rows receive): the design's, or W_EE's of `dale`."""
+    if dale is None:
+        return network.L, np.asarray(network.c), network.R
+    return dale.L_EE, np.asarray(dale.c_EE), dale.R_EE
+
+
+def _type_weights(network: MemoryNetwork, dale: DaleNetwork | None, max_types: int) -> np.ndarray:
+    """``[s, t]``: the weight from one unit of type t to one of type s (k x k), from the factors.
+
+    The rows of L and R depend only on the unit's pattern row (any design rule), so W (and W_EE)
+    is constant on row-type blocks.
+    """
     types = network.row_types
     if types.n_types > max_types:
         raise InvalidInput(
             f"`network` has {types.n_types} row types; the type graph is limited to `max_types`={max_types} "
             "(pass a larger max_types)"
         )
-    rows = network.U[network.type_representatives]
-    return (rows * c) @ rows.T
+    L, c, R = _factors(network, dale)
+    reps = network.type_representatives
+    return (L[reps] * c) @ R[reps].T
 
 
 def synaptic_graph(
@@ -123,9 +136,8 @@ def synaptic_graph(
             "Use type_graph(network) (assocrate graph --kind types): one node per row type "
             f"({network.row_types.n_types} here), with the same weights, at any N"
         )
-    c = np.asarray(dale.c_EE if dale is not None else network.c)
     types = network.row_types
-    kept = np.abs(_type_weights(network, c, types.n_types)) > threshold
+    kept = np.abs(_type_weights(network, dale, types.n_types)) > threshold
     n_edges = int(types.counts @ kept @ types.counts)
     if dale is not None:
         n_edges += 2 * N * dale.n_inhibitory
@@ -140,9 +152,9 @@ def synaptic_graph(
         if dale is not None:
             attributes["population"] = "E"
         graph.add_node(i, **attributes)
-    U = network.U
+    L, c, R = _factors(network, dale)
     for start in range(0, N, _ROW_BLOCK):
-        block = (U[start : start + _ROW_BLOCK] * c) @ U.T  # rows i receive from columns j
+        block = (L[start : start + _ROW_BLOCK] * c) @ R.T  # rows i receive from columns j
         rows, cols = np.nonzero(np.abs(block) > threshold)
         values = block[rows, cols]
         graph.add_edges_from(
@@ -183,8 +195,7 @@ def type_graph(network: MemoryNetwork, *, dale: DaleNetwork | None = None, max_t
     max_types = check_positive_int("max_types", max_types)
     dale = _check_dale(dale, network)
     types = network.row_types
-    c = np.asarray(dale.c_EE if dale is not None else network.c)
-    weights = _type_weights(network, c, max_types)
+    weights = _type_weights(network, dale, max_types)
     N, k = network.n_units, types.n_types
     rows, counts = types.rows, types.counts
     graph = nx.DiGraph(kind="types", n_units=N, n_patterns=network.n_patterns, n_types=k)
@@ -265,7 +276,7 @@ def is_irreducible(network: MemoryNetwork | np.ndarray, slope_upper: np.ndarray,
             raise InvalidInput(
                 f"`slope_upper` must have length N={N} (per unit) or k={k} (per row type); got shape {K.shape}"
             )
-        weights = _type_weights(network, network.c, max(k, 1))
+        weights = _type_weights(network, None, max(k, 1))
         if K.shape == (N,):  # a zero slope anywhere leaves that unit's column of |W|K⁺ empty
             zero = np.bincount(network.row_types.index, weights=(K == 0), minlength=k) > 0
             K = np.where(zero, 0.0, K[network.type_representatives])

@@ -63,7 +63,9 @@ def patterns_and_weights(network: MemoryNetwork, *, max_units: int = 400) -> Fig
     Units are ordered by row type so the block structure of W is visible; at most `max_units`
     units (evenly spaced after sorting) are drawn, and the figure says how many and how they
     were chosen. The weights use a diverging map centred at 0 with a labelled colour bar; the
-    spectrum (of the whole W) gives each nonzero eigenvalue's multiplicity.
+    spectrum (of the whole W) gives each nonzero eigenvalue's multiplicity, or, for a
+    non-symmetric W (projection rule, unequal activities), the nonzero eigenvalues in the complex
+    plane (:func:`assocrate.stability.reduced_weight_eigenvalues`).
 
     Parameters
     ----------
@@ -81,7 +83,7 @@ def patterns_and_weights(network: MemoryNetwork, *, max_units: int = 400) -> Fig
     order = np.argsort(network.row_types.index, kind="stable")
     shown = order[np.linspace(0, network.n_units - 1, min(max_units, network.n_units)).astype(int)]
     patterns = network.patterns[shown]
-    weights = (network.U[shown] * network.c) @ network.U[shown].T  # the submatrix W[shown, shown]
+    weights = (network.L[shown] * network.c) @ network.R[shown].T  # the submatrix W[shown, shown]
     if shown.size < network.n_units:
         sample = (f"{shown.size} of {network.n_units} units shown: evenly spaced in the order sorted by row type "
                   f"(every {network.n_units / shown.size:.3g}th unit)")
@@ -106,33 +108,61 @@ def patterns_and_weights(network: MemoryNetwork, *, max_units: int = 400) -> Fig
     bar = figure.colorbar(image, ax=ax_weights, fraction=0.046, pad=0.04)
     bar.set_label("W[i, j]  (red > 0: potentiation, blue < 0: depression; white = 0)", fontsize=8)
 
-    spectrum = network.eigenvalues_of_weights().grouped()
-    nonzero = np.abs(spectrum.values) > 1e-12 * max(1.0, abs(spectrum.max))
-    zeros = int(spectrum.multiplicities[~nonzero].sum())
-    ax_spectrum.stem(spectrum.values[nonzero], spectrum.multiplicities[nonzero], basefmt=" ")
-    for value, count in zip(spectrum.values[nonzero], spectrum.multiplicities[nonzero]):
-        if count > 1:  # repeated eigenvalues are named; the axis gives the rest
-            ax_spectrum.annotate(f"×{count}", (value, count), textcoords="offset points", xytext=(0, 4),
-                                 ha="center", fontsize=8)
-    ax_spectrum.axvline(network.alpha, color="tab:red", ls="--", lw=1, label=f"α = {network.alpha:.3g}")
-    ax_spectrum.axvline(network.gamma, color="tab:blue", ls=":", lw=1, label=f"γ = {network.gamma:.3g}")
-    ax_spectrum.set_title(f"nonzero eigenvalues of W (all {network.n_units} units;\n"
-                          f"eigenvalue 0 with multiplicity {zeros} not drawn)", fontsize=9)
-    ax_spectrum.set_xlabel("eigenvalue")
-    ax_spectrum.set_ylabel("multiplicity")
-    ax_spectrum.yaxis.set_major_locator(MaxNLocator(integer=True))
-    ax_spectrum.set_ylim(0, 1.2 * max(1, int(spectrum.multiplicities[nonzero].max(initial=1))) + 0.5)
-    ax_spectrum.legend(loc="upper center", fontsize=8)
+    if network.is_symmetric:
+        _real_spectrum_panel(ax_spectrum, network)
+    else:
+        _complex_spectrum_panel(ax_spectrum, network)
     figure.text(0.5, 0.005, sample, ha="center", va="bottom", fontsize=8, color="0.3")
     figure.suptitle(network_title(network), fontsize=10)
     figure.tight_layout(rect=(0, 0.035, 1, 1))
     return figure
 
 
+def _real_spectrum_panel(ax, network: MemoryNetwork) -> None:
+    """The nonzero eigenvalues of a symmetric W with their multiplicities (α and γ marked for the betteti rule)."""
+    from matplotlib.ticker import MaxNLocator
+
+    spectrum = network.eigenvalues_of_weights().grouped()
+    nonzero = np.abs(spectrum.values) > 1e-12 * max(1.0, abs(spectrum.max))
+    zeros = int(spectrum.multiplicities[~nonzero].sum())
+    ax.stem(spectrum.values[nonzero], spectrum.multiplicities[nonzero], basefmt=" ")
+    for value, count in zip(spectrum.values[nonzero], spectrum.multiplicities[nonzero]):
+        if count > 1:  # repeated eigenvalues are named; the axis gives the rest
+            ax.annotate(f"×{count}", (value, count), textcoords="offset points", xytext=(0, 4),
+                        ha="center", fontsize=8)
+    if network.rule == "betteti":
+        ax.axvline(network.alpha, color="tab:red", ls="--", lw=1, label=f"α = {network.alpha:.3g}")
+        ax.axvline(network.gamma, color="tab:blue", ls=":", lw=1, label=f"γ = {network.gamma:.3g}")
+        ax.legend(loc="upper center", fontsize=8)
+    ax.set_title(f"nonzero eigenvalues of W (all {network.n_units} units;\n"
+                 f"eigenvalue 0 with multiplicity {zeros} not drawn)", fontsize=9)
+    ax.set_xlabel("eigenvalue")
+    ax.set_ylabel("multiplicity")
+    ax.yaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.set_ylim(0, 1.2 * max(1, int(spectrum.multiplicities[nonzero].max(initial=1))) + 0.5)
+
+
+def _complex_spectrum_panel(ax, network: MemoryNetwork) -> None:
+    """The nonzero eigenvalues of a non-symmetric W in the complex plane."""
+    from .stability.general import reduced_weight_eigenvalues
+
+    values = reduced_weight_eigenvalues(network)
+    nonzero = np.abs(values) > 1e-12 * max(1.0, float(np.max(np.abs(values), initial=0.0)))
+    ax.scatter(values[nonzero].real, values[nonzero].imag, color="tab:blue", zorder=3)
+    ax.axhline(0.0, color="0.6", lw=0.8)
+    ax.set_title(f"nonzero eigenvalues of the non-symmetric W (all {network.n_units} units;\n"
+                 f"eigenvalue 0 with multiplicity {network.n_units - int(nonzero.sum())} not drawn)", fontsize=9)
+    ax.set_xlabel("Re λ")
+    ax.set_ylabel("Im λ")
+
+
 def network_title(network: MemoryNetwork) -> str:
     """A one-line description used as a figure title."""
-    return (
-        f"{network.activation.name} ρ={network.activation.rho:g}, x*={network.activation.threshold:g}; "
+    head = f"{network.activation.name} ρ={network.activation.rho:g}, x*={network.activation.threshold:g}; "
+    if network.rule != "betteti":
+        kind = "symmetric" if network.is_symmetric else "non-symmetric"
+        return head + f"a={network.a:g}, b={network.b:g}; {network.rule} rule, {kind} W of rank {network.n_patterns}"
+    return head + (
         f"a={network.a:g}, b={network.b:g}; α'={network.alpha_prime:.4g}, β={network.beta:.4g}, γ={network.gamma:.4g}"
     )
 
@@ -459,7 +489,7 @@ def letter_recall(letters, cues, result, *, max_letters: int = 8) -> Figure:
 
 
 def cue_snapshots(trajectory, shape: tuple[int, int], *, column: int = 0, n_snapshots: int = 6,
-                  stored: np.ndarray | None = None) -> Figure:
+                  stored: np.ndarray | None = None, units: np.ndarray | None = None) -> Figure:
     """State snapshots of one cue's trajectory drawn as 2-D images (patterns that are pictures).
 
     Parameters
@@ -467,24 +497,45 @@ def cue_snapshots(trajectory, shape: tuple[int, int], *, column: int = 0, n_snap
     trajectory : EulerMaruyamaResult
         From :func:`assocrate.dynamics.euler_maruyama` with whole states recorded (no `readout`).
     shape : (int, int)
-        Image shape; the first ``rows * columns`` units are the pixels (row-major).
+        Image shape (any rows x columns); the first ``rows * columns`` units are the pixels
+        (row-major), or the units of `units`.
     column : int, default 0
         Which trajectory of the batch.
     n_snapshots : int, default 6
         Snapshots at evenly spaced recorded times, first (the cue) and last included.
     stored : numpy.ndarray, shape (N,), optional
         The cued pattern, drawn first for reference.
+    units : numpy.ndarray of int, shape (rows * columns,), optional
+        The units that are the pixels, in row-major order (a partial cue's units); then
+        ``rows * columns`` must equal their number.
 
     Returns
     -------
     matplotlib.figure.Figure
+
+    Examples
+    --------
+    >>> import assocrate as aa
+    >>> xi = aa.random_patterns(12, 2, 0.4, seed=0)  # 12 units drawn as 3 x 4 images
+    >>> net = aa.design(xi, aa.Sigmoid(4.8, 0.2), -0.3, 0.95, rule="projection")
+    >>> run = aa.euler_maruyama(net, net.memory_rates(), 0.01, 100, sigma=0.0, record_every=20)
+    >>> len(cue_snapshots(run, (3, 4), column=1, stored=xi[:, 1]).axes)
+    7
     """
     if getattr(trajectory, "states", None) is None:
         raise InvalidInput("`trajectory` must hold recorded states (run euler_maruyama without `readout`)")
     rows, cols = (int(v) for v in shape)
     states = trajectory.states
-    if rows < 1 or cols < 1 or rows * cols > states.shape[1]:
-        raise InvalidInput(f"`shape` must fit in the {states.shape[1]} units; got {tuple(shape)}")
+    if units is None:
+        if rows < 1 or cols < 1 or rows * cols > states.shape[1]:
+            raise InvalidInput(f"`shape` must fit in the {states.shape[1]} units; got {tuple(shape)}")
+        pixels = np.arange(rows * cols)
+    else:
+        pixels = np.asarray(units, dtype=np.int64).ravel()
+        if np.any(pixels < 0) or np.any(pixels >= states.shape[1]):
+            raise InvalidInput(f"`units` must be unit indices in [0, {states.shape[1] - 1}]")
+        if rows < 1 or cols < 1 or rows * cols != pixels.size:
+            raise InvalidInput(f"`shape` must multiply to the {pixels.size} `units`; got {tuple(shape)}")
     if not 0 <= column < states.shape[2]:
         raise InvalidInput(f"`column` must be in [0, {states.shape[2] - 1}]; got {column}")
     if isinstance(n_snapshots, bool) or not isinstance(n_snapshots, int) or n_snapshots < 2:
@@ -495,7 +546,7 @@ def cue_snapshots(trajectory, shape: tuple[int, int], *, column: int = 0, n_snap
     figure = Figure(figsize=(1.3 * len(panels) + 0.4, 1.8))
     axes = figure.subplots(1, len(panels), squeeze=False)[0]
     for ax, (title, values) in zip(axes, panels):
-        ax.imshow(np.asarray(values)[: rows * cols].reshape(rows, cols), cmap="Greys", vmin=0, vmax=1,
+        ax.imshow(np.asarray(values)[pixels].reshape(rows, cols), cmap="Greys", vmin=0, vmax=1,
                   interpolation="nearest")
         ax.set_title(title, fontsize=8)
         ax.set_xticks([])

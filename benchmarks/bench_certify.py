@@ -21,9 +21,15 @@ line and one JSON line per measurement:
     the row types converges (all 128 for the 7 types of the reference design; the two corners
     aligned with the pattern and 254 random ones for the random design);
 (f) proved phase diagrams (``phase_diagram(prove=True)``), the paper's four 30 x 30 grids: time and
-    counts of proved cells, compared cell by cell with the exact-spectrum verdicts.
+    counts of proved cells, compared cell by cell with the exact-spectrum verdicts;
+(g) the Metzler radius of random patterns (P = 20, q = 0.2, seed 0, memory 0) with the exact ``|W|``,
+    the low-rank majorant ``|L||C||R|^T`` and the Cauchy-Schwarz row bound (issue 15): certify and
+    exact re-check timed in alternated rounds (``_timing.alternated``: min / median / max, load
+    printed), all three at N = 4000 (k = 3041 row types), the two factor bounds at N = 10^5
+    (k = 34606; the exact one's k x k matrices do not fit), with the radii side by side and the peak
+    RSS of each subprocess.
 
-``--only TASK[,TASK]`` runs some of them (tasks: lmi, radius, basin, interval, phase_proof).
+``--only TASK[,TASK]`` runs some of them (tasks: lmi, radius, basin, interval, phase_proof, lowrank).
 
 Every solver run happens in its own subprocess with an address-space cap (``RLIMIT_AS``, 6 GB)
 and a timeout, so a runaway solve cannot take the machine (other people share it).
@@ -213,6 +219,39 @@ def child_interval(config: dict) -> dict:
     }
 
 
+def child_lowrank(config: dict) -> dict:
+    import warnings
+
+    from _timing import alternated, load_average
+
+    from assocrate.certify import certified_radius
+    from assocrate.certify.verification import verify
+    from assocrate.core.activations import Sigmoid
+    from assocrate.core.design import design
+    from assocrate.core.patterns import random_patterns
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        network = design(random_patterns(config["n"], 20, 0.2, seed=0), Sigmoid(4.8, 0.2), -0.3, 0.95, q=0.2, r=0.2)
+    results, verdicts, functions = {}, {}, {}
+    for majorant in config["majorants"]:
+        def certify(majorant=majorant):
+            results[majorant] = certified_radius(network, 0, method="metzler", majorant=majorant)
+
+        def recheck(majorant=majorant):
+            verdicts[majorant] = verify(results[majorant].certificate, network).verified
+
+        functions[f"{majorant} certify"], functions[f"{majorant} verify"] = certify, recheck
+    load_before = load_average()
+    times = alternated(functions, config["rounds"])
+    return {
+        **config, "k": network.row_types.n_types, "load_before": load_before, "load_after": load_average(),
+        "seconds": times, "radius": {name: result.radius for name, result in results.items()},
+        "certified": {name: result.certified for name, result in results.items()}, "rechecked": verdicts,
+        "peak_rss_gb": _peak_rss_gb(),
+    }
+
+
 def child_phase_proof(config: dict) -> dict:
     import numpy as np
 
@@ -230,7 +269,7 @@ def child_phase_proof(config: dict) -> dict:
 
 
 CHILDREN = {"lmi": child_lmi, "radius": child_radius, "basin": child_basin, "interval": child_interval,
-            "phase_proof": child_phase_proof}
+            "phase_proof": child_phase_proof, "lowrank": child_lowrank}
 
 
 def _limit_memory() -> None:
@@ -278,6 +317,17 @@ def _describe(record: dict) -> str:
             f"(largest excursion {record['largest_excursion']:.4f}); empirical basin {record['empirical_basin']}, "
             f"certified/empirical {record['ratio']}"
         )
+    if record["task"] == "lowrank":
+        parts = [
+            f"{name} radius {record['radius'][name]:.6f} (certified={record['certified'][name]}, "
+            f"rechecked={record['rechecked'][name]}): certify "
+            + "/".join(f"{x:.2f}" for x in record["seconds"][f"{name} certify"])
+            + " s, verify " + "/".join(f"{x:.2f}" for x in record["seconds"][f"{name} verify"]) + " s"
+            for name in record["majorants"]
+        ]
+        return (f"lowrank     N={record['n']:<6} k={record['k']:<5} " + "; ".join(parts)
+                + f" (min/median/max of {record['rounds']} alternated rounds); peak {record['peak_rss_gb']:.2f} GB; "
+                f"load {record['load_before']} -> {record['load_after']}")
     if record["task"] == "phase_proof":
         return (
             f"phase proof {record['activation']:<7} a={record['a']:<5} {record['seconds']:.2f} s: stable "
@@ -310,6 +360,8 @@ def configurations() -> list[dict]:
     for activation in ("sigmoid", "tanh"):
         for a in (-0.3, 0.1):
             configs.append({"task": "phase_proof", "activation": activation, "a": a})
+    configs.append({"task": "lowrank", "n": 4000, "majorants": ["exact", "lowrank", "cauchy-schwarz"], "rounds": 3})
+    configs.append({"task": "lowrank", "n": 100_000, "majorants": ["lowrank", "cauchy-schwarz"], "rounds": 2})
     return configs
 
 

@@ -13,8 +13,23 @@ only for equal activities and equal overlaps; the projection rule makes every me
 (``W X = H``) with a non-symmetric W. For each rule: the residual, the exact local stability of
 every memory, the certified (exactly verified) Metzler radius of every memory, and recall with
 10-40 % of the pixels flipped -- against two baselines on the very same cues: the nearest
-prototype (Hamming distance on the raw cue) and a pseudo-inverse network ``W = S S^+`` with sign
-dynamics on the +-1 patterns S.
+prototype (Hamming distance on the raw cue) and a pseudo-inverse network ``W = S S^+`` on the +-1
+patterns S, diagonal zeroed, synchronous sign updates to a fixed point, success only at the cued
+prototype exactly (:func:`pseudo_inverse` says why these are the strongest plain choices).
+
+Measured (``--trials 50 --seed 0``: 500 cues per flip level; % of cues that end at the cued digit):
+
+=============  =======  ==========  ==============  =================
+flipped        betteti  projection  pseudo-inverse  nearest prototype
+=============  =======  ==========  ==============  =================
+10 %           0.4      100.0       98.6            100.0
+20 %           0.0      84.8        84.8            96.7
+30 %           0.0      52.0        49.4            76.5
+=============  =======  ==========  ==============  =================
+
+The projection rule: residual 6.6e-15, 10/10 memories stable (largest eigenvalue -0.9998), certified
+radii 0.397-0.404, 10/10 exactly verified; the betteti rule: residual 1.5, 2/10 stable, 2/10
+certified.
 """
 
 from __future__ import annotations
@@ -52,9 +67,26 @@ def nearest_prototype(xi: np.ndarray, cues: np.ndarray, cued: np.ndarray) -> flo
 
 
 def pseudo_inverse(xi: np.ndarray, cues: np.ndarray, cued: np.ndarray, *, max_steps: int = 100) -> float:
-    """Success of ``s <- sign(S S^+ s)`` (synchronous, a zero keeps its sign) from the +-1 cue."""
+    """Success of the projection (pseudo-inverse) network on the +-1 patterns, the strongest plain variant.
+
+    ``S = 2 xi - 1`` (N x P, +-1 coding), ``W = S S^+`` with its diagonal set to 0 (Kanter and
+    Sompolinsky 1987), no threshold; from the +-1 cue ``s = 2 cue - 1``, synchronous updates
+    ``s <- sign(W s)`` (a zero field keeps the unit's sign) until a fixed point or `max_steps`
+    (a 2-cycle, which zeroing the diagonal allows, never reaches a prototype: it counts as a
+    failure). Success: the final state equals the cued prototype exactly. Every prototype is a
+    fixed point: ``W S = (I - diag(S S^+)) S`` and ``0 <= (S S^+)_ii <= 1`` (a zero field keeps the sign).
+
+    Why these choices, on the cues of ``main()`` (50 per digit, 10 / 20 / 30 % flipped): the
+    self-couplings ``(S S^+)_ii`` (0.03-0.43 here) make every unit hold its own cue value, so
+    ``W = S S^+`` as it is recalls 94.2 / 56.8 / 18.4 % synchronously and 93.6 / 59.4 / 23.6 %
+    asynchronously (random order, to a fixed point); with the diagonal zeroed, 98.6 / 84.8 / 49.4 %
+    synchronously against 96.6 / 66.6 / 31.6 % asynchronously. Counting "the final state is
+    nearest to the cued prototype" as success instead would raise every number; it is not a
+    retrieval of the memory, so it is not used.
+    """
     S = 2.0 * xi - 1.0
     W = S @ np.linalg.pinv(S)
+    np.fill_diagonal(W, 0.0)
     s = 2.0 * cues - 1.0
     for _ in range(max_steps):
         field = W @ s

@@ -12,7 +12,7 @@ from assocrate.core.activations import Sigmoid
 from assocrate.core.design import MemoryNetwork, design
 from assocrate.core.patterns import correlated_patterns, equal_overlap_patterns, random_patterns
 
-from .reference import REFERENCE_LIF, REFERENCE_SIGMOID, REFERENCE_TANH, design_quietly  # noqa: F401
+from .reference import REFERENCE_LIF, REFERENCE_SIGMOID, REFERENCE_TANH, design_quietly, projection_network  # noqa: F401
 
 # Derandomized in CI so that a run is reproducible; a local run explores new examples.
 settings.register_profile("ci", derandomize=True, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -28,6 +28,14 @@ def sigmoid() -> Sigmoid:
 def equal_overlap_network() -> MemoryNetwork:
     """Equal-overlap design, N = 1000, q = 0.2, a = -0.3, b = 0.95 (negative gamma)."""
     return design(equal_overlap_patterns(1000, 0.2), REFERENCE_SIGMOID, -0.3, 0.95)
+
+
+@pytest.fixture(scope="session")
+def nonsymmetric_network() -> MemoryNetwork:
+    """Projection rule, N = 200, P = 6, activities 10..40 % (tests/reference.py): W = L C R^T is not symmetric."""
+    network = projection_network(200, 6, seed=0)
+    assert not network.is_symmetric
+    return network
 
 
 @pytest.fixture(scope="session")

@@ -21,3 +21,22 @@ def design_quietly(patterns: np.ndarray, activation, a: float, b: float, **kwarg
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)
         return design(patterns, activation, a, b, **kwargs)
+
+
+def unequal_patterns(n_units: int, n_patterns: int, seed: int) -> np.ndarray:
+    """Random patterns with activities drawn per pattern in [0.1, 0.5] (unequal sizes: a projection-rule
+    design of them has a non-symmetric W, theory.md §3)."""
+    rng = np.random.default_rng(seed)
+    return rng.random((n_units, n_patterns)) < rng.uniform(0.1, 0.5, n_patterns)
+
+
+def unequal_activity_patterns(n_units: int, n_patterns: int, seed: int) -> np.ndarray:
+    """Random patterns (N x P) whose activities run from 10 % to 40 % (so the projection rule's W is not symmetric)."""
+    rng = np.random.default_rng(seed)
+    return rng.random((n_units, n_patterns)) < np.linspace(0.1, 0.4, n_patterns)
+
+
+def projection_network(n_units: int = 200, n_patterns: int = 6, seed: int = 0, **kwargs) -> MemoryNetwork:
+    """A projection-rule design of :func:`unequal_activity_patterns` (non-symmetric W) at the reference levels."""
+    patterns = unequal_activity_patterns(n_units, n_patterns, seed)
+    return design(patterns, REFERENCE_SIGMOID, -0.3, 0.95, rule="projection", **kwargs)

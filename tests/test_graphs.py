@@ -29,6 +29,8 @@ from assocrate.graphs import (
 from assocrate.plots import transition_graph_plot
 from assocrate.retrieval import make_cues, nonstored_cues, retrieve
 
+from .reference import projection_network
+
 
 @pytest.fixture(scope="module")
 def net():
@@ -318,3 +320,70 @@ def test_irreducibility_equals_networkx_strong_connectivity(k, density, seed):
     graph.add_edges_from(zip(*np.nonzero((weights != 0) & (slopes[None, :] > 0))))
     expected = True if k == 1 else nx.is_strongly_connected(graph)  # a 1 x 1 matrix: irreducible by convention
     assert is_irreducible(weights, slopes) is expected
+
+
+# ------------------------------------------------------------------------------------------------
+# Non-symmetric W (projection rule, unequal activities)
+# ------------------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def projection_net(nonsymmetric_network):
+    """N = 200, P = 6, activities 10..40 %: W = L C R^T is not symmetric (tests/conftest.py)."""
+    return nonsymmetric_network
+
+
+def test_graphs_of_nonsymmetric_w_equal_dense(projection_net):
+    """Synaptic edges j -> i carry W[i, j] (not W[j, i]: the dense W is far from symmetric); the type
+    graph's blocks, totals and quotient spectrum (the nonzero, complex, spectrum of W) are the
+    dense ones. Tolerances as for the symmetric designs (rounding of m-term sums, 1e-13 relative)."""
+    network = projection_net
+    W = network.dense_weights()
+    assert np.abs(W - W.T).max() > 1e-3
+    graph = synaptic_graph(network)
+    assert graph.number_of_edges() == np.count_nonzero(W)
+    np.testing.assert_allclose(unit_matrix(graph, network.n_units), W, rtol=1e-13, atol=1e-16)
+    types = network.row_types
+    tgraph = type_graph(network)
+    assert sum(d["total"] for _, _, d in tgraph.edges(data=True)) == pytest.approx(W.sum(), rel=1e-11, abs=1e-11)
+    for t, s, data in tgraph.edges(data=True):
+        block = W[np.ix_(types.index == s, types.index == t)]
+        np.testing.assert_allclose(block, data["weight"], rtol=1e-11, atol=1e-15)
+    Q = nx.to_numpy_array(tgraph, nodelist=range(types.n_types), weight="input").T
+    quotient = np.linalg.eigvals(Q)
+    dense = np.linalg.eigvals(W)
+    nonzero = quotient[np.abs(quotient) > 1e-9]
+    assert nonzero.size == network.n_patterns
+    for value in nonzero:
+        assert np.min(np.abs(dense - value)) < 1e-9
+    K = np.random.default_rng(1).uniform(0.1, 1.0, network.n_units)
+    dense_verdict = nx.is_strongly_connected(nx.from_numpy_array(np.abs(W) * K[None, :], create_using=nx.DiGraph))
+    assert is_irreducible(network, K) == dense_verdict
+
+
+def test_graphs_of_dale_realization_of_nonsymmetric_w(projection_net):
+    """The Dale realization of a non-symmetric W: the synaptic graph is the dense augmented matrix,
+    every unit sends one sign, and the type graph's totals add up to its sum."""
+    network = projection_net
+    dale = dale_realization(network, n_inhibitory=2)
+    blocks = dale.dense_blocks()
+    full = np.block([[blocks.EE, blocks.EI], [blocks.IE, blocks.II]])
+    graph = synaptic_graph(network, dale=dale)
+    np.testing.assert_allclose(unit_matrix(graph, network.n_units + 2), full, rtol=1e-12, atol=1e-15)
+    populations = nx.get_node_attributes(graph, "population")
+    tol = dale.signs().tolerance
+    for j, _, w in graph.edges(data="weight"):
+        assert (w >= -tol) if populations[j] == "E" else (w < 0)
+    tgraph = type_graph(network, dale=dale)
+    assert sum(d["total"] for _, _, d in tgraph.edges(data=True)) == pytest.approx(full.sum(), rel=1e-10)
+    other = dale_realization(projection_network(200, 6, seed=5))
+    with pytest.raises(InvalidInput, match="realization of `network`"):
+        synaptic_graph(network, dale=other)
+
+
+def test_transition_graph_of_nonsymmetric_retrieval(projection_net):
+    """Retrieval on a non-symmetric W feeds the transition graph like any other: one edge count per cue."""
+    result = retrieve(projection_net, make_cues(projection_net, "flip", 0.1, trials=2, seed=0), t_max=5.0, seed=0)
+    graph = transition_graph(result)
+    assert sum(d["count"] for _, _, d in graph.edges(data=True)) == result.n_cues
+    assert graph_record(graph)["n_correct"] == int(np.sum(result.matched == result.cued))

@@ -23,7 +23,7 @@ from assocrate.graphs import transition_graph
 from assocrate.retrieval import basin_profile, make_cues, retrieve
 from assocrate.sweeps import capacity, phase_diagram
 
-from .reference import REFERENCE_SIGMOID
+from .reference import REFERENCE_SIGMOID, projection_network
 
 ROOT = Path(__file__).resolve().parents[1]
 PNG = b"\x89PNG\r\n\x1a\n"
@@ -220,3 +220,43 @@ def test_cue_snapshots_draws_one_cue_as_images():
     assert len(figure.axes) == 5 and figure.axes[1].get_title() == "t = 0"
     with pytest.raises(aa.InvalidInput, match="`shape`"):
         cue_snapshots(run, (9, 8))
+
+
+def test_patterns_and_weights_of_a_nonsymmetric_w():
+    """A projection design with unequal activities: the weight panel is the dense W (not its
+    transpose) and the spectrum panel puts the P nonzero eigenvalues in the complex plane."""
+    network = projection_network(60, 4, seed=2)
+    figure = plots.patterns_and_weights(network)
+    order = np.argsort(network.row_types.index, kind="stable")
+    W = network.dense_weights()[np.ix_(order, order)]
+    drawn = figure.axes[1].images[0].get_array()
+    np.testing.assert_allclose(drawn, W, rtol=1e-12, atol=1e-15)
+    spectrum_axes = figure.axes[2]
+    points = spectrum_axes.collections[0].get_offsets()
+    expected = np.linalg.eigvals(network.dense_weights())
+    expected = expected[np.abs(expected) > 1e-9]
+    assert points.shape == (4, 2) and expected.size == 4
+    for re, im in points:
+        assert np.min(np.abs(expected - (re + 1j * im))) < 1e-9
+    assert "non-symmetric W of rank 4" in figure._suptitle.get_text()
+    assert "multiplicity 56 not drawn" in spectrum_axes.get_title()
+
+
+def test_cue_snapshots_of_a_partial_cue_draw_its_units():
+    """Any shape, pixels from a list of units: each panel is the state on those units, reshaped row-major."""
+    import assocrate as aa
+    from assocrate.plots import cue_snapshots
+
+    xi = aa.random_patterns(40, 3, 0.3, seed=1)
+    net = aa.design(xi, aa.Sigmoid(4.8, 0.2), -0.3, 0.95, rule="projection")
+    units = np.arange(30, 10, -1)  # 20 units, drawn as 4 x 5, in reverse order
+    cues = aa.user_cues(net, xi[units].astype(float), cued=np.arange(3), units=units)
+    run = aa.euler_maruyama(net, cues.x0, 0.01, 300, sigma=0.0, record_every=60)
+    figure = cue_snapshots(run, (4, 5), column=1, n_snapshots=3, units=units)
+    assert len(figure.axes) == 3
+    first = figure.axes[0].images[0].get_array()
+    np.testing.assert_array_equal(first, run.states[0, units, 1].reshape(4, 5))
+    with pytest.raises(aa.InvalidInput, match="must multiply to the 20 `units`"):
+        cue_snapshots(run, (5, 5), units=units)
+    with pytest.raises(aa.InvalidInput, match="`units` must be unit indices"):
+        cue_snapshots(run, (1, 1), units=[40])

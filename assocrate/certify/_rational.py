@@ -41,6 +41,8 @@ def to_fraction(value: object, name: str = "value", where: str = "") -> Fraction
     >>> to_fraction(flint.fmpq(1, 3))
     Fraction(1, 3)
     """
+    if type(value) is Fraction:  # the common case of the exact checks: immutable, kept as is
+        return value
     if isinstance(value, (bool, np.bool_)):
         raise InvalidType(f"`{name}` must hold {_ALLOWED}; got the bool {value!r}{where}")
     if isinstance(value, flint.fmpq):
@@ -64,6 +66,8 @@ def to_fmpq(value: object, name: str = "value") -> flint.fmpq:
     """
     if isinstance(value, flint.fmpq):
         return value
+    if type(value) is Fraction:
+        return flint.fmpq(value.numerator, value.denominator)
     fraction = to_fraction(value, name)
     return flint.fmpq(fraction.numerator, fraction.denominator)
 

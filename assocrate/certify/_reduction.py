@@ -26,6 +26,7 @@ from ..certify.exact import to_rational
 from ..errors import InvalidInput
 
 __all__ = [
+    "MAJORANTS",
     "REDUCTIONS",
     "Partition",
     "ReducedNetwork",
@@ -38,6 +39,10 @@ __all__ = [
 #: Allowed values of the ``reduction`` option: ``"types"`` (row types, refined by the input) or
 #: ``"full"`` (every unit its own class: the N x N problem).
 REDUCTIONS = ("types", "full")
+#: Bounds of ``|W_hat| diag(n) y`` (y >= 0) in the Metzler condition: ``"exact"`` is ``|W_hat|``
+#: itself (k x k); ``"lowrank"`` the entrywise majorant ``|L_hat| |C| |R_hat|^T >= |W_hat|`` (rank m,
+#: O(k m)); ``"cauchy-schwarz"`` the row bound ``sqrt(((W_hat o W_hat) n y)_s (n . y))`` (O(k m^2)).
+MAJORANTS = ("exact", "lowrank", "cauchy-schwarz")
 
 
 @dataclass(frozen=True, repr=False)
@@ -188,13 +193,19 @@ class ReducedNetwork:
     ----------
     network : MemoryNetwork
     part : Partition
-    W_hat : numpy.ndarray, shape (k, k)
-        ``W_ij = W_hat[class(i), class(j)]`` (float).
+
+    The k x k forms (``W_hat``, ``W_tilde``, ``W_exact``, ``sign_exact``) are computed on first use;
+    the products through the factors (:meth:`times_exact`, :meth:`abs_times_exact` with the
+    ``"lowrank"`` majorant, :meth:`abs_times`) are O(k m) and never form them.
     """
 
     network: object
     part: Partition
-    W_hat: np.ndarray
+
+    @cached_property
+    def W_hat(self) -> np.ndarray:
+        """``W_ij = W_hat[class(i), class(j)]`` (k x k, float)."""
+        return _class_weights(self.network, self.part)
 
     @property
     def n_classes(self) -> int:
@@ -271,8 +282,74 @@ class ReducedNetwork:
         scaled = flint.fmpq_mat(coefficients.nrows(), 1, [coefficients[j, 0] * cj for j, cj in enumerate(self.c_exact)])
         return fraction_vector((self.L_exact * scaled).entries())
 
-    def abs_times_exact(self, y) -> list[Fraction]:
-        """``|W_hat| diag(n) y`` exactly: ``sum_j c_j l_j o (sign(W_hat) (r_j o n o y))``."""
+    @cached_property
+    def abs_factors_exact(self) -> tuple[flint.fmpq_mat, flint.fmpq_mat, flint.fmpq_mat]:
+        """``|L_hat|`` (k x m), ``|R_hat|^T`` (m x k) and ``|C|`` (m x m) exactly (floats' absolute values are exact)."""
+        L = np.asarray(self.network.L[self.part.representatives], dtype=float)
+        R = np.asarray(self.network.R[self.part.representatives], dtype=float)
+        abs_L = to_rational(np.abs(L))
+        abs_R = abs_L if self.network.is_symmetric else to_rational(np.abs(R))
+        m = len(self.c_exact)
+        abs_c = flint.fmpq_mat(m, m, [abs(self.c_exact[i]) if i == j else 0 for i in range(m) for j in range(m)])
+        return abs_L, abs_R.transpose(), abs_c
+
+    def abs_times(self, y: np.ndarray, majorant: str = "exact") -> np.ndarray:
+        """Float ``|W_hat| diag(n) y`` (``"exact"``, k x k) or its bound for `majorant` (:data:`MAJORANTS`, no k x k object).
+
+        For the searches of the certifiers (no rigour: the exact forms decide).
+        """
+        if majorant == "cauchy-schwarz":
+            A = self.network.L[self.part.representatives] * self.network.c
+            R = self.network.R[self.part.representatives]
+            gram = (R.T * (self.counts * y)) @ R
+            squares = np.sum((A @ gram) * A, axis=1)
+            return np.sqrt(np.maximum(squares, 0.0) * float(np.sum(self.counts * y)))
+        if majorant == "lowrank":
+            L = np.abs(self.network.L[self.part.representatives])
+            R = L if self.network.is_symmetric else np.abs(self.network.R[self.part.representatives])
+            return L @ (np.abs(self.network.c) * (R.T @ (self.counts * y)))
+        return self.abs_weights @ y
+
+    def squares_times_exact(self, y) -> list[flint.fmpq]:
+        """``(W_hat o W_hat) diag(n) y`` exactly (entrywise squares), O(k m^2) through the factors.
+
+        ``sum_t n_t y_t W_st^2 = a_s G a_s^T`` with ``a_s`` the rows of ``L_hat C`` and the m x m
+        Gram matrix ``G = R_hat^T diag(n y) R_hat`` -- the Cauchy-Schwarz bound of the Metzler check
+        (:func:`~assocrate.certify.metzler.metzler_check`).
+        """
+        k, m = self.R_exact.nrows(), self.R_exact.ncols()
+        weighted = [to_fmpq(n * v) for n, v in zip(self.counts_exact, y)]
+        R = self.R_exact.entries()
+        scaled = flint.fmpq_mat(k, m, [R[t * m + j] * weighted[t] for t in range(k) for j in range(m)])
+        A = self.LC_exact
+        Z = (A * (self.R_exact.transpose() * scaled)).entries()
+        a = A.entries()
+        return [sum((a[s * m + j] * Z[s * m + j] for j in range(m)), flint.fmpq(0)) for s in range(k)]
+
+    @cached_property
+    def LC_exact(self) -> flint.fmpq_mat:
+        """``L_hat C`` (k x m) exactly."""
+        m = len(self.c_exact)
+        return self.L_exact * flint.fmpq_mat(m, m, [self.c_exact[i] if i == j else 0 for i in range(m) for j in range(m)])
+
+    @cached_property
+    def abs_weights(self) -> np.ndarray:
+        """``|W_hat| diag(n)`` (k x k, float)."""
+        return _readonly(np.abs(self.W_hat) * self.counts[None, :])
+
+    def abs_times_exact(self, y, majorant: str = "exact") -> list[Fraction]:
+        """An exact upper bound of ``|W_hat| diag(n) y`` for ``y >= 0``, through the factors.
+
+        ``majorant="exact"``: ``|W_hat| diag(n) y`` itself, ``sum_j c_j l_j o (sign(W_hat) (r_j o n o y))``
+        (needs the k x k signs). ``"lowrank"``: ``M diag(n) y = |L_hat| (|C| (|R_hat|^T (n o y)))``
+        with ``M = |L_hat| |C| |R_hat|^T >= |W_hat|`` entrywise (triangle inequality on
+        ``W_st = sum_nu L_s,nu c_nu R_t,nu``), O(k m) exact operations, no k x k object; the
+        ``"cauchy-schwarz"`` certificates bound their (tiny) residual spreads with it as well.
+        """
+        if majorant != "exact":  # "lowrank"; "cauchy-schwarz" bounds residual spreads with it too
+            abs_L, abs_RT, abs_c = self.abs_factors_exact
+            weighted = flint.fmpq_mat(len(y), 1, [to_fmpq(n * v) for n, v in zip(self.counts_exact, y)])
+            return fraction_vector((abs_L * (abs_c * (abs_RT * weighted))).entries())
         k, m = self.L_exact.nrows(), self.L_exact.ncols()
         L, R = self.L_exact, self.R_exact
         weighted = [to_fmpq(n * v) for n, v in zip(self.counts_exact, y)]
@@ -298,4 +375,4 @@ class ReducedNetwork:
 def reduce_network(network, *, u: object = None, reduction: str = "types") -> ReducedNetwork:
     """The network on its partition (:func:`partition`) with ``W_hat`` (float; exact on demand)."""
     part = partition(network, u=u, reduction=reduction)
-    return ReducedNetwork(network, part, _class_weights(network, part))
+    return ReducedNetwork(network, part)

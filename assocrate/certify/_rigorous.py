@@ -14,6 +14,7 @@ float parameters ``rho`` and ``threshold`` the network stores.
 from __future__ import annotations
 
 import decimal
+import functools
 import math
 from fractions import Fraction
 
@@ -56,18 +57,21 @@ def _exact(point: flint.arb) -> Fraction:
     return Fraction(mantissa * 2**exponent) if exponent >= 0 else Fraction(mantissa, 2**-exponent)
 
 
+def _floor_on_grid(point: flint.arb) -> int:
+    """``floor(point * 2**GRID_BITS)`` for an exact arb point ``m 2**e``, in integer arithmetic."""
+    mantissa, exponent = point.mid().man_exp()
+    mantissa, shift = int(mantissa), int(exponent) + GRID_BITS
+    return mantissa << shift if shift >= 0 else mantissa >> -shift  # >> floors, also for negatives
+
+
 def _up(ball: flint.arb) -> Fraction:
-    """A dyadic rational >= every point of `ball`."""
-    value = _exact(ball.upper())
-    scale = 2**GRID_BITS
-    return Fraction(math.ceil(value * scale), scale)
+    """A dyadic rational >= every point of `ball` (on the grid of ``2**-GRID_BITS``)."""
+    return Fraction(-_floor_on_grid(-ball.upper()), 2**GRID_BITS)
 
 
 def _down(ball: flint.arb) -> Fraction:
-    """A dyadic rational <= every point of `ball`."""
-    value = _exact(ball.lower())
-    scale = 2**GRID_BITS
-    return Fraction(math.floor(value * scale), scale)
+    """A dyadic rational <= every point of `ball` (on the grid of ``2**-GRID_BITS``)."""
+    return Fraction(_floor_on_grid(ball.lower()), 2**GRID_BITS)
 
 
 def ball_upper(ball: flint.arb, bits: int) -> Fraction:
@@ -99,14 +103,20 @@ def dyadic_up(value, bits: int) -> Fraction:
 
 
 def _sigmoid_constants(activation) -> tuple[Fraction, Fraction]:
-    rho = to_fraction(activation.rho)
-    return 4 * rho, to_fraction(activation.threshold) + 1 / (2 * rho)
+    return _sigmoid_constants_of(float(activation.rho), float(activation.threshold))
+
+
+@functools.lru_cache(maxsize=64)
+def _sigmoid_constants_of(rho: float, threshold: float) -> tuple[Fraction, Fraction]:
+    """``k = 4 rho`` and the peak ``c = threshold + 1/(2 rho)`` exactly (cached: called per class)."""
+    rho = to_fraction(rho)
+    return 4 * rho, to_fraction(threshold) + 1 / (2 * rho)
 
 
 def _phi_ball(activation, h: Fraction) -> flint.arb:
     if activation.name == "sigmoid":
         k, c = _sigmoid_constants(activation)
-        return 1 / (1 + (-_ball(k * (h - c))).exp())
+        return 1 / (1 + (-(_ball(k) * (_ball(h) - _ball(c)))).exp())  # arb encloses k (h - c)
     threshold = to_fraction(activation.threshold)
     if h <= threshold:
         return flint.arb(0)
@@ -117,7 +127,7 @@ def _slope_ball(activation, h: Fraction) -> flint.arb:
     """phi'(h); for the rectified tanh at or above the threshold (the right derivative at it)."""
     if activation.name == "sigmoid":
         k, c = _sigmoid_constants(activation)
-        decay = (-abs(_ball(k * (h - c)))).exp()
+        decay = (-abs(_ball(k) * (_ball(h) - _ball(c)))).exp()
         return _ball(k) * decay / (1 + decay) ** 2
     rho = to_fraction(activation.rho)
     return _ball(rho) / _ball(rho * (h - to_fraction(activation.threshold))).cosh() ** 2

@@ -13,6 +13,7 @@ relabelled to another memory, fails.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass
 from fractions import Fraction
@@ -22,7 +23,7 @@ import numpy as np
 from .._summary import Summarized
 from ..certify._rational import to_fraction
 from ..certify._reduction import ReducedNetwork, network_digest, reduce_network
-from ..certify._rigorous import BOX_BITS, dyadic_up, format_down, phi_bounds
+from ..certify._rigorous import BOX_BITS, GRID_BITS, dyadic_up, format_down, phi_bounds
 from ..certify.record import Certificate
 from ..certify.witness import exact_scalar, exact_vector, require
 from ..core.equilibria import damped_newton
@@ -46,14 +47,20 @@ __all__ = [
 DELTA_BITS = 32
 
 
-def residual_bound(red: ReducedNetwork, center: Sequence[Fraction], u: Sequence[Fraction] | None) -> list[Fraction]:
-    """Dyadic ``R_s >= |W Phi(h_c) + u - h_c|`` on class s (rigorous)."""
+def residual_bound(red: ReducedNetwork, center: Sequence[Fraction], u: Sequence[Fraction] | None,
+                   majorant: str = "exact") -> list[Fraction]:
+    """Dyadic ``R_s >= |W Phi(h_c) + u - h_c|`` on class s (rigorous).
+
+    ``W Phi(h_c)`` is enclosed as ``W m +- |W| w`` (``m``, ``w`` the midpoints and radii of the
+    enclosures of ``Phi(h_c)``); with ``majorant="lowrank"`` or ``"cauchy-schwarz"`` the spread
+    ``|W| w`` is bounded by ``M w`` (``M = |L| |C| |R|^T``, O(k m)).
+    """
     activation = red.network.activation
     bounds = [phi_bounds(activation, h) for h in center]
     middle = [(lo + hi) / 2 for lo, hi in bounds]
     radius = [(hi - lo) / 2 for lo, hi in bounds]
     value = red.times_exact(middle)
-    spread = red.abs_times_exact(radius)
+    spread = red.abs_times_exact(radius, majorant)
     u = [Fraction(0)] * len(center) if u is None else u
     return [dyadic_up(abs(val + us - h) + s, BOX_BITS) for val, us, h, s in zip(value, u, center, spread)]
 
@@ -135,16 +142,30 @@ def box_identity(network, red: ReducedNetwork, center, v, delta) -> Identity:
 
     The rates of the box are enclosed rigorously per class (``phi`` rounded outward at the ends of
     each interval), the designed levels ``phi(a)``, ``phi(b)`` likewise, and the l1 distances are
-    bounded in exact rational arithmetic.
+    bounded in exact integer arithmetic: every enclosure is a multiple of ``2**-GRID_BITS``, so
+    scaled by ``2**GRID_BITS`` they are Python ints (O(k P) integer operations; the bounds of the
+    result are scaled back to Fractions).
     """
     activation = network.activation
-    lower = np.array([phi_bounds(activation, c - delta * vt)[0] for c, vt in zip(center, v)], dtype=object)
-    upper = np.array([phi_bounds(activation, c + delta * vt)[1] for c, vt in zip(center, v)], dtype=object)
+    scale = 2**GRID_BITS
+
+    def scaled(bound: Fraction) -> int:
+        value = bound * scale
+        if value.denominator != 1:  # phi_bounds rounds to the grid; anything else is a bug, not a proof
+            raise ArithmeticError(f"the rate enclosure {bound} is not on the 2**-{GRID_BITS} grid")
+        return int(value)
+
+    lower = np.array([scaled(phi_bounds(activation, c - delta * vt)[0]) for c, vt in zip(center, v)], dtype=object)
+    upper = np.array([scaled(phi_bounds(activation, c + delta * vt)[1]) for c, vt in zip(center, v)], dtype=object)
     xi = network.patterns[red.part.representatives]
-    counts = np.array([Fraction(int(n)) for n in red.counts_exact], dtype=object)
-    phi_a = phi_bounds(activation, to_fraction(network.a))
-    phi_b = phi_bounds(activation, to_fraction(network.b))
-    return identify_states(xi, counts, lower, upper, phi_a, phi_b)
+    counts = np.array(red.counts_exact, dtype=object)
+    phi_a = tuple(scaled(x) for x in phi_bounds(activation, to_fraction(network.a)))
+    phi_b = tuple(scaled(x) for x in phi_bounds(activation, to_fraction(network.b)))
+    found = identify_states(xi, counts, lower, upper, phi_a, phi_b)
+    return dataclasses.replace(
+        found, upper=np.array([Fraction(x, scale) for x in found.upper], dtype=object),
+        lower=np.array([Fraction(x, scale) for x in found.lower], dtype=object),
+        uniform_lower=Fraction(found.uniform_lower, scale))
 
 
 def center_owner(network, red: ReducedNetwork, center: np.ndarray) -> int | None:
@@ -188,6 +209,10 @@ def require_memory_in_box(certificate: Certificate, network, red: ReducedNetwork
     return mu
 
 
+#: How a summary names the bound of |W| a Metzler box was certified with (nothing for the exact |W|).
+_MAJORANT_LABELS = {"lowrank": ", low-rank majorant of |W|", "cauchy-schwarz": ", Cauchy-Schwarz bound of |W|"}
+
+
 @dataclass(frozen=True, repr=False)
 class CertifiedRadius(Summarized):
     """A certified neighbourhood of a memory from which every trajectory retrieves it.
@@ -209,6 +234,9 @@ class CertifiedRadius(Summarized):
         ``"box"`` or ``"l2"``.
     certificate : Certificate
         kind ``"interval"``, ``"radius"`` or ``"sector"``; re-check it with :func:`~assocrate.certify.verification.verify`.
+    majorant : str
+        The bound of ``|W|`` in the Metzler condition: ``"exact"`` (``|W|``), ``"lowrank"``
+        (``|L| |C| |R|^T``) or ``"cauchy-schwarz"`` (method ``"metzler"`` only for the last two).
     """
 
     memory: int
@@ -218,6 +246,7 @@ class CertifiedRadius(Summarized):
     min_half_width: float
     norm: str
     certificate: Certificate
+    majorant: str = "exact"
 
     @property
     def certified(self) -> bool:
@@ -281,7 +310,8 @@ class CertifiedRadius(Summarized):
         if self.norm == "box":
             head = (
                 f"memory {self.memory}: certified retrieval radius {format_down(self.radius)} "
-                f"(box, {self.weights} weights; smallest half-width {format_down(self.min_half_width)})"
+                f"(box, {self.weights} weights{_MAJORANT_LABELS.get(self.majorant, '')}; "
+                f"smallest half-width {format_down(self.min_half_width)})"
             )
         else:
             head = (

@@ -22,10 +22,10 @@ S^T``. Every LMI here is invariant under permutations of units inside a class an
 is convex, so averaging a solution over those permutations gives a class-invariant one with the
 same margin: nothing is lost by restricting to class-invariant P, Q, Lambda. A class-invariant
 matrix acts on ``R^N = range(S) (+) Z`` (Z: vectors summing to zero inside every class) block by
-block, because ``W z = S W_hat S^T z = 0`` for z in Z and a class-constant diagonal maps Z to Z. On
-Z the LMIs split into one small block per class of size ``n_t >= 2``: W vanishes there, so for
-LDS the block is ``-2 p_t`` and for the contraction LMIs it is the 2 x 2 matrix
-``[[-2(1-c) sigma_t, sigma_t], [sigma_t, -2 lambda_t]]`` (rate form;
+block, because ``W z = S W_hat S^T z = 0`` and ``W^T z = S W_hat^T S^T z = 0`` for z in Z (any W,
+symmetric or not) and a class-constant diagonal maps Z to Z. On Z the LMIs split into one small
+block per class of size ``n_t >= 2``: W vanishes there, so for LDS the block is ``-2 p_t`` and
+for the contraction LMIs it is the 2 x 2 matrix ``[[-2(1-c) sigma_t, sigma_t], [sigma_t, -2 lambda_t]]`` (rate form;
 ``[[-2(1-c) sigma_t, eta lambda_t], [eta lambda_t, -2 lambda_t]]`` current form), with
 ``sigma_t`` the eigenvalue of Q on class t's part of Z. On range(S), in the orthonormal basis
 ``S n^{-1/2}``, the LMI is the N x N one with W replaced by ``W_tilde = n^{1/2} W_hat n^{1/2}``.
@@ -81,7 +81,7 @@ from ..certify.witness import (
     seal_checked,
     witness,
 )
-from ..core.design import FORMS, check_network, require_symmetric
+from ..core.design import FORMS, check_network
 from ..errors import InvalidInput
 
 __all__ = [
@@ -132,7 +132,7 @@ def contraction_blocks(
         if K_minus is not None:
             raise InvalidInput("the rate-form LMI takes no lower slope bound")
         top_left = -2 * (one - c) * Q_hat
-        off = Q_hat + N * W * N * fmpq_diag(K_plus) * L
+        off = Q_hat + N * W.transpose() * N * fmpq_diag(K_plus) * L  # S^T W^T S = n W_hat^T n
         within_off = list(sigma)
     else:
         K_minus = [0] * k if K_minus is None else K_minus
@@ -327,7 +327,7 @@ def certify_contraction(
     >>> cert.certified, cert.parameters["rate"] > 0
     (True, True)
     """
-    require_symmetric(check_network(network), "certify_contraction (its row-type LMI as built here)")
+    check_network(network)
     form = check_choice("form", form, FORMS)
     reduction = check_choice("reduction", reduction, REDUCTIONS)
     options = check_solver_options(solver_options)

@@ -90,10 +90,13 @@ def _float_array_to_fmpq_mat(array: np.ndarray, grid: int | None) -> flint.fmpq_
             numerators = None
         if numerators is not None:
             return flint.fmpq_mat(numerators) / grid
+    if grid is None:
+        # Each distinct float is converted once (a factor of a design holds a handful of values).
+        values, inverse = np.unique(array, return_inverse=True)
+        table = [flint.fmpq(*float(x).as_integer_ratio()) for x in values.tolist()]
+        return flint.fmpq_mat(rows, cols, [table[i] for i in inverse.ravel().tolist()])
     flat = array.ravel().tolist() if array.dtype == np.float64 else list(array.ravel())
-    fractions = (Fraction(*float_value.as_integer_ratio()) for float_value in flat)
-    if grid is not None:
-        fractions = (_round_to_grid(f, grid) for f in fractions)
+    fractions = (_round_to_grid(Fraction(*float_value.as_integer_ratio()), grid) for float_value in flat)
     return _fractions_to_fmpq_mat(rows, cols, fractions)
 
 

@@ -45,7 +45,7 @@ from ..certify.witness import (
     seal_checked,
     witness,
 )
-from ..core.design import check_network, require_symmetric
+from ..core.design import check_network
 from ..errors import InvalidInput
 
 __all__ = [
@@ -368,7 +368,7 @@ def certify_input_driven(
     >>> cert.certified, cert.parameters["retrieved"]
     (True, 0)
     """
-    require_symmetric(check_network(network), "certify_input_driven (as built here)")
+    check_network(network)
     method = check_choice("method", method, ("metzler", "contraction"))
     if memory is not None:
         memory = check_index("memory", memory, network.n_patterns)

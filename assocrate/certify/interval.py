@@ -287,17 +287,16 @@ def _float_certifies(red: ReducedNetwork, parts, center: np.ndarray, delta: floa
 
 def _end_box(red: ReducedNetwork, center: np.ndarray, center_exact, R) -> tuple:
     """The Metzler end box M: (delta_M, v_M, check) or None when no Metzler box is certified."""
-    abs_weights = np.abs(red.W_hat) * red.counts[None, :]
     R_float = np.array([float(r) for r in R])
     for perron in (False, True):
         def certified(delta: float) -> bool:
-            return metzler_ratio(red, abs_weights, center, delta, R_float, perron)[0] < 1.0  # noqa: B023
+            return metzler_ratio(red, "exact", center, delta, R_float, perron)[0] < 1.0  # noqa: B023
 
         delta_float = END_FRACTION * largest(certified, red.network.b - red.network.a)
         for _ in range(4):
             if not delta_float > 0:
                 break
-            v_float = metzler_ratio(red, abs_weights, center, delta_float, R_float, perron)[1]
+            v_float = metzler_ratio(red, "exact", center, delta_float, R_float, perron)[1]
             v_exact = round_vector(v_float / v_float.max())[1]
             delta = dyadic_down(delta_float, DELTA_BITS)
             check = metzler_check(red, center_exact, v_exact, delta, R)

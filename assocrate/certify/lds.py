@@ -6,7 +6,8 @@ With the slope bound ``eta = sup phi'``, a diagonal ``P > 0`` with
 (Forti and Tesi 1995): with ``e = h - h*``, ``psi(e) = Phi(h* + e) - Phi(h*)`` (so
 ``psi_i e_i >= psi_i^2 / eta``) and ``V = 2 sum_i p_i int_0^{e_i} psi_i``,
 ``V' = -2 psi^T P e + psi^T (P W + W^T P) psi <= psi^T [P (eta W - I) + (eta W - I)^T P] psi / eta
-< 0``. Rate trajectories converge too, since ``h = W x + u`` solves the current form.
+< 0``. Rate trajectories converge too, since ``h = W x + u`` solves the current form. Nothing here
+needs a symmetric W: it holds for the non-symmetric ``W = L C R^T`` of the projection rule too.
 
 The LMI is infeasible for every network that stores two or more memories, and more sharply for
 every designed W: the mean value theorem gives ``phi(b) - phi(a) <= eta (b - a)``, so
@@ -42,7 +43,7 @@ from ..certify.witness import (
     seal_checked,
     witness,
 )
-from ..core.design import check_network, require_symmetric
+from ..core.design import check_network
 
 __all__ = ["certify_lds", "verify_lds", "lds_blocks", "lds_claim"]
 
@@ -50,15 +51,16 @@ __all__ = ["certify_lds", "verify_lds", "lds_blocks", "lds_claim"]
 def lds_blocks(red: ReducedNetwork, eta, p: Sequence) -> list[Block]:
     """Exact blocks of the LDS certificate: ``P > 0`` and ``-(P(eta W - I) + (eta W - I)^T P) > 0``.
 
-    In the basis S: ``S^T M S = eta (D W_N + W_N D) - 2 n D`` with ``W_N = n W_hat n``,
-    ``D = diag(p)``; on the zero-sum part of class t, ``M = -2 p_t`` (implied by ``P > 0``).
+    In the basis S: ``S^T M S = eta (D W_N + W_N^T D) - 2 n D`` with ``W_N = n W_hat n``,
+    ``D = diag(p)``; on the zero-sum part of class t, ``M = -2 p_t`` (implied by ``P > 0``). Any W:
+    ``W_N^T = W_N`` when W is symmetric, and W and ``W^T`` both vanish on the zero-sum parts.
     """
     n = red.counts_exact
     eta = to_fmpq(eta)
     N = fmpq_diag(n)
     D = fmpq_diag(p)
     W_N = N * red.W_exact * N
-    G = -(eta * (D * W_N + W_N * D)) + 2 * (N * D)
+    G = -(eta * (D * W_N + W_N.transpose() * D)) + 2 * (N * D)
     blocks = [Block("P > 0", D), Block("-(P (eta W - I) + (eta W - I)^T P) > 0", G, tuple(n))]
     multi = [to_fmpq(2) * to_fmpq(pt) for pt, nt in zip(p, n) if nt >= 2]
     if multi:
@@ -142,7 +144,7 @@ def certify_lds(
     >>> aa.certify_lds(low_gain).certified
     True
     """
-    require_symmetric(check_network(network), "certify_lds (the LDS certificate as built here)")
+    check_network(network)
     reduction = check_choice("reduction", reduction, REDUCTIONS)
     options = check_solver_options(solver_options)
     red = reduce_network(network, reduction=reduction)

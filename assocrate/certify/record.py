@@ -211,6 +211,13 @@ def _freeze_data(data: object) -> Mapping[str, np.ndarray | float]:
     return MappingProxyType(frozen)
 
 
+def _is_fraction_rows(value: object) -> bool:
+    """Whether `value` is a non-empty nested tuple of equally long tuples of Fractions (the frozen form)."""
+    return (isinstance(value, tuple) and len(value) > 0 and all(isinstance(row, tuple) for row in value)
+            and len(value[0]) > 0 and all(len(row) == len(value[0]) for row in value)
+            and all(type(x) is Fraction for row in value for x in row))
+
+
 def _freeze_exact_data(exact_data: object) -> Mapping[str, ExactValue] | None:
     if exact_data is None:
         return None
@@ -229,6 +236,8 @@ def _freeze_exact_data(exact_data: object) -> Mapping[str, ExactValue] | None:
         if is_scalar:
             scalar = value.item() if isinstance(value, np.ndarray) else value
             frozen[key] = to_fraction(scalar, label)
+        elif _is_fraction_rows(value):  # already frozen (a copy of a certificate): kept, not reconverted
+            frozen[key] = value
         else:
             frozen[key] = _fraction_rows(to_rational(value, name=label))
     return MappingProxyType(frozen) if frozen else None

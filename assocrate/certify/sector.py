@@ -229,9 +229,14 @@ def sector_radius(red: ReducedNetwork, mu: int, center: np.ndarray, R: Sequence[
         K_minus, K_plus = _slope_interval_bounds(red, center_exact, v_exact, delta)
         margin = dyadic_down(solution.margin / 2, 40)
         diagonal = _inverse_diagonal(red, exact["Q"], exact["sigma"])
-        ell = dyadic_down(min(delta**2 / q for q in diagonal), 60) * (1 - Fraction(1, 2**20))
         Q_tilde = lmi_data["Q"] / np.sqrt(np.outer(red.counts, red.counts))
         top = max(float(scipy.linalg.eigvalsh(Q_tilde)[-1]), float(np.max(lmi_data["sigma"])))
+        if min(diagonal) <= 0 or not top > 0:  # A = -I + W K^- not Hurwitz: the LMI holds with an indefinite Q
+            last = (solution.info, CheckFailed("hypothesis 5 fails (the LMI: Q > 0): the solver's Q is not positive "
+                                               "definite, so V = e^T Q e proves nothing", hypothesis=5))
+            delta_float *= 0.8
+            continue
+        ell = dyadic_down(min(delta**2 / q for q in diagonal), 60) * (1 - Fraction(1, 2**20))
         r2 = dyadic_down(math.sqrt(float(ell) / top) * (1 - 1e-6), 40)
         candidate = witness(
             "sector",

@@ -267,7 +267,7 @@ def solve_incremental_lmi(
     Kp = np.asarray(K_plus, dtype=float)
     if form == "rate":
         top_left = -2 * Q
-        off = Q + Wt @ cp.diag(cp.multiply(Kp, lam))
+        off = Q + Wt.T @ cp.diag(cp.multiply(Kp, lam))  # Q + W^T K Lambda (W_tilde^T = W_tilde when W = W^T)
     else:
         Km = np.zeros(k) if K_minus is None else np.asarray(K_minus, dtype=float)
         QWK = Q @ (Wt * Km[None, :])

@@ -30,6 +30,8 @@ FormName = choices("FormName", "rate", "current")
 RadiusMethod = choices("RadiusMethod", "interval", "metzler", "lmi")
 #: The box weights of the Metzler radius (``--weights``).
 WeightsName = choices("WeightsName", "uniform", "perron")
+#: The majorant of |W| in the Metzler condition (``--majorant``).
+MajorantName = choices("MajorantName", "auto", "exact", "lowrank", "cauchy-schwarz")
 #: The input of ``--kind input`` (``--cue``).
 CueName = choices("CueName", "signed", "pattern")
 #: Row types (any N) or unit by unit (``--reduction``).
@@ -90,6 +92,12 @@ def certify_command(
                      "Metzler box, or sector-LMI ellipsoid (l2)."),
     ] = RadiusMethod.interval,
     weights: Annotated[WeightsName, typer.Option("--weights", help="radius: box weights v.")] = WeightsName.uniform,
+    majorant: Annotated[
+        MajorantName,
+        typer.Option("--majorant", help="radius --method metzler: the bound of |W| in the Metzler condition: |W| "
+                     "itself (exact, k x k), the low-rank majorant |L||C||R|^T (lowrank, O(k m)), the Cauchy-Schwarz "
+                     "row bound (cauchy-schwarz, O(k m^2), nearly exact), or auto (lowrank above 4096 row types)."),
+    ] = MajorantName.auto,
     kappa: Annotated[float, typer.Option("--kappa", help="input: cue strength.")] = 1.0,
     cue: Annotated[
         CueName, typer.Option("--cue", help="input: u = kappa (2 xi - 1) (signed) or u = kappa xi (pattern).")
@@ -109,6 +117,7 @@ def certify_command(
 
     applies = {  # the options of each --kind; the others are refused, not ignored
         "memory": ("radius", "input"), "form": ("contraction",), "method": ("radius",), "weights": ("radius",),
+        "majorant": ("radius",),
         "kappa": ("input",), "cue": ("input",),
     }
     refuse_inapplicable(ctx, {
@@ -126,6 +135,8 @@ def certify_command(
     memories = _memory_indices(memory, network.n_patterns) if per_memory else [0]
     if kind is CertificateKindName.radius and method is not RadiusMethod.metzler and weights is not WeightsName.uniform:
         raise typer.BadParameter("--weights perron applies to --method metzler only", param_hint="'--weights'")
+    if kind is CertificateKindName.radius and method is not RadiusMethod.metzler and majorant is not MajorantName.auto:
+        raise typer.BadParameter("applies to --method metzler only", param_hint="'--majorant'")
     if kind is CertificateKindName.input and not math.isfinite(kappa):
         raise typer.BadParameter(f"must be finite; got {kappa}", param_hint="'--kappa'")
     from ..certify.input_driven import MAX_INPUT
@@ -147,8 +158,9 @@ def certify_command(
             return certify_contraction(network, form=form.value, reduction=reduction.value, solver=solver_name), extra
         if kind is CertificateKindName.radius:
             result = certified_radius(network, mu, method=method.value, weights=weights.value,
-                                      reduction=reduction.value, solver=solver_name)
-            extra.update({"radius": result.radius, "min_half_width": result.min_half_width, "norm": result.norm})
+                                      reduction=reduction.value, majorant=majorant.value, solver=solver_name)
+            extra.update({"radius": result.radius, "min_half_width": result.min_half_width, "norm": result.norm,
+                          "majorant": result.majorant})
             return result.certificate, extra
         xi = network.patterns[:, mu].astype(float)
         u = kappa * (2.0 * xi - 1.0) if cue is CueName.signed else kappa * xi

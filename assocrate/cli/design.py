@@ -163,6 +163,7 @@ def _dale_record(dale, stability, at: str) -> dict:
         "tau_inhibitory": dale.tau_inhibitory,
         "c": float(dale.c),
         "w_EI": float(dale.w_EI),
+        "symmetric": bool(dale.is_symmetric),
         "signs": {
             "min_W_EE": float(signs.min_W_EE),
             "max_W_EE": float(signs.max_W_EE),

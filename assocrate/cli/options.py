@@ -307,10 +307,10 @@ def output_path(option: str, path: Path | None) -> Path | None:
     """Refuse a bad output path before the work that precedes writing it.
 
     The directory must exist and be writable, the path must not be a directory, and a
-    ``--figure`` must end in one of :data:`FIGURE_SUFFIXES`.
+    ``--figure`` (or ``--snapshots``) must end in one of :data:`FIGURE_SUFFIXES`.
     """
     if path is not None:
-        if option == "--figure" and Path(path).suffix.lower() not in FIGURE_SUFFIXES:
+        if option in ("--figure", "--snapshots") and Path(path).suffix.lower() not in FIGURE_SUFFIXES:
             raise typer.BadParameter(
                 f"{str(path)!r} must end in one of {', '.join(FIGURE_SUFFIXES)}", param_hint=f"'{option}'"
             )

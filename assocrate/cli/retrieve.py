@@ -5,6 +5,7 @@ The library is imported at the start of the command so that ``assocrate --help``
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Annotated, Optional
 
@@ -45,6 +46,28 @@ def _integers(option: str, path: object, array: np.ndarray) -> np.ndarray:
     return values.astype(np.int64)
 
 
+def _shape(text: str, n_pixels: int, what: str) -> tuple[int, int]:
+    """``--shape ROWSxCOLS``: two positive integers whose product is `n_pixels`."""
+    match = re.fullmatch(r"\s*(\d+)\s*[xX]\s*(\d+)\s*", text)
+    if match is None:
+        raise typer.BadParameter(f"must be ROWSxCOLS (e.g. 8x8); got {text!r}", param_hint="'--shape'")
+    rows, cols = int(match.group(1)), int(match.group(2))
+    if rows < 1 or cols < 1 or rows * cols != n_pixels:
+        raise typer.BadParameter(f"{rows}x{cols} = {rows * cols} pixels, but the images have {n_pixels} ({what})",
+                                 param_hint="'--shape'")
+    return rows, cols
+
+
+def _one_cue(cues, k: int):
+    """Cue `k` alone: its starting rates and its input (the column of an (N, B) input)."""
+    from ..dynamics import Pulses
+
+    u = cues.u
+    if u is not None and u.values.ndim == 3:
+        u = Pulses(u.edges, u.values[:, :, [k]])
+    return cues.x0[:, [k]], u
+
+
 def retrieve_command(
     ctx: typer.Context,
     network_file: NetworkArgument,
@@ -80,6 +103,16 @@ def retrieve_command(
     units_file: Annotated[Optional[Path], typer.Option(
         "--units", help="With --cues: the units the cues cover (integer indices); the rest start at the quiescent rate.",
     )] = None,
+    snapshots: Annotated[Optional[Path], typer.Option(
+        "--snapshots", help="Draw one cue's states as 2-D images here (.png/.pdf/.svg); needs --shape.",
+    )] = None,
+    shape: Annotated[Optional[str], typer.Option(
+        "--shape", help="With --snapshots: the image shape ROWSxCOLS of the N units (of the --units with --cues), "
+        "row-major.",
+    )] = None,
+    snapshot_cue: Annotated[int, typer.Option(
+        "--snapshot-cue", help="With --snapshots: which cue (column of the batch, from 0).",
+    )] = 0,
     as_json: JsonOption = False,
 ) -> None:
     """Cue every stored memory, run the rate dynamics and report where the trajectories end (theory.md §7)."""
@@ -89,9 +122,15 @@ def retrieve_command(
 
     kind, level, duration = parse_cue_option(cue)
     output_path("--figure", figure)
+    output_path("--snapshots", snapshots)
+    without = None if snapshots is not None else "without --snapshots"
+    refuse_inapplicable(ctx, {"shape": without, "snapshot_cue": without})
+    if snapshots is not None and shape is None:
+        raise typer.BadParameter("needs --shape ROWSxCOLS (the image shape of the units)", param_hint="'--snapshots'")
     network = load_network(network_file)
     with_file = None if cues_file is None else "with --cues FILE (the file replaces them)"
     refuse_inapplicable(ctx, {"cue": with_file, "trials": with_file})
+    units = None
     names = {"trials": "--trials", "t_max": "--t-max", "n_steps": "--n-steps", "dt": "--dt", "sigma": "--sigma",
              "tol": "--tol", "seed": "--seed"}
     with relabelled(names):
@@ -104,6 +143,12 @@ def retrieve_command(
             raise typer.BadParameter("needs --cues", param_hint="'--cued' / '--units'")
         else:
             cues = make_cues(network, kind, level, trials=trials, duration=duration, seed=seed)
+        if snapshots is not None:
+            image = _shape(shape, network.n_units if units is None else units.size,
+                           f"N = {network.n_units} units" if units is None else "the number of --units")
+            if not 0 <= snapshot_cue < cues.n_cues:
+                raise typer.BadParameter(f"must be in [0, {cues.n_cues - 1}] (the {cues.n_cues} cues); got {snapshot_cue}",
+                                         param_hint="'--snapshot-cue'")
         # --t-max counts time constants: the run lasts t_max * tau (10 tau unless --n-steps)
         duration_of_run = None if n_steps is not None and t_max is None else (10.0 if t_max is None else t_max) * network.tau
         with progress_bar("retrieve", "steps") as progress:
@@ -116,8 +161,30 @@ def retrieve_command(
     if figure is not None:
         save_figure(overlap_time_courses({str(network_file.name): result}), figure)
         record["figure"] = str(figure)
+    if snapshots is not None:
+        save_figure(_snapshot_figure(network, cues, result, image, snapshot_cue, units, seed), snapshots)
+        record["snapshots"] = {"file": str(snapshots), "cue": snapshot_cue, "shape": list(image)}
     per_memory = "  per memory          " + ", ".join(
         f"{row['memory']}: {row['n_success']}/{row['n_cues']}" for row in record["per_memory"]
     ) if record["per_memory"] else None
-    lines = [result.summary(), per_memory, None if figure is None else f"figure written to {figure}"]
+    lines = [result.summary(), per_memory, None if figure is None else f"figure written to {figure}",
+             None if snapshots is None else f"snapshots of cue {snapshot_cue} written to {snapshots}"]
     echo_result(record, lines, as_json=as_json)
+
+
+def _snapshot_figure(network, cues, result, image: tuple[int, int], k: int, units, seed: int):
+    """Cue `k` run again alone with the batch's options, whole states recorded at 6 times.
+
+    Without noise this is the very trajectory of the batch; with ``--sigma > 0`` it is a fresh draw
+    from ``--seed`` (the same process, not the same sample).
+    """
+    from ..dynamics import euler_maruyama
+    from ..plots import cue_snapshots
+
+    x0, u = _one_cue(cues, k)
+    run = euler_maruyama(network, x0, result.dt, result.n_steps, sigma=result.sigma, u=u, boundary=result.boundary,
+                         seed=np.random.default_rng(seed), record_every=max(1, result.n_steps // 5),
+                         dtype=result.dtype)
+    cued = int(cues.cued[k])
+    stored = None if cued < 0 else network.memory_rates()[:, cued]
+    return cue_snapshots(run, image, stored=stored, units=units)

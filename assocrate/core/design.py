@@ -198,7 +198,8 @@ class MemoryNetwork(Summarized):
             raise InvalidInput(
                 "this network's W = L C R^T is not symmetric (rule='projection' with unequal activities), "
                 "so it has no factor U with W = U C U^T; this analysis needs a symmetric W (theory.md §3): "
-                "use equal-activity patterns or rule='betteti'"
+                "use equal-activity patterns or rule='betteti', or for this network local_stability (exact "
+                "complex spectra), lyapunov_certificate and certified_radius, which take any W"
             )
         return self.L
 
@@ -307,16 +308,35 @@ class MemoryNetwork(Summarized):
         x = np.asarray(x)
         if x.shape[:1] != (self.n_units,) or x.ndim > 2:
             raise InvalidInput(f"`x` must have shape ({self.n_units},) or ({self.n_units}, B); got {x.shape}")
-        if self.R_factor is not None:
-            single = x.dtype == np.float32
-            L, R = (self._L32, self._R32) if single else (self.L, self.R_factor)
-            c = self.c.astype(np.float32) if single else self.c
-            coefficients = R.T @ (x if single else x.astype(np.float64, copy=False))
-            coefficients *= c[:, None] if coefficients.ndim == 2 else c
-            return L @ coefficients
+        right = None if self.R_factor is None else (self._R32 if x.dtype == np.float32 else self.R_factor)
         if x.dtype == np.float32:
-            return lowrank_matvec(self._L32, self.c.astype(np.float32), x)
-        return lowrank_matvec(self.L, self.c, x.astype(np.float64, copy=False))
+            return lowrank_matvec(self._L32, self.c.astype(np.float32), x, right=right)
+        return lowrank_matvec(self.L, self.c, x.astype(np.float64, copy=False), right=right)
+
+    @cached_property
+    def augmented_factors(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """``(L1, c1, R1)`` with ``W = L1 diag(c1) R1^T`` and a last column of ones in L1 and R1 (m1 = P + 1).
+
+        The betteti rule's own factors (``L1 = R1 = U``, ``c1[-1] = gamma/N``); for the projection
+        rule ``L1 = [L, 1]``, ``R1 = [R, 1]`` (the same array when W is symmetric) and
+        ``c1 = [c, 0]``. The Dale realization shifts ``c1[-1]`` (theory.md §6); the spiking
+        realization's latent traces are ``R1^T s`` (theory.md §6b).
+
+        Examples
+        --------
+        >>> from assocrate.core.activations import Sigmoid
+        >>> xi = np.array([[1, 0], [1, 1], [0, 1], [0, 1], [0, 0]], dtype=bool)
+        >>> net = design(xi, Sigmoid(4.8, 0.2), -0.3, 0.95, rule="projection")
+        >>> L1, c1, R1 = net.augmented_factors
+        >>> L1.shape, float(c1[-1]), bool(np.allclose((L1 * c1) @ R1.T, net.dense_weights()))
+        ((5, 3), 0.0, True)
+        """
+        if self.rule == "betteti":
+            return self.L, self.c, self.L
+        ones = np.ones((self.n_units, 1))
+        L1 = _readonly(np.hstack([self.L, ones]))
+        R1 = L1 if self.R_factor is None else _readonly(np.hstack([self.R_factor, ones]))
+        return L1, _readonly(np.append(self.c, 0.0)), R1
 
     def dense_weights(self, *, force: bool = False) -> np.ndarray:
         """Form W as a dense N x N array (for small N and for tests).
@@ -467,7 +487,7 @@ def design(
         ``"betteti"``: the paper's rule (exact when all activities and all pairwise overlaps are
         equal). ``"projection"``: ``W X = H`` for any linearly independent patterns; symmetric
         ``W = H (X^T H)^{-1} H^T`` when all activities are equal, otherwise the non-symmetric
-        ``W = H (X^T X)^{-1} X^T`` (no energy function, no LDS result; see
+        ``W = H (X^T X)^{-1} X^T`` (no energy function, theory.md §5 item 1; see
         :func:`assocrate.core.diagnosis.diagnose_patterns` for which rule a pattern set needs).
         With ``"projection"``, `q` and `r` only set the recorded betteti parameters.
 
@@ -546,15 +566,18 @@ def design(
 def require_symmetric(network: MemoryNetwork, what: str) -> MemoryNetwork:
     """Return `network` if its W is symmetric, else raise :class:`~assocrate.errors.InvalidInput` saying `what` needs it.
 
-    The energy function (theory.md §5 item 1) and the results built on the symmetric factor U
-    (LDS and incremental LMIs, the sector LMI, local Lyapunov certificates) need ``W = W^T``; a
-    projection-rule design with unequal activities has a non-symmetric W (theory.md §3).
+    Only the energy function and what rests on it (global convergence, theory.md §5 item 1) need
+    ``W = W^T``: ``dE/dt <= 0`` uses it. A projection-rule design with unequal activities has a
+    non-symmetric W (theory.md §3); every other analysis (local spectra and Lyapunov certificates,
+    the Metzler, interval and sector radii, LDS, contraction and input-driven certificates) takes it.
     """
     if not network.is_symmetric:
         raise InvalidInput(
-            f"{what} needs a symmetric W; got a non-symmetric W = L C R^T (rule={network.rule!r} with unequal "
-            "activities, theory.md §3). Use equal-activity patterns or rule='betteti' for it; for this network "
-            "use local_stability (exact complex spectra), certified_radius (Metzler box) and retrieve"
+            f"{what} needs a symmetric W: the energy decreases along trajectories only when W = W^T (theory.md "
+            f"§5 item 1); got a non-symmetric W = L C R^T (rule={network.rule!r} with unequal activities, theory.md "
+            "§3). For this network use certified_radius (radius certificates: Metzler and interval boxes, any W), "
+            "lyapunov_certificate and local_stability (exact complex spectra) and retrieve; for a symmetric W use "
+            "equal-activity patterns or rule='betteti'"
         )
     return network
 

@@ -155,10 +155,10 @@ def _remedy(betteti_ok: bool, projection_ok: bool, symmetric: bool, gamma: float
         return "none needed: the betteti rule makes every memory exact" + balance
     if projection_ok and symmetric:
         return ("use rule='projection': every memory exact with a symmetric W (equal activities), so the "
-                "energy function and LDS results still apply")
+                "energy function still applies")
     if projection_ok:
         return ("use rule='projection': every memory exact, but W is not symmetric (unequal activities): "
-                "no energy function or LDS result; local spectra, the Metzler radius and retrieval apply")
+                "no energy function; local spectra, Lyapunov and radius certificates and retrieval apply")
     return ("the patterns are linearly dependent after rescaling: remove repeated or dependent patterns "
             "(no rule makes every memory exact)")
 

@@ -98,17 +98,22 @@ def make_spectrum(values: np.ndarray, multiplicities: np.ndarray) -> Spectrum:
     return Spectrum(sorted_values, sorted_multiplicities)
 
 
-def lowrank_matvec(U: np.ndarray, c: np.ndarray, X: np.ndarray) -> np.ndarray:
-    """``U diag(c) U^T X`` for one vector (N,) or a batch (N, B), in O(N m B).
+def lowrank_matvec(U: np.ndarray, c: np.ndarray, X: np.ndarray, right: np.ndarray | None = None) -> np.ndarray:
+    """``U diag(c) U^T X`` (or ``U diag(c) right^T X``) for one vector (N,) or a batch (N, B), in O(N m B).
+
+    `right` is the right factor of a non-symmetric ``W = L C R^T`` (``U`` is then L); None means
+    ``right = U``.
 
     Examples
     --------
     >>> U = np.array([[1.0, 1.0], [0.0, 1.0]]); c = np.array([2.0, 0.5])
     >>> lowrank_matvec(U, c, np.array([1.0, 0.0]))
     array([2.5, 0.5])
+    >>> lowrank_matvec(U, c, np.array([1.0, 0.0]), right=np.eye(2))
+    array([2., 0.])
     """
     with blas_threads_for(U.shape[0], U.shape[1], X.shape[1] if X.ndim == 2 else 1):
-        coefficients = U.T @ X
+        coefficients = (U if right is None else right).T @ X
         coefficients *= c[:, None] if coefficients.ndim == 2 else c
         return U @ coefficients
 

@@ -9,7 +9,8 @@ with pre-activation noise ``eps_t ~ N(0, sigma_pre^2)`` and post-activation nois
 ``xi_t ~ N(0, sigma_post^2)`` per unit and step (so one step adds variance
 ``gamma^2 sigma_pre^2 + sigma_post^2`` in the current form; ``sigma_post = sigma sqrt(dt)`` matches
 the Euler–Maruyama noise of :func:`assocrate.dynamics.euler_maruyama`). Every product with W goes
-through the low-rank factors ``W = U diag(c) U^T``: a step costs O(N P) per state.
+through the low-rank factors ``W = L diag(c) R^T`` (``L = R = U`` for a symmetric W;
+:meth:`~assocrate.core.design.MemoryNetwork.weights_matvec`): a step costs O(N P) per state.
 """
 
 from __future__ import annotations

@@ -3,8 +3,9 @@
 The map's Jacobian at a memory is ``(1 - gamma) I + gamma W D`` (rate form ``... + gamma D W``),
 whose eigenvalues are ``1 + gamma mu`` with ``mu`` the eigenvalues of ``tau J`` (``-1 + eig(W D)``),
 which the reduced spectra of :func:`assocrate.stability.local_stability` give exactly in O(k P^2)
-without an N x N matrix. A memory stays stable for every ``dt < dt_max = tau min_mu (-2 Re mu /
-|mu|^2)``, that is ``2 tau / max |mu|`` for real negative ``mu``.
+without an N x N matrix. For a non-symmetric W (projection rule, unequal activities) the ``mu``
+are complex and the map is stable iff every ``|1 + gamma mu| < 1``. A memory stays stable for every
+``dt < dt_max = tau min_mu (-2 Re mu / |mu|^2)``, that is ``2 tau / max |mu|`` for real negative ``mu``.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import numpy as np
 from .._validation import readonly
 from ..core.lowrank import Spectrum, make_spectrum
 from ..errors import InvalidInput
-from ..stability import local_stability
+from ..stability import GeneralLocalStability, LocalStability, local_stability
 from .map import DiscreteNetwork, check_discrete
 
 __all__ = ["DiscreteMemoryStability", "DiscreteStability", "discrete_stability", "stable_step"]
@@ -53,7 +54,8 @@ class DiscreteMemoryStability:
     index : int
         Memory mu.
     mu : Spectrum
-        Eigenvalues of ``tau J`` at the memory (all N, with multiplicities).
+        Eigenvalues of ``tau J`` at the memory (all N, with multiplicities); complex, sorted by
+        real then imaginary part, for a non-symmetric W.
     spectral_radius : float
         ``max |1 + gamma mu|``: the map's spectral radius at the memory.
     dt_max : float
@@ -74,7 +76,7 @@ class DiscreteMemoryStability:
         return self.continuous_verdict != "undecided" and self.spectral_radius < 1.0
 
     def map_eigenvalues(self, gamma: float) -> np.ndarray:
-        """All N eigenvalues ``1 + gamma mu`` of the map's Jacobian, sorted ascending."""
+        """All N eigenvalues ``1 + gamma mu`` of the map's Jacobian, in the order of :attr:`mu` (ascending)."""
         return 1.0 + gamma * self.mu.dense()
 
 
@@ -141,8 +143,9 @@ class DiscreteStability:
                     "spectral_radius": m.spectral_radius,
                     "dt_max": finite(m.dt_max),
                     "stable": m.stable,
-                    "mu_min": float(m.mu.values[0]),
-                    "mu_max": float(m.mu.values[-1]),
+                    "mu_min": float(np.real(m.mu.values[0])),
+                    "mu_max": float(np.real(m.mu.values[-1])),
+                    "mu_max_abs_imag": float(np.max(np.abs(np.imag(m.mu.values)))),
                     "continuous_verdict": m.continuous_verdict,
                 }
                 for m in self.memories
@@ -159,12 +162,12 @@ class DiscreteStability:
             f"Discrete-time stability ({self.form} form): dt={self.dt:g}, tau={self.tau:g}, gamma=dt/tau={self.gamma:g}",
             f"  {self.n_stable} of {len(self.memories)} memories stable; every memory is stable for dt < "
             f"dt_max = {self.dt_max:.6g}",
-            f"  {'mu':>4}  {'spectral radius':>15}  {'dt_max':>10}  {'min mu':>10}  {'max mu':>10}",
+            f"  {'mu':>4}  {'spectral radius':>15}  {'dt_max':>10}  {'min Re mu':>10}  {'max Re mu':>10}",
         ]
         for m in self.memories:
             lines.append(
-                f"  {m.index:>4}  {m.spectral_radius:>15.8g}  {m.dt_max:>10.6g}  {m.mu.values[0]:>10.6g}  "
-                f"{m.mu.values[-1]:>10.6g}" + ("" if m.stable else "  (unstable)")
+                f"  {m.index:>4}  {m.spectral_radius:>15.8g}  {m.dt_max:>10.6g}  {np.real(m.mu.values[0]):>10.6g}  "
+                f"{np.real(m.mu.values[-1]):>10.6g}" + ("" if m.stable else "  (unstable)")
             )
         for kind, rate, radius, dt_max in self.uniform:
             lines.append(
@@ -183,12 +186,39 @@ def _radius(mu: np.ndarray, gamma: float) -> float:
     return float(np.max(np.abs(1.0 + gamma * np.asarray(mu))))
 
 
+def _memory_spectra(local: LocalStability | GeneralLocalStability, n_units: int, tau: float):
+    """Per memory ``(index, spectrum of tau J, equilibrium found, continuous verdict)``.
+
+    A :class:`~assocrate.stability.general.GeneralLocalStability` (projection rule) lists the m
+    reduced eigenvalues of J; the other ``N - m`` are ``-1/tau``. Complex ones are kept complex,
+    sorted by real then imaginary part.
+    """
+    if isinstance(local, LocalStability):
+        for row in local.memories:
+            spectrum = row.spectrum.spectrum
+            yield (row.index, make_spectrum(tau * spectrum.values, spectrum.multiplicities),
+                   row.spectrum.equilibrium_found, row.verdict.value)
+        return
+    for row in local.memories:
+        values = tau * np.append(row.eigenvalues, -1.0 / tau)
+        multiplicities = np.append(np.ones(row.eigenvalues.size, dtype=np.int64), n_units - row.eigenvalues.size)
+        if not np.iscomplexobj(values):
+            yield row.index, make_spectrum(values, multiplicities), row.equilibrium_found, row.verdict.value
+            continue
+        order = np.lexsort((values.imag, values.real))
+        order = order[multiplicities[order] > 0]
+        yield (row.index, Spectrum(readonly(values[order]), readonly(multiplicities[order])),
+               row.equilibrium_found, row.verdict.value)
+
+
 def discrete_stability(discrete: DiscreteNetwork, *, at: str = "equilibrium") -> DiscreteStability:
     """Exact spectra of the map ``v -> (1 - gamma) v + gamma W f(v)`` at every memory, and dt_max.
 
     The reduced spectra of :func:`assocrate.stability.local_stability` give the eigenvalues
     ``mu`` of ``tau J`` at every memory (O(k P^2), no N x N matrix); the map has ``1 + gamma mu``.
-    The uniform states ``s 1`` use the spectrum of W: ``mu = -1 + phi'(gamma_design s) lambda(W)``.
+    The uniform states ``s 1`` use the spectrum of W: ``mu = -1 + phi'(gamma_design s) lambda(W)``
+    (betteti rule only: under the projection rule ``W 1`` is in general not a multiple of 1, so
+    there are no uniform equilibria to report). For a non-symmetric W the ``mu`` are complex.
     The analysis is of the autonomous designed network (u = 0, b = 0); both forms have the same
     spectrum (``W D`` and ``D W`` are similar).
 
@@ -225,20 +255,20 @@ def discrete_stability(discrete: DiscreteNetwork, *, at: str = "equilibrium") ->
     network, gamma, tau = discrete.network, discrete.gamma, discrete.network.tau
     local = local_stability(network, at=at)
     memories = []
-    for row in local.memories:
-        spectrum = row.spectrum.spectrum
-        mu = make_spectrum(tau * spectrum.values, spectrum.multiplicities)
+    for index, mu, found, verdict in _memory_spectra(local, network.n_units, tau):
         memories.append(
             DiscreteMemoryStability(
-                index=row.index,
+                index=index,
                 mu=mu,
                 spectral_radius=_radius(mu.values, gamma),
-                dt_max=stable_step(mu.values, tau) if row.spectrum.equilibrium_found else math.nan,
-                continuous_verdict=row.verdict.value,
+                dt_max=stable_step(mu.values, tau) if found else math.nan,
+                continuous_verdict=verdict,
             )
         )
-    weights = network.eigenvalues_of_weights()
     uniform = []
+    if isinstance(local, GeneralLocalStability):
+        return DiscreteStability(discrete.dt, tau, gamma, discrete.form, tuple(memories), ())
+    weights = network.eigenvalues_of_weights()
     for state in local.uniform_states:
         mu = -1.0 + float(network.activation.dphi(state.current)) * weights.values
         uniform.append((state.kind, state.rate, _radius(mu, gamma), stable_step(mu, tau)))

@@ -12,7 +12,6 @@ from dataclasses import dataclass
 import numpy as np
 
 from .._validation import check_input, check_positive, check_states, check_t_span
-from ..core.lowrank import lowrank_matvec
 from ..dynamics import SimulationResult, SimulationStatus, integrate_to_steady
 from ..errors import InvalidInput
 from .realization import DaleNetwork, check_dale
@@ -34,7 +33,7 @@ def _input(u: object, n_units: int, batch: int | None) -> np.ndarray | float:
 def _field(dale: DaleNetwork, Z: np.ndarray, u: np.ndarray | float) -> np.ndarray:
     N = dale.n_units
     x, r = Z[:N], Z[N:]
-    H = lowrank_matvec(dale.network.U, dale.c_EE, x)
+    H = dale.excitatory_matvec(x)
     H -= dale.w_EI * r.mean(axis=0)
     H += u
     out = np.empty_like(Z)
@@ -61,7 +60,8 @@ def dale_vector_field(dale: DaleNetwork, Z: np.ndarray, *, u: float | np.ndarray
 
     Notes
     -----
-    ``W_EE x = U (c_EE * (U^T x))`` through the design's factors; no N x N matrix is formed.
+    ``W_EE x = L_EE (c_EE * (R_EE^T x))`` through the factors (:meth:`DaleNetwork.excitatory_matvec`;
+    ``L_EE = R_EE = U`` for the betteti rule); no N x N matrix is formed.
 
     Examples
     --------

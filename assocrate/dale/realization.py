@@ -1,20 +1,24 @@
 """Dale's-law realization of a designed network: excitatory units plus linear inhibitory units (theory.md §6).
 
-The designed matrix ``W = W_cov + (gamma/N) 1 1^T`` mixes signs. Its Dale realization keeps the N
-designed units as excitatory units x and adds ``N_I >= 1`` identical linear inhibitory units r:
+The designed matrix ``W = L C R^T`` mixes signs. Write it as ``W = W_0 + (g/N) 1 1^T`` with the
+design's uniform weight g: ``g = gamma`` and ``W_0 = W_cov`` for the betteti rule, ``g = 0`` and
+``W_0 = W`` for the projection rule (symmetric or not). The Dale realization keeps the N designed
+units as excitatory units x and adds ``N_I >= 1`` identical linear inhibitory units r:
 
     tau   x' = -x + Phi(W_EE x - w_EI 1 rbar + u),      rbar = mean(r)
     tau_I r' = -r + mean(x) 1
 
-    W_EE = W_cov + (c/N) 1 1^T >= 0,   c = -N min_ij (W_cov)_ij,   w_EI = c - gamma >= 0
+    W_EE = W_0 + (c/N) 1 1^T >= 0,   c = max(0, -N min_ij (W_0)_ij),   w_EI = c - g >= 0
 
-Every E->E weight is >= 0, every E->I weight is ``1/N`` and every I->E weight is ``-w_EI/N_I``. At
-an equilibrium ``r = mean(x) 1``, so the excitatory units see ``W x``: the equilibria are those of
-the designed network, unchanged. Their stability is not: the augmented Jacobian is not
-symmetric, and slow inhibition (large ``tau_I``) can destabilize a memory that is stable in the
-designed network. Everything here goes through the low-rank factors ``U``, ``C`` of the design:
-the shift c is a minimum over pairs of pattern *row types*, spectra reduce to a
-``(rank + 1)``-square eigenproblem, and the vector field costs O(N P) per state.
+so ``W_EE = W + (w_EI/N) 1 1^T``. Every E->E weight is >= 0, every E->I weight is ``1/N`` and every
+I->E weight is ``-w_EI/N_I``. At an equilibrium ``r = mean(x) 1``, so the excitatory units see
+``W x``: the equilibria are those of the designed network, unchanged. Their stability is not: the
+augmented Jacobian is not symmetric, and slow inhibition (large ``tau_I``) can destabilize a
+memory that is stable in the designed network. Everything goes through low-rank factors,
+``W_EE = L_EE diag(c_EE) R_EE^T`` (the design's U with its last entry of C replaced for the
+betteti rule, ``[L, 1]``, ``[R, 1]`` otherwise): the shift c is a minimum over pairs of pattern
+*row types* (W is constant on row-type blocks), spectra reduce to a ``(m + 1)``-square
+eigenproblem, and the vector field costs O(N P) per state.
 """
 
 from __future__ import annotations
@@ -31,9 +35,10 @@ from .._summary import Summarized
 from .._validation import check_finite_float, check_positive, check_positive_int
 from .._validation import readonly as _readonly
 from ..core.design import DENSE_LIMIT, MemoryNetwork, check_network
+from ..core.lowrank import lowrank_matvec
 from ..errors import InvalidInput, InvalidType
 
-__all__ = ["DaleBlocks", "DaleNetwork", "DaleSigns", "check_dale", "dale_realization"]
+__all__ = ["DaleBlocks", "DaleNetwork", "DaleSigns", "check_dale", "dale_realization", "realizes", "uniform_weight"]
 
 # Rows of one class of row types multiplied at once when searching the smallest overlap
 # (block x class entries of float32 stay in a few MB).
@@ -113,6 +118,50 @@ def _min_overlap(A: np.ndarray, B: np.ndarray, floor: int) -> tuple[int, int, in
     return int(best), best_i, best_j
 
 
+class _TypeWeights(NamedTuple):
+    """Extremes of the type-to-type weights ``L_s diag(c) R_t^T`` over all ordered pairs of row types."""
+
+    min: float
+    argmin: tuple[int, int]
+    max: float
+    magnitude: float  # max_{s,t} sum_k |L_sk c_k R_tk|, for the rounding bound
+
+
+def _type_weight_extremes(L: np.ndarray, c: np.ndarray, R: np.ndarray) -> _TypeWeights:
+    """Smallest (with a pair attaining it) and largest entry of ``L diag(c) R^T`` (k x k, by blocks of rows).
+
+    Used for any ``W = L C R^T`` whose rows of L and R depend only on the pattern row (so W is
+    constant on row-type blocks): `L` and `R` are their rows at the type representatives.
+    O(k^2 m), with at most ``_OVERLAP_BLOCK_ENTRIES`` weights held at once.
+    """
+    block = max(1, _OVERLAP_BLOCK_ENTRIES // max(1, R.shape[0]))
+    low, high, magnitude, where = math.inf, -math.inf, 0.0, (0, 0)
+    absolute = np.abs(R).T
+    for start in range(0, L.shape[0], block):
+        rows = L[start : start + block]
+        weights = (rows * c) @ R.T
+        i, j = divmod(int(np.argmin(weights)), weights.shape[1])
+        if weights[i, j] < low:
+            low, where = float(weights[i, j]), (start + i, j)
+        high = max(high, float(weights.max()))
+        magnitude = max(magnitude, float(((np.abs(rows) * np.abs(c)) @ absolute).max()))
+    return _TypeWeights(low, where, high, magnitude)
+
+
+def _type_weight_extremes_of(network: MemoryNetwork) -> _TypeWeights:
+    """:func:`_type_weight_extremes` of the design's W at its row-type representatives."""
+    reps = network.type_representatives
+    return _type_weight_extremes(network.L[reps], network.c, network.R[reps])
+
+
+def uniform_weight(network: MemoryNetwork) -> float:
+    """g in ``W = W_0 + (g/N) 1 1^T``: the betteti rule's gamma (``W_0 = W_cov``), 0 for other rules (``W_0 = W``).
+
+    The Dale realization shifts ``W_0`` (theory.md §6); its inhibition is ``w_EI = c - g``.
+    """
+    return network.gamma if network.rule == "betteti" else 0.0
+
+
 # ----------------------------------------------------------------------------------------------
 # The realization
 # ----------------------------------------------------------------------------------------------
@@ -140,16 +189,18 @@ class DaleSigns:
     ----------
     min_W_EE, max_W_EE : float
         Smallest and largest E->E weight. The smallest is 0 up to rounding (it is where the shift
-        c was chosen), or positive when W_cov has no negative entry.
+        c was chosen), or positive when ``W_0`` (W_cov, or W for the projection rule) has no
+        negative entry.
     W_IE : float
         Every E->I weight, ``1/N`` (> 0).
     W_EI : float
         Every I->E weight, ``-w_EI/N_I`` (<= 0).
     tolerance : float
-        Rounding band for the signs, ``(P + 2) eps (alpha' P + c) / N``: an entry of W_EE is a sum
-        of P products of size at most ``alpha'/N`` plus ``c/N``, and a dot product of P + 1 terms
-        carries at most ``(P + 1) eps`` times the sum of their magnitudes (Higham's bound), by any
-        summation order (the row-type route here or a dense BLAS product).
+        Rounding band for the signs. Betteti rule: ``(P + 2) eps (alpha' P + c) / N``: an entry of
+        W_EE is a sum of P products of size at most ``alpha'/N`` plus ``c/N``, and a dot product of
+        P + 1 terms carries at most ``(P + 1) eps`` times the sum of their magnitudes (Higham's
+        bound), by any summation order (the row-type route here or a dense BLAS product). Other
+        rules: ``(m + 2) eps (max_ij sum_k |L_ik c_k R_jk| + c/N)`` for the m + 1 terms of an entry.
     """
 
     min_W_EE: float
@@ -198,9 +249,11 @@ class DaleNetwork(Summarized):
     tau_inhibitory : float
         tau_I > 0, their time constant.
     c : float
-        The uniform excitatory shift, ``W_EE = W_cov + (c/N) 1 1^T``.
+        The uniform excitatory shift, ``W_EE = W_0 + (c/N) 1 1^T`` (``W_0 = W_cov`` for the betteti
+        rule, ``W_0 = W`` otherwise: see :func:`uniform_weight`).
     min_covariance : float
-        ``min_ij (W_cov)_ij`` (so ``c = max(0, -N min_covariance)``).
+        ``min_ij (W_0)_ij`` (so ``c = max(0, -N min_covariance)``): the smallest entry of W_cov for
+        the betteti rule, of W itself otherwise.
     min_pair : tuple of int
         Units ``(i, j)`` where the minimum is attained (``(W_EE)_ij = min_W_EE``).
     """
@@ -221,7 +274,7 @@ class DaleNetwork(Summarized):
             raise InvalidInput(f"`c` must be >= 0; got {c!r}")
         object.__setattr__(self, "c", c)
         object.__setattr__(self, "min_covariance", check_finite_float("min_covariance", self.min_covariance))
-        if c < self.network.gamma:
+        if c < uniform_weight(self.network):
             raise _impossible(self.network.gamma, c)
 
     @property
@@ -236,15 +289,38 @@ class DaleNetwork(Summarized):
 
     @property
     def w_EI(self) -> float:
-        """Total inhibitory weight ``c - gamma >= 0`` (each I->E synapse is ``-w_EI / N_I``)."""
-        return self.c - self.network.gamma
+        """Total inhibitory weight ``c - g >= 0`` (g = gamma for the betteti rule, else 0; each I->E synapse is ``-w_EI / N_I``)."""
+        return self.c - uniform_weight(self.network)
+
+    @property
+    def is_symmetric(self) -> bool:
+        """Whether ``W_EE`` is symmetric (``R_EE is L_EE``): whenever the design's W is."""
+        return self.network.is_symmetric
 
     @cached_property
     def c_EE(self) -> np.ndarray:
-        """Diagonal of ``C_EE``: ``W_EE = U diag(c_EE) U^T`` (the last entry gamma/N becomes c/N)."""
-        c_EE = np.array(self.network.c)
+        """Diagonal of ``C_EE``, ``W_EE = L_EE diag(c_EE) R_EE^T``: the design's ``c1`` with its last entry g/N replaced by c/N.
+
+        (``c1`` of :attr:`MemoryNetwork.augmented_factors <assocrate.core.design.MemoryNetwork.augmented_factors>`:
+        the betteti rule's C, or the projection rule's c with 0 appended.)
+        """
+        c_EE = np.array(self.network.augmented_factors[1])
         c_EE[-1] = self.c / self.n_units
         return _readonly(c_EE)
+
+    @property
+    def L_EE(self) -> np.ndarray:
+        """Left factor of ``W_EE`` (N x (P + 1)), last column all ones: U (betteti rule) or ``[L, 1]``."""
+        return self.network.augmented_factors[0]
+
+    @property
+    def R_EE(self) -> np.ndarray:
+        """Right factor of ``W_EE``, last column all ones: ``L_EE`` itself when W is symmetric, else ``[R, 1]``."""
+        return self.network.augmented_factors[2]
+
+    def excitatory_matvec(self, x: np.ndarray) -> np.ndarray:
+        """``W_EE x`` through the factors, for x of shape (N,) or (N, B), O(N m) per column."""
+        return lowrank_matvec(self.L_EE, self.c_EE, x, right=None if self.is_symmetric else self.R_EE)
 
     def memory_states(self) -> np.ndarray:
         """The designed memories as states of the augmented system, shape (N + N_I, P).
@@ -253,6 +329,11 @@ class DaleNetwork(Summarized):
         """
         rates = self.network.memory_rates()
         return np.vstack([rates, np.broadcast_to(rates.mean(axis=0), (self.n_inhibitory, rates.shape[1]))])
+
+    @cached_property
+    def _weight_extremes(self) -> _TypeWeights:
+        """Extremes of W over pairs of row types (rules other than betteti), computed once: O(k^2 P)."""
+        return _type_weight_extremes_of(self.network)
 
     def signs(self) -> DaleSigns:
         """The sign of every weight block, from the row types (no N x N matrix).
@@ -265,18 +346,23 @@ class DaleNetwork(Summarized):
         True
         """
         network = self.network
-        shifted = network.row_types.rows - network.beta
-        largest = float(np.max(np.einsum("ij,ij->i", shifted, shifted)))
-        scale = network.alpha_prime / self.n_units
+        eps, shift = np.finfo(float).eps, self.c / self.n_units
+        if network.rule == "betteti":
+            shifted = network.row_types.rows - network.beta
+            largest = float(np.max(np.einsum("ij,ij->i", shifted, shifted)))
+            scale = network.alpha_prime / self.n_units
+            max_W_EE = scale * largest + shift  # a Gram matrix peaks on its diagonal
+            tolerance = (network.n_patterns + 2) * eps * (network.alpha_prime * network.n_patterns + self.c) / self.n_units
+        else:
+            extremes = self._weight_extremes
+            max_W_EE = extremes.max + shift
+            tolerance = (self.c_EE.size + 1) * eps * (extremes.magnitude + shift)
         return DaleSigns(
-            min_W_EE=self.min_covariance + self.c / self.n_units,
-            max_W_EE=scale * largest + self.c / self.n_units,  # a Gram matrix peaks on its diagonal
+            min_W_EE=self.min_covariance + shift,
+            max_W_EE=max_W_EE,
             W_IE=1.0 / self.n_units,
             W_EI=-self.w_EI / self.n_inhibitory,
-            tolerance=(network.n_patterns + 2)
-            * np.finfo(float).eps
-            * (network.alpha_prime * network.n_patterns + self.c)
-            / self.n_units,
+            tolerance=tolerance,
         )
 
     def dense_blocks(self, *, force: bool = False) -> DaleBlocks:
@@ -290,9 +376,8 @@ class DaleNetwork(Summarized):
         N, N_I = self.n_units, self.n_inhibitory
         if N > DENSE_LIMIT and not force:
             raise InvalidInput(f"dense W_EE would be {N} x {N}; N must be <= {DENSE_LIMIT} unless force=True")
-        U = self.network.U
         return DaleBlocks(
-            EE=(U * self.c_EE) @ U.T,
+            EE=(self.L_EE * self.c_EE) @ self.R_EE.T,
             EI=np.full((N, N_I), -self.w_EI / N_I),
             IE=np.full((N_I, N), 1.0 / N),
             II=np.zeros((N_I, N_I)),
@@ -306,12 +391,19 @@ class DaleNetwork(Summarized):
         """The populations, the shift and the sign of every block."""
         signs = self.signs()
         i, j = self.min_pair
+        betteti = self.network.rule == "betteti"
+        inhibition = (
+            f"w_EI = c - gamma = {self.w_EI:.6g} (gamma = {self.network.gamma:.6g})"
+            if betteti
+            else f"w_EI = c = {self.w_EI:.6g} ({'' if self.is_symmetric else 'non-'}symmetric W = L C R^T)"
+        )
         return "\n".join(
             [
                 f"DaleNetwork: N={self.n_units} excitatory + N_I={self.n_inhibitory} linear inhibitory units, "
                 f"tau={self.tau:g}, tau_I={self.tau_inhibitory:g}",
-                f"  shift       c = {self.c:.6g} (min_ij W_cov = {self.min_covariance:.6g} at units ({i}, {j}))",
-                f"  inhibition  w_EI = c - gamma = {self.w_EI:.6g} (gamma = {self.network.gamma:.6g})",
+                f"  shift       c = {self.c:.6g} (min_ij {'W_cov' if betteti else 'W'} = {self.min_covariance:.6g} "
+                f"at units ({i}, {j}))",
+                f"  inhibition  {inhibition}",
                 *("  " + line for line in signs.summary().splitlines()),
                 f"  designed    {self.network!r}",
             ]
@@ -332,8 +424,9 @@ def dale_realization(
     Parameters
     ----------
     network : MemoryNetwork
-        The designed network, ``W = W_cov + (gamma/N) 1 1^T`` with
-        ``W_cov = (alpha'/N)(Xi - beta)(Xi - beta)^T``.
+        The designed network: the betteti rule's ``W = W_cov + (gamma/N) 1 1^T`` with
+        ``W_cov = (alpha'/N)(Xi - beta)(Xi - beta)^T``, or any projection-rule ``W = L C R^T``
+        (symmetric or not).
     n_inhibitory : int, default 1
         N_I >= 1. The inhibitory units are identical, so N_I changes only the multiplicity of
         their internal mode ``-1/tau_I`` and the size of each I->E synapse (``-w_EI/N_I``).
@@ -347,14 +440,20 @@ def dale_realization(
     Raises
     ------
     ValueError
-        For an invalid argument, or when ``gamma > c``: then ``w_EI = c - gamma < 0`` and this
-        construction cannot realize the network. That happens only for gamma > 0, e.g. the
+        For an invalid argument, or (betteti rule) when ``gamma > c``: then ``w_EI = c - gamma < 0``
+        and this construction cannot realize the network. That happens only for gamma > 0, e.g. the
         positive-gamma reference design (a = 0.1: gamma = 1.2525 > c = 0.8669); there W itself is
         entrywise positive and needs no inhibitory units. For gamma <= 0, ``w_EI >= |gamma|``.
+        Other rules have g = 0, so ``w_EI = c >= 0`` always.
 
     Notes
     -----
-    ``min_ij (W_cov)_ij = (alpha'/N) min_{s,t} u_s·u_t`` over the k row types of the patterns
+    Other rules (theory.md §6): the rows of L and R depend only on the unit's pattern row, so W is
+    constant on row-type blocks and ``min_ij W_ij`` is the minimum of the k x k type-to-type
+    weights ``L_s diag(c) R_t^T`` (O(k^2 P), by blocks of rows); ``c = max(0, -N min_ij W_ij)``,
+    ``w_EI = c`` and ``W_EE = [L, 1] diag(c, c/N) [R, 1]^T``.
+
+    Betteti rule: ``min_ij (W_cov)_ij = (alpha'/N) min_{s,t} u_s·u_t`` over the k row types of the patterns
     (``u_s = xi_s - beta``), found exactly in O(k^2 P) at worst and in much less with the
     class-pair bound described in :func:`_min_pair_product`; W_cov is never formed. The shift is
     ``c = -N min_ij (W_cov)_ij`` whenever W_cov has a negative entry; if none is negative no shift is
@@ -373,19 +472,19 @@ def dale_realization(
     DaleNetwork(n_units=1000, n_inhibitory=1, tau=1, tau_inhibitory=2, c=1.25002, w_EI=1.50001)
     """
     network = check_network(network)
-    if network.rule != "betteti":
-        raise InvalidInput(
-            "dale_realization (theory.md §6) is built on the betteti rule's W = W_cov + (gamma/N) 1 1^T; "
-            f"got rule={network.rule!r}, whose W = L C R^T has no such split (not implemented)"
-        )
     n_inhibitory = check_positive_int("n_inhibitory", n_inhibitory)
     tau_inhibitory = network.tau if tau_inhibitory is None else check_positive("tau_inhibitory", tau_inhibitory)
     types = network.row_types
-    product, s, t = _min_pair_product(types.rows, network.beta)
-    min_covariance = network.alpha_prime / network.n_units * product
-    c = max(0.0, -network.alpha_prime * product)
-    if c < network.gamma:
-        raise _impossible(network.gamma, c)
+    if network.rule == "betteti":
+        product, s, t = _min_pair_product(types.rows, network.beta)
+        min_covariance = network.alpha_prime / network.n_units * product
+        c = max(0.0, -network.alpha_prime * product)
+        if c < network.gamma:
+            raise _impossible(network.gamma, c)
+    else:  # W_0 = W: its smallest entry over pairs of row types
+        extremes = _type_weight_extremes_of(network)
+        min_covariance, (s, t) = extremes.min, extremes.argmin
+        c = max(0.0, -network.n_units * min_covariance)
     first_unit = np.argmax(types.index[:, None] == np.array([s, t])[None, :], axis=0)
     return DaleNetwork(
         network=network,
@@ -394,6 +493,20 @@ def dale_realization(
         c=c,
         min_covariance=min_covariance,
         min_pair=(int(first_unit[0]), int(first_unit[1])),
+    )
+
+
+def realizes(dale: DaleNetwork, network: MemoryNetwork) -> bool:
+    """Whether `dale` is a realization of `network` (the same object, or equal factors and C)."""
+    ours = dale.network
+    if ours is network:
+        return True
+    return (
+        ours.n_units == network.n_units
+        and ours.is_symmetric == network.is_symmetric
+        and np.array_equal(ours.L, network.L)
+        and np.array_equal(ours.R, network.R)
+        and np.array_equal(ours.c, network.c)
     )
 
 

@@ -1,10 +1,12 @@
 """The exact spectrum of the augmented Jacobian of a Dale realization at the stored memories (theory.md §6).
 
 At an equilibrium the Jacobian of the excitatory-inhibitory system is not symmetric, but it reduces to
-an arrowhead matrix of size ``rank + 1`` (a diagonal plus a skew-symmetric coupling) built from the
-same reduced problem as the designed network (:func:`assocrate.core.lowrank.range_factor`); its
-limits tau_I -> 0 and tau_I -> inf are the designed network and the excitatory block with frozen
-inhibition.
+an ``(m + 1)``-square matrix built from ``G = R_EE^T D L_EE`` (m x m). For a symmetric W this is an
+arrowhead matrix of size ``rank + 1`` (a diagonal plus a skew-symmetric coupling) built from the
+same reduced problem as the designed network (:func:`assocrate.core.lowrank.range_factor`); for a
+non-symmetric W (projection rule, unequal activities) the reduced matrix itself, with complex
+eigenvalues. Its limits tau_I -> 0 and tau_I -> inf are the designed network and the excitatory
+block with frozen inhibition.
 """
 
 from __future__ import annotations
@@ -19,7 +21,16 @@ from .._summary import Summarized
 from .._validation import check_choice, check_index
 from .._validation import readonly as _readonly
 from ..core.lowrank import range_factor, reduced_eigenvalues, reduced_matrix
-from ..stability import VERDICT_RTOL, JacobianSpectrum, Verdict, spectrum_from_reduced, verdict_from
+from ..core.threads import single_threaded_blas
+from ..stability import (
+    VERDICT_RTOL,
+    GeneralMemoryStability,
+    JacobianSpectrum,
+    Verdict,
+    general_local_stability,
+    spectrum_from_reduced,
+    verdict_from,
+)
 from ..stability._linearization import MemoryPoint, is_exact_design, iter_ideal_grams, memory_points, point_gram
 from ..stability.spectra import POINTS, Point
 from .realization import DaleNetwork, check_dale
@@ -49,6 +60,35 @@ def _reduced_dale_eigenvalues(
     return scipy.linalg.eigvals(arrowhead), excitatory
 
 
+def _drop_nearest(values: np.ndarray, target: float, count: int) -> np.ndarray:
+    """`values` without the `count` entries nearest `target`."""
+    if count <= 0:
+        return values
+    return np.delete(values, np.argsort(np.abs(values - target), kind="stable")[:count])
+
+
+def _general_dale_eigenvalues(
+    gram: np.ndarray, c_EE: np.ndarray, w_EI: float, n_units: int, tau: float, tau_inhibitory: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """Eigenvalues of the reduced augmented Jacobian M for a non-symmetric ``G = R_EE^T D L_EE``, and of ``C_EE G``.
+
+    ``M = [[(-I + G C_EE)/tau, -(w_EI/tau) G e], [e^T/(N tau_I), -1/tau_I]]`` ((m + 1)-square,
+    :func:`dale_spectrum` Notes). When ``m > N`` (``rank G <= N``) the ``m - N`` eigenvalues of M
+    nearest ``-1/tau`` (and of ``C_EE G`` nearest 0) belong to the factor ``(lambda + 1/tau)^(m - N)``
+    of ``det(lambda - M)`` that is not in J, and are dropped.
+    """
+    m = gram.shape[0]
+    reduced = np.zeros((m + 1, m + 1))
+    reduced[:m, :m] = (gram * c_EE - np.eye(m)) / tau
+    reduced[:m, m] = -(w_EI / tau) * gram[:, -1]  # G e: L_EE e = R_EE e = 1
+    reduced[m, m - 1] = 1.0 / (n_units * tau_inhibitory)
+    reduced[m, m] = -1.0 / tau_inhibitory
+    with single_threaded_blas():  # (m + 1)-square: one thread (assocrate.core.threads)
+        values, excitatory = scipy.linalg.eigvals(reduced), scipy.linalg.eigvals(c_EE[:, None] * gram)
+    surplus = m - n_units
+    return _drop_nearest(values, -1.0 / tau, surplus), _drop_nearest(excitatory, 0.0, surplus)
+
+
 def _sorted_complex(values: np.ndarray) -> np.ndarray:
     values = np.asarray(values, dtype=complex)
     return values[np.lexsort((values.imag, values.real))]
@@ -76,13 +116,18 @@ class DaleSpectrum:
     reduced : numpy.ndarray of complex, shape (rank + 1,)
         The eigenvalues of the reduced problem.
     excitatory : numpy.ndarray, shape (rank,)
-        Eigenvalues lambda of ``R^T C_EE R``: with the inhibition frozen (the limit tau_I -> inf)
-        the excitatory units have the eigenvalues ``(-1 + lambda)/tau``.
-    plain : JacobianSpectrum
+        Eigenvalues lambda of ``R^T C_EE R`` (symmetric W; real) or of ``C_EE G`` (complex): with
+        the inhibition frozen (the limit tau_I -> inf) the excitatory units have the eigenvalues
+        ``(-1 + lambda)/tau``.
+    plain : JacobianSpectrum or GeneralMemoryStability
         The designed network's spectrum at the same point
-        (:func:`~assocrate.stability.jacobian_spectrum`; the limit tau_I -> 0).
+        (:func:`~assocrate.stability.jacobian_spectrum`, or for the projection rule the memory's
+        row of :func:`~assocrate.stability.general_local_stability`; the limit tau_I -> 0).
     tolerance : float
         Half-width of the undecided band: ``VERDICT_RTOL * max(1/tau, 1/tau_I, max |reduced|)``.
+    symmetric : bool, default True
+        Whether W (and W_EE) is symmetric; the guarantee :attr:`stable_for_every_tau_inhibitory`
+        needs it.
     """
 
     mu: int
@@ -95,12 +140,13 @@ class DaleSpectrum:
     multiplicities: np.ndarray
     reduced: np.ndarray
     excitatory: np.ndarray
-    plain: JacobianSpectrum
+    plain: JacobianSpectrum | GeneralMemoryStability
     tolerance: float
+    symmetric: bool = True
 
     @property
     def rank(self) -> int:
-        """Rank of ``U^T D U``: the reduced problem has ``rank + 1`` eigenvalues."""
+        """Rank of ``U^T D U`` (m for a non-symmetric W, at most N): the reduced problem has ``rank + 1`` eigenvalues."""
         return int(self.excitatory.size)
 
     @property
@@ -121,9 +167,9 @@ class DaleSpectrum:
 
     @property
     def excitatory_max_eigenvalue(self) -> float:
-        """Largest eigenvalue of the excitatory block with the inhibition frozen (tau_I -> inf)."""
-        # R^T C_EE R is positive semidefinite (C_EE > 0): its largest eigenvalue is >= 0 = that of the bulk
-        return (-1.0 + float(self.excitatory.max(initial=0.0))) / self.tau
+        """Largest real part of an eigenvalue of the excitatory block with the inhibition frozen (tau_I -> inf)."""
+        # symmetric: R^T C_EE R is positive semidefinite (C_EE > 0), its largest eigenvalue >= 0 = the bulk's
+        return (-1.0 + float(np.real(self.excitatory).max(initial=0.0))) / self.tau
 
     @property
     def equilibrium_found(self) -> bool:
@@ -142,9 +188,9 @@ class DaleSpectrum:
         """Whether the excitatory block alone is stable, which makes the memory stable for every tau_I > 0.
 
         Proof in the Notes of :func:`dale_spectrum`: the reduced matrix is then negative definite
-        plus skew-symmetric.
+        plus skew-symmetric. That needs a symmetric W: False for a non-symmetric one (no claim).
         """
-        return self.equilibrium_found and self.excitatory_max_eigenvalue < -self.tolerance
+        return self.symmetric and self.equilibrium_found and self.excitatory_max_eigenvalue < -self.tolerance
 
     def dense(self) -> np.ndarray:
         """All ``N + N_I`` eigenvalues with repetition, sorted by real then imaginary part (for tests)."""
@@ -155,11 +201,12 @@ class DaleSpectrum:
         rightmost = self.rightmost
         imag = f" ± {abs(rightmost.imag):.4g}i" if abs(rightmost.imag) > self.tolerance else ""
         listed = ", ".join(f"{v.real:.6g}{v.imag:+.3g}i" if v.imag else f"{v.real:.6g}" for v in self.reduced[::-1][:6])
-        frozen = (
-            "stable for every tau_I"
-            if self.stable_for_every_tau_inhibitory
-            else "not stable alone: slow inhibition can destabilize"
-        )
+        if self.stable_for_every_tau_inhibitory:
+            frozen = "stable for every tau_I"
+        elif not self.symmetric:
+            frozen = "no guarantee for every tau_I (W is not symmetric)"
+        else:
+            frozen = "not stable alone: slow inhibition can destabilize"
         return "\n".join(
             [
                 f"memory {self.mu} ({self.at}) of the Dale realization (N={self.n_units}, N_I={self.n_inhibitory}, "
@@ -181,11 +228,43 @@ class DaleSpectrum:
 
 
 def _spectrum_at_point(dale: DaleNetwork, mu: int, at: str, point: MemoryPoint, gram: np.ndarray) -> DaleSpectrum:
-    """The augmented spectrum at a linearisation point (:mod:`assocrate.stability`) with ``gram = U^T D U``."""
+    """The augmented spectrum of a betteti design at a linearisation point (:mod:`assocrate.stability`), ``gram = U^T D U``."""
     network = dale.network
     plain = spectrum_from_reduced(network, mu, at, "rate", reduced_eigenvalues(gram, network.c), point)
+    return _spectrum(dale, mu, at, plain, gram)
+
+
+def _general_spectra(dale: DaleNetwork, memories: list[int], at: str) -> list[DaleSpectrum]:
+    """Augmented spectra of a projection-rule design at its memories (exact equilibria: both `at` linearise there).
+
+    ``G = R_EE^T D L_EE`` is summed over the k row types: at a memory D takes the slope d_b on the
+    types active in it and d_a elsewhere, so ``G = d_a G_all + (d_b - d_a) G_on`` with ``G_all``
+    formed once and ``G_on`` over the active types only (O(k m^2) once, then O(q k m^2) per
+    memory); the designed network's spectra come from :func:`~assocrate.stability.general_local_stability`.
+    """
+    network = dale.network
+    plain = general_local_stability(network, at=at).memories
+    types, reps = network.row_types, network.type_representatives
+    L, R = dale.L_EE[reps], dale.R_EE[reps]
+    counts = np.asarray(types.counts, dtype=float)
+    d_a, d_b = float(network.activation.dphi(network.a)), float(network.activation.dphi(network.b))
+    every = R.T @ (counts[:, None] * L)
+    spectra = []
+    for mu in memories:
+        on = types.rows[:, mu]
+        gram = d_a * every + (d_b - d_a) * (R[on].T @ (counts[on, None] * L[on]))
+        spectra.append(_spectrum(dale, mu, at, plain[mu], gram))
+    return spectra
+
+
+def _spectrum(
+    dale: DaleNetwork, mu: int, at: str, plain: JacobianSpectrum | GeneralMemoryStability, gram: np.ndarray
+) -> DaleSpectrum:
+    """The augmented spectrum from ``gram = R_EE^T D L_EE`` (symmetric for a symmetric W)."""
+    network = dale.network
     tau, tau_I = network.tau, dale.tau_inhibitory
-    reduced, excitatory = _reduced_dale_eigenvalues(gram, dale.c_EE, dale.w_EI, network.n_units, tau, tau_I)
+    solve = _reduced_dale_eigenvalues if dale.is_symmetric else _general_dale_eigenvalues
+    reduced, excitatory = solve(gram, dale.c_EE, dale.w_EI, network.n_units, tau, tau_I)
     reduced = _sorted_complex(reduced)
     values = np.append(reduced, [-1.0 / tau, -1.0 / tau_I])
     multiplicities = np.append(
@@ -206,6 +285,7 @@ def _spectrum_at_point(dale: DaleNetwork, mu: int, at: str, point: MemoryPoint, 
         excitatory=_readonly(excitatory),
         plain=plain,
         tolerance=VERDICT_RTOL * max(1.0 / tau, 1.0 / tau_I, float(np.max(np.abs(reduced)))),
+        symmetric=dale.is_symmetric,
     )
 
 
@@ -233,14 +313,16 @@ def dale_spectrum(dale: DaleNetwork, mu: int, *, at: Point = "equilibrium") -> D
         J = [[(-I + D W_EE)/tau,  -(w_EI/N_I) D 1 1^T / tau],
              [1 1^T / (N tau_I),  -I / tau_I              ]]
 
-    (not symmetric). With ``W_EE = U C_EE U^T``, ``U e = 1`` (the last column of U) and the map
-    ``T(x, r) = (U^T x, mean(r))``, ``J = Lambda_0 + L T`` with ``Lambda_0 = diag(-I/tau, -I/tau_I)``,
-    and Sylvester's determinant identity gives
+    (not symmetric). With ``W_EE = L_EE C_EE R_EE^T`` (m columns), ``L_EE e = R_EE e = 1`` (the
+    last columns) and the map ``T(x, r) = (R_EE^T x, mean(r))``, ``J = Lambda_0 + A T`` with
+    ``Lambda_0 = diag(-I/tau, -I/tau_I)``, and Sylvester's determinant identity gives
 
         det(lambda - J) = (lambda + 1/tau)^(N - m) (lambda + 1/tau_I)^(N_I - 1) det(lambda - M),
-        M = [[(-I + G C_EE)/tau, -(w_EI/tau) G e], [e^T/(N tau_I), -1/tau_I]],   G = U^T D U.
+        M = [[(-I + G C_EE)/tau, -(w_EI/tau) G e], [e^T/(N tau_I), -1/tau_I]],   G = R_EE^T D L_EE.
 
-    Writing ``G = R R^T`` on its range (rank r; the other ``m - r`` eigenvalues of M are
+    For a non-symmetric W (projection rule, unequal activities) the eigenvalues of M are computed
+    as they are (complex; when ``m > N`` the ``m - N`` surplus ones at ``-1/tau`` are dropped) and
+    nothing more is claimed. For a symmetric W, ``G = U^T D U``; writing ``G = R R^T`` on its range (rank r; the other ``m - r`` eigenvalues of M are
     ``-1/tau``), M is similar to ``[[(-I + S_EE)/tau, -(w_EI/tau) v], [v^T/(N tau_I), -1/tau_I]]``
     with ``S_EE = R^T C_EE R`` symmetric and ``v = R^T e``. In the eigenbasis of S_EE and with the
     inhibitory coordinate rescaled by ``sqrt(tau/(N tau_I w_EI))`` this is the arrowhead matrix
@@ -273,6 +355,8 @@ def dale_spectrum(dale: DaleNetwork, mu: int, *, at: Point = "equilibrium") -> D
     dale = check_dale(dale)
     mu = check_index("mu", mu, dale.network.n_patterns)
     at = check_choice("at", at, POINTS)
+    if dale.network.rule != "betteti":
+        return _general_spectra(dale, [mu], at)[0]
     point = memory_points(dale.network, [mu], at)[0]
     return _spectrum_at_point(dale, mu, at, point, point_gram(point))
 
@@ -360,6 +444,8 @@ def dale_stability(dale: DaleNetwork, *, at: Point = "equilibrium") -> DaleStabi
     at = check_choice("at", at, POINTS)
     network = dale.network
     memories = range(network.n_patterns)
+    if network.rule != "betteti":
+        return DaleStability(tuple(_general_spectra(dale, list(memories), at)))
     if at == "ideal" or is_exact_design(network):  # every point is a designed memory: all Grams at once
         points, grams = memory_points(network, list(memories), at), iter_ideal_grams(network)
         return DaleStability(tuple(_spectrum_at_point(dale, mu, at, points[mu], gram) for mu, gram in zip(memories, grams)))

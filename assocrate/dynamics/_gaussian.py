@@ -3,8 +3,9 @@
 float64 uses numpy's ziggurat (``Generator.standard_normal``). float32 uses the Box–Muller
 transform ``z = sqrt(-2 ln u1) (cos 2 pi u2, sin 2 pi u2)`` on 32-bit uniforms from the same bit
 generator: the transform is exact, and numpy's float32 log, sqrt, sin and cos are vectorised, so on
-row blocks it runs about twice as fast as the float32 ziggurat (measured in
-``benchmarks/bench_dynamics.py``, which reports both). With ``u1 = (k + 1/2) 2^-32`` the largest
+row blocks it ran about twice as fast as the float32 ziggurat (measured by the former step
+benchmark of ``benchmarks/bench_dynamics.py``). Euler–Maruyama's compiled pass reads this fill: libm's
+scalar float32 functions do not reproduce numpy's vectorised ones bit for bit. With ``u1 = (k + 1/2) 2^-32`` the largest
 value is ``sqrt(66 ln 2) = 6.76``; a standard normal exceeds it with probability 1.4e-11.
 """
 

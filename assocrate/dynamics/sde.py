@@ -115,45 +115,54 @@ class _Kernel:
     ``W Y = U (c * (U^T Y))`` is split by row blocks b: each block first computes its share
     ``U_b^T Y_b`` of the small (P+1) x B coefficient matrix; after the shares are summed, each
     block computes its own rows ``U_b (c * U^T Y)`` and runs the elementwise work (phi, update,
-    noise, boundary) on them right away, while they are in cache when a block is small enough
-    (there are at most 8 blocks). The calling thread and, for large batches, worker threads take
-    the blocks on demand; BLAS runs single-threaded inside them (the caller holds
-    `single_threaded_blas`). Each block owns its noise generator, so the results do not depend
-    on the threading.
+    noise, boundary) on them in one compiled pass (:mod:`._fused`). The calling thread and, for
+    large batches, worker threads take the blocks on demand; BLAS runs single-threaded inside
+    them (the caller holds `single_threaded_blas`) and the compiled passes release the GIL.
+    Each block owns its noise generator, so the results do not depend on the threading.
     """
 
-    def __init__(self, network, X, *, form, dt, sigma, boundary, source, generators, matvec=None, workers=None):
+    def __init__(self, network, X, *, form, dt, sigma, boundary, source, generators):
+        # numba loads with the first Euler–Maruyama run, not with `import assocrate`
+        from ._fused import FUSED_CORES, Boundary, Noise, Phi, phi_block, update_block
+
+        self.phi_block, self.update_block = phi_block, update_block
         self.network, self.X, self.form, self.source = network, X, form, source
         self.dtype = X.dtype
         n_units, batch = X.shape
         # W Y = L (c * (R^T Y)); L = R = U for a symmetric W (theory.md §3)
         self.U = network.L.astype(self.dtype, copy=False)
         self.V = self.U if network.is_symmetric else network.R.astype(self.dtype, copy=False)
-        self.matvec = matvec
         # Rate form: fold phi's affine part into the small coefficient matrix, so that the GEMM
         # returns z = scale (W x) + shift directly (U's last column is the constant 1).
-        self.affine = affine_part(network.activation) if form == "rate" and matvec is None else None
-        if self.affine is not None and not np.all(network.L[:, -1] == 1.0):
-            self.affine = None
+        affine = affine_part(network.activation)
+        self.affine = affine if form == "rate" and affine is not None and np.all(network.L[:, -1] == 1.0) else None
         scale = 1.0 if self.affine is None else self.affine[0]
         self.c = (network.c * scale).astype(self.dtype)[:, None]
         self.u_scale = self.dtype.type(scale)
+        # phi in the compiled pass (with its scale and shift unless folded), or by numpy before it
+        self.kind = FUSED_CORES.get(type(network.activation), Phi.GIVEN)
+        self.compiled_phi = self.kind != Phi.GIVEN
+        self.update_kind = int(self.kind if form == "rate" else Phi.GIVEN)
+        unfolded = (1.0, 0.0) if self.affine is not None or affine is None else affine[:2]
+        self.phi_scale, self.phi_shift = (self.dtype.type(value) for value in unfolded)
         self.coefficients = np.empty((self.U.shape[1], batch), dtype=self.dtype)
         self.H = np.empty_like(X)
         self.R = np.empty_like(X) if form == "current" else None
         self.rate = self.dtype.type(dt / network.tau)
         self.noise_scale = self.dtype.type(sigma * math.sqrt(dt))
-        self.sigma = sigma
-        self.boundary = boundary
-        self.generators = generators
+        self.boundary = int(Boundary[boundary.upper()])
+        # float64 noise is drawn in the compiled pass; float32 noise is a numpy fill read by it
+        noise = Noise.NONE if sigma == 0.0 else Noise.DRAW if self.dtype == np.float64 else Noise.READ
+        self.noise_mode, self.fill_noise = int(noise), noise == Noise.READ
+        self.noise = np.empty_like(X) if self.fill_noise else self.H
         bounds = np.linspace(0, n_units, _block_count(n_units, batch) + 1).astype(int)
         self.blocks = [slice(int(lo), int(hi)) for lo, hi in zip(bounds[:-1], bounds[1:]) if hi > lo]
+        # without noise the pass takes (and never draws from) a placeholder generator
+        self.generators = generators or [np.random.Generator(np.random.SFC64(0))] * len(self.blocks)
         self.shares = np.zeros((len(self.blocks), *self.coefficients.shape), dtype=self.dtype)
         self.speed = np.zeros((len(self.blocks), batch), dtype=np.float64)
-        if workers is None:  # automatic: one per core for large batches
-            workers = block_workers(len(self.blocks), X.size)
-        self.workers = workers
-        self.pool = ThreadPoolExecutor(workers - 1) if workers > 1 else None
+        self.workers = block_workers(len(self.blocks), X.size)  # one per core for large batches
+        self.pool = ThreadPoolExecutor(self.workers - 1) if self.workers > 1 else None
         self.measure, self.u_t = False, None
 
     def close(self) -> None:
@@ -175,55 +184,44 @@ class _Kernel:
     def step(self, t: float, *, measure: bool) -> None:
         """Advance `X` in place by one step from time `t`; with `measure`, fill ``speed`` first."""
         self.measure, self.u_t = measure, self.source.value(t)
-        Y = self.X if self.form == "rate" else self.R
-        if self.matvec is not None:  # a dense reference (benchmarks only)
-            if self.form == "current":
-                self._map(self._phi_block)
-            self.H[...] = self.matvec(Y)
-        else:
-            self._map(self._share_block)
-            np.sum(self.shares, axis=0, out=self.coefficients)
-            self.coefficients *= self.c
-            if self.affine is not None:
-                self.coefficients[-1] += self.affine[1]
+        self._map(self._share_block)
+        np.sum(self.shares, axis=0, out=self.coefficients)
+        self.coefficients *= self.c
+        if self.affine is not None:
+            self.coefficients[-1] += self.affine[1]
         self._map(self._update_block)
-
-    def _phi_block(self, i: int) -> None:
-        rows = self.blocks[i]
-        np.copyto(self.R[rows], self.X[rows])
-        phi_inplace(self.network.activation, self.R[rows])
 
     def _share_block(self, i: int) -> None:
         """``shares[i] = U_b^T Y_b`` with ``Y = X`` (rate form) or ``phi(X)`` (current form)."""
         rows = self.blocks[i]
         if self.form == "current":
-            self._phi_block(i)
+            if self.compiled_phi:
+                self.phi_block(self.X[rows], self.R[rows], int(self.kind), self.phi_scale, self.phi_shift)
+            else:
+                np.copyto(self.R[rows], self.X[rows])
+                phi_inplace(self.network.activation, self.R[rows])
         np.matmul(self.V[rows].T, (self.X if self.form == "rate" else self.R)[rows], out=self.shares[i])
 
     def _update_block(self, i: int) -> None:
         rows = self.blocks[i]
         H, X = self.H[rows], self.X[rows]
-        if self.matvec is None:
-            np.matmul(self.U[rows], self.coefficients, out=H)
+        np.matmul(self.U[rows], self.coefficients, out=H)
         if self.u_t is not None:
             value = self.u_t[rows] if self.u_t.ndim else self.u_t
             H += value if self.affine is None else value * self.u_scale
-        if self.affine is not None:
-            self.affine[2](H)
-        elif self.form == "rate":
-            phi_inplace(self.network.activation, H)
-        H -= X
-        if self.measure:
-            self.speed[i] = np.max(np.abs(H), axis=0)
-        H *= self.rate
-        X += H
-        if self.sigma > 0.0:
-            fill_standard_normal(self.generators[i], H)
-            H *= self.noise_scale
-            X += H
-        if self.boundary == "clip":
-            np.clip(X, 0.0, 1.0, out=X)
-        elif self.boundary == "reflect":
+        if self.form == "rate" and not self.compiled_phi:  # phi by numpy, before the pass
+            if self.affine is not None:
+                self.affine[2](H)
+            else:
+                phi_inplace(self.network.activation, H)
+        if self.fill_noise:
+            fill_standard_normal(self.generators[i], self.noise[rows])
+        fold = self.update_block(
+            H, X, self.update_kind, self.phi_scale, self.phi_shift, self.rate, self.noise_mode, self.generators[i],
+            self.noise[rows], self.noise_scale, self.boundary, self.speed[i], self.measure,
+        )
+        if fold:
+            np.copyto(X, H)
             _reflect(X)
 
     def current_speed(self) -> np.ndarray:
@@ -353,7 +351,10 @@ def euler_maruyama(
     Notes
     -----
     Each step costs two skinny GEMMs with the low-rank factors, O(N P B), plus O(N B) elementwise
-    work (phi and the noise dominate), done by row blocks; large batches (N B >= 2^19) spread the
+    work (phi and the noise dominate), done by row blocks, each in one pass compiled with numba
+    (the first run in a process loads numba and its cached machine code, or compiles it: about 2 s
+    per dtype, once). The pass computes exactly what the equivalent numpy passes compute, bit for
+    bit, phi and noise draws included. Large batches (N B >= 2^19) spread the
     blocks over the cores, with BLAS held at one thread for the duration of the run. That limit
     is process-wide (threadpoolctl), so BLAS calls made concurrently from other threads also
     run single-threaded meanwhile. No N x N matrix is formed.

@@ -1,9 +1,9 @@
 """Spiking against rate networks: current tracking (the DePasquale check) and retrieval side by side (theory.md §6b).
 
 The rate network ``tau x' = -x + Phi(W x + u)`` started from the same cue provides the target
-currents ``W x(t)``; the spiking network's filtered currents are ``W s(t) = U C z(t)``. Both are
-compared through the latent traces (``||U C e||^2 = (C e)^T (U^T U) (C e)``), so no N x T array of
-currents is formed.
+currents ``W x(t)``; the spiking network's filtered currents are ``W s(t) = L1 C z(t)`` with
+``z = R1^T s`` (``L1 = R1 = U`` for the betteti rule). Both are compared through the latent traces
+(``||L1 C e||^2 = (C e)^T (L1^T L1) (C e)``), so no N x T array of currents is formed.
 """
 
 from __future__ import annotations
@@ -65,17 +65,18 @@ class CurrentTracking:
 def _rate_latents(network, cues: CueSet, t_max: float, dt: float, record_every: int) -> np.ndarray:
     n_steps = max(1, int(round(t_max / dt)))
     run = euler_maruyama(network, cues.x0, dt, n_steps, sigma=0.0, u=cues.u, record_every=record_every,
-                         readout=np.asarray(network.U))
+                         readout=np.asarray(network.augmented_factors[2]))
     return np.asarray(run.readouts, dtype=float)  # (T, P + 1, B)
 
 
 def _tracking(network, spiking_latents: np.ndarray, rate_latents: np.ndarray, times: np.ndarray, n: int):
     if spiking_latents.shape != rate_latents.shape:
         raise RuntimeError(f"recorded times differ: spiking {spiking_latents.shape}, rate {rate_latents.shape}")
-    gram = network.U.T @ network.U
-    c = network.c[:, None]
+    L1, c1, _ = network.augmented_factors
+    gram = L1.T @ L1
+    c = c1[:, None]
 
-    def sq_norm(latents: np.ndarray) -> np.ndarray:  # ||U C z||^2 for (T, m, B)
+    def sq_norm(latents: np.ndarray) -> np.ndarray:  # ||L1 C z||^2 for (T, m, B)
         weighted = c * latents
         return np.einsum("tib,ij,tjb->tb", weighted, gram, weighted)
 

@@ -1,8 +1,9 @@
 """The Brian2 model of a spiking realization: B copies of the neurons and of their latent traces.
 
-Synapses go through the low-rank factors: each neuron has one synapse to the latent traces of its
-copy (``z_k += U_ik / (n r_max tau_s)``) and reads its current ``h = sum_k c_k U_ik z_k + u``
-through linked variables, so a step costs O(B N n P) and the number of synapses is B N n, never
+Synapses go through the low-rank factors ``W = L1 diag(c) R1^T`` (theory.md §6b): each neuron has
+one synapse to the latent traces of its copy (``z_k += R1_ik / (n r_max tau_s)``, the constant
+``V{k}``, or ``U{k}`` when ``R1 = L1``) and reads its current ``h = sum_k c_k L1_ik z_k + u``
+(the constants ``U{k}``) through linked variables, so a step costs O(B N n P) and the number of synapses is B N n, never
 N² (theory.md §6b).
 
 Poisson neurons fire by time rescaling: ``lam' = r_max phi(h)`` and a spike when lam crosses an
@@ -48,10 +49,14 @@ def build_model(b2, sn: SpikingNetwork, x0: np.ndarray, dt_s: float, rec_dt_s: f
     net = sn.network
     N, B, n, m = net.n_units, x0.shape[1], sn.neurons_per_unit, net.n_patterns + 1
     ms_ = range(m)
+    L1, _, R1 = net.augmented_factors
+    send = "U" if R1 is L1 else "V"  # the factor a spike adds to the traces with
     ns = {"tau_s": sn.tau_syn * b2.second, "r_max": sn.r_max * b2.Hz, "inc": sn.trace_increment}
     ns.update({f"c{k}": float(sn.c[k]) for k in ms_})
     current = " + ".join(f"c{k} * U{k} * z{k}" for k in ms_) + " + u" + (" + g_inh" if sn.dale is not None else "")
     eqs = [f"h = {current} : 1", "u : 1", *(f"U{k} : 1 (constant)" for k in ms_), *(f"z{k} : 1 (linked)" for k in ms_)]
+    if send == "V":
+        eqs += [f"V{k} : 1 (constant)" for k in ms_]
     if sn.dale is not None:
         eqs.append("dg_inh/dt = -g_inh / tau_I : 1")
         ns["tau_I"] = sn.tau_inhibitory * b2.second
@@ -76,12 +81,14 @@ def build_model(b2, sn: SpikingNetwork, x0: np.ndarray, dt_s: float, rec_dt_s: f
     batch = np.repeat(np.arange(B), N * n)
     latent = b2.NeuronGroup(B, "\n".join(f"dz{k}/dt = -z{k} / tau_s : 1" for k in ms_), method="exact",
                             name="latents", **kwargs)
-    z0 = net.U.T @ x0  # (m, B)
+    z0 = R1.T @ x0  # (m, B)
     for k in ms_:
-        setattr(group, f"U{k}", net.U[unit, k])
+        setattr(group, f"U{k}", L1[unit, k])
+        if send == "V":
+            setattr(group, f"V{k}", R1[unit, k])
         setattr(latent, f"z{k}", z0[k])
         setattr(group, f"z{k}", b2.linked_var(latent, f"z{k}", index=batch))
-    to_latent = b2.Synapses(group, latent, on_pre="\n".join(f"z{k}_post += inc * U{k}_pre" for k in ms_),
+    to_latent = b2.Synapses(group, latent, on_pre="\n".join(f"z{k}_post += inc * {send}{k}_pre" for k in ms_),
                             name="to_latents", **kwargs)
     to_latent.connect(i=np.arange(B * N * n), j=batch)
     objects = [group, latent, to_latent]

@@ -3,8 +3,10 @@
 Each of the N designed units becomes `neurons_per_unit` (n) spiking neurons. A spike of a neuron of
 unit i adds ``1 / (n r_max tau_s)`` to the unit's synaptic trace s_i (decay tau_s), so that the
 trace is the unit's filtered rate in the units of phi, and the input current is
-``h = W s + u``. W is never formed: the spikes drive the P + 1 latent traces ``z = U^T s`` and the
-current is ``h = U C z + u`` (theory.md §6b). With ``tau_s = tau`` the expected dynamics of s are
+``h = W s + u``. W is never formed: with ``W = L1 diag(c1) R1^T``
+(:attr:`~assocrate.core.design.MemoryNetwork.augmented_factors`: ``L1 = R1 = U`` for the betteti
+rule, ``[L, 1]``, ``[R, 1]`` for the projection rule, symmetric or not) the spikes drive the P + 1
+latent traces ``z = R1^T s`` and the current is ``h = L1 C z + u`` (theory.md §6b). With ``tau_s = tau`` the expected dynamics of s are
 the designed rate network ``tau x' = -x + Phi(W x + u)``; fluctuations shrink like
 ``1/sqrt(r_max tau n)``.
 
@@ -13,7 +15,7 @@ the designed rate network ``tau x' = -x + Phi(W x + u)``; fluctuations shrink li
   the neurons are LIF neurons ``tau_m v' = -v + h + sigma sqrt(tau_m) xi`` with its threshold,
   reset, refractory period and noise, so that they fire at ``phi(h) / t_ref`` (``r_max = 1/t_ref``).
 - Dale's law: pass a :class:`~assocrate.dale.DaleNetwork`; the excitatory units use
-  ``W_EE = U C_EE U^T >= 0`` and the N_I inhibitory units become Poisson populations of rate
+  ``W_EE = L1 C_EE R1^T >= 0`` and the N_I inhibitory units become Poisson populations of rate
   ``r_max mean(s_E)`` whose traces (decay tau_I) inhibit every excitatory unit by ``-w_EI / N_I``.
 """
 
@@ -99,8 +101,8 @@ class SpikingNetwork:
 
     @property
     def c(self) -> np.ndarray:
-        """Diagonal of the C used by the excitatory currents (``C_EE`` under Dale's law)."""
-        return self.network.c if self.dale is None else self.dale.c_EE
+        """Diagonal of the C used by the excitatory currents, ``h = L1 diag(c) z`` (``C_EE`` under Dale's law)."""
+        return self.network.augmented_factors[1] if self.dale is None else self.dale.c_EE
 
     @property
     def fluctuation_scale(self) -> float:
@@ -119,8 +121,9 @@ class SpikingNetwork:
             + (f" excitatory + N_I={self.n_inhibitory} inhibitory units)" if self.dale is not None else " units)"),
             f"  tau_s       {self.tau_syn * 1e3:g} ms (= tau), r_max {self.r_max:g} Hz, "
             f"fluctuations ~ 1/sqrt(r_max tau n) = {self.fluctuation_scale:.3g}",
-            f"  synapses    spikes -> {self.network.n_patterns + 1} latent traces z = U^T s -> currents U C z "
-            f"(no N x N synapses)",
+            f"  synapses    spikes -> {self.network.n_patterns + 1} latent traces "
+            + ("z = U^T s -> currents U C z" if self.network.is_symmetric else "z = [R, 1]^T s -> currents [L, 1] C z")
+            + " (no N x N synapses)",
         ]
         if self.dale is not None:
             lines.append(f"  inhibition  tau_I {self.tau_inhibitory * 1e3:g} ms, w_EI = {self.dale.w_EI:.6g}")

@@ -1,8 +1,9 @@
 """The result of a spiking retrieval run, and the read-outs it is classified by (theory.md §6b).
 
-The spiking network's state is read through its P + 1 latent traces ``z = U^T s``: the overlaps
-and the mean rate follow from them without any N-vector (:func:`latent_features`), and are
-classified with the rule of :func:`assocrate.classify` (:func:`frame_classes`).
+The spiking network's state is read through its P + 1 latent traces ``z = R1^T s`` (``R1 = U`` for
+the betteti rule, ``[R, 1]`` for the projection rule): the overlaps and the mean rate follow from
+them without any N-vector (:func:`latent_features`), and are classified with the rule of
+:func:`assocrate.classify` (:func:`frame_classes`).
 """
 
 from __future__ import annotations
@@ -13,11 +14,12 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..core.design import MemoryNetwork
+from ..errors import InvalidInput
 from ..retrieval import DEFAULT_TOL
 from ..retrieval._report import format_value, json_float
-from ..retrieval.readout import OutcomeCounts, classify_features, ideal_states
+from ..retrieval.readout import OutcomeCounts, classify_features, ideal_states, readout_matrix
 
-__all__ = ["SpikingResult", "frame_classes", "latent_features"]
+__all__ = ["SpikingResult", "frame_classes", "latent_features", "latent_readout"]
 
 
 @dataclass(frozen=True, repr=False)
@@ -36,7 +38,8 @@ class SpikingResult(OutcomeCounts):
     times : numpy.ndarray, shape (T,)
         Recorded times, in units of tau.
     latents : numpy.ndarray, shape (T, P + 1, B)
-        The latent traces ``z = U^T s`` (currents are ``U C z + u``).
+        The latent traces ``z = R1^T s`` (currents are ``L1 C z + u``; ``L1 = R1 = U`` for the
+        betteti rule, see :attr:`~assocrate.core.design.MemoryNetwork.augmented_factors`).
     overlaps : numpy.ndarray, shape (T, P, B)
         Overlaps of the filtered rates s with every pattern.
     mean_rate : numpy.ndarray, shape (T, B)
@@ -176,11 +179,39 @@ class SpikingResult(OutcomeCounts):
         )
 
 
-def latent_features(network: MemoryNetwork, latents: np.ndarray) -> np.ndarray:
-    """Overlaps and mean rate from latent traces ``z = U^T s``: shape (..., P + 1, B).
+def latent_readout(network: MemoryNetwork) -> np.ndarray:
+    """``T`` ((P + 1)-square) with ``F^T s = T R1^T s`` for every s: the read-out features from the latent traces.
 
-    ``xi^nu . s = z_nu + beta z_P`` (``U = [Xi - beta, 1]``), so the overlaps
-    ``m^nu = xi^nu . s / |xi^nu|`` and the mean rate ``z_P / N`` need no N-vector.
+    ``F = [Xi / |xi|, 1/N]`` (:func:`~assocrate.retrieval.readout.readout_matrix`) and ``R1`` (the
+    latent factor, :attr:`~assocrate.core.design.MemoryNetwork.augmented_factors`) have rows that
+    depend only on the pattern row, and every column of F is a combination of the columns of R1
+    (``R1 = [Xi, 1] A`` for the betteti rule's U and the projection rule's ``[R, 1]``), so
+    ``F = R1 T^T`` is solved on the k row types (least squares, exact up to rounding).
+
+    Raises
+    ------
+    InvalidInput
+        If the columns of F are not combinations of those of R1 (no such T).
+    """
+    reps = network.type_representatives
+    R1 = network.augmented_factors[2][reps]
+    target = readout_matrix(network)[reps]
+    transposed = np.linalg.lstsq(R1, target, rcond=None)[0]
+    residual = float(np.max(np.abs(R1 @ transposed - target)))
+    if residual > 1e-9 * float(np.max(np.abs(target))):
+        raise InvalidInput(
+            f"the latent traces R1^T s of this network do not determine the overlaps (residual {residual:.3g}): "
+            "the readout [Xi/|xi|, 1/N] is not in the span of the factor R1"
+        )
+    return transposed.T
+
+
+def latent_features(network: MemoryNetwork, latents: np.ndarray) -> np.ndarray:
+    """Overlaps and mean rate from latent traces ``z = R1^T s``: shape (..., P + 1, B).
+
+    ``F^T s = T z`` with ``T`` of :func:`latent_readout` (for the betteti rule's
+    ``U = [Xi - beta, 1]``: ``xi^nu . s = z_nu + beta z_P``), so the overlaps
+    ``m^nu = xi^nu . s / |xi^nu|`` and the mean rate need no N-vector.
 
     Examples
     --------
@@ -191,10 +222,7 @@ def latent_features(network: MemoryNetwork, latents: np.ndarray) -> np.ndarray:
     0.999996 0.200007
     """
     latents = np.asarray(latents, dtype=float)
-    sizes = np.asarray(network.patterns, dtype=float).sum(axis=0)
-    total = latents[..., -1:, :]
-    overlaps = (latents[..., :-1, :] + network.beta * total) / sizes[:, None]
-    return np.concatenate([overlaps, total / network.n_units], axis=-2)
+    return np.einsum("ij,...jb->...ib", latent_readout(network), latents)
 
 
 def frame_classes(

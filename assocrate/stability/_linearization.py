@@ -47,9 +47,13 @@ _FLOAT32_EXACT = 2**24
 
 @dataclass(frozen=True)
 class MemoryPoint:
-    """D at a memory on k rows of U (row types, or units), with how the point was found."""
+    """D at a memory on k rows of U (row types, or units), with how the point was found.
 
-    rows: np.ndarray  # (k, m) rows of U
+    For a non-symmetric ``W = L C R^T`` `rows` are rows of L and `right` the same rows of R (None:
+    ``R = L``, a symmetric W).
+    """
+
+    rows: np.ndarray  # (k, m) rows of U (of L when W is not symmetric)
     counts: np.ndarray  # (k,) units per row
     slopes: np.ndarray  # (k,) phi'(h)
     eta: float  # max phi'(h) over the units
@@ -57,6 +61,7 @@ class MemoryPoint:
     status: str  # "exact design", "designed memory (not refined)", or a NewtonStatus value
     shift: float  # max |x - x_ideal|
     owner: int | None = None  # the memory whose equilibrium this is (core.identity); None: none proved
+    right: np.ndarray | None = None  # (k, m) rows of R for a non-symmetric W; None when R = L
 
 
 def type_rows(network: MemoryNetwork) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

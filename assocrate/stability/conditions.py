@@ -269,6 +269,12 @@ def conditions(network: MemoryNetwork) -> StabilityConditions:
     (True, False)
     """
     network = check_network(network)
+    if not network.is_symmetric:
+        raise InvalidInput(
+            "conditions are the paper's (theory.md §4), stated for a symmetric W with the betteti rule's alpha and "
+            "gamma; got a non-symmetric W = L C R^T (rule='projection' with unequal activities, theory.md §3): use "
+            "local_stability (exact complex spectra of every memory)"
+        )
     d_a, d_b = float(network.activation.dphi(network.a)), float(network.activation.dphi(network.b))
     eta = max(d_a, d_b)
     lambda_max = _lambda_max_weights(network)

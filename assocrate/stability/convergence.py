@@ -230,7 +230,7 @@ def global_convergence(
     >>> result.hypotheses_hold, result.decreasing
     (True, True)
     """
-    require_symmetric(network, "global_convergence (the energy theorem, theory.md §5 item 1)")
+    require_symmetric(network, "global_convergence (it rests on the energy function)")
     n_trajectories = check_positive_int("n_trajectories", n_trajectories)
     t_max = check_positive("t_max", t_max)
     u_vec = check_input("u", u, network.n_units)

@@ -24,12 +24,15 @@ from ..core.design import MemoryNetwork, check_network
 from ..core.equilibria import equilibrium_residual
 from ..core.lowrank import reduced_eigenvalues, weighted_gram
 from ..core.threads import single_threaded_blas
+from ._linearization import MemoryPoint
 from .spectra import POINTS, VERDICT_RTOL, Verdict, verdict_from
 
 __all__ = [
     "GeneralLocalStability",
     "GeneralMemoryStability",
     "general_local_stability",
+    "point_stability",
+    "projection_points",
     "reduced_jacobian_eigenvalues",
     "reduced_weight_eigenvalues",
 ]
@@ -111,6 +114,21 @@ class GeneralMemoryStability:
     max_real: float
     verdict: Verdict
     residual: float
+
+    @property
+    def max_eigenvalue(self) -> float:
+        """:attr:`max_real`, under the name :class:`~assocrate.stability.JacobianSpectrum` uses."""
+        return self.max_real
+
+    @property
+    def equilibrium_found(self) -> bool:
+        """True: a projection-rule memory is an exact equilibrium by construction (:attr:`residual` reports it)."""
+        return True
+
+    @property
+    def identified(self) -> bool:
+        """Always True: the designed memory is an equilibrium by construction and belongs to its memory."""
+        return True
 
     def __repr__(self) -> str:
         return f"GeneralMemoryStability(index={self.index}, max_real={self.max_real:.6g}, verdict={self.verdict.name})"
@@ -222,18 +240,38 @@ def general_local_stability(network: MemoryNetwork, *, at: str = "equilibrium") 
     """
     network = check_network(network)
     check_choice("at", at, POINTS)
+    memories = range(network.n_patterns)
+    points = projection_points(network, list(memories))
+    return GeneralLocalStability(network.n_units, network.n_patterns, network.tau, network.is_symmetric,
+                                 tuple(point_stability(network, mu, point) for mu, point in zip(memories, points)))
+
+
+def projection_points(network: MemoryNetwork, memories: list[int]) -> list[MemoryPoint]:
+    """The linearisation point of each memory in `memories` of a projection-rule design, on row types.
+
+    The designed memory itself: ``W x̄ = h̄`` holds by construction (theory.md §3), so it is the
+    equilibrium (its float residual ``max |W x̄ - h̄|`` is recorded) and belongs to its memory.
+    ``rows`` are the rows of L, ``right`` those of R (None when W is symmetric). O(N P^2).
+    """
     L, R, counts, rows = _type_factors(network)
     d_a, d_b = float(network.activation.dphi(network.a)), float(network.activation.dphi(network.b))
     residuals = np.atleast_1d(equilibrium_residual(network))
-    tau = network.tau
-    memories = []
-    for mu in range(network.n_patterns):
+    points = []
+    for mu in memories:
         slopes = np.where(rows[:, mu], d_b, d_a)
-        reduced = _reduced(network, L, R, slopes * counts)
-        values = (-1.0 + reduced) / tau
-        bulk = -1.0 / tau if reduced.size < network.n_units else -np.inf
-        max_real = max(float(np.max(np.real(values))) if values.size else -np.inf, bulk)
-        scale = max(1.0, float(np.max(np.abs(reduced))) if reduced.size else 1.0)
-        verdict = verdict_from(max_real, VERDICT_RTOL * scale / tau)
-        memories.append(GeneralMemoryStability(mu, _readonly(np.asarray(values)), max_real, verdict, float(residuals[mu])))
-    return GeneralLocalStability(network.n_units, network.n_patterns, tau, network.is_symmetric, tuple(memories))
+        points.append(MemoryPoint(L, counts.astype(np.int64), slopes, float(slopes.max()), float(residuals[mu]),
+                                  "exact design", 0.0, mu, None if network.is_symmetric else R))
+    return points
+
+
+def point_stability(network: MemoryNetwork, mu: int, point: MemoryPoint) -> GeneralMemoryStability:
+    """The exact reduced spectrum and verdict at `point` (from :func:`projection_points`), O(k m^2 + m^3)."""
+    R = point.rows if point.right is None else point.right
+    reduced = _reduced(network, point.rows, R, point.slopes * point.counts)
+    tau = network.tau
+    values = (-1.0 + reduced) / tau
+    bulk = -1.0 / tau if reduced.size < network.n_units else -np.inf
+    max_real = max(float(np.max(np.real(values))) if values.size else -np.inf, bulk)
+    scale = max(1.0, float(np.max(np.abs(reduced))) if reduced.size else 1.0)
+    verdict = verdict_from(max_real, VERDICT_RTOL * scale / tau)
+    return GeneralMemoryStability(mu, _readonly(np.asarray(values)), max_real, verdict, point.residual)

@@ -25,6 +25,7 @@ from .._validation import readonly as _readonly
 from ..core.design import FORMS, MemoryNetwork, check_network
 from ..core.equilibria import NewtonStatus
 from ..core.lowrank import Spectrum, make_spectrum, reduced_eigenvalues
+from ..errors import InvalidInput
 from ._linearization import MemoryPoint, memory_points, point_gram
 
 __all__ = [
@@ -285,6 +286,12 @@ def jacobian_spectrum(
     (1000, 'stable', -0.99978)
     """
     network = check_network(network)
+    if not network.is_symmetric:
+        raise InvalidInput(
+            "jacobian_spectrum returns a real spectrum, and a non-symmetric W = L C R^T (rule='projection' with "
+            "unequal activities, theory.md §3) has complex Jacobian eigenvalues: use local_stability (exact complex "
+            "spectra of every memory)"
+        )
     mu = check_index("mu", mu, network.n_patterns)
     at = check_choice("at", at, POINTS)
     form = check_choice("form", form, FORMS)

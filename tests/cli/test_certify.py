@@ -101,6 +101,23 @@ def test_radius_method_interval_is_the_default_and_certifies_more(network_file, 
     assert (code, out) == (2, "") and "--weights perron applies to --method metzler only" in err
 
 
+def test_radius_majorant_lowrank_certifies_saves_and_verifies(network_file, tmp_path, cli):
+    out_file = tmp_path / "lowrank.json"
+    code, out, _ = cli("certify", network_file, "--method", "metzler", "--majorant", "lowrank", "--out", out_file, "--json")
+    record = json.loads(out)
+    assert code == 0 and record["majorant"] == "lowrank" and record["parameters"]["majorant"] == "lowrank"
+    code_e, out_e, _ = cli("certify", network_file, "--method", "metzler", "--majorant", "exact", "--json")
+    assert code_e == 0 and 0 < record["radius"] <= json.loads(out_e)["radius"]
+    code, out, _ = cli("verify", out_file, network_file)
+    assert code == 0 and out.startswith("VERIFIED")
+    code_s, out_s, _ = cli("certify", network_file, "--method", "metzler", "--majorant", "cauchy-schwarz", "--json")
+    assert code_s == 0 and json.loads(out_s)["parameters"]["majorant"] == "cauchy-schwarz"
+    code, out, err = cli("certify", network_file, "--majorant", "lowrank")
+    assert (code, out) == (2, "") and "applies to --method metzler only" in err
+    code, out, err = cli("certify", network_file, "--kind", "lds", "--majorant", "exact")
+    assert (code, out) == (2, "") and "--majorant" in err
+
+
 def test_verify_input_on_a_radius_certificate_is_bad_input(tmp_path, cli, equal_overlap_network):
     import numpy as np
 

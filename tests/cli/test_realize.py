@@ -161,3 +161,26 @@ def test_graph_bad_input_is_one_line_exit_2(network_file, tmp_path, monkeypatch,
     assert code == 2 and out == ""
     assert err.startswith("error: ") and err.count("\n") == 1 and message in err, err
     assert list(tmp_path.iterdir()) == []
+
+
+def test_commands_on_a_nonsymmetric_network(tmp_path, cli, nonsymmetric_network):
+    """A projection-rule network with unequal activities through dale, discretize --export --dale
+    and graph: the records equal the library's, the export holds L and R."""
+    from assocrate.dale import dale_realization
+
+    net_file = save_network(tmp_path / "net.npz", nonsymmetric_network)
+    code, out, err = cli("dale", net_file, "--tau-inhibitory", "0.1", "--json")
+    assert code == 0, err
+    record = json.loads(out)
+    dale = dale_realization(nonsymmetric_network, tau_inhibitory=0.1)
+    assert record["symmetric"] is False and record["w_EI"] == record["c"] == pytest.approx(dale.c, rel=1e-15)
+    assert record["signs"]["obeys_dale"] and record["n_stable"] == 6
+    code, out, err = cli("discretize", net_file, "--dt", 0.5, "--export", tmp_path / "c.npz", "--dale", "--json")
+    assert code == 0, err
+    record = json.loads(out)
+    assert record["n_stable"] == 6 and record["uniform_states"] == []
+    with np.load(tmp_path / "c.npz") as data:
+        assert {"L", "R", "L_EE", "R_EE"} <= set(data.files) and "U" not in data.files
+    code, out, err = cli("graph", net_file, "--kind", "types", "--dale", "--json")
+    assert code == 0, err
+    assert json.loads(out)["n_nodes"] == nonsymmetric_network.row_types.n_types + 1

@@ -85,3 +85,64 @@ def test_retrieve_boundary_normalize_and_step_grid_reach_the_library(network_fil
 def test_retrieve_refuses_bad_grid_and_boundary_options(network_file, cli, args, message):
     code, out, err = cli("retrieve", network_file, *args)
     assert code == 2 and out == "" and err.count("\n") == 1 and message in err
+
+
+@pytest.fixture(scope="module")
+def picture_file(tmp_path_factory):
+    """48 units drawn as 6 x 8 images: 3 random pictures, any shape (not letters)."""
+    from assocrate.core.design import design
+    from assocrate.core.patterns import random_patterns
+
+    network = design(random_patterns(48, 3, 0.3, seed=2), REFERENCE_SIGMOID, -0.3, 0.95, rule="projection")
+    return save_network(tmp_path_factory.mktemp("pictures") / "pictures.npz", network)
+
+
+def test_retrieve_snapshots_of_one_cue(picture_file, tmp_path, cli):
+    snapshots = tmp_path / "snapshots.png"
+    code, out, err = cli("retrieve", picture_file, "--cue", "flip:0.1", "--seed", 1, "--json",
+                         "--snapshots", snapshots, "--shape", "6x8", "--snapshot-cue", 2)
+    assert code == 0, err
+    record = json.loads(out)
+    assert record["snapshots"] == {"file": str(snapshots), "cue": 2, "shape": [6, 8]}
+    assert snapshots.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_retrieve_snapshots_of_a_partial_cue_use_its_units(picture_file, tmp_path, cli):
+    import numpy as np
+
+    from assocrate.io import load_network
+
+    network = load_network(picture_file)
+    units = np.arange(12, 36)  # the middle 3 rows of the 6 x 8 pictures
+    np.save(tmp_path / "units.npy", units)
+    np.save(tmp_path / "cues.npy", network.patterns[units].astype(float))
+    np.save(tmp_path / "cued.npy", np.arange(3))
+    snapshots = tmp_path / "partial.svg"
+    code, out, err = cli("retrieve", picture_file, "--cues", tmp_path / "cues.npy", "--cued", tmp_path / "cued.npy",
+                         "--units", tmp_path / "units.npy", "--snapshots", snapshots, "--shape", "3x8")
+    assert code == 0, err
+    assert snapshots.stat().st_size > 0 and f"snapshots of cue 0 written to {snapshots}" in out
+    code, _, err = cli("retrieve", picture_file, "--cues", tmp_path / "cues.npy", "--units", tmp_path / "units.npy",
+                       "--snapshots", snapshots, "--shape", "6x8")
+    assert code == 2 and err.count("\n") == 1 and "the number of --units" in err and "48" in err and "24" in err
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [(("--shape", "7x7"), "7x7 = 49 pixels, but the images have 48 (N = 48 units)"),
+     (("--shape", "6by8"), "must be ROWSxCOLS"),
+     (("--shape", "0x48"), "0x48 = 0 pixels"),
+     (("--shape", "6x8", "--snapshot-cue", 3), "must be in [0, 2] (the 3 cues); got 3"),
+     ((), "needs --shape"),
+     (("--shape", "6x8", "--figure", "x.png", "--snapshots", "x.txt"), "'--snapshots'")],
+)
+def test_retrieve_bad_snapshot_options_are_one_line_exit_2(picture_file, tmp_path, cli, args, message):
+    code, out, err = cli("retrieve", picture_file, "--snapshots", tmp_path / "s.png", *args)
+    assert code == 2 and out == ""
+    assert err.count("\n") == 1 and err.startswith("error: ") and message in err
+
+
+@pytest.mark.parametrize("option", [("--shape", "6x8"), ("--snapshot-cue", 1)])
+def test_snapshot_options_without_snapshots_are_refused(picture_file, cli, option):
+    code, _, err = cli("retrieve", picture_file, *option)
+    assert code == 2 and err.count("\n") == 1 and "has no effect without --snapshots" in err

@@ -11,14 +11,10 @@ import assocrate as aa
 from assocrate.core.projection import CONDITION_LIMIT
 from assocrate.io import load_network, save_network
 
+from ..reference import unequal_patterns
+
 SIGMOID = aa.Sigmoid(4.8, 0.2)
 _HYPOTHESIS = settings(derandomize=True, max_examples=40, deadline=None)
-
-
-def unequal_patterns(n_units, n_patterns, seed):
-    """Random patterns with activities drawn per pattern in [0.1, 0.5] (unequal sizes)."""
-    rng = np.random.default_rng(seed)
-    return rng.random((n_units, n_patterns)) < rng.uniform(0.1, 0.5, n_patterns)
 
 
 def dense_projection(xi, phi_a, phi_b, a, b):

@@ -45,7 +45,7 @@ def test_importing_does_not_load_cvxpy(statement):
 
 def test_import_assocrate_stays_light():
     loaded = _modules_after("import assocrate")
-    assert not {"cvxpy", "dask", "distributed", "matplotlib", "xarray"} & loaded
+    assert not {"cvxpy", "dask", "distributed", "matplotlib", "numba", "xarray"} & loaded
 
 
 def test_a_lazy_name_loads_its_subpackage():

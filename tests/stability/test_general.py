@@ -15,13 +15,11 @@ from assocrate.stability.general import (
     reduced_weight_eigenvalues,
 )
 
+from ..reference import unequal_patterns
+
 SIGMOID = aa.Sigmoid(4.8, 0.2)
 _HYPOTHESIS = settings(derandomize=True, max_examples=30, deadline=None)
 
-
-def unequal_patterns(n_units, n_patterns, seed):
-    rng = np.random.default_rng(seed)
-    return rng.random((n_units, n_patterns)) < rng.uniform(0.1, 0.5, n_patterns)
 
 
 def dense_jacobian_eigenvalues(net, mu):
@@ -119,5 +117,31 @@ def test_record_and_cli_check(tmp_path, capsys):
     assert main(["check", str(tmp_path / "net.npz"), "--json"]) == 0
     out = json.loads(capsys.readouterr().out)
     assert out["rule"] == "projection" and out["n_stable"] == 5
-    with pytest.raises(aa.InvalidInput, match="dale_realization"):
-        aa.dale_realization(net)
+    assert aa.dale_realization(net).signs().obeys_dale  # the Dale realization follows W = L C R^T (tests/dale)
+
+
+def test_real_spectrum_entry_points_refuse_a_nonsymmetric_w_saying_why():
+    """jacobian_spectrum (a real JacobianSpectrum) and conditions (the paper's, on alpha and gamma)
+    refuse a non-symmetric W naming themselves, the reason and local_stability as the way on."""
+    net = aa.design(unequal_patterns(60, 4, 1), SIGMOID, -0.3, 0.95, rule="projection")
+    with pytest.raises(aa.InvalidInput, match=r"jacobian_spectrum returns a real spectrum.*complex.*use local_stability"):
+        aa.jacobian_spectrum(net, 0)
+    with pytest.raises(aa.InvalidInput, match=r"conditions are the paper's .*non-symmetric W.*use local_stability"):
+        aa.stability.conditions(net)
+
+
+@pytest.mark.parametrize(("a", "certified"), [(-0.3, True), (0.3, False)])
+def test_cli_check_certify_on_a_non_symmetric_w(tmp_path, capsys, a, certified):
+    """``check --certify``: Lyapunov certificates (Theorem L) for the stable memories, check's verdict for the others."""
+    import json
+
+    from assocrate.cli import main
+
+    net = aa.design(unequal_patterns(60, 5, 3), SIGMOID, a, 0.95, rule="projection")
+    aa.save_network(tmp_path / "net.npz", net)
+    assert main(["check", str(tmp_path / "net.npz"), "--certify", "--json"]) == 0
+    memories = json.loads(capsys.readouterr().out)["memories"]
+    assert [m["certified"] for m in memories] == [certified] * 5
+    assert all(m["certified"] == m["stable"] for m in memories)
+    if not certified:
+        assert memories[0]["certificate"] == "no certificate: check's verdict is unstable"

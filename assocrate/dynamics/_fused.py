@@ -1,0 +1,139 @@
+"""The elementwise part of an Euler–Maruyama step in one compiled pass per row block (numba).
+
+:func:`update_block` does, for every entry of a row block in C order, what the numpy step does
+in several passes with temporaries: ``phi``, the update ``x + (phi - x) dt/tau``, the noise
+``+ sigma sqrt(dt) n`` and the boundary. It runs the same floating-point operations in the same
+order, so the trajectories are the numpy step's, bit for bit:
+
+- ``phi`` is evaluated here for the activations in :data:`FUSED_CORES`: the logistic core
+  ``1 / (1 + exp(-z))`` is scipy's ``expit`` formula, on the same libm ``exp``. Numpy's own
+  ``tanh`` is a SIMD approximation that differs from libm's in the last bit for about 10 % of
+  arguments, so :class:`~assocrate.core.activations.RectifiedTanh` (like any other activation)
+  gets its phi from numpy first and this pass does the rest;
+- float64 noise is drawn here, one ``Generator.standard_normal()`` per entry in C order: numba
+  draws the ziggurat stream numpy's ``standard_normal(out=...)`` fills the block with. float32
+  noise (a numpy Box–Muller fill, whose vectorised float32 log, sin and cos libm does not
+  reproduce) is filled by numpy and read here;
+- the reflecting boundary folds each entry in ``[-1, 2]`` on the spot (``min(|x|, 2 - |x|)``);
+  a block with an entry beyond, a NaN or a ``-0.0`` that numpy would keep takes the numpy fold
+  on the whole block (the block-level rule of ``sde._reflect``), from the unfolded values the
+  pass leaves in `H`.
+
+Compiled with ``cache=True`` (the machine code is kept next to this file, or in numba's user
+cache when that is not writable) and ``nogil=True``, so row blocks run in parallel in threads.
+numba is imported with this module, which the Euler–Maruyama kernel imports on first use:
+``import assocrate`` does not load it.
+"""
+
+from __future__ import annotations
+
+import enum
+import math
+
+import numba
+import numpy as np
+
+from ..core.activations import Sigmoid
+
+__all__ = ["FUSED_CORES", "Boundary", "Noise", "Phi", "phi_block", "update_block"]
+
+
+class Phi(enum.IntEnum):
+    """What the pass does with phi."""
+
+    #: nothing: `H` already holds phi (applied by numpy), or the current form's ``W phi + u``
+    GIVEN = 0
+    #: the logistic ``1 / (1 + exp(-(scale h + shift)))`` (:class:`~assocrate.core.activations.Sigmoid`)
+    SIGMOID = 1
+
+
+class Noise(enum.IntEnum):
+    """Where the pass's noise comes from."""
+
+    NONE = 0
+    #: drawn in the pass from the block's generator, into `noise` (float64)
+    DRAW = 1
+    #: read from `noise`, filled by numpy beforehand (float32)
+    READ = 2
+
+
+class Boundary(enum.IntEnum):
+    """The boundaries of ``sde.BOUNDARIES``."""
+
+    NONE = 0
+    CLIP = 1
+    REFLECT = 2
+
+
+#: The activations whose phi the pass evaluates itself (the others' phi is applied by numpy first).
+FUSED_CORES = {Sigmoid: Phi.SIGMOID}
+
+
+@numba.njit(cache=True, nogil=True)
+def _phi(kind, h, scale, shift):
+    """phi of one entry (float32 constants keep float32 arithmetic in float32, and are exact in float64)."""
+    if kind == Phi.SIGMOID:
+        one = np.float32(1.0)
+        return one / (one + math.exp(-(h * scale + shift)))
+    return h
+
+
+@numba.njit(cache=True, nogil=True)
+def phi_block(X, R, kind, scale, shift):
+    """``R = phi(X)`` entrywise, as numpy's ``R = X * scale; R += shift; expit(R)``.
+
+    Examples
+    --------
+    >>> from scipy.special import expit
+    >>> X, R = np.array([[-1.0, 0.0, 2.5]]), np.empty((1, 3))
+    >>> phi_block(X, R, int(Phi.SIGMOID), 4.0, -1.0)
+    >>> R.tobytes() == expit(X * 4.0 - 1.0).tobytes()
+    True
+    """
+    for i in range(X.shape[0]):
+        for j in range(X.shape[1]):
+            R[i, j] = _phi(kind, X[i, j], scale, shift)
+
+
+@numba.njit(cache=True, nogil=True)
+def update_block(H, X, kind, scale, shift, rate, noise_mode, generator, noise, noise_scale, boundary, speed,
+                 measure):
+    """One step's elementwise work on a row block, in place on `X`; True if it needs the numpy fold.
+
+    Per entry: ``d = phi(H) - X`` (``||d||_inf`` per column into `speed` when `measure`),
+    ``x = X + d * rate``, ``x = x + n * noise_scale``, then the boundary. With ``noise_mode ==
+    Noise.DRAW``, ``n`` is drawn from `generator` into `noise` (`H` itself: its entry has been read, and
+    the store types the draw as the block's dtype). With ``boundary == Boundary.REFLECT``, `H` is left
+    holding the unfolded ``x`` and the result says whether the whole block must be folded from
+    it by numpy: an entry outside ``[-1, 2]``, a NaN, or a ``-0.0`` in a block without a negative
+    entry (numpy takes ``|x|`` of a block only when it has one; the pass takes it everywhere).
+    """
+    far = negative = negative_zero = False
+    zero, one, two = np.float32(0.0), np.float32(1.0), np.float32(2.0)
+    if measure:
+        speed[:] = 0.0
+    for i in range(X.shape[0]):
+        for j in range(X.shape[1]):
+            x = X[i, j]
+            d = _phi(kind, H[i, j], scale, shift) - x
+            if measure:
+                size = abs(d)
+                if size > speed[j] or size != size:  # a NaN sticks, as in numpy's max
+                    speed[j] = size
+            x = x + d * rate
+            if noise_mode == Noise.DRAW:
+                noise[i, j] = generator.standard_normal()
+            if noise_mode != Noise.NONE:
+                x = x + noise[i, j] * noise_scale
+            if boundary == Boundary.CLIP:  # as np.clip: a NaN stays, and so does -0.0
+                x = min(max(x, zero), one)
+            elif boundary == Boundary.REFLECT:
+                H[i, j] = x
+                # without branches (noise sends the entries near 0 either way): |, not or
+                far |= not ((x >= -1.0) & (x <= 2.0))  # beyond one reflection, or NaN
+                negative |= x < zero
+                negative_zero |= (x == zero) & (math.copysign(1.0, x) < 0.0)
+                x = abs(x)
+                x = min(x, two - x)
+            X[i, j] = x
+    return far or (negative_zero and not negative)

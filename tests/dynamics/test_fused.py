@@ -1,0 +1,281 @@
+"""The compiled elementwise pass of Euler–Maruyama (assocrate.dynamics._fused) against plain numpy.
+
+The reference below is the numpy step euler_maruyama ran before the pass existed: the same row
+blocks, noise generators and BLAS products, with phi, the update, the noise and the boundary as
+separate numpy passes. The compiled pass must give the same trajectories bit for bit.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+from dataclasses import dataclass, replace
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from assocrate.core.patterns import random_patterns
+from assocrate.dynamics import _fused, euler_maruyama, sde, threads, vector_field
+from assocrate.dynamics._fused import Boundary, Noise, Phi, phi_block, update_block
+from assocrate.dynamics._gaussian import fill_standard_normal
+from assocrate.dynamics.fields import affine_part, phi_inplace
+
+from ..reference import REFERENCE_SIGMOID, REFERENCE_TANH, design_quietly
+
+
+@dataclass(frozen=True)
+class WrappedSigmoid:
+    """An activation of the user's: the protocol, with phi computed by the reference sigmoid."""
+
+    rho: float = REFERENCE_SIGMOID.rho
+    threshold: float = REFERENCE_SIGMOID.threshold
+    name = "wrapped sigmoid"
+
+    def phi(self, h):
+        return REFERENCE_SIGMOID.phi(h)
+
+
+def numpy_run(network, X0, dt, n_steps, *, sigma, seed, form, boundary, dtype, record_every, u=None):
+    """(recorded states, speeds) of euler_maruyama's numpy step, block by block, serially."""
+    X = np.array(X0, dtype=dtype, order="C")
+    n_units, batch = X.shape
+    n_blocks = sde._block_count(n_units, batch)
+    bounds = np.linspace(0, n_units, n_blocks + 1).astype(int)
+    blocks = [slice(int(lo), int(hi)) for lo, hi in zip(bounds[:-1], bounds[1:]) if hi > lo]
+    generators = sde._noise_generators(seed, n_blocks) if sigma > 0 else []
+    activation = network.activation
+    U = network.L.astype(dtype)
+    V = U if network.is_symmetric else network.R.astype(dtype)
+    affine = affine_part(activation)
+    if form != "rate" or not np.all(network.L[:, -1] == 1.0):
+        affine = None
+    scale = 1.0 if affine is None else affine[0]
+    c = (network.c * scale).astype(dtype)[:, None]
+    rate, noise_scale = np.dtype(dtype).type(dt / network.tau), np.dtype(dtype).type(sigma * math.sqrt(dt))
+    u_value = None if u is None else np.asarray(u, dtype=dtype)
+    states, speeds = [], []
+    for k in range(n_steps):
+        measure = k % record_every == 0
+        if measure:
+            states.append(X.copy())
+        Y = X if form == "rate" else phi_inplace(activation, X.copy())
+        coefficients = np.sum(np.stack([V[rows].T @ Y[rows] for rows in blocks]), axis=0)
+        coefficients *= c
+        if affine is not None:
+            coefficients[-1] += affine[1]
+        speed = np.zeros(batch)
+        for i, rows in enumerate(blocks):
+            H = U[rows] @ coefficients
+            if u_value is not None:
+                H += u_value if affine is None else u_value * np.dtype(dtype).type(scale)
+            if form == "rate":
+                if affine is not None:
+                    affine[2](H)
+                else:
+                    phi_inplace(activation, H)
+            H -= X[rows]
+            speed = np.maximum(speed, np.max(np.abs(H), axis=0))
+            H *= rate
+            X[rows] += H
+            if sigma > 0:
+                fill_standard_normal(generators[i], H)
+                H *= noise_scale
+                X[rows] += H
+            if boundary == "clip":
+                np.clip(X[rows], 0.0, 1.0, out=X[rows])
+            elif boundary == "reflect":
+                sde._reflect(X[rows])
+        if measure:
+            speeds.append(speed / network.tau)
+    states.append(X.copy())
+    speeds.append(np.max(np.abs(vector_field(network, X, n_steps * dt, u=u, form=form)), axis=0))
+    return np.stack(states), np.stack(speeds)
+
+
+def assert_same_run(network, X0, dt, n_steps, **kwargs):
+    """euler_maruyama equals the numpy step, bit for bit (states and speeds)."""
+    run = euler_maruyama(network, X0, dt, n_steps, **kwargs)
+    states, speeds = numpy_run(network, X0, dt, n_steps, **kwargs)
+    assert run.states.tobytes() == states.astype(run.states.dtype).tobytes()
+    np.testing.assert_array_equal(run.speed, speeds)
+
+
+@pytest.fixture(scope="module")
+def networks():
+    patterns = random_patterns(200, 5, 0.2, seed=4)
+    rng = np.random.default_rng(0)
+    unequal = rng.random((200, 6)) < rng.uniform(0.15, 0.35, 6)
+    return {
+        "sigmoid": design_quietly(patterns, REFERENCE_SIGMOID, -0.3, 0.95, q=0.2, r=0.2),
+        # L's last column is not 1: phi's scale and shift are applied in the pass; R != L
+        "sigmoid-projection": design_quietly(unequal, REFERENCE_SIGMOID, -0.3, 0.95, rule="projection"),
+        "tanh": design_quietly(patterns, REFERENCE_TANH, -0.3, 0.95, q=0.2, r=0.2),
+    }
+
+
+def starts(network, form, batch=6):
+    X0 = 0.7 * network.memory_rates()[:, np.arange(batch) % network.n_patterns] + 0.02
+    return X0 if form == "rate" else network.memory_currents()[:, np.arange(batch) % network.n_patterns]
+
+
+# serial in one block; 8 blocks with their own noise streams; the same 8 blocks in worker threads
+BLOCKINGS = {"1 block": (1 << 16, 1 << 19), "8 blocks": (100, 1 << 19), "8 blocks threaded": (100, 0)}
+CASES = [("rate", boundary) for boundary in sde.BOUNDARIES] + [("current", "none")]
+
+
+@pytest.mark.parametrize("blocking", sorted(BLOCKINGS))
+@pytest.mark.parametrize("sigma", [0.0, 0.3])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32], ids=["float64", "float32"])
+@pytest.mark.parametrize(("form", "boundary"), CASES)
+def test_trajectories_equal_the_numpy_step(networks, monkeypatch, form, boundary, dtype, sigma, blocking):
+    monkeypatch.setattr(sde, "_BLOCK_ENTRIES", BLOCKINGS[blocking][0])
+    monkeypatch.setattr(threads, "_THREAD_MIN_ENTRIES", BLOCKINGS[blocking][1])
+    network = networks["sigmoid"]
+    kwargs = dict(sigma=sigma, seed=5, form=form, boundary=boundary, dtype=dtype, record_every=7)
+    assert_same_run(network, starts(network, form), 0.05, 30, **kwargs)
+
+
+@pytest.mark.parametrize("name", ["sigmoid-projection", "tanh", "wrapped"])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32], ids=["float64", "float32"])
+@pytest.mark.parametrize(("form", "boundary"), [("rate", "reflect"), ("current", "none")])
+def test_other_activations_and_factors_equal_the_numpy_step(networks, monkeypatch, name, dtype, form, boundary):
+    """Unfolded phi (projection rule), phi by numpy (tanh, an activation of the user's)."""
+    monkeypatch.setattr(sde, "_BLOCK_ENTRIES", 100)
+    network = replace(networks["sigmoid"], activation=WrappedSigmoid()) if name == "wrapped" else networks[name]
+    kwargs = dict(sigma=0.3, seed=6, form=form, boundary=boundary, dtype=dtype, record_every=5, u=0.05)
+    assert_same_run(network, starts(network, form), 0.05, 20, **kwargs)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32], ids=["float64", "float32"])
+@pytest.mark.parametrize("form", ["rate", "current"])
+def test_sigmoid_through_numpy_phi_gives_the_same_trajectories(networks, monkeypatch, form, dtype):
+    """Without its compiled phi, the sigmoid takes the numpy path of the other activations: same numbers."""
+    network = networks["sigmoid"]
+    kwargs = dict(sigma=0.3, seed=7, form=form, dtype=dtype, record_every=5, u=0.05)
+    compiled = euler_maruyama(network, starts(network, form), 0.05, 20, **kwargs)
+    monkeypatch.setattr(_fused, "FUSED_CORES", {})
+    through_numpy = euler_maruyama(network, starts(network, form), 0.05, 20, **kwargs)
+    assert compiled.states.tobytes() == through_numpy.states.tobytes()
+
+
+def test_far_excursions_take_the_block_fold(networks, monkeypatch):
+    """sigma sqrt(dt) = 3: entries leave [-1, 2], and their block takes numpy's general fold."""
+    monkeypatch.setattr(sde, "_BLOCK_ENTRIES", 100)
+    network = networks["sigmoid"]
+    kwargs = dict(sigma=3.0, seed=8, form="rate", boundary="reflect", record_every=1)
+    for dtype in (np.float64, np.float32):
+        folds, fold = [], sde._reflect
+        with monkeypatch.context() as patch:
+            patch.setattr(sde, "_reflect", lambda X: (folds.append(X.shape), fold(X)))
+            euler_maruyama(network, starts(network, "rate"), 1.0, 5, dtype=dtype, **kwargs)
+        assert folds  # the numpy fold ran
+        assert_same_run(network, starts(network, "rate"), 1.0, 5, dtype=dtype, **kwargs)
+
+
+@functools.cache
+def small_network(n_units: int):
+    return design_quietly(random_patterns(n_units, 3, 0.3, seed=n_units), REFERENCE_SIGMOID, -0.3, 0.95, q=0.3, r=0.2)
+
+
+@settings(max_examples=60)
+@given(
+    n_units=st.sampled_from([9, 40, 113]),
+    batch=st.integers(1, 5),
+    dt=st.floats(1e-3, 1.0),
+    sigma=st.floats(0.0, 2.0),
+    seed=st.integers(0, 2**32 - 1),
+    case=st.sampled_from(CASES),
+    dtype=st.sampled_from([np.float64, np.float32]),
+    u=st.one_of(st.none(), st.floats(-1.0, 1.0)),
+    block_entries=st.sampled_from([1, 17, 1 << 16]),
+)
+def test_trajectories_equal_the_numpy_step_property(n_units, batch, dt, sigma, seed, case, dtype, u, block_entries):
+    network = small_network(n_units)
+    form, boundary = case
+    X0 = np.random.default_rng(seed).random((n_units, batch))
+    if form == "current":
+        X0 = 3.0 * X0 - 1.0
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(sde, "_BLOCK_ENTRIES", block_entries)
+        assert_same_run(network, X0, dt, 6, sigma=sigma, seed=seed, form=form, boundary=boundary, dtype=dtype,
+                        record_every=2, u=u)
+
+
+@settings(max_examples=200)
+@given(
+    h=st.lists(st.floats(allow_nan=True, allow_infinity=True, width=32), min_size=1, max_size=40),
+    dtype=st.sampled_from([np.float64, np.float32]),
+)
+def test_compiled_sigmoid_is_scipys_expit_bit_for_bit(h, dtype):
+    """phi(h) = expit(k h - k c) (scale and shift as numpy applies them), float32 in float32."""
+    X = np.array(h, dtype=dtype)[:, None]
+    scale, shift = (np.dtype(dtype).type(value) for value in affine_part(REFERENCE_SIGMOID)[:2])
+    compiled = np.empty_like(X)
+    with np.errstate(all="ignore"):  # inf * scale - shift is nan in both
+        phi_block(X, compiled, int(Phi.SIGMOID), scale, shift)
+        expected = phi_inplace(REFERENCE_SIGMOID, X.copy())
+    assert compiled.tobytes() == expected.tobytes()
+
+
+def _fold_step(H, X, rate, boundary, noise=None, noise_scale=1.0):
+    """update_block on a copy, with euler_maruyama's numpy fold when the pass asks for it."""
+    H, X = H.copy(), X.copy()
+    speed = np.zeros(X.shape[1])
+    mode = Noise.NONE if noise is None else Noise.READ
+    fold = update_block(H, X, int(Phi.GIVEN), X.dtype.type(1.0), X.dtype.type(0.0), X.dtype.type(rate), int(mode),
+                        np.random.default_rng(0), H if noise is None else noise, X.dtype.type(noise_scale),
+                        int(boundary), speed, True)
+    if fold:
+        np.copyto(X, H)
+        sde._reflect(X)
+    return X, speed, fold
+
+
+@pytest.mark.parametrize(
+    ("entries", "folds"),
+    [
+        ([0.2, -0.5, 1.5, 0.9], False),  # within [-1, 2]: folded in the pass
+        ([0.2, -0.5, 2.5, 0.9], True),  # beyond: the block's general fold
+        ([0.2, -1.5, 0.5, 0.9], True),
+        ([0.2, np.nan, 1.5, -0.5], True),  # numpy leaves a block with a NaN as it is
+        ([-0.0, -0.5, 0.3, 0.9], False),  # numpy's |x| on the block turns -0.0 into 0.0, as the pass does
+        ([-0.0, 0.5, 0.3, 0.9], True),  # no negative entry: numpy leaves -0.0 alone
+    ],
+)
+def test_reflection_equals_numpys_block_rule(entries, folds):
+    H, X, expected = _unfolded(entries)
+    sde._reflect(expected)
+    folded, _, fold = _fold_step(H, X, 0.5, Boundary.REFLECT)
+    assert fold == folds
+    assert folded.tobytes() == expected.tobytes()
+
+
+def test_clip_equals_numpys_clip():
+    H, X, expected = _unfolded([-0.0, np.nan, -0.5, 1.5, 0.3, 1.0, 0.0])
+    np.clip(expected, 0.0, 1.0, out=expected)
+    clipped, _, fold = _fold_step(H, X, 0.5, Boundary.CLIP)
+    assert not fold
+    assert clipped.tobytes() == expected.tobytes()
+
+
+def _unfolded(entries):
+    """H, X with unfolded ``x = X + (H - X) / 2`` = the entries (H = 2 x, X = 0; a leading -0.0 from
+    X = -0.0 and an underflow), and that x computed by numpy."""
+    target = np.array(entries)[:, None]
+    X, H = np.zeros_like(target), 2.0 * target
+    if math.copysign(1.0, entries[0]) < 0:
+        X[0], H[0] = -0.0, -5e-324
+    expected = X + (H - X) * 0.5
+    assert np.array_equal(expected, target, equal_nan=True) and math.copysign(1.0, expected[0, 0]) == math.copysign(
+        1.0, entries[0])
+    return H, X, expected
+
+
+def test_speed_is_the_largest_change_and_keeps_nan():
+    H = np.array([[0.5, np.nan], [0.1, 0.3], [0.9, 0.2]])
+    X = np.full_like(H, 0.4)
+    _, speed, _ = _fold_step(H, X, 0.01, Boundary.NONE)
+    np.testing.assert_array_equal(speed, np.max(np.abs(H - X), axis=0))
+    assert np.isnan(speed[1])
