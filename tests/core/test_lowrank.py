@@ -121,3 +121,34 @@ def test_lowrank_matvec_equals_dense_product():
     X = np.random.default_rng(4).standard_normal((12, 3))
     np.testing.assert_allclose(lowrank_matvec(U, c, X), (U * c) @ U.T @ X, atol=1e-12)
     np.testing.assert_allclose(lowrank_matvec(U, c, X[:, 0]), (U * c) @ U.T @ X[:, 0], atol=1e-12)
+
+
+@settings(max_examples=60)
+@given(
+    st.integers(0, 2**31 - 1), st.integers(1, 40), st.integers(1, 9), st.booleans(), st.booleans(),
+    st.sampled_from([np.float64, np.float32]),
+)
+def test_weighted_gram_is_the_weighted_sum_of_row_outer_products(seed, n_rows, m, negative, with_counts, dtype):
+    """Both paths (symmetric rank-k update for weights >= 0, product otherwise) against a row-by-row sum."""
+    rng = np.random.default_rng(seed)
+    U = rng.standard_normal((n_rows, m)).astype(dtype)
+    d = rng.uniform(-1.0 if negative else 0.0, 1.0, n_rows)
+    d[rng.random(n_rows) < 0.2] = 0.0  # zero slopes
+    counts = rng.integers(1, 5, n_rows) if with_counts else None
+    weights = d * (1 if counts is None else counts)
+    expected = sum(w * np.outer(row, row) for w, row in zip(weights, U.astype(np.float64)))
+    gram = weighted_gram(U, d, counts)
+    assert gram.dtype == np.float64 and gram.shape == (m, m)
+    assert np.array_equal(gram, gram.T)  # exactly symmetric
+    scale = max(1.0, float((np.abs(weights)[:, None] * U.astype(np.float64) ** 2).sum()))
+    np.testing.assert_allclose(gram, expected, rtol=0, atol=1e-13 * scale)
+
+
+@pytest.mark.parametrize("low", [0.0, -0.5])
+def test_weighted_gram_sums_its_row_blocks(low):
+    """More rows than one block (32768): the blocks' partial Gram matrices add up."""
+    rng = np.random.default_rng(5)
+    U = rng.standard_normal((70000, 3))
+    d = rng.uniform(low, 1.0, 70000)
+    expected = np.einsum("i,ij,ik->jk", d, U, U)
+    np.testing.assert_allclose(weighted_gram(U, d), expected, rtol=0, atol=1e-12 * np.abs(d) @ (U**2).sum(axis=1))
