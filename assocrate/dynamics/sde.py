@@ -28,7 +28,7 @@ from .._validation import (
 from ..core.design import FORMS, MemoryNetwork
 from ..errors import InvalidInput
 from ._gaussian import fill_standard_normal
-from .fields import InputLike, InputSource, affine_part, phi_inplace, vector_field
+from .fields import InputLike, InputSource, affine_part, phi_inplace
 from .threads import block_workers, single_threaded_blas
 
 __all__ = ["BOUNDARIES", "EulerMaruyamaResult", "EulerMaruyamaStatus", "euler_maruyama", "integer_seed"]
@@ -171,7 +171,7 @@ class _Kernel:
         self.workers = block_workers(len(self.blocks), X.size)  # one per core for large batches
         self.pool = ThreadPoolExecutor(self.workers - 1) if self.workers > 1 else None
         self.measure, self.u_t = False, None
-        self.shares_ready = self.share_next = False
+        self.shares_ready = False  # the shares of the current X (after the first round, each step's)
 
     def close(self) -> None:
         if self.pool is not None:
@@ -189,22 +189,32 @@ class _Kernel:
         for future in futures:
             future.result()
 
-    def step(self, t: float, *, measure: bool, last: bool) -> None:
+    def step(self, t: float, *, measure: bool) -> None:
         """Advance `X` in place by one step from time `t`; with `measure`, fill ``speed`` first.
 
-        Unless this is the `last` step, each block computes its share of the next step's
-        coefficients as soon as its rows are updated (while they are in cache, and without a
-        second round of the threads per step).
+        Each block computes its share of the next step's coefficients as soon as its rows are
+        updated (while they are in cache, and without a second round of the threads per step).
         """
-        self.measure, self.u_t, self.share_next = measure, self.source.value(t), not last
+        self.measure = measure
+        self._coefficients(t)
+        self._map(self._update_block)
+
+    def speed_at(self, t: float) -> np.ndarray:
+        """``||f(X, t)||_inf`` per trajectory (the drift; `X` does not move), as a step measures it."""
+        self._coefficients(t)
+        self._map(self._speed_block)
+        return self.current_speed()
+
+    def _coefficients(self, t: float) -> None:
+        """The input at `t` and the (P+1) x B coefficient matrix ``c * R^T Y`` (+ phi's folded shift)."""
+        self.u_t = self.source.value(t)
         if not self.shares_ready:
             self._map(self._share_block)
+            self.shares_ready = True
         np.sum(self.shares, axis=0, out=self.coefficients)
         self.coefficients *= self.c
         if self.shift is not None:
             self.coefficients[-1] += self.shift
-        self._map(self._update_block)
-        self.shares_ready = not last
 
     def _share_block(self, i: int) -> None:
         """``shares[i] = R_b^T Y_b`` with ``Y = X`` (rate form) or ``phi(X)`` (current form)."""
@@ -218,9 +228,10 @@ class _Kernel:
                 phi_inplace(self.network.activation, self.R[rows])
         np.matmul(self.VT[:, rows], (self.X if self.form == "rate" else self.R)[rows], out=self.shares[i])
 
-    def _update_block(self, i: int) -> None:
+    def _drive(self, i: int) -> np.ndarray:
+        """Block i's rows of ``H = W Y + u``, as the pass takes them (phi applied, or its exp(-z))."""
         rows = self.blocks[i]
-        H, X = self.H[rows], self.X[rows]
+        H = self.H[rows]
         np.matmul(self.U[rows], self.coefficients, out=H)
         if self.u_t is not None:
             value = self.u_t[rows] if self.u_t.ndim else self.u_t
@@ -232,6 +243,11 @@ class _Kernel:
                 self.affine[2](H)
             else:
                 phi_inplace(self.network.activation, H)
+        return H
+
+    def _update_block(self, i: int) -> None:
+        rows = self.blocks[i]
+        H, X = self._drive(i), self.X[rows]
         if self.fill_noise:
             fill_standard_normal(self.generators[i], self.noise[rows])
         fold = self.update_block(
@@ -241,8 +257,15 @@ class _Kernel:
         if fold:
             np.copyto(X, H)
             _reflect(X)
-        if self.share_next:
-            self._share_block(i)
+        self._share_block(i)  # for the next step (or the final speed)
+
+    def _speed_block(self, i: int) -> None:
+        """``speed[i]`` = ``max |phi(H) - X|`` per column over block i, as the pass measures it."""
+        H = self._drive(i)
+        self.phi_block(H, H, self.update_kind)
+        H -= self.X[self.blocks[i]]
+        np.abs(H, out=H)
+        np.max(H, axis=0, out=self.speed[i])
 
     def current_speed(self) -> np.ndarray:
         return self.speed.max(axis=0) / self.network.tau
@@ -449,16 +472,16 @@ def euler_maruyama(
                 measure = k % record_every == 0
                 if measure:
                     record(k)
-                kernel.step(t0 + k * dt, measure=measure, last=k == n_steps - 1)
+                kernel.step(t0 + k * dt, measure=measure)
                 if measure:
                     speeds.append(kernel.current_speed())
                     if steady_tol is not None and float(np.max(speeds[-1])) < steady_tol:
                         status, step = EulerMaruyamaStatus.STEADY, k + 1
                         break
+            record(step)
+            speeds.append(kernel.speed_at(t0 + step * dt))
         finally:
             kernel.close()
-        record(step)
-        speeds.append(np.max(np.abs(vector_field(network, X, t0 + step * dt, u=u, form=form)), axis=0))
     times = t0 + dt * np.array(steps_recorded, dtype=float)
     stacked = np.stack(recorded)
     speed = np.stack(speeds).astype(np.float64)

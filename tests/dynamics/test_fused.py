@@ -74,29 +74,42 @@ def numpy_run(network, X0, dt, n_steps, *, sigma, seed, form, boundary, dtype, r
     rate, noise_scale = np.dtype(dtype).type(dt / network.tau), np.dtype(dtype).type(sigma * math.sqrt(dt))
     u_value = None if u is None else np.asarray(u, dtype=dtype)
     states, speeds = [], []
-    for k in range(n_steps):
-        measure = k % record_every == 0
-        if measure:
-            states.append(X.copy())
+
+    def coefficient_matrix():
         Y = X if form == "rate" else reference_phi(activation, X.copy())
         coefficients = np.sum(np.stack([VT[:, rows] @ Y[rows] for rows in blocks]), axis=0)
         coefficients *= c
         if affine is not None:
             coefficients[-1] += affine[1]
-        speed = np.zeros(batch)
+        return coefficients
+
+    def drift(coefficients, rows):
+        """``phi(W x + u) - x`` (rate form) or ``W phi(h) + u - h`` (current form) on `rows`, times tau."""
+        H = U[rows] @ coefficients
+        if u_value is not None:
+            H += u_value if affine is None else u_value * np.dtype(dtype).type(scale)
+        if form == "rate":
+            if affine is None:
+                reference_phi(activation, H)
+            elif type(activation) in _fused.FUSED_CORES:
+                _logistic(H)  # H holds z (scale and shift folded)
+            else:
+                affine[2](H)
+        H -= X[rows]
+        return H
+
+    def speed_of(drifts):
+        return np.max(np.stack([np.max(np.abs(d), axis=0) for d in drifts]), axis=0).astype(np.float64) / network.tau
+
+    for k in range(n_steps):
+        measure = k % record_every == 0
+        if measure:
+            states.append(X.copy())
+        coefficients = coefficient_matrix()
+        drifts = []
         for i, rows in enumerate(blocks):
-            H = U[rows] @ coefficients
-            if u_value is not None:
-                H += u_value if affine is None else u_value * np.dtype(dtype).type(scale)
-            if form == "rate":
-                if affine is None:
-                    reference_phi(activation, H)
-                elif type(activation) in _fused.FUSED_CORES:
-                    _logistic(H)  # H holds z (scale and shift folded)
-                else:
-                    affine[2](H)
-            H -= X[rows]
-            speed = np.maximum(speed, np.max(np.abs(H), axis=0))
+            H = drift(coefficients, rows)
+            drifts.append(H.copy())
             H *= rate
             X[rows] += H
             if sigma > 0:
@@ -108,9 +121,10 @@ def numpy_run(network, X0, dt, n_steps, *, sigma, seed, form, boundary, dtype, r
             elif boundary == "reflect":
                 sde._reflect(X[rows])
         if measure:
-            speeds.append(speed / network.tau)
+            speeds.append(speed_of(drifts))
     states.append(X.copy())
-    speeds.append(np.max(np.abs(vector_field(network, X, n_steps * dt, u=u, form=form)), axis=0))
+    coefficients = coefficient_matrix()
+    speeds.append(speed_of([drift(coefficients, rows) for rows in blocks]))
     return np.stack(states), np.stack(speeds)
 
 
@@ -182,6 +196,22 @@ def test_sigmoid_through_numpy_phi_gives_the_same_trajectories_to_a_few_ulp(netw
     monkeypatch.setattr(_fused, "FUSED_CORES", {})
     through_numpy = euler_maruyama(network, starts(network, form), 0.05, 20, **kwargs)
     np.testing.assert_allclose(compiled.states, through_numpy.states, rtol=0.0, atol=4 * np.finfo(dtype).eps)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32], ids=["float64", "float32"])
+@pytest.mark.parametrize("form", ["rate", "current"])
+def test_final_speed_is_the_vector_fields_to_a_few_ulp(networks, form, dtype):
+    """The last recorded speed (the step's own drift, phi from exp(-z)) against ``max |vector_field|``
+    (phi from expit). phi <= 1 differs by at most 4 ulp, so the drifts differ by at most 4 eps
+    (rate form) or ``4 ||W||_inf`` eps (current form; 4.1 here), plus 4 eps of rounding (tau = 1;
+    measured: at most 1 eps)."""
+    network = networks["sigmoid"]
+    assert network.tau == 1.0
+    run = euler_maruyama(network, starts(network, form), 0.05, 9, sigma=0.3, seed=3, form=form, dtype=dtype, u=0.05)
+    field = vector_field(network, run.final, 9 * 0.05, u=0.05, form=form)
+    gain = 1.0 if form == "rate" else np.abs(network.dense_weights()).sum(axis=1).max()
+    np.testing.assert_allclose(run.speed[-1], np.max(np.abs(field), axis=0), rtol=0.0,
+                               atol=(4 * gain + 4) * np.finfo(dtype).eps)
 
 
 def test_far_excursions_take_the_block_fold(networks, monkeypatch):
