@@ -112,16 +112,15 @@ class EulerMaruyamaResult:
 class _Kernel:
     """Preallocated buffers and the row-block pipeline of one Euler–Maruyama step.
 
-    ``W Y = L (c * (R^T Y))`` is split by row blocks b: each block first computes its share
-    ``R_b^T Y_b`` of the small (P+1) x B coefficient matrix (from ``R^T`` stored contiguous, an
-    (P+1) x N C-order copy, so that BLAS runs its non-transposed kernel: 12.5 ms against 17.7 ms
-    for the transposed product of all blocks at N = 10^5, P = 50, B = 32 on one core); after the
-    shares are summed, each block computes its own rows ``L_b (c * R^T Y)`` and runs the
-    elementwise work (phi, update, noise, boundary) on them in one compiled pass (:mod:`._fused`),
-    after numpy's vectorised ``exp`` for the sigmoid. The calling thread and, for large batches,
-    worker threads take the blocks on demand; BLAS runs single-threaded inside them (the caller
-    holds `single_threaded_blas`) and the compiled passes release the GIL. Each block owns its
-    noise generator, so the results do not depend on the threading.
+    ``W Y = L (c * (R^T Y))`` by row blocks b: each block computes its share ``R_b^T Y_b`` of the
+    (P+1) x B coefficient matrix (from ``R^T`` stored contiguous, so that BLAS runs its
+    non-transposed kernel: 12.5 ms against 17.7 ms at N = 10^5, P = 50, B = 32 on one core); once
+    the shares are summed, each block computes its rows ``L_b (c * R^T Y)``, numpy's ``exp`` for
+    the sigmoid and the rest of the elementwise work (phi, update, noise, boundary) in one
+    compiled pass (:mod:`._fused`), then its share for the next step. The calling thread and, for
+    large batches, worker threads take the blocks on demand; BLAS runs single-threaded inside them
+    (the caller holds `single_threaded_blas`) and the compiled passes release the GIL. Each block
+    owns its noise generator, so the results do not depend on the threading.
     """
 
     def __init__(self, network, X, *, form, dt, sigma, boundary, source, generators):
@@ -134,8 +133,8 @@ class _Kernel:
         n_units, batch = X.shape
         # W Y = L (c * (R^T Y)); L = R = U for a symmetric W (theory.md §3)
         self.U = network.L.astype(self.dtype, copy=False)
-        self.VT = np.ascontiguousarray((network.L if network.is_symmetric else network.R).T, dtype=self.dtype)
-        # phi in the compiled pass (after numpy's exp), or by numpy before it
+        self.V = network.L if network.is_symmetric else network.R  # R^T: copied by the blocks, in the threads
+        self.VT = np.empty(self.V.shape[::-1], dtype=self.dtype)
         self.kind = FUSED_CORES.get(type(network.activation), Phi.GIVEN)
         self.compiled_phi = self.kind != Phi.GIVEN
         self.update_kind = int(self.kind if form == "rate" else Phi.GIVEN)
@@ -170,19 +169,15 @@ class _Kernel:
         self.speed = np.zeros((len(self.blocks), batch), dtype=np.float64)
         self.workers = block_workers(len(self.blocks), X.size)  # one per core for large batches
         self.pool = ThreadPoolExecutor(self.workers - 1) if self.workers > 1 else None
-        self.measure, self.u_t = False, None
-        self.shares_ready = False  # the shares of the current X (after the first round, each step's)
+        self.measure, self.u_t, self.shares_ready = False, None, False  # shares_ready: of the current X
 
     def close(self) -> None:
         if self.pool is not None:
             self.pool.shutdown()
 
     def _map(self, function: Callable[[int], None]) -> None:
-        """Call ``function(i)`` for every block; this thread and the workers take blocks from one queue.
-
-        Taking blocks on demand (not a fixed half each) lets a core that the machine slows down
-        do fewer of them; which thread runs a block does not change its result.
-        """
+        """Call ``function(i)`` for every block; this thread and the workers take blocks from one queue
+        (on demand, so that a core the machine slows down does fewer; the results do not change)."""
         pending = iter(range(len(self.blocks)))  # next() on it is atomic under the GIL
         futures = [self.pool.submit(_drain, function, pending) for _ in range(self.workers - 1)] if self.pool else []
         _drain(function, pending)
@@ -190,11 +185,7 @@ class _Kernel:
             future.result()
 
     def step(self, t: float, *, measure: bool) -> None:
-        """Advance `X` in place by one step from time `t`; with `measure`, fill ``speed`` first.
-
-        Each block computes its share of the next step's coefficients as soon as its rows are
-        updated (while they are in cache, and without a second round of the threads per step).
-        """
+        """Advance `X` in place by one step from time `t`; with `measure`, fill ``speed`` first."""
         self.measure = measure
         self._coefficients(t)
         self._map(self._update_block)
@@ -209,12 +200,16 @@ class _Kernel:
         """The input at `t` and the (P+1) x B coefficient matrix ``c * R^T Y`` (+ phi's folded shift)."""
         self.u_t = self.source.value(t)
         if not self.shares_ready:
-            self._map(self._share_block)
+            self._map(self._first_share_block)
             self.shares_ready = True
         np.sum(self.shares, axis=0, out=self.coefficients)
         self.coefficients *= self.c
         if self.shift is not None:
             self.coefficients[-1] += self.shift
+
+    def _first_share_block(self, i: int) -> None:
+        np.copyto(self.VT[:, self.blocks[i]], self.V[self.blocks[i]].T)
+        self._share_block(i)
 
     def _share_block(self, i: int) -> None:
         """``shares[i] = R_b^T Y_b`` with ``Y = X`` (rate form) or ``phi(X)`` (current form)."""
@@ -396,10 +391,9 @@ def euler_maruyama(
     Each step costs two skinny GEMMs with the low-rank factors, O(N P B), plus O(N B) elementwise
     work (phi and the noise dominate), done by row blocks, each in one pass compiled with numba
     (the first run in a process loads numba and its cached machine code, or compiles it: about 2 s
-    per dtype, once). The pass computes exactly what the equivalent numpy passes compute, bit for
-    bit, noise draws included. The sigmoid is ``1 / (1 + exp(-z))`` on numpy's vectorised ``exp``,
-    within 4 ulp of scipy's ``expit`` (which :func:`vector_field` uses): seeded trajectories differ
-    in the last bits from those of assocrate releases whose step used ``expit``. Large batches (N B >= 2^19) spread the
+    per dtype, once). The sigmoid is ``1 / (1 + exp(-z))`` on numpy's vectorised ``exp``, within
+    4 ulp of scipy's ``expit`` (which :func:`vector_field` uses): seeded trajectories differ in the
+    last bits from releases whose step used ``expit``. Large batches (N B >= 2^19) spread the
     blocks over the cores, with BLAS held at one thread for the duration of the run. That limit
     is process-wide (threadpoolctl), so BLAS calls made concurrently from other threads also
     run single-threaded meanwhile. No N x N matrix is formed.
