@@ -21,7 +21,7 @@ import importlib
 
 from ._version import __version__
 from .core.activations import RectifiedTanh, Sigmoid, activation_from_name
-from .core.design import DesignParameters, MemoryNetwork, design, design_parameters
+from .core.design import MemoryNetwork, design
 from .core.diagnosis import PatternDiagnosis, diagnose_patterns
 from .core.equilibria import equilibrium_residual, refine_equilibrium, uniform_states
 from .core.lif import LIFTransfer
@@ -34,6 +34,7 @@ from .core.patterns import (
     random_patterns,
     row_types,
 )
+from .core.rule import DesignParameters, design_parameters
 from .errors import FileFormatError, InvalidInput, InvalidType
 from .io import load_network, load_patterns, save_network
 

@@ -1,80 +1,82 @@
-"""Capacity sweeps: ``capacity`` in-process vs on a LocalCluster of processes or threads.
+"""Capacity sweeps: one dask worker process against two, and the sweep run in this process, alternated.
 
-Run: ``python benchmarks/bench_capacity_sweep.py [TRIALS ...]`` (default ``1 4``; about five minutes
-on two cores). The sweep is the demo's capacity step (N = 500, q = 0.2, loads 0.01 ... 0.12, seed 6)
-with TRIALS pattern sets per load. Each mode runs in a fresh interpreter (as the command line
-would), best of two, cluster start and shutdown included:
+Run: ``python benchmarks/bench_capacity_sweep.py [ROUNDS]`` (default 2). The sweep is N = 800,
+q = 0.2, loads 0.02 ... 0.12 (P = 16 ... 96, 6 loads) with 2 pattern sets per load (12 cells of
+0.1-10 s, so the per-task overhead of dask, a few ms, is small), seed 6. Every round times, in
+this order and in this process:
 
-- ``serial``: :func:`~assocrate.sweeps.capacity` (``scheduler="synchronous"``, the default);
-- ``processes``: ``capacity(scheduler="local")`` (one single-threaded worker process per core);
-- ``threads``: ``capacity`` on ``LocalCluster(processes=False)``, one worker with a thread per core.
+- ``workers=1``: ``capacity(scheduler=client)`` on a ``LocalCluster(n_workers=1, processes=True,
+  threads_per_worker=1, dashboard_address=":0")`` (the cluster's start and close included);
+- ``workers=2``: the same with two worker processes (what ``scheduler="local"`` starts on 2 cores);
+- ``synchronous``: ``capacity(scheduler="synchronous")``, the cells one by one in this process.
 
-Prints one line per measurement (seconds, the 1-minute load average before and after: the machine
-is shared) and whether each sweep's Dataset is identical to the serial numbers.
+Prints one human-readable line and one JSON line: min/median/max seconds per mode, the speed-up of
+two workers over one (min and median), the 1-, 5- and 15-minute load averages before and after
+(the machine is shared) and whether every mode gave the same numbers.
 """
 
 from __future__ import annotations
 
 import json
-import os
-import subprocess
 import sys
 import time
 
-LOADS = [0.01, 0.02, 0.04, 0.06, 0.08, 0.1, 0.12]
-MODES = ("serial", "processes", "threads")
+import numpy as np
+from _timing import load_average, spread
+
+LOADS = [0.02, 0.04, 0.06, 0.08, 0.1, 0.12]
+N_UNITS, TRIALS, SEED = 800, 2, 6
 
 
-def child(mode: str, trials: int) -> dict:
-    import numpy as np
-
+def sweep(scheduler: object) -> list:
     from assocrate.cli.demo import DEMO_ACTIVATION, DEMO_ACTIVITY, DEMO_LEVELS
     from assocrate.sweeps import capacity
 
-    args = (500, LOADS, DEMO_ACTIVITY, DEMO_ACTIVATION, DEMO_LEVELS["negative gamma"], trials, 6)
-    start = time.perf_counter()
-    if mode == "serial":
-        curve = capacity(*args)
-    elif mode == "processes":
-        curve = capacity(*args, scheduler="local")
-    else:
-        from distributed import Client, LocalCluster
-
-        workers = os.cpu_count() or 1
-        cluster = LocalCluster(processes=False, n_workers=1, threads_per_worker=workers, dashboard_address=":0")
-        with cluster, Client(cluster) as client:
-            curve = capacity(*args, scheduler=client)
-    seconds = time.perf_counter() - start
-    numbers = [curve.success_rate.tolist(), np.nan_to_num(curve.max_eigenvalue, nan=9.0).tolist()]
-    return {"mode": mode, "trials": trials, "seconds": round(seconds, 2), "numbers": numbers}
+    curve = capacity(N_UNITS, LOADS, DEMO_ACTIVITY, DEMO_ACTIVATION, DEMO_LEVELS["negative gamma"], TRIALS, SEED,
+                     scheduler=scheduler)
+    return [curve.success_rate.tolist(), np.nan_to_num(curve.max_eigenvalue, nan=9.0).tolist()]
 
 
-def _load() -> float:
-    return os.getloadavg()[0]
+def on_cluster(workers: int) -> list:
+    from distributed import Client, LocalCluster
+
+    with LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=":0") as cluster, \
+            Client(cluster) as client:
+        return sweep(client)
 
 
-def main(trial_counts: list[int]) -> None:
-    for trials in trial_counts:
-        best: dict[str, dict] = {}
-        for _ in range(2):
-            for mode in MODES:
-                before = _load()
-                out = subprocess.run([sys.executable, __file__, "--child", mode, str(trials)], check=True,
-                                     capture_output=True, text=True).stdout
-                record = {**json.loads(out.strip().splitlines()[-1]), "load_before": before, "load_after": _load()}
-                if mode not in best or record["seconds"] < best[mode]["seconds"]:
-                    best[mode] = record
-        for mode in MODES:
-            record = best[mode]
-            identical = record["numbers"] == best["serial"]["numbers"]
-            print(f"trials={trials} {len(LOADS) * trials:3d} cells  {mode:9s} {record['seconds']:7.2f} s  load "
-                  f"{record['load_before']:.2f} -> {record['load_after']:.2f}  same numbers as serial: {identical}")
-            summary = {key: value for key, value in record.items() if key != "numbers"}
-            print(json.dumps({**summary, "identical": identical}))
+def main(rounds: int) -> None:
+    modes = {"workers=1": lambda: on_cluster(1), "workers=2": lambda: on_cluster(2),
+             "synchronous": lambda: sweep("synchronous")}
+    load_before = load_average()
+    times: dict[str, list[float]] = {name: [] for name in modes}
+    numbers: dict[str, list] = {}
+    for _ in range(rounds):
+        for name, run in modes.items():
+            start = time.perf_counter()
+            numbers[name] = run()
+            times[name].append(time.perf_counter() - start)
+    stats = {name: [min(values), float(np.median(values)), max(values)] for name, values in times.items()}
+    record = {
+        "benchmark": f"capacity sweep N={N_UNITS}, {len(LOADS)} loads x {TRIALS} trials",
+        "cells": len(LOADS) * TRIALS,
+        "rounds": rounds,
+        **{f"{name}_s": values for name, values in stats.items()},
+        "speedup_2_over_1_min": stats["workers=1"][0] / stats["workers=2"][0],
+        "speedup_2_over_1_median": stats["workers=1"][1] / stats["workers=2"][1],
+        "goal_speedup": 1.6,
+        "identical_numbers": all(value == numbers["synchronous"] for value in numbers.values()),
+        "load_before": load_before,
+        "load_after": load_average(),
+    }
+    print(
+        f"{record['benchmark']} ({record['cells']} cells), {rounds} alternated rounds: "
+        + ", ".join(f"{name} {spread(values, 1, 's')}" for name, values in stats.items())
+        + f"; 2 workers / 1: {record['speedup_2_over_1_min']:.2f}x (min), {record['speedup_2_over_1_median']:.2f}x "
+        f"(median), goal 1.6x; same numbers: {record['identical_numbers']}; load {load_before} -> {record['load_after']}"
+    )
+    print(json.dumps(record))
 
 
 if __name__ == "__main__":
-    if sys.argv[1:2] == ["--child"]:
-        print(json.dumps(child(sys.argv[2], int(sys.argv[3]))))
-    else:
-        main([int(value) for value in sys.argv[1:]] or [1, 4])
+    main(int(sys.argv[1]) if len(sys.argv) > 1 else 2)

@@ -10,25 +10,30 @@ Rule ``"projection"`` (any linearly independent patterns, :mod:`assocrate.core.p
 from __future__ import annotations
 
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property
+from typing import TypeVar
 
 import numpy as np
 
 from .._summary import Summarized
-from .._validation import check_choice, check_finite_float, check_fraction, check_patterns, check_positive
+from .._validation import check_choice, check_patterns, check_positive
 from .._validation import readonly as _readonly
 from ..errors import InvalidInput, InvalidType
 from .activations import Activation, activation_record
 from .lowrank import Spectrum, lowrank_matvec, reduced_spectrum, weighted_gram
 from .patterns import RowTypes, pattern_statistics, row_types
 from .projection import projection_factors
+from .rule import DesignParameters, design_parameters
 
-__all__ = ["DENSE_LIMIT", "DesignParameters", "MemoryNetwork", "RULES", "design", "design_parameters", "design_rule"]
+__all__ = ["DENSE_LIMIT", "MemoryNetwork", "RULES", "design"]
 
 #: The design rules of :func:`design` (theory.md §3): ``"betteti"`` (exact for equal activities
 #: and equal pairwise overlaps) and ``"projection"`` (exact for any linearly independent patterns).
 RULES = ("betteti", "projection")
+
+_T = TypeVar("_T")
 
 #: Largest N for which :meth:`MemoryNetwork.dense_weights` builds W without ``force=True``.
 DENSE_LIMIT = 20000
@@ -36,90 +41,6 @@ DENSE_LIMIT = 20000
 #: The two forms of the model (theory.md §2): ``tau x' = -x + Phi(W x + u)`` ("rate") and
 #: ``tau h' = -h + W Phi(h) + u`` ("current").
 FORMS = ("rate", "current")
-
-
-@dataclass(frozen=True)
-class DesignParameters:
-    """The scalars of the design rule for given levels, activation, q and r.
-
-    Floats from :func:`design_parameters`; arrays of one shape from :func:`design_rule` on arrays.
-
-    Attributes
-    ----------
-    alpha : float
-        ``(b - a) / (phi(b) - phi(a))``: the memory eigenvalue of W used by the stability conditions.
-    alpha_prime : float
-        ``alpha / (q (1 - r))``: the weight scale of the covariance term.
-    beta : float
-        ``q ((1 - r) phi(a) + r phi(b)) / ((1 - q) phi(a) + q phi(b))``: the cross-talk offset.
-    gamma : float
-        ``((1 - beta) a + beta b) / ((1 - q) phi(a) + q phi(b))``: the uniform E/I-balance term.
-    """
-
-    alpha: float
-    alpha_prime: float
-    beta: float
-    gamma: float
-
-
-def design_parameters(activation: Activation, a: float, b: float, q: float, r: float) -> DesignParameters:
-    """Evaluate the design rule's scalars (theory.md §3).
-
-    Examples
-    --------
-    >>> from assocrate.core.activations import Sigmoid
-    >>> p = design_parameters(Sigmoid(4.8, 0.2), -0.3, 0.95, 0.2, 0.2)
-    >>> print(f"{p.alpha_prime:.6f} {p.gamma:.6f}")
-    7.812604 -0.249992
-    """
-    a = check_finite_float("a", a)
-    b = check_finite_float("b", b)
-    q = check_fraction("q", q)
-    r = check_fraction("r", r)
-    if a >= b:
-        raise InvalidInput(f"`a` must be < `b`; got a={a!r}, b={b!r}")
-    with np.errstate(over="ignore"):  # phi saturates at extreme levels; that is not an error here
-        phi_a, phi_b = float(activation.phi(a)), float(activation.phi(b))
-    if phi_b <= phi_a:
-        raise InvalidInput(
-            f"`b` must have phi(b) > phi(a); got phi(a)={phi_a!r}, phi(b)={phi_b!r} for a={a!r}, b={b!r} "
-            f"(with {activation!r}, raise b above the threshold)"
-        )
-    params = design_rule(phi_a, phi_b, a, b, q, r)
-    if not all(np.isfinite([params.alpha, params.alpha_prime, params.beta, params.gamma])):
-        raise InvalidInput(
-            f"`a`, `b` give non-finite design parameters (alpha={params.alpha!r}, gamma={params.gamma!r}); "
-            f"got a={a!r}, b={b!r}: use levels of moderate size"
-        )
-    return params
-
-
-def design_rule(
-    phi_a: float | np.ndarray, phi_b: float | np.ndarray, a: float, b: float, q: float, r: float
-) -> DesignParameters:
-    """The design rule's scalars from the rates ``phi(a)``, ``phi(b)`` (theory.md §3), unchecked.
-
-    The formulas of :func:`design_parameters`, which checks its arguments and calls this. `phi_a`
-    and `phi_b` may be arrays (broadcast together): the fields of the result are then arrays, one
-    value per entry -- :func:`assocrate.sweeps.phase_diagram` designs a whole (rho, threshold) grid
-    at once this way. An entry with ``phi(b) <= phi(a)`` gives a meaningless or infinite value;
-    pass NaN there to get NaN.
-
-    Examples
-    --------
-    >>> import assocrate as aa
-    >>> phi = aa.Sigmoid(4.8, 0.2).phi
-    >>> p = design_rule(phi(-0.3), phi(0.95), -0.3, 0.95, 0.2, 0.2)
-    >>> print(f"{p.alpha_prime:.6f} {p.gamma:.6f}")
-    7.812604 -0.249992
-    >>> design_rule(np.array([0.1, 0.2]), 0.9, -0.3, 0.95, 0.2, 0.2).alpha
-    array([1.5625    , 1.78571429])
-    """
-    mean_rate = (1.0 - q) * phi_a + q * phi_b
-    alpha = (b - a) / (phi_b - phi_a)
-    beta = q * ((1.0 - r) * phi_a + r * phi_b) / mean_rate
-    gamma = ((1.0 - beta) * a + beta * b) / mean_rate
-    return DesignParameters(alpha=alpha, alpha_prime=alpha / (q * (1.0 - r)), beta=beta, gamma=gamma)
 
 
 @dataclass(frozen=True, repr=False)
@@ -252,6 +173,26 @@ class MemoryNetwork(Summarized):
         """:class:`~assocrate.core.patterns.PatternStatistics` of the stored patterns."""
         return pattern_statistics(self.patterns)
 
+    def derived(self, key: str, compute: Callable[[], _T]) -> _T:
+        """``compute()`` the first time `key` is asked of this network, the same object afterwards.
+
+        The network is immutable, so what analyses derive from it (its row-type Gram matrix, the
+        design residuals of the memories, its uniform states) is computed once per network and
+        per `key`, and lives as long as the network does.
+
+        Examples
+        --------
+        >>> from assocrate.core.activations import Sigmoid
+        >>> from assocrate.core.patterns import equal_overlap_patterns
+        >>> net = design(equal_overlap_patterns(100, 0.2), Sigmoid(4.8, 0.2), -0.3, 0.95)
+        >>> net.derived("three", lambda: [3]) is net.derived("three", lambda: [4])
+        True
+        """
+        memo = self.__dict__.setdefault("_derived", {})  # beside the cached properties' values
+        if key not in memo:
+            memo[key] = compute()
+        return memo[key]
+
     @property
     def is_exact(self) -> bool:
         """Whether the rescaled memories are exact equilibria by construction.
@@ -350,9 +291,12 @@ class MemoryNetwork(Summarized):
             :func:`assocrate.stability.general.reduced_weight_eigenvalues`).
         """
         self.U  # noqa: B018 -- raises for a non-symmetric W
-        types = self.row_types
-        gram = weighted_gram(self.U[self.type_representatives], counts=types.counts)
-        return reduced_spectrum(gram, self.c, self.n_units)
+        return self.derived("eigenvalues of W", lambda: reduced_spectrum(self.type_gram, self.c, self.n_units))
+
+    @cached_property
+    def type_gram(self) -> np.ndarray:
+        """``U^T U`` (m x m, symmetric W only), summed over the row types with their counts."""
+        return _readonly(weighted_gram(self.U[self.type_representatives], counts=self.row_types.counts))
 
     @cached_property
     def type_representatives(self) -> np.ndarray:

@@ -18,9 +18,10 @@ from .._validation import check_patterns
 from .._validation import readonly as _readonly
 from ..errors import InvalidInput
 from .activations import Activation
-from .design import design, design_parameters
+from .design import design
 from .equilibria import equilibrium_residual
 from .patterns import pattern_statistics
+from .rule import design_parameters
 
 __all__ = ["EXACT_RTOL", "PatternDiagnosis", "diagnose_patterns"]
 

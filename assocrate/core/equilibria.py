@@ -345,7 +345,8 @@ def uniform_states(network: MemoryNetwork, *, grid: int = 4097) -> tuple[Uniform
     """All uniform equilibria ``s 1`` with ``s = phi(gamma s)`` (since ``W 1 = gamma 1``).
 
     Roots are bracketed on a grid of [0, 1] and polished with Brent's method; a root where
-    ``phi(gamma s) - s`` touches zero without crossing can be missed (a non-generic case).
+    ``phi(gamma s) - s`` touches zero without crossing can be missed (a non-generic case). Computed
+    once per network and grid (:meth:`~assocrate.core.design.MemoryNetwork.derived`).
 
     Returns
     -------
@@ -369,6 +370,10 @@ def uniform_states(network: MemoryNetwork, *, grid: int = 4097) -> tuple[Uniform
         raise InvalidInput(
             f"uniform states need W 1 = gamma 1, which holds for rule='betteti' only; got rule={network.rule!r}"
         )
+    return network.derived(f"uniform states on a grid of {grid}", lambda: _uniform_states(network, grid))
+
+
+def _uniform_states(network: MemoryNetwork, grid: int) -> tuple[UniformState, ...]:
     gamma, phi = network.gamma, network.activation.phi
 
     def gap(s: float) -> float:

@@ -19,9 +19,14 @@ alternated):
 The package's own parallelism does not come from BLAS: Euler–Maruyama spreads row blocks over the
 cores (:mod:`assocrate.dynamics.threads`) and capacity sweeps spread cells over dask workers.
 
-The limit is set through :mod:`threadpoolctl` on a controller built once (about 10 us per ``with``;
-``threadpoolctl.threadpool_limits`` re-scans the loaded libraries, about 1-10 ms per call). It is
-process-wide: BLAS calls made concurrently from other threads see it too.
+The limit is set through :mod:`threadpoolctl` on a controller built once (about 10 us;
+``threadpoolctl.threadpool_limits`` re-scans the loaded libraries, about 1-10 ms per call), by the
+outermost ``with`` of a thread only: blocks nested in it (a Gram matrix and two eigensolvers inside
+one spectrum, the steps of a Newton run) cost about 1 us, and the outermost one restores the limits
+it found. The limit is process-wide: BLAS calls made concurrently from other threads see it too.
+OpenBLAS (0.3.30 here) ignores a change of its thread count made from another thread once the main
+thread has made one, so code that runs BLAS in worker threads (a threaded scheduler) sets the
+limit in the main thread around them.
 """
 
 from __future__ import annotations
@@ -45,6 +50,7 @@ DECOMPOSITION_MAX_SINGLE = 1024
 
 _lock = threading.Lock()
 _blas = None  # the BLAS libraries' controller, built on first use (after numpy and scipy have loaded)
+_open = threading.local()  # per thread: single-threaded blocks open (depth) and the outermost one's limiter
 
 
 def _blas_controller():
@@ -63,7 +69,8 @@ def single_threaded_blas() -> contextlib.AbstractContextManager:
     """One BLAS thread, process-wide, for the duration of the ``with`` block.
 
     For every decomposition or solve of a (P+1) x (P+1) matrix, and for Euler–Maruyama, whose
-    kernel threads by row blocks itself.
+    kernel threads by row blocks itself. Blocks nest: only a thread's outermost one sets the limit
+    (about 10 us) and restores, when it ends, the limits it found.
 
     Examples
     --------
@@ -71,7 +78,26 @@ def single_threaded_blas() -> contextlib.AbstractContextManager:
     >>> with single_threaded_blas():
     ...     w = np.linalg.eigvalsh(np.eye(3))
     """
-    return _blas_controller().limit(limits=1)
+    return _ONE_THREAD
+
+
+class _OneThread(contextlib.AbstractContextManager):
+    """The ``with`` block of :func:`single_threaded_blas` (one shared instance), re-entrant per thread."""
+
+    def __enter__(self) -> None:
+        if getattr(_open, "depth", 0) == 0:
+            _open.limiter = _blas_controller().limit(limits=1)
+            _open.depth = 0
+        _open.depth += 1
+
+    def __exit__(self, *exc_info: object) -> None:
+        _open.depth -= 1
+        if _open.depth == 0:
+            _open.limiter.restore_original_limits()
+            del _open.limiter
+
+
+_ONE_THREAD = _OneThread()
 
 
 def product_flops(n_rows: int, n_inner: int = 1, n_columns: int = 1) -> int:

@@ -12,13 +12,16 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .._validation import readonly
 from ..core.design import MemoryNetwork
 from ..core.equilibria import refine_equilibrium
 from ..core.identity import identify_states
 from ..core.lowrank import symmetric_part, weighted_gram
+from ..core.threads import blas_threads_for
 
 __all__ = [
     "MemoryPoint",
+    "designed_residuals",
     "equilibrium_owner",
     "ideal_grams",
     "ideal_residuals",
@@ -76,16 +79,22 @@ def ideal_residuals(network: MemoryNetwork, rows: np.ndarray, counts: np.ndarray
     # U^T x̄^mu = phi_a U^T 1 + (phi_b - phi_a) U^T xi^mu, weighted by the type counts
     column_sums = np.zeros(rows.shape[1])
     overlaps = np.zeros((rows.shape[1], xi.shape[1]))
-    for start in range(0, rows.shape[0], _CHUNK):
-        block = rows[start : start + _CHUNK] * counts[start : start + _CHUNK, None]
-        column_sums += block.sum(axis=0)
-        overlaps += block.T @ xi[start : start + _CHUNK].astype(np.float64)
-    coefficients = network.c[:, None] * (phi_a * column_sums[:, None] + (phi_b - phi_a) * overlaps)
     worst = np.zeros(xi.shape[1])
-    for start in range(0, rows.shape[0], _CHUNK):
-        currents = network.a + (network.b - network.a) * xi[start : start + _CHUNK]
-        worst = np.maximum(worst, np.abs(rows[start : start + _CHUNK] @ coefficients - currents).max(axis=0))
+    with blas_threads_for(min(rows.shape[0], _CHUNK), rows.shape[1], xi.shape[1]):  # the thread policy
+        for start in range(0, rows.shape[0], _CHUNK):
+            block = rows[start : start + _CHUNK] * counts[start : start + _CHUNK, None]
+            column_sums += block.sum(axis=0)
+            overlaps += block.T @ xi[start : start + _CHUNK].astype(np.float64)
+        coefficients = network.c[:, None] * (phi_a * column_sums[:, None] + (phi_b - phi_a) * overlaps)
+        for start in range(0, rows.shape[0], _CHUNK):
+            currents = network.a + (network.b - network.a) * xi[start : start + _CHUNK]
+            worst = np.maximum(worst, np.abs(rows[start : start + _CHUNK] @ coefficients - currents).max(axis=0))
     return worst
+
+
+def designed_residuals(network: MemoryNetwork) -> np.ndarray:
+    """``max |W x̄^mu - h̄^mu|`` for every memory (:func:`ideal_residuals`), computed once per network."""
+    return network.derived("design residuals", lambda: readonly(ideal_residuals(network, *type_rows(network))))
 
 
 def memory_points(network: MemoryNetwork, memories: list[int], at: str) -> list[MemoryPoint]:
@@ -95,7 +104,7 @@ def memory_points(network: MemoryNetwork, memories: list[int], at: str) -> list[
     ideal_slopes = (float(dphi(network.a)), float(dphi(network.b)))
     exact = is_exact_design(network)
     refine = at == "equilibrium" and not exact
-    residuals = None if refine else ideal_residuals(network, rows, counts, xi[:, memories])
+    residuals = None if refine else designed_residuals(network)[memories]
     points = []
     for j, mu in enumerate(memories):
         if not refine:
@@ -133,9 +142,13 @@ def equilibrium_owner(network: MemoryNetwork, x: np.ndarray) -> int | None:
 
 
 def is_exact_design(network: MemoryNetwork) -> bool:
-    """``network.is_exact``, answered in O(N P) when the pattern sizes already differ."""
-    sizes = np.count_nonzero(network.patterns, axis=0)
-    return bool(np.all(sizes == sizes[0]) and network.is_exact)
+    """``network.is_exact``, answered in O(N P) when the pattern sizes already differ (once per network)."""
+
+    def exact() -> bool:
+        sizes = np.count_nonzero(network.patterns, axis=0)
+        return bool(np.all(sizes == sizes[0]) and network.is_exact)
+
+    return network.derived("exact design", exact)
 
 
 def memory_rate(network: MemoryNetwork, mu: int) -> np.ndarray:
@@ -176,11 +189,12 @@ def iter_ideal_grams(network: MemoryNetwork) -> Iterator[np.ndarray]:
     def counts_gram(selection: np.ndarray, first: int) -> np.ndarray:
         """``V[sel, first:]^T diag(counts) V[sel, first:]`` (in `count_dtype`)."""
         total = np.zeros((m - first, m - first), dtype=count_dtype)
-        for start in range(0, selection.size, _CHUNK):
-            chosen = selection[start : start + _CHUNK]
-            block = np.ones((chosen.size, m - first), dtype=count_dtype)
-            block[:, :-1] = xi[chosen, first:]
-            total += (block * weights[chosen, None]).T @ block
+        with blas_threads_for(min(selection.size, _CHUNK), m - first, m - first):  # the thread policy
+            for start in range(0, selection.size, _CHUNK):
+                chosen = selection[start : start + _CHUNK]
+                block = np.ones((chosen.size, m - first), dtype=count_dtype)
+                block[:, :-1] = xi[chosen, first:]
+                total += (block * weights[chosen, None]).T @ block
         return total
 
     # partial[mu] (the (m - mu) x (m - mu) counts with j, l >= mu), row-major, one after another
@@ -201,7 +215,9 @@ def iter_ideal_grams(network: MemoryNetwork) -> Iterator[np.ndarray]:
     for mu in range(P):
         low, mid, high = np.sort(np.stack([np.full_like(J, mu), J, L]), axis=0)  # T is symmetric in its indices
         on = partial[offsets[low] + (mid - low) * (m - low) + (high - low)].astype(np.float64)
-        yield symmetric_part(d_a * G0 + (d_b - d_a) * (B.T @ on @ B))
+        with blas_threads_for(m, m, m):
+            on_gram = B.T @ on @ B
+        yield symmetric_part(d_a * G0 + (d_b - d_a) * on_gram)
 
 
 def point_gram(point: MemoryPoint) -> np.ndarray:

@@ -16,10 +16,10 @@ import numpy as np
 
 from .._validation import check_index
 from ..core.design import MemoryNetwork, check_network
-from ..core.lowrank import reduced_eigenvalues, weighted_gram
+from ..core.lowrank import reduced_eigenvalues
 from ..core.patterns import PatternStatistics
 from ..errors import InvalidInput
-from ._linearization import MemoryPoint, is_exact_design, type_rows
+from ._linearization import MemoryPoint, is_exact_design
 from .spectra import JacobianSpectrum, spectrum_from_reduced
 
 __all__ = [
@@ -235,8 +235,7 @@ def instability_terms(alpha, gamma, q, d_a, d_b):
 
 
 def _lambda_max_weights(network: MemoryNetwork) -> float:
-    rows, counts, _ = type_rows(network)
-    return float(reduced_eigenvalues(weighted_gram(rows, counts=counts), network.c)[-1])
+    return float(reduced_eigenvalues(network.type_gram, network.c)[-1])
 
 
 def conditions(network: MemoryNetwork) -> StabilityConditions:

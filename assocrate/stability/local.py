@@ -21,12 +21,11 @@ from ..core.identity import identity_verdict
 from ..core.lowrank import reduced_eigenvalues
 from ._linearization import (
     MemoryPoint,
-    ideal_residuals,
+    designed_residuals,
     is_exact_design,
     iter_ideal_grams,
     memory_points,
     point_gram,
-    type_rows,
 )
 from .conditions import StabilityConditions, conditions
 from .general import general_local_stability
@@ -281,8 +280,8 @@ def local_stability(network: MemoryNetwork, *, at: Point = "equilibrium") -> Loc
     rows = []
     exact = is_exact_design(network)
     if at == "ideal" or exact:
-        _, _, xi = type_rows(network)
-        residuals = ideal_residuals(network, *type_rows(network)[:2], xi)
+        xi = network.row_types.rows  # one row per type: enough for which levels occur
+        residuals = designed_residuals(network)
         status = "exact design" if exact else "designed memory (not refined)"
         for mu, gram in zip(memories, iter_ideal_grams(network)):  # one (P+1) x (P+1) Gram at a time
             active = xi[:, mu]

@@ -3,7 +3,7 @@
 :func:`phase_diagram` evaluates local stability over a grid of gain ``rho`` and threshold ``x*``
 for fixed levels (a, b), activation family and pattern set. phi and phi' at a and b come from one
 activation per cell (about 10 us each); the rest is vectorised over the whole grid: the design
-scalars are one call of :func:`~assocrate.core.design.design_rule`, the patterns enter only
+scalars are one call of :func:`~assocrate.core.rule.design_rule`, the patterns enter only
 through integer count matrices computed once, and every cell is a few small matrix operations in
 one numpy call (closed forms for the equal-overlap design, batched (P+1) x (P+1) eigenproblems
 otherwise). A 30 x 30 diagram takes about 10 ms, less than starting a ``dask.distributed``
@@ -31,9 +31,9 @@ from .._validation import (
 )
 from .._version import __version__
 from ..core.activations import activation_from_name
-from ..core.design import design_rule
 from ..core.lowrank import batched_max_reduced_eigenvalue
 from ..core.patterns import ENSEMBLES, make_patterns, pattern_statistics, row_types
+from ..core.rule import design_rule
 from ..errors import InvalidInput
 from ..stability import instability_terms, k2_eigenvalues, pattern_structure_reason
 from .proof import proof_variable, prove_cells
@@ -69,7 +69,7 @@ def _grid_design(activation: str, rho: np.ndarray, threshold: np.ndarray, a: flo
 
     phi and phi' come from one activation per cell (an activation's parameters are checked scalars;
     its formulas are not repeated here), the scalars from
-    :func:`~assocrate.core.design.design_rule` on the whole grid at once.
+    :func:`~assocrate.core.rule.design_rule` on the whole grid at once.
     """
     levels = np.array([a, b])
     rates = np.empty((rho.size, threshold.size, 2))

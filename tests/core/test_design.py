@@ -9,9 +9,10 @@ from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
 from assocrate.core.activations import RectifiedTanh, Sigmoid
-from assocrate.core.design import DENSE_LIMIT, design, design_parameters, design_rule
+from assocrate.core.design import DENSE_LIMIT, design
 from assocrate.core.equilibria import equilibrium_residual
 from assocrate.core.patterns import correlated_patterns, equal_overlap_patterns, random_patterns
+from assocrate.core.rule import design_parameters, design_rule
 
 from ..reference import REFERENCE_SIGMOID, REFERENCE_TANH, design_quietly
 

@@ -92,3 +92,32 @@ def test_capacity_rates_pool_only_finished_cells():
     none = capacity_rates(n_patterns, counts, eigen_sum, eigen_count, np.zeros((2, 2), dtype=bool))
     assert np.all(np.isnan(none[0])) and np.all(np.isnan(none[1]))
     assert len(RATE_COUNTS) == counts.shape[-1]
+
+
+def test_the_segmented_relaxation_finds_the_equilibria_one_long_relaxation_finds():
+    """Beyond capacity: relaxing the memories Newton missed in segments (dropping those that left) agrees
+    with one relaxation of the whole t_relax followed by Newton from where each memory still is."""
+    from assocrate.core.equilibria import refine_equilibrium
+    from assocrate.dynamics import euler_maruyama
+    from assocrate.retrieval import DEFAULT_TOL
+    from assocrate.retrieval.capacity import _NEWTON_ITERATIONS, _assess_memories
+    from assocrate.retrieval.readout import Outcome, classify_features, ideal_states, readout_matrix
+
+    network = design_quietly(random_patterns(400, 60, 0.2, seed=3), REFERENCE_SIGMOID, -0.3, 0.95)
+    readout, ideals = readout_matrix(network), ideal_states(network)
+
+    def is_memory(mu, x):
+        return classify_features(readout.T @ x[:, None], ideals, np.array([mu]), DEFAULT_TOL)[0][0] == Outcome.CUED.value
+
+    def found(mu, start):
+        refined = refine_equilibrium(network, start, max_iter=_NEWTON_ITERATIONS)
+        return refined.success and is_memory(mu, refined.x)
+
+    rates = network.memory_rates()
+    expected = np.array([found(mu, rates[:, mu]) for mu in range(network.n_patterns)])
+    failed = np.flatnonzero(~expected)
+    assert failed.size > 0  # the case exercises the relaxation
+    relaxed = euler_maruyama(network, rates[:, failed], 0.01, 2000, sigma=0.0, steady_tol=1e-9).final
+    for j, mu in enumerate(failed):
+        expected[mu] = is_memory(mu, relaxed[:, j]) and found(mu, relaxed[:, j])
+    np.testing.assert_array_equal(_assess_memories(network, DEFAULT_TOL).equilibrium, expected)

@@ -9,6 +9,7 @@ from assocrate.core.equilibria import NewtonStatus, refine_equilibrium
 from assocrate.core.lowrank import reduced_eigenvalues
 from assocrate.core.patterns import correlated_patterns, equal_overlap_patterns, random_patterns
 from assocrate.stability._linearization import (
+    designed_residuals,
     ideal_grams,
     ideal_residuals,
     is_exact_design,
@@ -114,3 +115,11 @@ def test_memory_points_of_an_exact_design_are_not_refined():
         point = memory_points(network, [0], at)[0]
         assert point.status == "exact design" and point.shift == 0.0 and point.residual < 1e-10
         assert point.rows.shape[0] == network.row_types.n_types  # summed over row types, not units
+
+
+def test_the_design_residuals_are_computed_once_per_network(network):
+    """designed_residuals is ideal_residuals on every memory, memoised on the (immutable) network."""
+    first = designed_residuals(network)
+    np.testing.assert_array_equal(first, ideal_residuals(network, *type_rows(network)))
+    assert designed_residuals(network) is first and not first.flags.writeable
+    assert is_exact_design(network) is is_exact_design(network)

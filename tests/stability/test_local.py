@@ -105,3 +105,13 @@ def test_record_reports_no_spectrum_without_an_equilibrium(at):
         row = record["memories"][m.index]
         assert row["max_eigenvalue"] is None and row["slowest_time_constant"] is None
         assert row["stable"] is False and row["equilibrium_found"] is False
+
+
+def test_a_second_analysis_of_a_network_reuses_what_the_first_derived(random_network):
+    """Uniform states, W's spectrum and the design residuals are computed once per network, same numbers."""
+    first, second = local_stability(random_network, at="ideal"), local_stability(random_network, at="ideal")
+    assert second.uniform_states is first.uniform_states
+    assert random_network.eigenvalues_of_weights() is random_network.eigenvalues_of_weights()
+    assert second.to_record() == first.to_record()
+    single = jacobian_spectrum(random_network, 3, at="ideal")
+    assert single.equilibrium_residual == first.memories[3].spectrum.equilibrium_residual

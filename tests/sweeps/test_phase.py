@@ -12,8 +12,9 @@ import xarray as xr
 
 from assocrate.cli import main
 from assocrate.core.activations import RectifiedTanh, Sigmoid
-from assocrate.core.design import design, design_parameters
+from assocrate.core.design import design
 from assocrate.core.patterns import correlated_patterns, equal_overlap_patterns, pattern_statistics, random_patterns
+from assocrate.core.rule import design_parameters
 from assocrate.io import save_network
 from assocrate.plots import phase_diagram as draw_phase_diagram
 from assocrate.plots import phase_diagram_panels
@@ -122,7 +123,7 @@ def test_given_q_changes_the_design_estimated_q_when_absent():
 
 @pytest.mark.parametrize("activation", list(ACTIVATIONS))
 def test_grid_scalars_are_the_designs_bit_for_bit(activation):
-    """The grid is designed by core.design.design_rule: each cell's alpha, gamma and slopes are exactly
+    """The grid is designed by core.rule.design_rule: each cell's alpha, gamma and slopes are exactly
     those of the activation and design_parameters of that cell (no second copy of the formulas)."""
     ds = phase_diagram(activation=activation, rho=SMALL_RHO, threshold=SMALL_THRESHOLD[1:])
     for i, rho in enumerate(SMALL_RHO):
