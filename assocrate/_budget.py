@@ -102,13 +102,14 @@ def patterns_cost(n_units: int, n_patterns: int) -> Cost:
 def retrieval_cost(n_units: int, n_patterns: int, batch: int, n_steps: int, record_every: int, itemsize: int) -> Cost:
     """A batched Euler–Maruyama retrieval through the factors (``W = U C Uᵀ``, rank P+1).
 
-    Memory: the factors, about six N x B state-sized buffers (state, drive, noise, work) and the
-    recorded overlaps, P x B per recorded step. Work: two N x (P+1) x B products per step and
-    the rate function (about 20 operations per entry).
+    Memory: the factors (float64) and the step's transposed copy of one of them (in the run's
+    dtype), about six N x B state-sized buffers (state, drive, noise, work) and the recorded
+    overlaps, P x B per recorded step. Work: two N x (P+1) x B products per step and the rate
+    function (about 20 operations per entry).
     """
     n, p, b, steps = float(n_units), float(n_patterns), float(batch), float(n_steps)
     records = steps / max(record_every, 1) + 2.0
-    memory = 8.0 * n * (p + 1) + 6.0 * itemsize * n * b + 8.0 * p * b * records
+    memory = (8.0 + itemsize) * n * (p + 1) + 6.0 * itemsize * n * b + 8.0 * p * b * records
     work = steps * (4.0 * n * (p + 1) * b + 20.0 * n * b)
     return Cost(bytes=memory, flops=work)
 

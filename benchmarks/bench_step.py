@@ -22,6 +22,13 @@ contender once per round, min / median / max over the rounds):
 
 One JSON line per benchmark (``em_step``, one per sigma) with every time in seconds per step, the
 ratios and the load average before and after (the machine is shared: 2 cores, other users).
+
+Measured at N = 10^5 (5 rounds, 2026-11-29): with the second core free (load 1.9), public
+19.5/20.2/29.2 ms, numpy 53.7/54.0/54.7 ms, JAX 18.9/19.2/20.1 ms, roofline 6.5 ms (GEMM 100
+GFLOP/s): 32-33 % of it; noisy 41/61/63 ms, numpy 85/87/89 ms, JAX 58/95/97 ms. With one core left
+by other jobs (load 1.6-3.5, four runs): public 34-47 ms median, JAX 27-30 ms, numpy 53-63 ms,
+roofline 13 ms (28-37 %); noisy 62-99 ms, JAX 92-198 ms, numpy 86-122 ms. The products alone take
+23 ms of CPU per step (OpenBLAS at 28 GFLOP/s on these skinny shapes, half the 2048^3 rate).
 """
 
 from __future__ import annotations
