@@ -161,3 +161,81 @@ def test_bad_arguments(equal_overlap_network):
 def test_a_non_finite_or_complex_input_is_refused_not_a_stalled_run(equal_overlap_network, u):
     with pytest.raises(InvalidInput, match="`u` must be"):
         refine_equilibrium(equal_overlap_network, np.zeros(1000), u=u)
+
+
+def test_giving_up_early_stops_a_run_that_cannot_reach_tol():
+    """F(z) = z^2 + 1 has no root: the residual stays >= 1, which no squaring brings to tol, so with
+    give_up_early the run stops OUT_OF_REACH as it enters the last 4 iterations; without, it runs on."""
+    residual, step = (lambda z: z**2 + 1.0), (lambda z, f: -f / (2.0 * z))
+    early = damped_newton(residual, step, np.array([0.3]), tol=1e-12, max_iter=8, give_up_early=True)
+    assert early.status is NewtonStatus.OUT_OF_REACH and early.iterations == 4
+    assert "even if each squared it" in NewtonStatus.OUT_OF_REACH.value
+    late = damped_newton(residual, step, np.array([0.3]), tol=1e-12, max_iter=8)
+    assert late.status is not NewtonStatus.OUT_OF_REACH and late.iterations > 4
+
+
+def test_giving_up_early_keeps_a_run_that_converges_in_its_last_iterations():
+    """sqrt(2) from 1 converges in 5 of 6 steps; with 4, 3 and 2 steps left its residuals 6.9e-3, 6.0e-6
+    and 4.5e-12 raised to 16, 8 and 4 are below tol = 1e-15, so the rule lets it finish."""
+    run = damped_newton(lambda z: z**2 - 2.0, lambda z, f: -f / (2 * z), np.array([1.0]), tol=1e-15, max_iter=6,
+                        give_up_early=True)
+    assert run.status is NewtonStatus.CONVERGED
+
+
+def test_give_up_early_must_be_a_bool(random_network):
+    from assocrate.errors import InvalidType
+
+    with pytest.raises(InvalidType, match="`give_up_early` must be True or False; got 'yes'"):
+        refine_equilibrium(random_network, random_network.memory_rates()[:, 0], give_up_early="yes")
+
+
+def _newton_system_error(network, slopes, residual, step):
+    """Relative residual of the Newton system (-I + D W) step = -F, in float64 through the factors."""
+    jacobian_step = -step + slopes * network.weights_matvec(step)
+    return float(np.max(np.abs(jacobian_step + residual)) / np.max(np.abs(residual)))
+
+
+def test_a_newton_step_from_the_float32_gram_solves_the_float64_system(random_network):
+    """The float32 Gram matrix and one float64 refinement solve the Newton system to well below the
+    1e-6 the step is accepted at (an inexact Newton step that does not slow convergence)."""
+    from assocrate.core import equilibria
+
+    x = random_network.memory_rates()[:, 0]
+    h = random_network.weights_matvec(x)
+    slopes, residual = random_network.activation.dphi(h), random_network.activation.phi(h) - x
+    step = equilibria._newton_step(random_network, slopes, residual)
+    assert _newton_system_error(random_network, slopes, residual, step) < 1e-9
+
+
+def test_an_unfit_float32_gram_falls_back_to_float64(monkeypatch, random_network):
+    """A refinement correction above the threshold (forced: threshold 0) hands the solve to float64: the
+    step is then exactly the float64 Woodbury solve."""
+    from assocrate.core import equilibria
+    from assocrate.core.lowrank import weighted_gram
+
+    x = random_network.memory_rates()[:, 1]
+    h = random_network.weights_matvec(x)
+    slopes, residual = random_network.activation.dphi(h), random_network.activation.phi(h) - x
+    assert equilibria._refined_solve(random_network, slopes, np.ones(random_network.c.size)) is not None
+    monkeypatch.setattr(equilibria, "_REFINED", 0.0)
+    assert equilibria._refined_solve(random_network, slopes, np.ones(random_network.c.size)) is None
+    U, c = random_network.U, random_network.c
+    solution = np.linalg.solve(np.eye(c.size) - c[:, None] * weighted_gram(U, slopes), c * (U.T @ residual))
+    np.testing.assert_array_equal(equilibria._newton_step(random_network, slopes, residual),
+                                  residual + slopes * (U @ solution))
+
+
+def test_a_singular_float32_system_is_refused_not_warned():
+    """I - c U^T D U = 0 exactly (one column of ones, c = 1/N, slopes 1): no float32-based solve (LAPACK's
+    info, no LinAlgWarning), and the float64 solve raises, which stalls Newton."""
+    from types import SimpleNamespace
+
+    from assocrate.core import equilibria
+
+    n = 8
+    memo = {}
+    fake = SimpleNamespace(U=np.ones((n, 1)), c=np.array([1.0 / n]), is_symmetric=True,
+                           derived=lambda key, compute: memo.setdefault(key, compute()))
+    assert equilibria._refined_solve(fake, np.ones(n), np.ones(1)) is None
+    with pytest.raises(np.linalg.LinAlgError):
+        equilibria._newton_step(fake, np.ones(n), np.ones(n))

@@ -152,3 +152,20 @@ def test_weighted_gram_sums_its_row_blocks(low):
     d = rng.uniform(low, 1.0, 70000)
     expected = np.einsum("i,ij,ik->jk", d, U, U)
     np.testing.assert_allclose(weighted_gram(U, d), expected, rtol=0, atol=1e-12 * np.abs(d) @ (U**2).sum(axis=1))
+
+
+@settings(max_examples=40)
+@given(st.integers(0, 2**31 - 1), st.integers(1, 40), st.integers(1, 9))
+def test_a_float32_gram_is_the_float32_rank_k_update(seed, n_units, m):
+    """dtype float32 gives a float32 Gram matrix (ssyrk), exactly symmetric, equal to the float64 Gram
+    of the same float32 numbers to float32 rounding: n_units terms, each off by a few 2^-24."""
+    rng = np.random.default_rng(seed)
+    U32 = rng.standard_normal((n_units, m)).astype(np.float32)
+    d = rng.random(n_units)
+    gram = weighted_gram(U32, d, dtype=np.float32)
+    assert gram.dtype == np.float32
+    np.testing.assert_array_equal(gram, gram.T)
+    reference = weighted_gram(U32.astype(float), d.astype(np.float32).astype(float))
+    magnitude = np.abs(U32.astype(float))
+    scale = float((magnitude.T @ (d[:, None] * magnitude)).max())
+    np.testing.assert_allclose(gram, reference, rtol=0, atol=4 * (n_units + 2) * 2.0**-24 * scale)
