@@ -5,8 +5,9 @@ q = 0.2, loads 0.02 ... 0.12 (P = 16 ... 96, 6 loads) with 2 pattern sets per lo
 0.1-10 s, so the per-task overhead of dask, a few ms, is small), seed 6. Every round times, in
 this order and in this process:
 
-- ``workers=1``: ``capacity(scheduler=client)`` on a ``LocalCluster(n_workers=1, processes=True,
-  threads_per_worker=1, dashboard_address=":0")`` (the cluster's start and close included);
+- ``workers=1``: ``capacity(scheduler=client)`` on ``sweep_client("local", 1)``: the LocalCluster
+  of single-threaded worker processes that ``scheduler="local"`` starts, with one worker (the
+  cluster's start and close included);
 - ``workers=2``: the same with two worker processes (what ``scheduler="local"`` starts on 2 cores);
 - ``synchronous``: ``capacity(scheduler="synchronous")``, the cells one by one in this process.
 
@@ -38,10 +39,9 @@ def sweep(scheduler: object) -> list:
 
 
 def on_cluster(workers: int) -> list:
-    from distributed import Client, LocalCluster
+    from assocrate.sweeps.capacity import sweep_client
 
-    with LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=":0") as cluster, \
-            Client(cluster) as client:
+    with sweep_client("local", workers) as client:  # the cluster capacity(scheduler="local") starts
         return sweep(client)
 
 

@@ -138,8 +138,8 @@ _STAGNATION_FACTOR = 0.9
 # in the iterations left. Newton's own bound is ``|F| -> K |F|^2``; K is not known, so this is a rule
 # of thumb, checked where it is used: at N = 2000, P = 200-300 the converging runs had residuals
 # 0.12 and 0.0098 four and three iterations before their last (thresholds 0.18 and 0.032 for
-# tol = 1e-12), and no converging run of the 64 cells of `assocrate capacity --n 2000 --loads
-# 0.01:0.15:8 --trials 8` was cut.
+# tol = 1e-12), and with the rule the 64 cells of `assocrate capacity --n 2000 --loads 0.01:0.15:8
+# --trials 8` counted the same equilibria as without it.
 _REACH_WINDOW = 4
 
 

@@ -30,7 +30,7 @@ from .checkpoint import capacity_attrs, capacity_dataset, save_checkpoint, start
 if TYPE_CHECKING:
     from distributed import Client
 
-__all__ = ["SCHEDULERS", "capacity", "check_scheduler", "checkpoint_lock"]
+__all__ = ["SCHEDULERS", "capacity", "check_scheduler", "checkpoint_lock", "sweep_client"]
 
 #: Values of ``scheduler`` in :func:`capacity` besides a scheduler address or a Client.
 SCHEDULERS = ("local", "synchronous")
@@ -102,8 +102,13 @@ def checkpoint_lock(path: Path | None) -> Iterator[Path | None]:
 
 
 @contextlib.contextmanager
-def _client(scheduler: object, n_tasks: int) -> Iterator:
-    """A dask.distributed Client for `scheduler` (not "synchronous"); closes what it started."""
+def sweep_client(scheduler: object, n_tasks: int) -> Iterator:
+    """A dask.distributed Client for `scheduler` (not "synchronous"); closes what it started.
+
+    ``"local"`` starts a LocalCluster of ``min(cores, n_tasks)`` single-threaded worker processes
+    (what :func:`capacity` runs its cells on); an address connects to a running scheduler; a
+    Client is used as it is.
+    """
     import dask
     from distributed import Client, LocalCluster
 
@@ -149,7 +154,7 @@ def _run_cells(
 
     # largest P first (dask starts tasks in submission order): the longest cells do not come last
     order = sorted(pending, key=lambda index: -setup.n_patterns[index[0]])
-    with _client(scheduler, len(pending)) as client:
+    with sweep_client(scheduler, len(pending)) as client:
         token = uuid.uuid4().hex[:12]
         futures = {
             client.submit(capacity_cell, *arguments(index), key=f"capacity-cell-{token}-{index[0]}-{index[1]}",

@@ -239,3 +239,29 @@ def test_a_singular_float32_system_is_refused_not_warned():
     assert equilibria._refined_solve(fake, np.ones(n), np.ones(1)) is None
     with pytest.raises(np.linalg.LinAlgError):
         equilibria._newton_step(fake, np.ones(n), np.ones(n))
+
+
+def test_the_line_search_along_the_mapped_step_takes_the_same_iterates(monkeypatch):
+    """refine_equilibrium's line search updates the currents along W s (one product per iteration)
+    instead of a product per halving: from a start that needs halvings (input 0.3 moves memory 0 far
+    from an equilibrium) it takes the iterates of the plain line search, to rounding, in fewer products."""
+    from assocrate.core import equilibria
+    from assocrate.core.design import MemoryNetwork
+
+    net = design_quietly(random_patterns(1000, 14, 0.2, seed=0), REFERENCE_SIGMOID, -0.3, 0.95)
+    x0, phi, dphi = net.memory_rates()[:, 0], net.activation.phi, net.activation.dphi
+    products = []
+    matvec = MemoryNetwork.weights_matvec
+    monkeypatch.setattr(MemoryNetwork, "weights_matvec", lambda self, x: products.append(1) or matvec(self, x))
+    result = refine_equilibrium(net, x0, 0.3, max_iter=12)
+    with_line = len(products)
+    products.clear()
+    plain = damped_newton(
+        lambda x: phi(net.weights_matvec(x) + 0.3) - x,
+        lambda x, f: equilibria._newton_step(net, dphi(net.weights_matvec(x) + 0.3), f),
+        x0, tol=1e-12, max_iter=12,
+    )
+    assert plain.iterations == result.iterations and plain.status is result.status
+    np.testing.assert_allclose(result.x, plain.z, rtol=0, atol=1e-12)
+    assert len(products) > 2 * plain.iterations + 1  # the plain search halved: more than 2 products a step
+    assert with_line <= 2 * result.iterations + 2

@@ -181,11 +181,11 @@ def test_local_workers_keep_glibcs_dynamic_mmap_threshold(monkeypatch):
     mmap threshold at 128 kB: every larger array is mmapped and faulted in afresh, 36 % slower cells),
     but keep its single-threaded BLAS; a value the user exports still reaches them."""
     monkeypatch.delenv("MALLOC_TRIM_THRESHOLD_", raising=False)
-    with _port_held(8787), CAPACITY_MODULE._client("local", 2) as client:
+    with _port_held(8787), CAPACITY_MODULE.sweep_client("local", 2) as client:
         seen = client.run(lambda: (os.environ.get("MALLOC_TRIM_THRESHOLD_"), os.environ.get("OPENBLAS_NUM_THREADS")))
     assert len(seen) == 2 and set(seen.values()) == {(None, "1")}
     monkeypatch.setenv("MALLOC_TRIM_THRESHOLD_", "131072")
-    with _port_held(8787), CAPACITY_MODULE._client("local", 1) as client:
+    with _port_held(8787), CAPACITY_MODULE.sweep_client("local", 1) as client:
         seen = client.run(lambda: os.environ.get("MALLOC_TRIM_THRESHOLD_"))
     assert list(seen.values()) == ["131072"]
 
