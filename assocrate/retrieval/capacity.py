@@ -49,11 +49,13 @@ __all__ = [
 _NEWTON_ITERATIONS = 8
 # Duration (units of tau) of each segment of the relaxation of the memories Newton did not refine.
 _RELAX_SEGMENT = 2.0
-# Euler step of that relaxation (units of tau). It only seeds Newton, which then decides; 0.05 instead
-# of 0.01 left the counts of the 64 cells of `assocrate capacity --n 2000 --loads 0.01:0.15:8 --trials
-# 8` unchanged (the batch shrank alike: 300, 296, 259/260, 196, 157/161, ... at P = 300) and made a
-# P = 300 cell 1.8x faster.
+# Euler step and dtype of that relaxation (units of tau). It only seeds Newton (float64), which then
+# decides: steps of 0.05 instead of 0.01 made a P = 300 cell at N = 2000 1.8x faster (the batch
+# shrank alike: 300, 296, 259/260, 196, 157/161, ... trajectories at t = 6, 8, ..., 14), float32 a
+# further 1.2x. What it changes is which marginal memories a relaxation lands near enough for
+# Newton: see the counts in the README (`assocrate capacity`) and tests/retrieval/test_capacity.py.
 _RELAX_DT = 0.05
+_RELAX_DTYPE = np.float32
 
 
 @dataclass(frozen=True)
@@ -68,8 +70,9 @@ def _assess_memories(network: MemoryNetwork, tol: float, *, t_relax: float = 20.
 
     Newton's method starts from the rescaled memory; where it fails (it stalls when the design
     residual is large), the memories concerned are relaxed by the deterministic dynamics for up to
-    `t_relax` (one batch, in segments of t = 2; a trajectory no longer classified as its memory at
-    the end of a segment is dropped) and Newton restarts from where they are. A memory is an equilibrium if
+    `t_relax` (one batch, in float32 steps of 0.05, in segments of t = 2; a trajectory no longer
+    classified as its memory at the end of a segment is dropped) and Newton restarts from where they
+    are; Newton gives up a start when tol is out of its reach. A memory is an equilibrium if
     Newton converges to a state still classified as that memory. Stability from the reduced
     problem: spec(J) = {-1} U {-1 + spec(C U^T D U)} (tau = 1), D = diag(phi'(h)) there.
     """
@@ -104,7 +107,8 @@ def _assess_memories(network: MemoryNetwork, tol: float, *, t_relax: float = 20.
     dt, states, elapsed = _RELAX_DT, rates[:, failed], 0.0
     steps = max(1, int(round(_RELAX_SEGMENT / dt)))
     while failed and elapsed < t_relax:
-        run = euler_maruyama(network, states, dt, steps, sigma=0.0, record_every=steps, steady_tol=1e-9)
+        run = euler_maruyama(network, states, dt, steps, sigma=0.0, record_every=steps, steady_tol=1e-9,
+                             dtype=_RELAX_DTYPE)
         elapsed += steps * dt
         labels, _, _ = classify_features(readout.T @ run.final, ideals, np.array(failed), tol)
         kept = np.flatnonzero(labels == Outcome.CUED.value)
