@@ -6,11 +6,13 @@ classifies where each trajectory ends: the cued memory, another memory, the quie
 the all-on state, or none of them.
 
 Modules: :mod:`~assocrate.retrieval.cues` (cue makers), :mod:`~assocrate.retrieval.readout`
-(overlaps and classification), :mod:`~assocrate.retrieval.retrieve` (runs and basins) and
+(overlaps and classification), :mod:`~assocrate.retrieval.retrieve` (runs),
+:mod:`~assocrate.retrieval.basins` (retrieval against cue corruption) and
 :mod:`~assocrate.retrieval.capacity` (one cell of the capacity experiment, which
 :func:`assocrate.sweeps.capacity` runs).
 """
 
+from .basins import BasinProfile, basin_profile
 from .cues import (
     CUE_KINDS,
     CueSet,
@@ -25,7 +27,7 @@ from .cues import (
     user_cues,
 )
 from .readout import DEFAULT_TOL, OUTCOMES, Classification, Outcome, classify, ideal_overlaps, overlaps
-from .retrieve import BasinProfile, RetrievalResult, basin_profile, retrieve
+from .retrieve import RetrievalResult, retrieve
 
 __all__ = [
     "CUE_KINDS",
