@@ -156,12 +156,13 @@ class MemoryNetwork(Summarized):
         return _readonly(np.ascontiguousarray(np.diag(self.C)))
 
     @cached_property
-    def _L32(self) -> np.ndarray:
+    def L32(self) -> np.ndarray:
+        """The left factor in float32 (kept with the network: float32 products, Newton's Gram matrices)."""
         return _readonly(self.L.astype(np.float32))
 
     @cached_property
     def _R32(self) -> np.ndarray:
-        return self._L32 if self.R_factor is None else _readonly(self.R_factor.astype(np.float32))
+        return self.L32 if self.R_factor is None else _readonly(self.R_factor.astype(np.float32))
 
     @cached_property
     def row_types(self) -> RowTypes:
@@ -227,7 +228,7 @@ class MemoryNetwork(Summarized):
             raise InvalidInput(f"`x` must have shape ({self.n_units},) or ({self.n_units}, B); got {x.shape}")
         right = None if self.R_factor is None else (self._R32 if x.dtype == np.float32 else self.R_factor)
         if x.dtype == np.float32:
-            return lowrank_matvec(self._L32, self.c.astype(np.float32), x, right=right)
+            return lowrank_matvec(self.L32, self.c.astype(np.float32), x, right=right)
         return lowrank_matvec(self.L, self.c, x.astype(np.float64, copy=False), right=right)
 
     @cached_property

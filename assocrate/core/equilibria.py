@@ -133,10 +133,13 @@ _HALVINGS = 40
 # x̄^0 to memory 5's equilibrium, with little progress in the first 4), so the window is not short.
 _STAGNATION_WINDOW = 10
 _STAGNATION_FACTOR = 0.9
-# Out of reach (``give_up_early``): in the last `_REACH_WINDOW` iterations the run stops when even
-# quadratic convergence from the current residual (each iteration squaring it) would not reach tol
-# in the iterations left. Newton's own bound is ``|F| -> K |F|^2``; K is not known, so this is a rule
-# of thumb, checked where it is used: at N = 2000, P = 200-300 the converging runs had residuals
+# Out of reach (``give_up_early``): in the last `_REACH_WINDOW` iterations, and only after that many,
+# the run stops when even quadratic convergence from the current residual (each iteration squaring
+# it) would not reach tol in the iterations left. Newton's own bound is ``|F| -> K |F|^2`` with K
+# unknown and possibly far below 1, so this is a rule of thumb that can give up on a run that would
+# have converged (a first version, checking from the first iteration on, did so with max_iter 4
+# and 5 on random starts); it is checked where it is used,
+# with max_iter 8: at N = 2000, P = 200-300 the converging runs had residuals
 # 0.12 and 0.0098 four and three iterations before their last (thresholds 0.18 and 0.032 for
 # tol = 1e-12), and with the rule the 64 cells of `assocrate capacity --n 2000 --loads 0.01:0.15:8
 # --trials 8` counted the same equilibria as without it.
@@ -183,15 +186,15 @@ def _refined_solve(network: MemoryNetwork, slopes: np.ndarray, rhs: np.ndarray) 
     the caller solves in float64. In the Newton runs of a capacity cell at N = 2000, P = 300 the
     correction was 2.5e-6 of the solution at the median, 2e-5 at the 90th percentile, 0.02 at worst.
     """
-    U, c = network.U, network.c
-    U32 = network.derived("U float32", lambda: U.astype(np.float32))
-    small = np.eye(c.size) - c[:, None] * weighted_gram(U32, slopes, dtype=np.float32).astype(float)
+    U, c = network.U, network.c  # symmetric W: U is network.L, whose float32 copy is network.L32
+    small = np.eye(c.size) - c[:, None] * weighted_gram(network.L32, slopes, dtype=np.float32).astype(float)
     with single_threaded_blas():  # (P+1) x (P+1): one thread (assocrate.core.threads)
         lu, pivots, info = scipy.linalg.lapack.dgetrf(small)  # LAPACK itself: a singular matrix is info > 0
         if info != 0 or not np.all(np.isfinite(lu)):
             return None
         solution = scipy.linalg.lapack.dgetrs(lu, pivots, rhs)[0]
-        exact = solution - c * (U.T @ (slopes * (U @ solution)))
+    exact = solution - c * (U.T @ (slopes * (U @ solution)))  # O(N m): the caller's thread policy
+    with single_threaded_blas():
         correction = scipy.linalg.lapack.dgetrs(lu, pivots, rhs - exact)[0]
     solution += correction
     if not np.max(np.abs(correction)) <= _REFINED * np.max(np.abs(solution)):
@@ -206,7 +209,8 @@ class NewtonRun:
     Attributes
     ----------
     z : numpy.ndarray
-        The last accepted iterate (also the one with the smallest ``max |F|``).
+        The last accepted iterate (also the one with the smallest ``max |F|``; with `line`, up to
+        the rounding between the line's residual and `residual`).
     residual : numpy.ndarray
         ``F(z)``.
     iterations : int
@@ -255,9 +259,11 @@ def damped_newton(
     max_halvings : int, default 40
         Step halvings without a decrease before the run stalls (``STALLED``).
     give_up_early : bool, default False
-        With ``tol > 0``: stop (``OUT_OF_REACH``) in the last 4 of the `max_iter` iterations when
-        ``max |F| ** (2 ** left) > tol``, ``left`` the iterations left: not even a residual squared
-        by every step would reach `tol`. A rule of thumb for many starts of which most fail.
+        With ``tol > 0``: stop (``OUT_OF_REACH``) in the last 4 of the `max_iter` iterations, once 4
+        have been taken, when ``max |F| ** (2 ** left) > tol``, ``left`` the iterations left: not
+        even a residual squared by every step would reach `tol`. A rule of thumb for many starts of
+        which most fail: a step can do better than square the residual, so it may give up on a run
+        that would have converged.
     line : callable, optional
         ``line(z, s)`` returns ``F_along(t, z + t s)`` = ``F(z + t s)``, which the line search
         calls for t = 1, 1/2, 1/4, ... when it is cheaper than `residual` (a residual through a
@@ -284,7 +290,8 @@ def damped_newton(
         if tol > 0.0 and len(history) > _STAGNATION_WINDOW and norm > _STAGNATION_FACTOR * history[-1 - _STAGNATION_WINDOW]:
             return NewtonRun(z, f, iteration, NewtonStatus.STAGNATED)
         left = max_iter - iteration
-        if give_up_early and tol > 0.0 and left <= _REACH_WINDOW and norm ** (2**left) > tol:
+        if give_up_early and tol > 0.0 and iteration >= _REACH_WINDOW and left <= _REACH_WINDOW \
+                and norm > tol ** (0.5**left):  # norm ** (2 ** left) > tol, without overflow
             return NewtonRun(z, f, iteration, NewtonStatus.OUT_OF_REACH)
         try:
             step = newton_step(z, f)
@@ -331,10 +338,11 @@ def refine_equilibrium(
         Stop when ``max |-x + phi(W x + u)| <= tol``.
     max_iter : int, default 50
     give_up_early : bool, default False
-        Stop (``OUT_OF_REACH``) in the last 4 iterations when the residual is too large to reach
-        `tol` in the iterations left even if each step squared it: saves the Gram matrices of
-        starts that are not near an equilibrium when many starts are tried
-        (:func:`assocrate.sweeps.capacity` beyond capacity).
+        Stop (``OUT_OF_REACH``) in the last 4 iterations (after the first 4) when the residual is
+        too large to reach `tol` in the iterations left even if each step squared it: saves the
+        Gram matrices of starts that are not near an equilibrium when many starts are tried
+        (:func:`assocrate.sweeps.capacity` beyond capacity). A rule of thumb: it may give up on
+        a run that would have converged.
 
     Returns
     -------

@@ -147,7 +147,7 @@ def weighted_gram(
     U = np.asarray(U, dtype=dtype)
     weights = np.ones(U.shape[0], dtype=dtype) if d is None else np.asarray(d, dtype=dtype)
     if counts is not None:
-        weights = weights * counts
+        weights = (weights * counts).astype(dtype, copy=False)
     m = U.shape[1]
     rank_k = bool(np.all(weights >= 0.0))
     roots = np.sqrt(weights) if rank_k else None

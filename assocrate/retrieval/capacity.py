@@ -56,6 +56,9 @@ _RELAX_SEGMENT = 2.0
 # Newton: see the counts in the README (`assocrate capacity`) and tests/retrieval/test_capacity.py.
 _RELAX_DT = 0.05
 _RELAX_DTYPE = np.float32
+# The relaxation stops early when every trajectory left moves slower than this (per unit time): a
+# float32 state never gets below about 6e-7, one unit in the last place, even at an equilibrium.
+_RELAX_STEADY = 1e-5
 
 
 @dataclass(frozen=True)
@@ -107,7 +110,7 @@ def _assess_memories(network: MemoryNetwork, tol: float, *, t_relax: float = 20.
     dt, states, elapsed = _RELAX_DT, rates[:, failed], 0.0
     steps = max(1, int(round(_RELAX_SEGMENT / dt)))
     while failed and elapsed < t_relax:
-        run = euler_maruyama(network, states, dt, steps, sigma=0.0, record_every=steps, steady_tol=1e-9,
+        run = euler_maruyama(network, states, dt, steps, sigma=0.0, record_every=steps, steady_tol=_RELAX_STEADY,
                              dtype=_RELAX_DTYPE)
         elapsed += steps * dt
         labels, _, _ = classify_features(readout.T @ run.final, ideals, np.array(failed), tol)
@@ -244,9 +247,9 @@ class CapacitySetup:
 
     @property
     def n_steps(self) -> int:
-        """Euler steps of each cue's run: ``round(t_max / dt)`` (at least 1: `dt` <= `t_max`), as
+        """Euler steps of each cue's run, ``max(1, round(t_max / dt))``, as
         :func:`~assocrate.retrieval.retrieve` takes them from `t_max`."""
-        return int(round(self.t_max / self.dt))
+        return max(1, int(round(self.t_max / self.dt)))
 
     def seeds(self, seed: int | None) -> list[np.random.SeedSequence]:
         """One child of ``SeedSequence(seed)`` per cell; cell (i, t) gets child ``i * trials + t``."""

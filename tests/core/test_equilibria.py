@@ -174,6 +174,30 @@ def test_giving_up_early_stops_a_run_that_cannot_reach_tol():
     assert late.status is not NewtonStatus.OUT_OF_REACH and late.iterations > 4
 
 
+def test_giving_up_early_squares_the_residual_once_per_iteration_left():
+    """A residual falling by 10 % per step: 0.15 with 4 of 8 iterations left is still in reach
+    (0.15^16 = 6.6e-14 <= 1e-12), 0.135 with 3 left is not (0.135^8 = 1.1e-7): given up at 5."""
+    run = damped_newton(lambda z: z, lambda z, f: -0.1 * f, np.array([0.15 / 0.9**4]), tol=1e-12, max_iter=8,
+                        give_up_early=True)
+    assert run.status is NewtonStatus.OUT_OF_REACH and run.iterations == 5
+
+
+def test_giving_up_early_never_judges_the_first_iterations():
+    """With max_iter 4 every iteration is among the last 4, but none comes after 4 others: a start whose
+    residual no squaring brings to tol in time (0.9^16 > 1e-12), which converges at a better than
+    quadratic rate, is not given up."""
+    run = damped_newton(lambda z: z, lambda z, f: -0.999999 * f, np.array([0.9]), tol=1e-12, max_iter=4,
+                        give_up_early=True)
+    assert run.status is NewtonStatus.CONVERGED
+
+
+def test_giving_up_early_does_not_overflow():
+    """A residual of 6e298 with 4 iterations left: its 16th power is not computed (it would overflow)."""
+    run = damped_newton(lambda z: z, lambda z, f: -0.5 * f, np.array([1e300]), tol=1e-12, max_iter=8,
+                        give_up_early=True)
+    assert run.status is NewtonStatus.OUT_OF_REACH and run.iterations == 4
+
+
 def test_giving_up_early_keeps_a_run_that_converges_in_its_last_iterations():
     """sqrt(2) from 1 converges in 5 of 6 steps; with 4, 3 and 2 steps left its residuals 6.9e-3, 6.0e-6
     and 4.5e-12 raised to 16, 8 and 4 are below tol = 1e-15, so the rule lets it finish."""
@@ -195,16 +219,23 @@ def _newton_system_error(network, slopes, residual, step):
     return float(np.max(np.abs(jacobian_step + residual)) / np.max(np.abs(residual)))
 
 
-def test_a_newton_step_from_the_float32_gram_solves_the_float64_system(random_network):
-    """The float32 Gram matrix and one float64 refinement solve the Newton system to well below the
-    1e-6 the step is accepted at (an inexact Newton step that does not slow convergence)."""
+def test_a_newton_step_from_the_float32_gram_solves_the_float64_system():
+    """The float32 Gram matrix and one float64 refinement solve the Newton system at N = 2000, P = 200
+    to about 1e-12 relative; without the refinement the float32 solve is off by about 1e-6."""
     from assocrate.core import equilibria
 
-    x = random_network.memory_rates()[:, 0]
-    h = random_network.weights_matvec(x)
-    slopes, residual = random_network.activation.dphi(h), random_network.activation.phi(h) - x
-    step = equilibria._newton_step(random_network, slopes, residual)
-    assert _newton_system_error(random_network, slopes, residual, step) < 1e-9
+    net = design_quietly(random_patterns(2000, 200, 0.2, seed=4), REFERENCE_SIGMOID, -0.3, 0.95)
+    x = net.memory_rates()[:, 0]
+    h = net.weights_matvec(x)
+    slopes, residual = net.activation.dphi(h), net.activation.phi(h) - x
+    step = equilibria._newton_step(net, slopes, residual)
+    assert _newton_system_error(net, slopes, residual, step) < 1e-10
+    from assocrate.core.lowrank import weighted_gram  # the float32-based solve alone, for contrast
+
+    U, c = net.U, net.c
+    small = np.eye(c.size) - c[:, None] * weighted_gram(U, slopes, dtype=np.float32).astype(float)
+    rough = residual + slopes * (U @ np.linalg.solve(small, c * (U.T @ residual)))
+    assert _newton_system_error(net, slopes, residual, rough) > 1e-9
 
 
 def test_an_unfit_float32_gram_falls_back_to_float64(monkeypatch, random_network):
@@ -233,9 +264,8 @@ def test_a_singular_float32_system_is_refused_not_warned():
     from assocrate.core import equilibria
 
     n = 8
-    memo = {}
-    fake = SimpleNamespace(U=np.ones((n, 1)), c=np.array([1.0 / n]), is_symmetric=True,
-                           derived=lambda key, compute: memo.setdefault(key, compute()))
+    fake = SimpleNamespace(U=np.ones((n, 1)), L32=np.ones((n, 1), dtype=np.float32), c=np.array([1.0 / n]),
+                           is_symmetric=True)
     assert equilibria._refined_solve(fake, np.ones(n), np.ones(1)) is None
     with pytest.raises(np.linalg.LinAlgError):
         equilibria._newton_step(fake, np.ones(n), np.ones(n))

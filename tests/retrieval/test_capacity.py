@@ -100,7 +100,13 @@ def test_the_segmented_relaxation_finds_the_equilibria_one_long_relaxation_finds
     from assocrate.core.equilibria import refine_equilibrium
     from assocrate.dynamics import euler_maruyama
     from assocrate.retrieval import DEFAULT_TOL
-    from assocrate.retrieval.capacity import _NEWTON_ITERATIONS, _RELAX_DT, _RELAX_DTYPE, _assess_memories
+    from assocrate.retrieval.capacity import (
+        _NEWTON_ITERATIONS,
+        _RELAX_DT,
+        _RELAX_DTYPE,
+        _RELAX_STEADY,
+        _assess_memories,
+    )
     from assocrate.retrieval.readout import Outcome, classify_features, ideal_states, readout_matrix
 
     network = design_quietly(random_patterns(400, 60, 0.2, seed=3), REFERENCE_SIGMOID, -0.3, 0.95)
@@ -118,7 +124,7 @@ def test_the_segmented_relaxation_finds_the_equilibria_one_long_relaxation_finds
     failed = np.flatnonzero(~expected)
     assert failed.size > 0  # the case exercises the relaxation
     relaxed = euler_maruyama(network, rates[:, failed], _RELAX_DT, round(20.0 / _RELAX_DT), sigma=0.0,
-                             steady_tol=1e-9, dtype=_RELAX_DTYPE).final.astype(float)
+                             steady_tol=_RELAX_STEADY, dtype=_RELAX_DTYPE).final.astype(float)
     for j, mu in enumerate(failed):
         expected[mu] = is_memory(mu, relaxed[:, j]) and found(mu, relaxed[:, j])
     np.testing.assert_array_equal(_assess_memories(network, DEFAULT_TOL).equilibrium, expected)
