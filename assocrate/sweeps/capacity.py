@@ -277,9 +277,11 @@ def capacity(
     with other jobs, load average about 2): a cell is thousands of small numpy calls that hold the
     GIL, so worker threads do not overlap -- the demo's sweep (N = 500, 7 cells) took 4.7 s serially,
     5.3 s on threads, 7.1 s on two processes; with 4 trials (28 cells) 22.1 s serially, 23.6 s on
-    threads, 15.5 s on processes. A 12-cell sweep at N = 800, alternated (load 3.0 -> 2.2): two
-    worker processes 9.2-11.6 s, one 16.5-17.0 s (1.6-1.8x), in-process 12.5-13.1 s. Threads also share one BLAS thread pool, whose size cells
-    change concurrently, and the last bits of ``max_eigenvalue_sum`` were seen to differ between
+    threads, 15.5 s on processes. A 12-cell sweep at N = 800, alternated (load 1.2 -> 1.3): two
+    worker processes 5.2-6.2 s, one 8.4-10.3 s (1.60x at the min, 1.62x at the median; the sweep
+    alone once the workers are up 1.69x, 1.81x), in-process 6.7-7.1 s. Threads also share one BLAS
+    thread pool, whose size cells change concurrently, and the last bits of ``max_eigenvalue_sum``
+    were seen to differ between
     runs; a worker process runs one cell at a time with single-threaded BLAS (distributed's
     nanny sets ``OPENBLAS_NUM_THREADS=1``), so its numbers are bit-identical to the serial ones.
     A LocalCluster costs 2-7 s to start (each worker imports assocrate); a sweep of one trial per
