@@ -138,11 +138,11 @@ _STAGNATION_FACTOR = 0.9
 # it) would not reach tol in the iterations left. Newton's own bound is ``|F| -> K |F|^2`` with K
 # unknown and possibly far below 1, so this is a rule of thumb that can give up on a run that would
 # have converged (a first version, checking from the first iteration on, did so with max_iter 4
-# and 5 on random starts); it is checked where it is used,
-# with max_iter 8: at N = 2000, P = 200-300 the converging runs had residuals
-# 0.12 and 0.0098 four and three iterations before their last (thresholds 0.18 and 0.032 for
-# tol = 1e-12), and with the rule the 64 cells of `assocrate capacity --n 2000 --loads 0.01:0.15:8
-# --trials 8` counted the same equilibria as without it.
+# and 5 on random starts); it is checked where it is used, with max_iter 8: at N = 2000,
+# P = 200-300 the converging runs had residuals 0.12 and 0.0098 four and three iterations before
+# their last (thresholds 0.18 and 0.032 for tol = 1e-12), and with the rule the 64 cells of
+# `assocrate capacity --n 2000 --loads 0.01:0.15:8 --trials 8` counted the same equilibria as
+# without it.
 _REACH_WINDOW = 4
 
 
@@ -153,7 +153,7 @@ def _newton_step(network: MemoryNetwork, slopes: np.ndarray, residual: np.ndarra
     """
     if not network.is_symmetric:
         L, R, c = network.L, network.R, network.c
-        small = np.eye(c.size) - c[:, None] * (R.T @ (slopes[:, None] * L))
+        small = _capacitance(c, R.T @ (slopes[:, None] * L))
         with single_threaded_blas():  # m x m: one thread (assocrate.core.threads)
             solution = np.linalg.solve(small, c * (R.T @ residual))
         return residual + slopes * (L @ solution)
@@ -161,10 +161,15 @@ def _newton_step(network: MemoryNetwork, slopes: np.ndarray, residual: np.ndarra
     rhs = c * (U.T @ residual)
     solution = _refined_solve(network, slopes, rhs)
     if solution is None:  # the float32 Gram matrix was not good enough to refine from: float64 throughout
-        small = np.eye(c.size) - c[:, None] * weighted_gram(U, slopes)
+        small = _capacitance(c, weighted_gram(U, slopes))
         with single_threaded_blas():  # (P+1) x (P+1): one thread (assocrate.core.threads)
             solution = np.linalg.solve(small, rhs)  # raises only if singular, never warns
     return residual + slopes * (U @ solution)
+
+
+def _capacitance(c: np.ndarray, gram: np.ndarray) -> np.ndarray:
+    """Woodbury's m x m matrix ``I - C R^T D L`` of a Newton step, from ``gram = R^T D L``."""
+    return np.eye(c.size) - c[:, None] * gram
 
 
 # A float32-based Newton step (_refined_solve) is refined once in float64 and kept when that correction
@@ -187,7 +192,7 @@ def _refined_solve(network: MemoryNetwork, slopes: np.ndarray, rhs: np.ndarray) 
     correction was 2.5e-6 of the solution at the median, 2e-5 at the 90th percentile, 0.02 at worst.
     """
     U, c = network.U, network.c  # symmetric W: U is network.L, whose float32 copy is network.L32
-    small = np.eye(c.size) - c[:, None] * weighted_gram(network.L32, slopes, dtype=np.float32).astype(float)
+    small = _capacitance(c, weighted_gram(network.L32, slopes, dtype=np.float32).astype(float))
     with single_threaded_blas():  # (P+1) x (P+1): one thread (assocrate.core.threads)
         lu, pivots, info = scipy.linalg.lapack.dgetrf(small)  # LAPACK itself: a singular matrix is info > 0
         if info != 0 or not np.all(np.isfinite(lu)):
