@@ -1,34 +1,40 @@
-"""The elementwise part of an Euler–Maruyama step in one compiled pass per row block (numba).
+"""One Euler–Maruyama step on a row tile, compiled (numba): products, phi, update, noise, boundary.
 
-:func:`update_block` does, for every entry of a row block in C order, what a numpy step would do
-in several passes with temporaries: ``phi``, the update ``x + (phi - x) dt/tau``, the noise
-``+ sigma sqrt(dt) n`` and the boundary, in the same floating-point operations and order as the
-numpy reference of ``tests/dynamics/test_fused.py`` (bit for bit):
+A step is done tile by tile (a few hundred rows: the tile of the factors, the states and the
+drive stay in the core's L2 cache from the first product to the last):
 
-- for the activations in :data:`FUSED_CORES`, the pass finishes phi: the logistic
-  ``1 / (1 + e)`` of ``e = exp(-z)``, which numpy has computed beforehand with its vectorised
-  ``exp`` (:func:`sigmoid_exponent`; numpy's SIMD ``exp`` is 6x faster than libm's scalar one,
-  which scipy's ``expit`` calls per entry). This differs from ``expit`` in the last bits (a few
-  units in the last place; an overflow of ``exp`` gives ``1 / inf = 0``), so trajectories differ
-  in the last bits from the releases that used ``expit``. Numpy's own ``tanh`` is a SIMD
-  approximation that libm does not reproduce, so
-  :class:`~assocrate.core.activations.RectifiedTanh` (like any other activation) gets its phi
-  from numpy first and this pass does the rest;
-- float64 noise is drawn here, one ``Generator.standard_normal()`` per entry in C order: numba
-  draws the ziggurat stream numpy's ``standard_normal(out=...)`` fills the block with (2.6x faster
-  than that fill). float32 noise (a numpy Box–Muller fill, whose vectorised float32 log, sin and
-  cos libm does not reproduce) is filled by numpy and read here;
-- the reflecting boundary folds each entry in ``[-1, 2]`` on the spot (``min(|x|, 2 - |x|)``);
-  a block with an entry beyond, a NaN or a ``-0.0`` that numpy would keep takes the numpy fold
-  on the whole block (the block-level rule of ``sde._reflect``), from the unfolded values the
-  pass leaves in `H`.
+- :func:`drive_tile`: ``H = L_t C`` (BLAS, through numba's ``np.dot``), plus the input;
+- :func:`update_tile`: for every entry in C order, ``phi``, the update ``x + (phi - x) dt/tau``,
+  the noise ``+ sigma sqrt(dt) n`` and the boundary, in the same floating-point operations and order
+  as the numpy reference of ``tests/dynamics/test_fused.py`` (bit for bit);
+- :func:`share_tile`: the tile's share ``R_t^T Y_t`` of the next step's (P+1) x B coefficients;
+- :func:`block_pass` runs these for all tiles of a row block in one call, when phi is compiled
+  (:data:`FUSED_CORES`); other activations get their phi from numpy between the calls.
+
+The sigmoid is ``1 / (1 + e)`` with ``e = exp(-z)`` from :func:`exp_clamped`, an exp written here
+so that LLVM vectorises it inside the pass (numba's ``math.exp`` calls libm per entry: 4.3 ns
+against 1.2 ns; numpy's SIMD exp, 0.8 ns, cannot be called from compiled code): range reduction
+by ``ln 2`` in two parts, the Taylor polynomial of degree 13 on ``|r| <= ln(2)/2`` (truncation
+``< 2^-60``), and ``2^k`` from its bits. Within 1.5 ulp of exp on ``[-708, 709.78]`` (tested against
+long double); its argument is clamped to ``[-708, 710]``, so it returns ``inf`` above 709.78
+(as exp) and ``exp(-708)`` below -708 (where the logistic ``1 / (1 + e)`` is 1 either way). float32
+states take it in float64, rounded once to float32; the rest of their arithmetic stays float32.
+The logistic is within 4 ulp of scipy's ``expit``; seeded trajectories differ in the last bits
+from releases that used ``expit`` or numpy's exp.
+
+float64 noise is drawn in the pass, one ``Generator.standard_normal()`` per entry in C order: numba
+draws the ziggurat stream numpy's ``standard_normal(out=...)`` fills the block with (2.6x faster
+than that fill). float32 noise (a numpy Box–Muller fill, whose vectorised float32 log, sin and cos
+libm does not reproduce) is filled by numpy for the whole block and read here. The reflecting
+boundary folds each entry in ``[-1, 2]`` on the spot (``min(|x|, 2 - |x|)``); a tile with an entry
+beyond, a NaN or a ``-0.0`` that numpy would keep takes the numpy fold on the whole tile (the
+tile-level rule of ``sde._reflect``), from the unfolded values the pass leaves in `H`.
 
 Compiled with ``cache=True`` (the machine code is kept next to this file, or in numba's user
-cache when that is not writable) and ``nogil=True``, so row blocks run in parallel in threads,
-and numba's numpy error model: no ZeroDivisionError check, which would keep LLVM from vectorising a
-division (the one division, ``1 / (1 + e)``, has ``1 + e >= 1``).
-numba is imported with this module, which the Euler–Maruyama kernel imports on first use:
-``import assocrate`` does not load it.
+cache when that is not writable), ``nogil=True`` (row blocks run in parallel in threads) and
+numba's numpy error model: no ZeroDivisionError check, which would keep LLVM from vectorising the
+one division, ``1 / (1 + e)`` with ``1 + e >= 1``. numba is imported with this module, which the
+Euler–Maruyama kernel imports on first use: ``import assocrate`` does not load it.
 """
 
 from __future__ import annotations
@@ -38,10 +44,16 @@ import math
 
 import numba
 import numpy as np
+from llvmlite import ir
+from numba import types
+from numba.extending import intrinsic, overload
 
 from ..core.activations import Sigmoid
 
-__all__ = ["FUSED_CORES", "Boundary", "Noise", "Phi", "phi_block", "sigmoid_exponent", "update_block"]
+__all__ = [
+    "FUSED_CORES", "Boundary", "Noise", "Phi", "block_pass", "drive_tile", "exp_clamped", "exp_entries", "measure_tile",
+    "phi_tile", "share_tile", "update_tile",
+]
 
 
 class Phi(enum.IntEnum):
@@ -49,8 +61,8 @@ class Phi(enum.IntEnum):
 
     #: nothing: `H` already holds phi (applied by numpy), or the current form's ``W phi + u``
     GIVEN = 0
-    #: the logistic ``1 / (1 + e)``, where `H` holds ``e = exp(-z)`` (:func:`sigmoid_exponent`),
-    #: ``z = scale h + shift`` (:class:`~assocrate.core.activations.Sigmoid`)
+    #: the logistic ``1 / (1 + exp(h))``: `H` holds ``h = -z``, ``z = scale h + shift``
+    #: (:class:`~assocrate.core.activations.Sigmoid`)
     SIGMOID = 1
 
 
@@ -75,56 +87,139 @@ class Boundary(enum.IntEnum):
 #: The activations whose phi the pass evaluates itself (the others' phi is applied by numpy first).
 FUSED_CORES = {Sigmoid: Phi.SIGMOID}
 
+_LOG2E = 1.4426950408889634
+# ln 2 in two parts (fdlibm's): the first has 32 significant bits, so k * _LN2_HI is exact for |k| < 2^20
+_LN2_HI = 6.93147180369123816490e-01
+_LN2_LO = 1.90821492927058770002e-10
+_TAYLOR = tuple(1.0 / math.factorial(k) for k in range(14))
 
-def sigmoid_exponent(Z: np.ndarray, out: np.ndarray, scale=None, shift=None) -> np.ndarray:
-    """``out = exp(-(scale Z + shift))`` by numpy (its vectorised ``exp``), the sigmoid's input to the pass.
 
-    Without `scale` and `shift`, `Z` already holds ``-z``. An overflow gives ``inf`` and an
-    underflow 0 (silently, under any ``np.errstate``), whose logistics are 0 and 1.
+@intrinsic
+def _double_from_bits(typingctx, bits):
+    """The float64 whose IEEE bits are the int64 `bits` (a bit cast, which LLVM vectorises)."""
+    if bits != types.int64:
+        return None
 
-    Examples
-    --------
-    >>> from scipy.special import expit
-    >>> Z = np.array([[-1.0, 0.0, 2.5]])
-    >>> R = sigmoid_exponent(Z, np.empty_like(Z), 4.0, -1.0)
-    >>> phi_block(R, R, int(Phi.SIGMOID))
-    >>> bool(np.allclose(R, expit(4.0 * Z - 1.0), rtol=1e-15, atol=0.0))
-    True
+    def codegen(context, builder, signature, args):
+        return builder.bitcast(args[0], ir.DoubleType())
+
+    return types.float64(types.int64), codegen
+
+
+def _like(value, template):
+    """`value` rounded to the floating type of `template` (compiled only)."""
+
+
+@overload(_like, inline="always")
+def _like_overload(value, template):
+    if template == types.float32:
+        return lambda value, template: np.float32(value)
+    return lambda value, template: np.float64(value)
+
+
+@numba.njit(cache=True, nogil=True, error_model="numpy", inline="always")
+def exp_clamped(x):
+    """``exp(x)`` in float64 for ``x`` in ``[-708, 709.78]`` (within 1.5 ulp), ``inf`` above, ``exp(-708)`` below.
+
+    NaN gives NaN. Written without branches so that a loop calling it vectorises.
     """
-    if scale is not None:
-        np.multiply(Z, -scale, out=out)
-        out -= shift
-        Z = out
-    with np.errstate(over="ignore", under="ignore"):
-        np.exp(Z, out=out)
-    return out
+    x = min(max(np.float64(x), -708.0), 710.0)
+    k = np.rint(x * _LOG2E)
+    r = (x - k * _LN2_HI) - k * _LN2_LO
+    p = _TAYLOR[13]
+    p = p * r + _TAYLOR[12]
+    p = p * r + _TAYLOR[11]
+    p = p * r + _TAYLOR[10]
+    p = p * r + _TAYLOR[9]
+    p = p * r + _TAYLOR[8]
+    p = p * r + _TAYLOR[7]
+    p = p * r + _TAYLOR[6]
+    p = p * r + _TAYLOR[5]
+    p = p * r + _TAYLOR[4]
+    p = p * r + _TAYLOR[3]
+    p = p * r + _TAYLOR[2]
+    p = p * r + 1.0
+    p = p * r + 1.0
+    # 2^k as two powers of two, so that k = 1024 (x up to 710) does not overflow the exponent field
+    n = np.int64(k)
+    half = n >> 1
+    return p * _double_from_bits((half + 1023) << 52) * _double_from_bits((n - half + 1023) << 52)
 
 
 @numba.njit(cache=True, nogil=True, error_model="numpy")
-def _phi(kind, e):
+def exp_entries(A, out):
+    """``out = exp_clamped(A)`` entrywise (`out` may be `A`; float32 rounded once), for tests and references."""
+    a, o = A.reshape(-1), out.reshape(-1)
+    for i in range(a.size):
+        o[i] = _like(exp_clamped(a[i]), o[i])
+
+
+@numba.njit(cache=True, nogil=True, error_model="numpy")
+def _phi(kind, h):
     """phi of one entry from what `H` holds (a float32 one keeps float32 arithmetic in float32)."""
     if kind == Phi.SIGMOID:
+        e = _like(exp_clamped(h), h)
         one = np.float32(1.0)
         return one / (one + e)
-    return e
+    return h
 
 
 @numba.njit(cache=True, nogil=True, error_model="numpy")
-def phi_block(E, R, kind):
-    """``R = phi(E)`` entrywise, where `E` holds what :data:`Phi` `kind` says (`R` may be `E`)."""
-    for i in range(E.shape[0]):
-        for j in range(E.shape[1]):
-            R[i, j] = _phi(kind, E[i, j])
+def phi_tile(X, Y, kind, neg_scale, shift):
+    """``Y = phi(X * neg_scale - shift)`` entrywise for :data:`Phi` `kind` (`Y` may be `X`).
+
+    For the sigmoid ``phi(x) = 1 / (1 + exp(-z))``, ``z = k x - k c``, ``neg_scale = -k`` and
+    ``shift = -k c`` give ``h = -z``, rounded as numpy rounds ``X * neg_scale - shift``.
+    """
+    for i in range(X.shape[0]):
+        for j in range(X.shape[1]):
+            Y[i, j] = _phi(kind, X[i, j] * neg_scale - shift)
 
 
 @numba.njit(cache=True, nogil=True, error_model="numpy")
-def _update_only(H, X, kind, rate):
-    """``X = X + (phi(H) - X) * rate``: :func:`update_block` without noise, boundary or measure.
+def drive_tile(L, C, a, u, u_scale, neg_scale, shift, unfolded, H):
+    """``H = L[a:a+n] C + u * u_scale`` for the tile's n rows; then ``H * neg_scale - shift`` if `unfolded`.
 
-    Without branches in the inner loop LLVM vectorises it, division included: numba's numpy error
+    `u` is (N, B), (N, 1) or (1, 1), or (0, 0) for no input.
+    """
+    n, batch = H.shape
+    np.dot(L[a:a + n], C, H)
+    if u.shape[0] > 0:
+        rows, columns = u.shape[0] > 1, u.shape[1] > 1
+        for i in range(n):
+            for j in range(batch):
+                H[i, j] += u[a + i if rows else 0, j if columns else 0] * u_scale
+    if unfolded:
+        for i in range(n):
+            for j in range(batch):
+                H[i, j] = H[i, j] * neg_scale - shift
+
+
+@numba.njit(cache=True, nogil=True, error_model="numpy")
+def share_tile(R, Y, a, out):
+    """``out = R[a:a+n]^T Y`` for the tile's n rows (the tile of `R` is still in cache from the drive)."""
+    np.dot(R[a:a + Y.shape[0]].T, Y, out)
+
+
+@numba.njit(cache=True, nogil=True, error_model="numpy")
+def measure_tile(H, X, kind, speed):
+    """``speed = max |phi(H) - X|`` per column (:data:`Phi` `kind`); a NaN sticks, as in numpy's max."""
+    speed[:] = 0.0
+    for i in range(X.shape[0]):
+        for j in range(X.shape[1]):
+            size = abs(_phi(kind, H[i, j]) - X[i, j])
+            if size > speed[j] or size != size:
+                speed[j] = size
+
+
+@numba.njit(cache=True, nogil=True, error_model="numpy")
+def _update(H, X, kind, rate):
+    """``X = X + (phi(H) - X) * rate`` entrywise.
+
+    The loop has no branches, so LLVM vectorises it, exp and division included: numba's numpy error
     model (no ZeroDivisionError check; here ``1 + e >= 1``) lets ``1 / (1 + e)`` become ``vdivpd``
-    (the scalar ``vdivsd`` loop took 1.2 ns per entry, this one 0.3-0.4; IEEE division is correctly
-    rounded either way, so the numbers are the same bits).
+    (IEEE division is correctly rounded either way, so the numbers are the same bits). `H` must not
+    be `X` (the vectorised loop checks the two do not overlap and runs scalar, 6x slower, if they do).
     """
     for i in range(X.shape[0]):
         for j in range(X.shape[1]):
@@ -133,34 +228,13 @@ def _update_only(H, X, kind, rate):
 
 
 @numba.njit(cache=True, nogil=True, error_model="numpy")
-def update_block(H, X, kind, rate, noise_mode, generator, noise, noise_scale, boundary, speed, measure):
-    """One step's elementwise work on a row block, in place on `X`; True if it needs the numpy fold.
-
-    Per entry: ``d = phi(H) - X`` (phi of :data:`Phi` `kind`; ``||d||_inf`` per column into `speed`
-    when `measure`),
-    ``x = X + d * rate``, ``x = x + n * noise_scale``, then the boundary. With ``noise_mode ==
-    Noise.DRAW``, ``n`` is drawn from `generator` into `noise` (`H` itself: its entry has been read, and
-    the store types the draw as the block's dtype). With ``boundary == Boundary.REFLECT``, `H` is left
-    holding the unfolded ``x`` and the result says whether the whole block must be folded from
-    it by numpy: an entry outside ``[-1, 2]``, a NaN, or a ``-0.0`` in a block without a negative
-    entry (numpy takes ``|x|`` of a block only when it has one; the pass takes it everywhere).
-    """
-    if noise_mode == Noise.NONE and boundary == Boundary.NONE and not measure:
-        _update_only(H, X, kind, rate)  # the same operations, in a loop without branches
-        return False
+def _noise_and_boundary(H, X, noise_mode, generator, noise, noise_scale, boundary):
+    """``x = X + n * noise_scale``, then the boundary, in place on `X`; True if the tile needs the numpy fold."""
     far = negative = negative_zero = False
     zero, one, two = np.float32(0.0), np.float32(1.0), np.float32(2.0)
-    if measure:
-        speed[:] = 0.0
     for i in range(X.shape[0]):
         for j in range(X.shape[1]):
             x = X[i, j]
-            d = _phi(kind, H[i, j]) - x
-            if measure:
-                size = abs(d)
-                if size > speed[j] or size != size:  # a NaN sticks, as in numpy's max
-                    speed[j] = size
-            x = x + d * rate
             if noise_mode == Noise.DRAW:
                 noise[i, j] = generator.standard_normal()
             if noise_mode != Noise.NONE:
@@ -177,3 +251,56 @@ def update_block(H, X, kind, rate, noise_mode, generator, noise, noise_scale, bo
                 x = min(x, two - x)
             X[i, j] = x
     return far or (negative_zero and not negative)
+
+
+@numba.njit(cache=True, nogil=True, error_model="numpy")
+def update_tile(H, X, kind, rate, noise_mode, generator, noise, noise_scale, boundary, speed, measure):
+    """One step's elementwise work on a tile, in place on `X`; True if it needs the numpy fold.
+
+    Per entry: ``d = phi(H) - X`` (phi of :data:`Phi` `kind`; ``||d||_inf`` per column into `speed`
+    when `measure`), ``x = X + d * rate``, ``x = x + n * noise_scale``, then the boundary, in three
+    loops (the first two vectorise; the same operations on every entry as in one loop). With
+    ``noise_mode == Noise.DRAW``, ``n`` is drawn from `generator` into `noise` (`H` itself: it has
+    been read, and the store types the draw as the tile's dtype). With ``boundary ==
+    Boundary.REFLECT``, `H` is left holding the unfolded ``x`` and the result says whether the
+    whole tile must be folded from it by numpy: an entry outside ``[-1, 2]``, a NaN, or a ``-0.0``
+    in a tile without a negative entry (numpy takes ``|x|`` of a tile only when it has one; the
+    pass takes it everywhere).
+    """
+    if measure:
+        measure_tile(H, X, kind, speed)
+    _update(H, X, kind, rate)
+    if noise_mode == Noise.NONE and boundary == Boundary.NONE:
+        return False
+    return _noise_and_boundary(H, X, noise_mode, generator, noise, noise_scale, boundary)
+
+
+@numba.njit(cache=True, nogil=True, error_model="numpy")
+def block_pass(L, R, C, X, bounds, start, stop, drive, step, share, H, shares, speeds):
+    """Tiles ``start .. stop - 1`` of a row block (tile t: rows ``bounds[t]:bounds[t + 1]``), phi compiled.
+
+    Each tile: :func:`drive_tile` into `H`, :func:`update_tile`, then its share ``shares[t]`` from
+    ``Y = X`` or ``Y = phi(X * neg_scale - shift)`` (:func:`phi_tile`, into `H`). The three tuples
+    carry the other arguments: `drive` = ``(u, u_scale, neg_scale, shift, unfolded)``, `step` =
+    ``(kind, rate, noise_mode, generator, noise, noise_scale, boundary, measure)`` with `noise` the
+    (N, B) noise filled by numpy (``Noise.READ``) or any array of the dtype, `share` = ``(kind,
+    neg_scale, shift)`` (kind ``Phi.GIVEN``: ``Y = X``). Returns the first tile whose fold numpy
+    must do (its share not computed), or -1.
+    """
+    u, u_scale, neg_scale, shift, unfolded = drive
+    kind, rate, noise_mode, generator, noise, noise_scale, boundary, measure = step
+    share_kind, share_neg_scale, share_shift = share
+    for t in range(start, stop):
+        a, b = bounds[t], bounds[t + 1]
+        tile_H = H[: b - a]
+        drive_tile(L, C, a, u, u_scale, neg_scale, shift, unfolded, tile_H)
+        tile_noise = noise[a:b] if noise_mode == Noise.READ else tile_H
+        if update_tile(tile_H, X[a:b], kind, rate, noise_mode, generator, tile_noise, noise_scale, boundary,
+                       speeds[t], measure):
+            return t
+        if share_kind == Phi.GIVEN:
+            share_tile(R, X[a:b], a, shares[t])
+        else:
+            phi_tile(X[a:b], tile_H, share_kind, share_neg_scale, share_shift)
+            share_tile(R, tile_H, a, shares[t])
+    return -1
