@@ -1,7 +1,8 @@
 """Vector fields, ODE integration and batched Euler–Maruyama for the rate and current forms (theory.md §2, §7).
 
 Modules: :mod:`~assocrate.dynamics.fields` (inputs, vector fields), :mod:`~assocrate.dynamics.ode`
-(solve_ivp to a steady state), :mod:`~assocrate.dynamics.sde` (Euler–Maruyama by row blocks),
+(solve_ivp to a steady state), :mod:`~assocrate.dynamics.sde` (Euler–Maruyama),
+:mod:`~assocrate.dynamics.tiles` (its step, by row blocks and cache-sized tiles),
 :mod:`~assocrate.dynamics.threads` (when BLAS and the row blocks get threads).
 
 Examples

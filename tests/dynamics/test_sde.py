@@ -8,7 +8,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from assocrate.core.patterns import random_patterns
-from assocrate.dynamics import EulerMaruyamaStatus, euler_maruyama, pulse, sde, simulate, threads, vector_field
+from assocrate.dynamics import EulerMaruyamaStatus, euler_maruyama, pulse, sde, simulate, threads, tiles, vector_field
 
 from ..reference import REFERENCE_SIGMOID, REFERENCE_TANH, design_quietly
 from .starts import cue_starts
@@ -48,7 +48,7 @@ def test_same_seed_same_trajectories_and_threading_does_not_matter(small_network
     np.testing.assert_array_equal(first.states, again.states)
     assert not np.array_equal(first.final, other.final)
     assert first.seed == 11
-    monkeypatch.setattr(sde, "_BLOCK_ENTRIES", 100)  # 8 row blocks, each with its own noise stream
+    monkeypatch.setattr(tiles, "_BLOCK_ENTRIES", 100)  # 8 row blocks, each with its own noise stream
     serial = euler_maruyama(small_network, X0, 0.01, 50, **kwargs)
     monkeypatch.setattr(threads, "_THREAD_MIN_ENTRIES", 0)  # the same blocks in worker threads
     threaded = euler_maruyama(small_network, X0, 0.01, 50, **kwargs)
@@ -75,7 +75,7 @@ def test_generator_seed_is_accepted(small_network):
 def test_reflection_folds_into_unit_interval(values):
     x = np.array(values)
     folded = x.copy()
-    sde._reflect(folded)
+    tiles.reflect(folded)
     expected = 1.0 - np.abs(1.0 - np.mod(x, 2.0))
     np.testing.assert_allclose(folded, expected, atol=1e-12)
     assert folded.min() >= 0.0 and folded.max() <= 1.0
