@@ -238,7 +238,7 @@ def _noise_and_boundary(H, X, noise_mode, generator, noise, noise_scale, boundar
     for i in range(X.shape[0]):
         for j in range(X.shape[1]):
             x = X[i, j]
-            if noise_mode == Noise.DRAW:
+            if generator is not None:  # Noise.DRAW (numba prunes the branch when generator is None)
                 noise[i, j] = generator.standard_normal()
             if noise_mode != Noise.NONE:
                 x = x + noise[i, j] * noise_scale
@@ -263,7 +263,7 @@ def update_tile(H, X, kind, rate, noise_mode, generator, noise, noise_scale, bou
     Per entry: ``d = phi(H) - X`` (phi of :data:`Phi` `kind`; ``||d||_inf`` per column into `speed`
     when `measure`), ``x = X + d * rate``, ``x = x + n * noise_scale``, then the boundary, in three
     loops (the first two vectorise; the same operations on every entry as in one loop). With
-    ``noise_mode == Noise.DRAW``, ``n`` is drawn from `generator` into `noise` (`H` itself: it has
+    ``noise_mode == Noise.DRAW``, ``n`` is drawn from `generator` (None otherwise) into `noise` (`H` itself: it has
     been read, and the store types the draw as the tile's dtype). With ``boundary ==
     Boundary.REFLECT``, `H` is left holding the unfolded ``x`` and the result says whether the
     whole tile must be folded from it by numpy: an entry outside ``[-1, 2]``, a NaN, or a ``-0.0``

@@ -96,13 +96,12 @@ class TileKernel:
         self.boundary = int(Boundary[boundary.upper()])
         # float64 noise is drawn in the compiled pass; float32 noise is a numpy fill read by it
         noise = Noise.NONE if sigma == 0.0 else Noise.DRAW if self.dtype == np.float64 else Noise.READ
-        self.noise_mode, self.fill_noise = int(noise), noise == Noise.READ
+        self.noise_mode, self.fill_noise, self.draws = int(noise), noise == Noise.READ, noise == Noise.DRAW
         self.noise = np.empty_like(X) if self.fill_noise else None
         self.blocks, self.bounds, self.first = tiling(n_units, batch, self.L.shape[1])
         tile_rows = int(np.max(np.diff(self.bounds)))
         self.buffers = [np.empty((tile_rows, batch), dtype=self.dtype) for _ in self.blocks]
-        # without noise the pass takes (and never draws from) a placeholder generator
-        self.generators = generators or [np.random.Generator(np.random.SFC64(0))] * len(self.blocks)
+        self.generators = generators
         self.shares = np.zeros((len(self.bounds) - 1, *self.coefficients.shape), dtype=self.dtype)
         self.speeds = np.zeros((len(self.bounds) - 1, batch), dtype=np.float64)
         self.workers = block_workers(len(self.blocks), X.size)  # one per core for large batches
@@ -198,7 +197,8 @@ class TileKernel:
 
     def _pass_arguments(self, i: int) -> tuple:
         """The arguments of :func:`._fused.update_tile` after `H` and `X`, but the noise and the speed."""
-        return (self.update_kind, self.rate, self.noise_mode, self.generators[i])
+        generator = self.generators[i] if self.draws else None  # None: no generator to unbox (13 us)
+        return (self.update_kind, self.rate, self.noise_mode, generator)
 
     def _block_pass(self, i: int, start: int, stop: int) -> int:
         """Tiles start .. stop - 1 of block i in one compiled call; the first tile to fold, or -1."""
