@@ -197,7 +197,7 @@ class TileKernel:
 
     def _pass_arguments(self, i: int) -> tuple:
         """The arguments of :func:`._fused.update_tile` after `H` and `X`, but the noise and the speed."""
-        generator = self.generators[i] if self.draws else None  # None: no generator to unbox (13 us)
+        generator = self.generators[i] if self.draws else None  # None: no generator to unbox (most of a call's 43 us dispatch)
         return (self.update_kind, self.rate, self.noise_mode, generator)
 
     def _block_pass(self, i: int, start: int, stop: int) -> int:
