@@ -173,7 +173,7 @@ class TileKernel:
         rows = self._rows(t)
         H = self.buffers[i][: rows.stop - rows.start]
         self.drive_tile(self.L, self.coefficients, rows.start, self.u_t, self.u_scale, -self.phi_scale,
-                              self.phi_shift, self.unfolded_sigmoid, H)
+                        self.phi_shift, self.unfolded_sigmoid, H)
         if self.form == "rate" and not self.compiled_phi:
             if self.affine is not None:
                 self.affine[2](H)
@@ -184,7 +184,8 @@ class TileKernel:
     def _update_block(self, i: int) -> None:
         if self.fill_noise:
             fill_standard_normal(self.generators[i], self.noise[self.blocks[i]])
-        start, stop = self._tiles(i).start, self._tiles(i).stop
+        tiles = self._tiles(i)
+        start, stop = tiles.start, tiles.stop
         while start < stop:
             fold = self._block_pass(i, start, stop) if self.compiled_phi else self._tile_passes(i, start, stop)
             if fold < 0:
@@ -197,7 +198,8 @@ class TileKernel:
 
     def _pass_arguments(self, i: int) -> tuple:
         """The arguments of :func:`._fused.update_tile` after `H` and `X`, but the noise and the speed."""
-        generator = self.generators[i] if self.draws else None  # None: no generator to unbox (most of a call's 43 us dispatch)
+        # None without noise: unboxing a Generator was most of a compiled call's 43 us dispatch
+        generator = self.generators[i] if self.draws else None
         return (self.update_kind, self.rate, self.noise_mode, generator)
 
     def _block_pass(self, i: int, start: int, stop: int) -> int:
@@ -207,7 +209,7 @@ class TileKernel:
         step = (*self._pass_arguments(i), noise, self.noise_scale, self.boundary, self.measure)
         share = (self.share_kind, -self.phi_scale, self.phi_shift)
         return self.block_pass(self.L, self.R, self.coefficients, self.X, self.bounds, start, stop, drive,
-                                     step, share, self.buffers[i], self.shares, self.speeds)
+                               step, share, self.buffers[i], self.shares, self.speeds)
 
     def _tile_passes(self, i: int, start: int, stop: int) -> int:
         """:meth:`_block_pass` tile by tile, phi by numpy between the compiled calls."""
@@ -216,7 +218,7 @@ class TileKernel:
             H = self._drive_tile(i, t)
             noise = self.noise[rows] if self.fill_noise else H
             if self.update_tile(H, self.X[rows], *self._pass_arguments(i), noise, self.noise_scale,
-                                      self.boundary, self.speeds[t], self.measure):
+                                self.boundary, self.speeds[t], self.measure):
                 return t
             self._share_tile(i, t)
         return -1
