@@ -17,7 +17,7 @@ against 0.74 ns here and 0.8 ns for numpy's SIMD exp, which compiled code cannot
 reduction ``x = k ln 2 + r`` with ``ln 2`` in two parts, the Taylor polynomial of degree 13 on
 ``|r| <= ln(2)/2`` (truncation below ``5e-18`` relative) by Horner's rule in fused multiply-adds
 (llvm.fma: the same rounding on every machine, in hardware where there is an FMA), and ``2^k``
-from its bits. Within 1 ulp of exp on ``[-708, 709.78]`` (0.84 measured against long double); its
+from its bits. Within 1 ulp of exp on ``[-708, 709.78]`` (0.89 measured against long double); its
 argument is clamped to ``[-708, 710]``, so it returns ``inf`` above 709.78 (as exp) and
 ``exp(-708)`` below -708 (where the logistic ``1 / (1 + e)`` is 1 either way). float32 states take
 it in float64, rounded once to float32; the rest of their arithmetic stays float32. The logistic
@@ -199,15 +199,22 @@ def drive_tile(L, C, a, u, u_scale, neg_scale, shift, unfolded, H):
 
 
 @numba.njit(cache=True, nogil=True, error_model="numpy")
-def share_tile(R, Y, a, out):
-    """``out = R[a:a+n]^T Y`` for the tile's n rows (the tile of `R` is still in cache from the drive)."""
-    np.dot(R[a:a + Y.shape[0]].T, Y, out)
+def share_tile(R, Y, a, out, scratch, first):
+    """Add ``R[a:a+n]^T Y`` (the tile's n rows) to `out`, or write it there for the block's `first` tile.
+
+    Tile by tile in row order, so a block's share is one fixed sum whatever the threads do; the
+    tile of `R` is still in cache from the drive. `scratch` is an (m, B) array.
+    """
+    if first:
+        np.dot(R[a:a + Y.shape[0]].T, Y, out)
+    else:
+        np.dot(R[a:a + Y.shape[0]].T, Y, scratch)
+        out += scratch
 
 
 @numba.njit(cache=True, nogil=True, error_model="numpy")
 def measure_tile(H, X, kind, speed):
-    """``speed = max |phi(H) - X|`` per column (:data:`Phi` `kind`); a NaN sticks, as in numpy's max."""
-    speed[:] = 0.0
+    """``speed = max(speed, |phi(H) - X|)`` per column (:data:`Phi` `kind`); a NaN sticks, as in numpy's max."""
     for i in range(X.shape[0]):
         for j in range(X.shape[1]):
             size = abs(_phi(kind, H[i, j]) - X[i, j])
@@ -238,8 +245,9 @@ def _noise_and_boundary(H, X, noise_mode, generator, noise, noise_scale, boundar
     for i in range(X.shape[0]):
         for j in range(X.shape[1]):
             x = X[i, j]
-            if generator is not None:  # Noise.DRAW (numba prunes the branch when generator is None)
-                noise[i, j] = generator.standard_normal()
+            if noise_mode == Noise.DRAW:
+                if generator is not None:  # numba prunes this branch when generator is None
+                    noise[i, j] = generator.standard_normal()
             if noise_mode != Noise.NONE:
                 x = x + noise[i, j] * noise_scale
             if boundary == Boundary.CLIP:  # as np.clip: a NaN stays, and so does -0.0
@@ -279,11 +287,13 @@ def update_tile(H, X, kind, rate, noise_mode, generator, noise, noise_scale, bou
 
 
 @numba.njit(cache=True, nogil=True, error_model="numpy")
-def block_pass(L, R, C, X, bounds, start, stop, drive, step, share, H, shares, speeds):
-    """Tiles ``start .. stop - 1`` of a row block (tile t: rows ``bounds[t]:bounds[t + 1]``), phi compiled.
+def block_pass(L, R, C, X, bounds, start, stop, first, drive, step, share, H, out, scratch, speed):
+    """Tiles ``start .. stop - 1`` of a row block whose first tile is `first` (tile t: rows
+    ``bounds[t]:bounds[t + 1]``), phi compiled.
 
-    Each tile: :func:`drive_tile` into `H`, :func:`update_tile`, then its share ``shares[t]`` from
-    ``Y = X`` or ``Y = phi(X * neg_scale - shift)`` (:func:`phi_tile`, into `H`). The three tuples
+    Each tile: :func:`drive_tile` into `H`, :func:`update_tile` (its speed into the block's
+    `speed`), then its share of the block's `out` (:func:`share_tile`) from ``Y = X`` or ``Y =
+    phi(X * neg_scale - shift)`` (:func:`phi_tile`, into `H`). The three tuples
     carry the other arguments: `drive` = ``(u, u_scale, neg_scale, shift, unfolded)``, `step` =
     ``(kind, rate, noise_mode, generator, noise, noise_scale, boundary, measure)`` with `noise` the
     (N, B) noise filled by numpy (``Noise.READ``) or any array of the dtype, `share` = ``(kind,
@@ -299,11 +309,11 @@ def block_pass(L, R, C, X, bounds, start, stop, drive, step, share, H, shares, s
         drive_tile(L, C, a, u, u_scale, neg_scale, shift, unfolded, tile_H)
         tile_noise = noise[a:b] if noise_mode == Noise.READ else tile_H
         if update_tile(tile_H, X[a:b], kind, rate, noise_mode, generator, tile_noise, noise_scale, boundary,
-                       speeds[t], measure):
+                       speed, measure):
             return t
         if share_kind == Phi.GIVEN:
-            share_tile(R, X[a:b], a, shares[t])
+            share_tile(R, X[a:b], a, out, scratch, t == first)
         else:
             phi_tile(X[a:b], tile_H, share_kind, share_neg_scale, share_shift)
-            share_tile(R, tile_H, a, shares[t])
+            share_tile(R, tile_H, a, out, scratch, t == first)
     return -1

@@ -245,7 +245,7 @@ def euler_maruyama(
         if readout.ndim != 2 or readout.shape[0] != network.n_units:
             raise InvalidInput(f"`readout` must have shape ({network.n_units}, K); got {readout.shape}")
         readout = np.ascontiguousarray(readout, dtype=dtype)
-    n_records = n_steps // record_every + 2
+    n_records = -(-n_steps // record_every) + 1  # steps 0, record_every, ... below n_steps, and the last
     if readout is None and n_records * X.nbytes > _MAX_RECORD_BYTES:
         raise InvalidInput(
             f"recording {n_records} states of shape {X.shape} needs "
@@ -256,12 +256,18 @@ def euler_maruyama(
     int_seed = integer_seed(seed)
     generators = _noise_generators(seed, block_count(*X.shape)) if sigma > 0 else []
     kernel = TileKernel(network, X, form=form, dt=dt, sigma=sigma, boundary=boundary, source=source, generators=generators)
-    # each recorded state is copied once, into its slot (states are large: no list of copies to stack)
-    shape = (n_records, *X.shape) if readout is None else (n_records, readout.shape[1], X.shape[1])
-    recorded, speeds, steps_recorded = np.empty(shape, dtype=dtype), [], []
+    # each recorded state is copied once, into its slot (states are large: no list of copies to stack);
+    # a run that may stop early (steady_tol) starts with a few slots and doubles them when full
+    shape = X.shape if readout is None else (readout.shape[1], X.shape[1])
+    recorded = np.empty((n_records if steady_tol is None else min(n_records, 16), *shape), dtype=dtype)
+    speeds, steps_recorded = [], []
 
     def record(step: int) -> None:
-        slot = recorded[len(steps_recorded)]
+        nonlocal recorded
+        count = len(steps_recorded)
+        if count == len(recorded):
+            recorded = np.concatenate([recorded, np.empty((min(count, n_records - count), *shape), dtype=dtype)])
+        slot = recorded[count]
         if readout is None:
             np.copyto(slot, X)
         else:
@@ -287,18 +293,18 @@ def euler_maruyama(
             speeds.append(kernel.speed_at(t0 + step * dt))
         finally:
             kernel.close()
-    times = t0 + dt * np.array(steps_recorded, dtype=float)
-    stacked = recorded[: len(steps_recorded)]
-    speed = np.stack(speeds).astype(np.float64)
-    final = X
-    if single:
+    times = readonly(t0 + dt * np.array(steps_recorded, dtype=float))
+    count = len(steps_recorded)  # below len(recorded) only after an early stop: keep no spare slots
+    stacked = readonly(recorded if count == len(recorded) else recorded[:count].copy())
+    speed, final = readonly(np.stack(speeds).astype(np.float64)), readonly(X)
+    if single:  # views of read-only arrays are read-only
         final, stacked, speed = final[:, 0], stacked[..., 0], speed[:, 0]
     return EulerMaruyamaResult(
-        times=readonly(times),
-        final=readonly(final),
-        states=readonly(stacked) if readout is None else None,
-        readouts=readonly(stacked) if readout is not None else None,
-        speed=readonly(speed),
+        times=times,
+        final=final,
+        states=stacked if readout is None else None,
+        readouts=stacked if readout is not None else None,
+        speed=speed,
         dt=dt,
         sigma=sigma,
         n_steps=step,

@@ -26,7 +26,8 @@ __all__ = ["TileKernel", "block_count", "reflect", "tiling"]
 _NOISE_BLOCKS = 8
 _BLOCK_ENTRIES = 1 << 16
 # A block is worked in tiles of rows whose factor, state and drive rows (m + 2 B entries each) number
-# about this many: 512 kB of float64, half a core's L2 cache here (N = 10^5, P = 50, B = 32: 569 rows)
+# about this many: 512 kB of float64 (256 kB of float32; plus the tile of R when W is not symmetric),
+# half a core's L2 cache here (N = 10^5, P = 50, B = 32: 569 rows)
 _TILE_ENTRIES = 1 << 16
 
 
@@ -38,8 +39,8 @@ class TileKernel:
     tile of L (and R), of the states and of the drive stays in the core's L2 cache while a step
     works on it. Per tile (:mod:`._fused`): ``H = L_t (c * R^T Y)`` (+ the input), the elementwise
     work (phi, update, noise, boundary) in one compiled pass, and the tile's share ``R_t^T Y_t`` of
-    the next step's (P+1) x B coefficient matrix, so each step reads the factors and the states
-    once. When phi is compiled the whole block is one call (:func:`._fused.block_pass`); other
+    the next step's (P+1) x B coefficient matrix, added to its block's in row order (so each step
+    reads the factors and the states once, and the sum does not depend on the threads). When phi is compiled the whole block is one call (:func:`._fused.block_pass`); other
     activations take their phi from numpy between the tile's calls. The calling thread and, for
     large batches, worker threads take the blocks on demand; BLAS runs single-threaded inside them
     (the caller holds `single_threaded_blas`) and the compiled calls release the GIL. Each block
@@ -102,8 +103,11 @@ class TileKernel:
         tile_rows = int(np.max(np.diff(self.bounds)))
         self.buffers = [np.empty((tile_rows, batch), dtype=self.dtype) for _ in self.blocks]
         self.generators = generators
-        self.shares = np.zeros((len(self.bounds) - 1, *self.coefficients.shape), dtype=self.dtype)
-        self.speeds = np.zeros((len(self.bounds) - 1, batch), dtype=np.float64)
+        # per block: its share of the coefficients (its tiles' shares summed in row order), a scratch
+        # for a tile's share, and its part of the speed
+        self.shares = np.zeros((len(self.blocks), *self.coefficients.shape), dtype=self.dtype)
+        self.scratch = [np.empty_like(self.coefficients) for _ in self.blocks]
+        self.speeds = np.zeros((len(self.blocks), batch), dtype=np.float64)
         self.workers = block_workers(len(self.blocks), X.size)  # one per core for large batches
         self.pool = ThreadPoolExecutor(self.workers - 1) if self.workers > 1 else None
         self.measure, self.u_t, self.shares_ready = False, self.no_input, False  # shares_ready: of the current X
@@ -125,11 +129,14 @@ class TileKernel:
         """Advance `X` in place by one step from time `t`; with `measure`, fill ``speeds`` first."""
         self.measure = measure
         self._coefficients(t)
+        if measure:
+            self.speeds[:] = 0.0
         self._map(self._update_block)
 
     def speed_at(self, t: float) -> np.ndarray:
         """``||f(X, t)||_inf`` per trajectory (the drift; `X` does not move), as a step measures it."""
         self._coefficients(t)
+        self.speeds[:] = 0.0
         self._map(self._speed_block)
         return self.current_speed()
 
@@ -156,7 +163,7 @@ class TileKernel:
             self._share_tile(i, t)
 
     def _share_tile(self, i: int, t: int) -> None:
-        """``shares[t] = R_t^T Y_t`` with ``Y = X`` (rate form) or ``phi(X)`` (current form)."""
+        """Add tile t's ``R_t^T Y_t`` to block i's share, ``Y = X`` (rate form) or ``phi(X)`` (current form)."""
         rows = self._rows(t)
         Y = self.X[rows]
         if self.form == "current":
@@ -166,7 +173,7 @@ class TileKernel:
             else:
                 np.copyto(Y, self.X[rows])
                 phi_inplace(self.network.activation, Y)
-        self.share_tile(self.R, Y, rows.start, self.shares[t])
+        self.share_tile(self.R, Y, rows.start, self.shares[i], self.scratch[i], t == self.first[i])
 
     def _drive_tile(self, i: int, t: int) -> np.ndarray:
         """Tile t's rows of ``H = W Y + u`` as the pass takes them (phi applied by numpy, or -z), in block i's buffer."""
@@ -208,8 +215,8 @@ class TileKernel:
         drive = (self.u_t, self.u_scale, -self.phi_scale, self.phi_shift, self.unfolded_sigmoid)
         step = (*self._pass_arguments(i), noise, self.noise_scale, self.boundary, self.measure)
         share = (self.share_kind, -self.phi_scale, self.phi_shift)
-        return self.block_pass(self.L, self.R, self.coefficients, self.X, self.bounds, start, stop, drive,
-                               step, share, self.buffers[i], self.shares, self.speeds)
+        return self.block_pass(self.L, self.R, self.coefficients, self.X, self.bounds, start, stop, self.first[i],
+                               drive, step, share, self.buffers[i], self.shares[i], self.scratch[i], self.speeds[i])
 
     def _tile_passes(self, i: int, start: int, stop: int) -> int:
         """:meth:`_block_pass` tile by tile, phi by numpy between the compiled calls."""
@@ -218,15 +225,15 @@ class TileKernel:
             H = self._drive_tile(i, t)
             noise = self.noise[rows] if self.fill_noise else H
             if self.update_tile(H, self.X[rows], *self._pass_arguments(i), noise, self.noise_scale,
-                                self.boundary, self.speeds[t], self.measure):
+                                self.boundary, self.speeds[i], self.measure):
                 return t
             self._share_tile(i, t)
         return -1
 
     def _speed_block(self, i: int) -> None:
-        """``speeds[t]`` = ``max |phi(H) - X|`` per column over each tile of block i, as the pass measures it."""
+        """``speeds[i]`` = ``max |phi(H) - X|`` per column over block i, as the pass measures it."""
         for t in self._tiles(i):
-            self.measure_tile(self._drive_tile(i, t), self.X[self._rows(t)], self.update_kind, self.speeds[t])
+            self.measure_tile(self._drive_tile(i, t), self.X[self._rows(t)], self.update_kind, self.speeds[i])
 
     def current_speed(self) -> np.ndarray:
         return self.speeds.max(axis=0) / self.network.tau
@@ -268,18 +275,20 @@ def block_count(n_units: int, batch: int) -> int:
 def tiling(n_units: int, batch: int, rank: int) -> tuple[list[slice], np.ndarray, list[int]]:
     """Row blocks, tile boundaries and each block's first tile, for an (N, B) batch and rank m = P + 1.
 
-    A tile has ``max(1, _TILE_ENTRIES // (m + 2 B))`` rows (the last of a block fewer): its rows of
-    the factor, the states and the drive. Tile t is rows ``bounds[t]:bounds[t + 1]``; block i has
-    tiles ``first[i] .. first[i + 1] - 1``.
+    A tile has ``_TILE_ENTRIES // (m + 2 B)`` rows (its rows of the factor, the states and the
+    drive), but at least ``_TILE_ENTRIES / 1024`` (64; and 1): a tile's share, m B entries, is added
+    to its block's once per tile, which wide batches would otherwise make as costly as the tile
+    (B = 4096: 7-row tiles). The last tile of a block may be shorter. Tile t is rows
+    ``bounds[t]:bounds[t + 1]``; block i has tiles ``first[i] .. first[i + 1] - 1``.
 
     Examples
     --------
-    >>> blocks, bounds, first = tiling(10, 1, 65534)
+    >>> blocks, bounds, first = tiling(1000, 32, 51)
     >>> blocks, bounds.tolist(), first
-    ([slice(0, 10, None)], [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10], [0, 10])
+    ([slice(0, 1000, None)], [0, 569, 1000], [0, 2])
     """
     edges = np.linspace(0, n_units, block_count(n_units, batch) + 1).astype(int)
-    rows = max(1, _TILE_ENTRIES // (rank + 2 * batch))
+    rows = max(1, _TILE_ENTRIES >> 10, _TILE_ENTRIES // (rank + 2 * batch))
     blocks, bounds, first = [], [0], [0]
     for lo, hi in zip(edges[:-1].tolist(), edges[1:].tolist()):
         if hi > lo:

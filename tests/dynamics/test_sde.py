@@ -162,6 +162,30 @@ def test_steady_tol_stops_early(equal_overlap_network):
     assert run.times[-1] == pytest.approx(run.n_steps * 0.01)
 
 
+def test_steady_run_records_only_what_it_ran(equal_overlap_network):
+    """A run that may stop early does not reserve every record it could make: 10^9 steps asked, a few
+    hundred run, and the read-outs hold exactly the recorded times (no spare slot, no other buffer)."""
+    network = equal_overlap_network
+    x0 = 0.8 * network.memory_rates()[:, :4]
+    run = euler_maruyama(network, x0, 0.05, 10**9, sigma=0.0, record_every=1, steady_tol=1e-6,
+                         readout=network.patterns[:, :6].astype(float))
+    assert run.status is EulerMaruyamaStatus.STEADY and run.n_steps < 10**4
+    assert run.readouts.shape == (run.n_steps + 1, 6, 4) and run.readouts.base is None
+    np.testing.assert_array_equal(run.times, 0.05 * np.arange(run.n_steps + 1))
+    np.testing.assert_allclose(run.readouts[-1], network.patterns[:, :6].T.astype(float) @ run.final, rtol=1e-12)
+
+
+@pytest.mark.parametrize("steady_tol", [None, 1e-3])
+@pytest.mark.parametrize("single", [False, True])
+def test_result_arrays_cannot_be_written_through_their_bases(small_network, steady_tol, single):
+    x0 = 0.8 * small_network.memory_rates()[:, 0 if single else slice(0, 2)]
+    run = euler_maruyama(small_network, x0, 0.01, 50, sigma=0.0, record_every=7, steady_tol=steady_tol)
+    for array in (run.states, run.final, run.speed, run.times):
+        while array is not None:
+            assert not array.flags.writeable
+            array = array.base if isinstance(array.base, np.ndarray) else None
+
+
 def test_inputs_constant_callable_and_pulses_agree(small_network):
     """The same input as a constant, a function of time and one pulse spanning the run."""
     x0 = cue_starts(small_network, 2)
