@@ -23,12 +23,14 @@ contender once per round, min / median / max over the rounds):
 One JSON line per benchmark (``em_step``, one per sigma) with every time in seconds per step, the
 ratios and the load average before and after (the machine is shared: 2 cores, other users).
 
-Measured at N = 10^5 (5 rounds, 2026-11-29): with the second core free (load 1.9), public
-19.5/20.2/29.2 ms, numpy 53.7/54.0/54.7 ms, JAX 18.9/19.2/20.1 ms, roofline 6.5 ms (GEMM 100
-GFLOP/s): 32-33 % of it; noisy 41/61/63 ms, numpy 85/87/89 ms, JAX 58/95/97 ms. With one core left
-by other jobs (load 1.6-3.5, four runs): public 34-47 ms median, JAX 27-30 ms, numpy 53-63 ms,
-roofline 13 ms (28-37 %); noisy 62-99 ms, JAX 92-198 ms, numpy 86-122 ms. The products alone take
-23 ms of CPU per step (OpenBLAS at 28 GFLOP/s on these skinny shapes, half the 2048^3 rate).
+Measured at N = 10^5 (5 rounds, 2026-11-29, the tiled step of dynamics/tiles.py, quiet machine, load
+1.1-1.5): 100-step calls 10.7/11.1/11.5 ms per step against JAX 17.6/18.5/20.5 ms (JAX 1.65x slower)
+and numpy 53.9/54.4/54.8 ms; roofline 6.5/6.7 ms (GEMM 100 GFLOP/s): 61 % of it at the min, 60 % at
+the median. Noisy (sigma = 0.1): 18.1/19.5/22.9 ms against JAX 51/61.9/69.4 ms (2.8-3.2x slower),
+32-34 % of the roofline (the noise draws, 14 ms of CPU per step, are not in the roofline's traffic
+or flops). 20-step calls (the call's set-up spread over fewer steps): 11.3/11.4/18.6 ms,
+55-56 %, JAX 1.5-1.6x slower; noisy 18/21.5/25 ms, JAX 2.6-3.0x slower. The step's products run at
+about 54 GFLOP/s per core on cache-resident tiles; a step takes 21 ms of CPU without noise.
 """
 
 from __future__ import annotations
