@@ -16,6 +16,9 @@ have imported assocrate (``client.run``): about 0.7-1 s of a 6-9 s total since t
 faster (session 5). Measured (3 rounds, load 1.2 -> 1.3): workers=1 8.4/9.4/10.3 s, workers=2
 5.2/5.8/6.2 s (1.60x min, 1.62x median), the sweep alone 7.6/8.6/9.3 s and 4.5/4.7/5.1 s (1.69x,
 1.81x), synchronous 6.7/7.0/7.1 s; an earlier run (load 1.5): 1.50x min, 1.55x median whole.
+With the tiled Euler-Maruyama step (session 6, two runs of 3 rounds, load 1.1-1.3): workers=2
+4.66/5.04/5.05 and 4.74/4.82/4.85 s, workers=1 7.25/7.57/9.13 and 7.41/7.6/8.89 s: 1.56x min,
+1.50x and 1.58x median whole, the sweep alone 1.66x min, 1.61x and 1.70x median.
 
 Prints one human-readable line and one JSON line: min/median/max seconds per mode, the speed-up of
 two workers over one (min and median; whole and sweep alone), the 1-, 5- and 15-minute load averages before and after
