@@ -7,7 +7,8 @@ drive stay in the core's L2 cache from the first product to the last):
 - :func:`update_tile`: for every entry in C order, ``phi``, the update ``x + (phi - x) dt/tau``,
   the noise ``+ sigma sqrt(dt) n`` and the boundary, in the same floating-point operations and order
   as the numpy reference of ``tests/dynamics/test_fused.py`` (bit for bit);
-- :func:`share_tile`: the tile's share ``R_t^T Y_t`` of the next step's (P+1) x B coefficients;
+- :func:`share_tile`: the tile's share ``R_t^T Y_t`` of the next step's (P+1) x B coefficients,
+  added to its block's share in row order;
 - :func:`block_pass` runs these for all tiles of a row block in one call, when phi is compiled
   (:data:`FUSED_CORES`); other activations get their phi from numpy between the calls.
 
