@@ -161,7 +161,8 @@ class MemoryNetwork(Summarized):
         return _readonly(self.L.astype(np.float32))
 
     @cached_property
-    def _R32(self) -> np.ndarray:
+    def R32(self) -> np.ndarray:
+        """The right factor in float32 (`L32` for a symmetric W), kept with the network like `L32`."""
         return self.L32 if self.R_factor is None else _readonly(self.R_factor.astype(np.float32))
 
     @cached_property
@@ -226,7 +227,7 @@ class MemoryNetwork(Summarized):
         x = np.asarray(x)
         if x.shape[:1] != (self.n_units,) or x.ndim > 2:
             raise InvalidInput(f"`x` must have shape ({self.n_units},) or ({self.n_units}, B); got {x.shape}")
-        right = None if self.R_factor is None else (self._R32 if x.dtype == np.float32 else self.R_factor)
+        right = None if self.R_factor is None else (self.R32 if x.dtype == np.float32 else self.R_factor)
         if x.dtype == np.float32:
             return lowrank_matvec(self.L32, self.c.astype(np.float32), x, right=right)
         return lowrank_matvec(self.L, self.c, x.astype(np.float64, copy=False), right=right)

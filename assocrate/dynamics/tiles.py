@@ -68,8 +68,9 @@ class TileKernel:
         self.dtype = X.dtype
         n_units, batch = X.shape
         # W Y = L (c * (R^T Y)); L = R for a symmetric W (theory.md §3)
-        self.L = np.ascontiguousarray(network.L32 if self.dtype == np.float32 else network.L)
-        self.R = self.L if network.is_symmetric else np.ascontiguousarray(network.R, dtype=self.dtype)
+        single = self.dtype == np.float32
+        self.L = np.ascontiguousarray(network.L32 if single else network.L)
+        self.R = self.L if network.is_symmetric else np.ascontiguousarray(network.R32 if single else network.R)
         self.kind = FUSED_CORES.get(type(network.activation), Phi.GIVEN)
         self.compiled_phi = self.kind != Phi.GIVEN
         self.update_kind = int(self.kind if form == "rate" else Phi.GIVEN)

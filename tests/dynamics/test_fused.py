@@ -23,7 +23,7 @@ from assocrate.core.patterns import random_patterns
 from assocrate.dynamics import _fused, euler_maruyama, sde, threads, tiles, vector_field
 from assocrate.dynamics._fused import Boundary, Noise, Phi, exp_clamped, exp_entries, phi_tile, update_tile
 from assocrate.dynamics._gaussian import fill_standard_normal
-from assocrate.dynamics.fields import affine_part, phi_inplace
+from assocrate.dynamics.fields import InputSource, affine_part, phi_inplace
 
 from ..reference import REFERENCE_SIGMOID, REFERENCE_TANH, design_quietly
 
@@ -426,3 +426,14 @@ def test_exp_is_within_one_ulp_and_clamped_outside_its_range():
     expected32 = np.empty(x32.shape)
     exp_entries(x32.astype(np.float64), expected32)
     assert got32.tobytes() == expected32.astype(np.float32).tobytes()
+
+
+def test_float32_runs_use_the_networks_float32_factors(networks):
+    """No float32 copy of L or R per run: the network keeps them (L32, R32), the kernel takes those."""
+    network = networks["sigmoid-projection"]
+    assert not network.is_symmetric
+    X = np.zeros((network.n_units, 2), dtype=np.float32)
+    kernel = tiles.TileKernel(network, X, form="rate", dt=0.01, sigma=0.0, boundary="none",
+                              source=InputSource(None, network.n_units, 2, X.dtype), generators=[])
+    assert kernel.L is network.L32 and kernel.R is network.R32
+    np.testing.assert_array_equal(network.R32, network.R.astype(np.float32))
