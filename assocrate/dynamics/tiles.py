@@ -85,10 +85,10 @@ class TileKernel:
         scale = 1.0 if self.affine is None else self.affine[0]
         self.c = (network.c * scale * sign).astype(self.dtype)[:, None]
         self.shift = None if self.affine is None else sign * self.affine[1]
-        # phi's scale and shift when not folded (float32 keeps float32 arithmetic): numpy applies them,
-        # or the compiled calls do as -z = h * (-scale) - shift
+        # phi's scale and shift when not folded, for the compiled sigmoid: -z = h * (-scale) - shift
+        # (in the states' dtype: float32 keeps float32 arithmetic); other activations take numpy's phi
         unfolded = (1.0, 0.0) if self.affine is not None or affine is None else affine[:2]
-        self.phi_scale, self.phi_shift = (self.dtype.type(value) for value in unfolded)
+        self.neg_scale, self.phi_shift = self.dtype.type(-unfolded[0]), self.dtype.type(unfolded[1])
         self.unfolded_sigmoid = form == "rate" and self.compiled_phi and self.affine is None
         self.u_scale = self.dtype.type(scale * sign)
         self.no_input = np.zeros((0, 0), dtype=self.dtype)
@@ -170,7 +170,7 @@ class TileKernel:
         if self.form == "current":
             Y = self.buffers[i][: rows.stop - rows.start]
             if self.compiled_phi:
-                self.phi_tile(self.X[rows], Y, int(self.kind), -self.phi_scale, self.phi_shift)
+                self.phi_tile(self.X[rows], Y, self.share_kind, self.neg_scale, self.phi_shift)
             else:
                 np.copyto(Y, self.X[rows])
                 phi_inplace(self.network.activation, Y)
@@ -180,7 +180,7 @@ class TileKernel:
         """Tile t's rows of ``H = W Y + u`` as the pass takes them (phi applied by numpy, or -z), in block i's buffer."""
         rows = self._rows(t)
         H = self.buffers[i][: rows.stop - rows.start]
-        self.drive_tile(self.L, self.coefficients, rows.start, self.u_t, self.u_scale, -self.phi_scale,
+        self.drive_tile(self.L, self.coefficients, rows.start, self.u_t, self.u_scale, self.neg_scale,
                         self.phi_shift, self.unfolded_sigmoid, H)
         if self.form == "rate" and not self.compiled_phi:
             if self.affine is not None:
@@ -213,9 +213,9 @@ class TileKernel:
     def _block_pass(self, i: int, start: int, stop: int) -> int:
         """Tiles start .. stop - 1 of block i in one compiled call; the first tile to fold, or -1."""
         noise = self.noise if self.fill_noise else self.buffers[i]
-        drive = (self.u_t, self.u_scale, -self.phi_scale, self.phi_shift, self.unfolded_sigmoid)
+        drive = (self.u_t, self.u_scale, self.neg_scale, self.phi_shift, self.unfolded_sigmoid)
         step = (*self._pass_arguments(i), noise, self.noise_scale, self.boundary, self.measure)
-        share = (self.share_kind, -self.phi_scale, self.phi_shift)
+        share = (self.share_kind, self.neg_scale, self.phi_shift)
         return self.block_pass(self.L, self.R, self.coefficients, self.X, self.bounds, start, stop, self.first[i],
                                drive, step, share, self.buffers[i], self.shares[i], self.scratch[i], self.speeds[i])
 
