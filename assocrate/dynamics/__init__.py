@@ -16,7 +16,7 @@ Examples
 from ..core.design import FORMS
 from .fields import Pulses, pulse, vector_field
 from .ode import SimulationResult, SimulationStatus, integrate_to_steady, simulate
-from .sde import BOUNDARIES, EulerMaruyamaResult, EulerMaruyamaStatus, euler_maruyama, integer_seed
+from .sde import BOUNDARIES, EulerMaruyamaResult, EulerMaruyamaStatus, euler_maruyama, integer_seed, noise_key
 from .threads import blas_threads_for
 
 __all__ = [
@@ -31,6 +31,7 @@ __all__ = [
     "euler_maruyama",
     "integer_seed",
     "integrate_to_steady",
+    "noise_key",
     "pulse",
     "simulate",
     "vector_field",

@@ -12,26 +12,18 @@ drive stay in the core's L2 cache from the first product to the last):
 - :func:`block_pass` runs these for all tiles of a row block in one call, when phi is compiled
   (:data:`FUSED_CORES`); other activations get their phi from numpy between the calls.
 
-The sigmoid is ``1 / (1 + e)`` with ``e = exp(-z)`` from :func:`exp_clamped`, an exp written here
-so that LLVM vectorises it inside the pass (numba's ``math.exp`` calls libm per entry: 4.3 ns
-against 0.74 ns here and 0.8 ns for numpy's SIMD exp, which compiled code cannot call): range
-reduction ``x = k ln 2 + r`` with ``ln 2`` in two parts, the Taylor polynomial of degree 13 on
-``|r| <= ln(2)/2`` (truncation below ``5e-18`` relative) by Horner's rule in fused multiply-adds
-(llvm.fma: the same rounding on every machine, in hardware where there is an FMA), and ``2^k``
-from its bits. Within 1 ulp of exp on ``[-708, 709.78]`` (0.89 measured against long double); its
-argument is clamped to ``[-708, 710]``, so it returns ``inf`` above 709.78 (as exp) and
-``exp(-708)`` below -708 (where the logistic ``1 / (1 + e)`` is 1 either way). float32 states take
-it in float64, rounded once to float32; the rest of their arithmetic stays float32. The logistic
-is within 4 ulp of scipy's ``expit``; seeded trajectories differ in the last bits from releases
-that used ``expit`` or numpy's exp.
+The sigmoid is ``1 / (1 + e)`` with ``e = exp(-z)`` from :func:`._elementary.exp_clamped`, an
+exp that LLVM vectorises inside the pass (where ``exp(-z)`` overflows the logistic is 0; below its
+clamp at -708 it is 1 either way). float32 states take it in float64, rounded once to float32; the
+rest of their arithmetic stays float32. The logistic is within 4 ulp of scipy's ``expit``; seeded
+trajectories differ in the last bits from releases that used ``expit`` or numpy's exp.
 
-float64 noise is drawn in the pass, one ``Generator.standard_normal()`` per entry in C order: numba
-draws the ziggurat stream numpy's ``standard_normal(out=...)`` fills the block with (2.6x faster
-than that fill). float32 noise (a numpy Box–Muller fill, whose vectorised float32 log, sin and cos
-libm does not reproduce) is filled by numpy for the whole block and read here. The reflecting
-boundary folds each entry in ``[-1, 2]`` on the spot (``min(|x|, 2 - |x|)``); a tile with an entry
-beyond, a NaN or a ``-0.0`` that numpy would keep takes the numpy fold on the whole tile (the
-tile-level rule of ``tiles.reflect``), from the unfolded values the pass leaves in `H`.
+The noise is drawn in the pass, after the update has read the drive: :func:`._normals.fill_normals`
+writes the tile's standard normals into `H` (float64 draws, rounded once for float32 states),
+which depend only on the key, the step and the entry, not on blocks, tiles or threads. The
+reflecting boundary folds each entry in ``[-1, 2]`` on the spot (``min(|x|, 2 - |x|)``); a tile
+with an entry beyond, a NaN or a ``-0.0`` that numpy would keep takes the numpy fold on the whole
+tile (the tile-level rule of ``tiles.reflect``), from the unfolded values the pass leaves in `H`.
 
 Compiled with ``cache=True`` (the machine code is kept next to this file, or in numba's user
 cache when that is not writable), ``nogil=True`` (row blocks run in parallel in threads) and
@@ -47,15 +39,13 @@ import math
 
 import numba
 import numpy as np
-from llvmlite import ir
-from numba import types
-from numba.extending import intrinsic, overload
 
 from ..core.activations import Sigmoid
+from ._elementary import exp_clamped, like
+from ._normals import fill_normals
 
 __all__ = [
-    "FUSED_CORES", "Boundary", "Noise", "Phi", "block_pass", "drive_tile", "exp_clamped", "exp_entries", "measure_tile",
-    "phi_tile", "share_tile", "update_tile",
+    "FUSED_CORES", "Boundary", "Phi", "block_pass", "drive_tile", "measure_tile", "phi_tile", "share_tile", "update_tile",
 ]
 
 
@@ -69,16 +59,6 @@ class Phi(enum.IntEnum):
     SIGMOID = 1
 
 
-class Noise(enum.IntEnum):
-    """Where the pass's noise comes from."""
-
-    NONE = 0
-    #: drawn in the pass from the block's generator, into `noise` (float64)
-    DRAW = 1
-    #: read from `noise`, filled by numpy beforehand (float32)
-    READ = 2
-
-
 class Boundary(enum.IntEnum):
     """The boundaries of ``sde.BOUNDARIES``."""
 
@@ -90,79 +70,12 @@ class Boundary(enum.IntEnum):
 #: The activations whose phi the pass evaluates itself (the others' phi is applied by numpy first).
 FUSED_CORES = {Sigmoid: Phi.SIGMOID}
 
-_LOG2E = 1.4426950408889634
-# ln 2 in two parts (fdlibm's): the first has 32 significant bits, so k * _LN2_HI is exact for |k| < 2^20
-_LN2_HI = 6.93147180369123816490e-01
-_LN2_LO = 1.90821492927058770002e-10
-_TAYLOR = tuple(1.0 / math.factorial(k) for k in range(14))
-
-
-@intrinsic
-def _double_from_bits(typingctx, bits):
-    """The float64 whose IEEE bits are the int64 `bits` (a bit cast, which LLVM vectorises)."""
-    if bits != types.int64:
-        return None
-
-    def codegen(context, builder, signature, args):
-        return builder.bitcast(args[0], ir.DoubleType())
-
-    return types.float64(types.int64), codegen
-
-
-@intrinsic
-def _fma(typingctx, a, b, c):
-    """``a b + c`` rounded once (llvm.fma: the FMA instruction, or libm's fma where there is none)."""
-    if not (a == b == c == types.float64):
-        return None
-
-    def codegen(context, builder, signature, args):
-        return builder.fma(*args)
-
-    return types.float64(types.float64, types.float64, types.float64), codegen
-
-
-def _like(value, template):
-    """`value` rounded to the floating type of `template` (compiled only)."""
-
-
-@overload(_like, inline="always")
-def _like_overload(value, template):
-    if template == types.float32:
-        return lambda value, template: np.float32(value)
-    return lambda value, template: np.float64(value)
-
-
-@numba.njit(cache=True, nogil=True, error_model="numpy", inline="always")
-def exp_clamped(x):
-    """``exp(x)`` in float64 for ``x`` in ``[-708, 709.78]`` (within 1 ulp), ``inf`` above, ``exp(-708)`` below.
-
-    NaN gives NaN. Written without branches so that a loop calling it vectorises.
-    """
-    x = min(max(np.float64(x), -708.0), 710.0)
-    k = np.rint(x * _LOG2E)
-    r = _fma(-k, _LN2_LO, _fma(-k, _LN2_HI, x))
-    p = _TAYLOR[13]
-    for coefficient in _TAYLOR[12::-1]:  # unrolled by numba (a tuple)
-        p = _fma(p, r, coefficient)
-    # 2^k as two powers of two, so that k = 1024 (x up to 710) does not overflow the exponent field
-    n = np.int64(k)
-    half = n >> 1
-    return p * _double_from_bits((half + 1023) << 52) * _double_from_bits((n - half + 1023) << 52)
-
-
-@numba.njit(cache=True, nogil=True, error_model="numpy")
-def exp_entries(A, out):
-    """``out = exp_clamped(A)`` entrywise (`out` may be `A`; float32 rounded once), for tests and references."""
-    a, o = A.reshape(-1), out.reshape(-1)
-    for i in range(a.size):
-        o[i] = _like(exp_clamped(a[i]), o[i])
-
 
 @numba.njit(cache=True, nogil=True, error_model="numpy")
 def _phi(kind, h):
     """phi of one entry from what `H` holds (a float32 one keeps float32 arithmetic in float32)."""
     if kind == Phi.SIGMOID:
-        e = _like(exp_clamped(h), h)
+        e = like(exp_clamped(h), h)
         one = np.float32(1.0)
         return one / (one + e)
     return h
@@ -239,18 +152,16 @@ def _update(H, X, kind, rate):
 
 
 @numba.njit(cache=True, nogil=True, error_model="numpy")
-def _noise_and_boundary(H, X, noise_mode, generator, noise, noise_scale, boundary):
-    """``x = X + n * noise_scale``, then the boundary, in place on `X`; True if the tile needs the numpy fold."""
+def _noise_and_boundary(H, X, noise, noise_scale, boundary):
+    """``x = X + H * noise_scale`` (`H` holding the noise, if `noise`), then the boundary, in place on `X`;
+    True if the tile needs the numpy fold."""
     far = negative = negative_zero = False
     zero, one, two = np.float32(0.0), np.float32(1.0), np.float32(2.0)
     for i in range(X.shape[0]):
         for j in range(X.shape[1]):
             x = X[i, j]
-            if noise_mode == Noise.DRAW:
-                if generator is not None:  # numba prunes this branch when generator is None
-                    noise[i, j] = generator.standard_normal()
-            if noise_mode != Noise.NONE:
-                x = x + noise[i, j] * noise_scale
+            if noise:
+                x = x + H[i, j] * noise_scale
             if boundary == Boundary.CLIP:  # as np.clip: a NaN stays, and so does -0.0
                 x = min(max(x, zero), one)
             elif boundary == Boundary.REFLECT:
@@ -266,25 +177,27 @@ def _noise_and_boundary(H, X, noise_mode, generator, noise, noise_scale, boundar
 
 
 @numba.njit(cache=True, nogil=True, error_model="numpy")
-def update_tile(H, X, kind, rate, noise_mode, generator, noise, noise_scale, boundary, speed, measure):
-    """One step's elementwise work on a tile, in place on `X`; True if it needs the numpy fold.
+def update_tile(H, X, a, kind, rate, noise, noise_scale, boundary, speed, measure):
+    """One step's elementwise work on the tile of rows ``a, a + 1, ...``, in place on `X`; True if it needs the numpy fold.
 
     Per entry: ``d = phi(H) - X`` (phi of :data:`Phi` `kind`; ``||d||_inf`` per column into `speed`
     when `measure`), ``x = X + d * rate``, ``x = x + n * noise_scale``, then the boundary, in three
-    loops (the first two vectorise; the same operations on every entry as in one loop). With
-    ``noise_mode == Noise.DRAW``, ``n`` is drawn from `generator` (None otherwise) into `noise` (`H` itself: it has
-    been read, and the store types the draw as the tile's dtype). With ``boundary ==
-    Boundary.REFLECT``, `H` is left holding the unfolded ``x`` and the result says whether the
-    whole tile must be folded from it by numpy: an entry outside ``[-1, 2]``, a NaN, or a ``-0.0``
-    in a tile without a negative entry (numpy takes ``|x|`` of a tile only when it has one; the
-    pass takes it everywhere).
+    loops (the first two vectorise; the same operations on every entry as in one loop). `noise` is
+    ``(key, base)`` (uint64: the stream and the step's position in it) or None; the tile's normals
+    ``n`` (:func:`._normals.fill_normals`) are written into `H` once the update has read it. With
+    ``boundary == Boundary.REFLECT``, `H` is left holding the unfolded ``x`` and the result says
+    whether the whole tile must be folded from it by numpy: an entry outside ``[-1, 2]``, a NaN, or
+    a ``-0.0`` in a tile without a negative entry (numpy takes ``|x|`` of a tile only when it has
+    one; the pass takes it everywhere).
     """
     if measure:
         measure_tile(H, X, kind, speed)
     _update(H, X, kind, rate)
-    if noise_mode == Noise.NONE and boundary == Boundary.NONE:
+    if noise is not None:  # numba prunes the branch for None
+        fill_normals(noise[0], noise[1], a * X.shape[1], H)
+    elif boundary == Boundary.NONE:
         return False
-    return _noise_and_boundary(H, X, noise_mode, generator, noise, noise_scale, boundary)
+    return _noise_and_boundary(H, X, noise is not None, noise_scale, boundary)
 
 
 @numba.njit(cache=True, nogil=True, error_model="numpy")
@@ -296,21 +209,18 @@ def block_pass(L, R, C, X, bounds, start, stop, first, drive, step, share, H, ou
     `speed`), then its share of the block's `out` (:func:`share_tile`) from ``Y = X`` or ``Y =
     phi(X * neg_scale - shift)`` (:func:`phi_tile`, into `H`). The three tuples
     carry the other arguments: `drive` = ``(u, u_scale, neg_scale, shift, unfolded)``, `step` =
-    ``(kind, rate, noise_mode, generator, noise, noise_scale, boundary, measure)`` with `noise` the
-    (N, B) noise filled by numpy (``Noise.READ``) or any array of the dtype, `share` = ``(kind,
-    neg_scale, shift)`` (kind ``Phi.GIVEN``: ``Y = X``). Returns the first tile whose fold numpy
-    must do (its share not computed), or -1.
+    ``(kind, rate, noise, noise_scale, boundary, measure)``, `share` = ``(kind, neg_scale, shift)``
+    (kind ``Phi.GIVEN``: ``Y = X``). Returns the first tile whose fold numpy must do (its share not
+    computed), or -1.
     """
     u, u_scale, neg_scale, shift, unfolded = drive
-    kind, rate, noise_mode, generator, noise, noise_scale, boundary, measure = step
+    kind, rate, noise, noise_scale, boundary, measure = step
     share_kind, share_neg_scale, share_shift = share
     for t in range(start, stop):
         a, b = bounds[t], bounds[t + 1]
         tile_H = H[: b - a]
         drive_tile(L, C, a, u, u_scale, neg_scale, shift, unfolded, tile_H)
-        tile_noise = noise[a:b] if noise_mode == Noise.READ else tile_H
-        if update_tile(tile_H, X[a:b], kind, rate, noise_mode, generator, tile_noise, noise_scale, boundary,
-                       speed, measure):
+        if update_tile(tile_H, X[a:b], a, kind, rate, noise, noise_scale, boundary, speed, measure):
             return t
         if share_kind == Phi.GIVEN:
             share_tile(R, X[a:b], a, out, scratch, t == first)

@@ -2,7 +2,7 @@
 
 One step is ``x <- x + f(x) dt + sigma sqrt(dt) n`` for a batch (N, B) of trajectories, through the
 low-rank factors of W (no N x N matrix); the row-block kernel threads large batches without
-changing a single number (each block owns its noise stream).
+changing a single number (an entry's noise depends on the seed, the step and the entry alone).
 """
 
 from __future__ import annotations
@@ -27,9 +27,9 @@ from ..core.design import FORMS, MemoryNetwork
 from ..errors import InvalidInput
 from .fields import InputLike, InputSource
 from .threads import single_threaded_blas
-from .tiles import TileKernel, block_count
+from .tiles import TileKernel, words_per_step
 
-__all__ = ["BOUNDARIES", "EulerMaruyamaResult", "EulerMaruyamaStatus", "euler_maruyama", "integer_seed"]
+__all__ = ["BOUNDARIES", "EulerMaruyamaResult", "EulerMaruyamaStatus", "euler_maruyama", "integer_seed", "noise_key"]
 
 #: Boundary treatments of Euler–Maruyama for the rate form (the current form has none); the first
 #: is the default: no boundary, the paper's model.
@@ -113,11 +113,15 @@ def integer_seed(seed: object) -> int | None:
     return int(seed) if isinstance(seed, (int, np.integer)) and not isinstance(seed, bool) else None
 
 
-def _noise_generators(seed, n_blocks: int) -> list[np.random.Generator]:
-    """One SFC64 generator per row block, all derived from `seed`."""
-    entropy = as_generator(seed).integers(0, 2**63, size=4)
-    children = np.random.SeedSequence([int(e) for e in entropy]).spawn(n_blocks)
-    return [np.random.Generator(np.random.SFC64(child)) for child in children]
+def noise_key(seed) -> int:
+    """The key of a run's noise stream (``dynamics._normals``): one 64-bit draw from `seed`'s generator.
+
+    Examples
+    --------
+    >>> noise_key(0) == noise_key(0) != noise_key(1)
+    True
+    """
+    return int(as_generator(seed).integers(0, 2**64, dtype=np.uint64))
 
 
 def euler_maruyama(
@@ -167,9 +171,10 @@ def euler_maruyama(
         (+0.053 at dt = 0.01, +0.055 at dt = 0.001); units at
         ``phi(b) ~ 1`` are lowered by the same amounts.
     seed : int, numpy.random.Generator or None
-        Source of the noise; the same seed (and dtype) gives identical trajectories, whether or not
-        the elementwise work runs in threads. float32 and float64 draw different noise streams
-        (float64 by numpy's ziggurat, float32 by the Box–Muller transform, ``|n| <= 6.76``).
+        Source of the noise; the same seed gives identical trajectories, whether or not the
+        elementwise work runs in threads. The normals are the Box–Muller transform of a SplitMix64
+        stream keyed by one draw from the seed's generator (``|n| <= 8.57``; float32 runs take the
+        same draws rounded to float32).
     record_every : int, optional
         Record every this many steps (and the final state); default: only the start and the end.
     readout : numpy.ndarray, shape (N, K), optional
@@ -238,6 +243,8 @@ def euler_maruyama(
         steady_tol = check_positive("steady_tol", steady_tol)
         if sigma > 0:
             raise InvalidInput(f"`steady_tol` needs a deterministic run; got steady_tol={steady_tol!r}, sigma={sigma!r}")
+    if sigma > 0 and n_steps * words_per_step(*X0.reshape(network.n_units, -1).shape) > 2**64:
+        raise InvalidInput(f"`n_steps`={n_steps} noisy steps of this batch would exhaust the noise stream's 2^64 words")
     single = X0.ndim == 1
     X = np.array(X0[:, None] if single else X0, dtype=dtype, order="C")
     if readout is not None:
@@ -254,8 +261,8 @@ def euler_maruyama(
     source = InputSource(u, network.n_units, X.shape[1], dtype)
     progress = as_progress(progress, "Euler-Maruyama steps")
     int_seed = integer_seed(seed)
-    generators = _noise_generators(seed, block_count(*X.shape)) if sigma > 0 else []
-    kernel = TileKernel(network, X, form=form, dt=dt, sigma=sigma, boundary=boundary, source=source, generators=generators)
+    key = noise_key(seed) if sigma > 0 else 0
+    kernel = TileKernel(network, X, form=form, dt=dt, sigma=sigma, boundary=boundary, source=source, key=key)
     # each recorded state is copied once, into its slot (states are large: no list of copies to stack);
     # a run that may stop early (steady_tol) starts with a few slots and doubles them when full
     shape = X.shape if readout is None else (readout.shape[1], X.shape[1])

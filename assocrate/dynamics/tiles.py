@@ -2,8 +2,10 @@
 
 :class:`TileKernel` advances an (N, B) batch in place, one step per call, through the low-rank
 factors of W; :func:`~assocrate.dynamics.euler_maruyama` drives it and records. The rows are cut
-into blocks, each with its own noise stream (:func:`block_count`), and the blocks into tiles that
-fit a core's L2 cache (:func:`tiling`); the compiled work per tile is :mod:`._fused`.
+into blocks, the units of work of the threads (:func:`block_count`), and the blocks into tiles that
+fit a core's L2 cache (:func:`tiling`); the compiled work per tile is :mod:`._fused`, its noise
+:mod:`._normals` (a counter-based stream: an entry's noise depends on the key, the step and the
+entry alone, so the results do not depend on the blocks, the tiles or the threads).
 """
 
 from __future__ import annotations
@@ -14,16 +16,14 @@ from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
-from ._gaussian import fill_standard_normal
 from .fields import affine_part, phi_inplace
 from .threads import block_workers
 
-__all__ = ["TileKernel", "block_count", "reflect", "tiling"]
+__all__ = ["TileKernel", "block_count", "reflect", "tiling", "words_per_step"]
 
-# Noise is drawn per block of rows, each with its own generator, so the same seed gives the same
-# trajectories whether the blocks run in worker threads or not. The number of blocks depends only
-# on the problem size: up to 8, about one per `_BLOCK_ENTRIES` state entries.
-_NOISE_BLOCKS = 8
+# The rows are cut into blocks that threads take on demand: up to 8, about one per `_BLOCK_ENTRIES`
+# state entries.
+_MAX_BLOCKS = 8
 _BLOCK_ENTRIES = 1 << 16
 # A block is worked in tiles of rows whose factor, state and drive rows (m + 2 B entries each) number
 # about this many: 512 kB of float64 (256 kB of float32; plus the tile of R when W is not symmetric),
@@ -34,8 +34,7 @@ _TILE_ENTRIES = 1 << 16
 class TileKernel:
     """Preallocated buffers and the row-tile pipeline of one Euler–Maruyama step.
 
-    ``W Y = L (c * (R^T Y))`` tile by tile: the rows are cut into blocks (each with its own noise
-    stream) and the blocks into tiles of a few hundred rows (:func:`tiling`), small enough that a
+    ``W Y = L (c * (R^T Y))`` tile by tile: the rows are cut into blocks and the blocks into tiles of a few hundred rows (:func:`tiling`), small enough that a
     tile of L (and R), of the states and of the drive stays in the core's L2 cache while a step
     works on it. Per tile (:mod:`._fused`): ``H = L_t (c * R^T Y)`` (+ the input), the elementwise
     work (phi, update, noise, boundary) in one compiled pass, and the tile's share ``R_t^T Y_t`` of
@@ -43,16 +42,16 @@ class TileKernel:
     reads the factors and the states once, and the sum does not depend on the threads). When phi is compiled the whole block is one call (:func:`._fused.block_pass`); other
     activations take their phi from numpy between the tile's calls. The calling thread and, for
     large batches, worker threads take the blocks on demand; BLAS runs single-threaded inside them
-    (the caller holds `single_threaded_blas`) and the compiled calls release the GIL. Each block
-    owns its noise generator, so the results do not depend on the threading.
+    (the caller holds `single_threaded_blas`) and the compiled calls release the GIL. The noise of step s is
+    the segment of the stream with `key` from position ``s S`` (``S`` = :func:`words_per_step`),
+    so the results do not depend on the threading.
     """
 
-    def __init__(self, network, X, *, form, dt, sigma, boundary, source, generators):
+    def __init__(self, network, X, *, form, dt, sigma, boundary, source, key):
         # numba loads with the first Euler–Maruyama run, not with `import assocrate`
         from ._fused import (
             FUSED_CORES,
             Boundary,
-            Noise,
             Phi,
             block_pass,
             drive_tile,
@@ -96,14 +95,12 @@ class TileKernel:
         self.rate = self.dtype.type(dt / network.tau)
         self.noise_scale = self.dtype.type(sigma * math.sqrt(dt))
         self.boundary = int(Boundary[boundary.upper()])
-        # float64 noise is drawn in the compiled pass; float32 noise is a numpy fill read by it
-        noise = Noise.NONE if sigma == 0.0 else Noise.DRAW if self.dtype == np.float64 else Noise.READ
-        self.noise_mode, self.fill_noise, self.draws = int(noise), noise == Noise.READ, noise == Noise.DRAW
-        self.noise = np.empty_like(X) if self.fill_noise else None
+        # the noise stream: its key, the words a step takes and the current step's first position
+        self.key = np.uint64(key) if sigma > 0.0 else None
+        self.step_words, self.position = words_per_step(n_units, batch), 0
         self.blocks, self.bounds, self.first = tiling(n_units, batch, self.L.shape[1])
         tile_rows = int(np.max(np.diff(self.bounds)))
         self.buffers = [np.empty((tile_rows, batch), dtype=self.dtype) for _ in self.blocks]
-        self.generators = generators
         # per block: its share of the coefficients (its tiles' shares summed in row order), a scratch
         # for a tile's share, and its part of the speed
         self.shares = np.zeros((len(self.blocks), *self.coefficients.shape), dtype=self.dtype)
@@ -133,6 +130,7 @@ class TileKernel:
         if measure:
             self.speeds[:] = 0.0
         self._map(self._update_block)
+        self.position += self.step_words
 
     def speed_at(self, t: float) -> np.ndarray:
         """``||f(X, t)||_inf`` per trajectory (the drift; `X` does not move), as a step measures it."""
@@ -190,8 +188,6 @@ class TileKernel:
         return H
 
     def _update_block(self, i: int) -> None:
-        if self.fill_noise:
-            fill_standard_normal(self.generators[i], self.noise[self.blocks[i]])
         tiles = self._tiles(i)
         start, stop = tiles.start, tiles.stop
         while start < stop:
@@ -204,17 +200,15 @@ class TileKernel:
             self._share_tile(i, fold)
             start = fold + 1
 
-    def _pass_arguments(self, i: int) -> tuple:
-        """The arguments of :func:`._fused.update_tile` after `H` and `X`, but the noise and the speed."""
-        # None without noise: unboxing a Generator was most of a compiled call's 43 us dispatch
-        generator = self.generators[i] if self.draws else None
-        return (self.update_kind, self.rate, self.noise_mode, generator)
+    def _pass_arguments(self) -> tuple:
+        """The arguments of :func:`._fused.update_tile` after `H`, `X` and the tile's first row, to the boundary."""
+        noise = None if self.key is None else (self.key, np.uint64(self.position))
+        return (self.update_kind, self.rate, noise, self.noise_scale, self.boundary)
 
     def _block_pass(self, i: int, start: int, stop: int) -> int:
         """Tiles start .. stop - 1 of block i in one compiled call; the first tile to fold, or -1."""
-        noise = self.noise if self.fill_noise else self.buffers[i]
         drive = (self.u_t, self.u_scale, self.neg_scale, self.phi_shift, self.unfolded_sigmoid)
-        step = (*self._pass_arguments(i), noise, self.noise_scale, self.boundary, self.measure)
+        step = (*self._pass_arguments(), self.measure)
         share = (self.share_kind, self.neg_scale, self.phi_shift)
         return self.block_pass(self.L, self.R, self.coefficients, self.X, self.bounds, start, stop, self.first[i],
                                drive, step, share, self.buffers[i], self.shares[i], self.scratch[i], self.speeds[i])
@@ -224,9 +218,7 @@ class TileKernel:
         for t in range(start, stop):
             rows = self._rows(t)
             H = self._drive_tile(i, t)
-            noise = self.noise[rows] if self.fill_noise else H
-            if self.update_tile(H, self.X[rows], *self._pass_arguments(i), noise, self.noise_scale,
-                                self.boundary, self.speeds[i], self.measure):
+            if self.update_tile(H, self.X[rows], rows.start, *self._pass_arguments(), self.speeds[i], self.measure):
                 return t
             self._share_tile(i, t)
         return -1
@@ -268,9 +260,14 @@ def reflect(X: np.ndarray) -> None:
         np.minimum(X, 2.0 - X, out=X)
 
 
+def words_per_step(n_units: int, batch: int) -> int:
+    """Noise stream words one step of an (N, B) batch takes (:mod:`._normals`): N B rounded up to even."""
+    return n_units * batch + (n_units * batch) % 2
+
+
 def block_count(n_units: int, batch: int) -> int:
-    """Row blocks of the elementwise work (and noise streams) for an (N, B) batch."""
-    return int(min(_NOISE_BLOCKS, n_units, max(1, n_units * batch // _BLOCK_ENTRIES)))
+    """Row blocks of the elementwise work for an (N, B) batch."""
+    return int(min(_MAX_BLOCKS, n_units, max(1, n_units * batch // _BLOCK_ENTRIES)))
 
 
 def tiling(n_units: int, batch: int, rank: int) -> tuple[list[slice], np.ndarray, list[int]]:

@@ -1,8 +1,9 @@
 """The compiled Euler–Maruyama tiles (assocrate.dynamics._fused) against plain numpy.
 
-The reference below is the step as separate numpy passes: the same row blocks and tiles, noise
-generators and BLAS products (numba's ``np.dot``, which the kernel calls: the same routine and
-arguments), with phi, the update, the noise and the boundary one after the other; the sigmoid is
+The reference below is the step as separate numpy passes: the same row blocks and tiles and BLAS
+products (numba's ``np.dot``, which the kernel calls: the same routine and
+arguments), with phi, the update, the noise (each step's, filled at once) and the boundary one
+after the other; the sigmoid is
 ``1 / (1 + exp(-z))`` on the kernel's own exp (its accuracy is tested on its own, against long
 double). The compiled step must give the same trajectories bit for bit.
 """
@@ -21,8 +22,9 @@ from hypothesis import strategies as st
 
 from assocrate.core.patterns import random_patterns
 from assocrate.dynamics import _fused, euler_maruyama, sde, threads, tiles, vector_field
-from assocrate.dynamics._fused import Boundary, Noise, Phi, exp_clamped, exp_entries, phi_tile, update_tile
-from assocrate.dynamics._gaussian import fill_standard_normal
+from assocrate.dynamics._elementary import exp_clamped, exp_entries
+from assocrate.dynamics._fused import Boundary, Phi, phi_tile, update_tile
+from assocrate.dynamics._normals import fill_normals
 from assocrate.dynamics.fields import InputSource, affine_part, phi_inplace
 
 from ..reference import REFERENCE_SIGMOID, REFERENCE_TANH, design_quietly
@@ -74,7 +76,8 @@ def numpy_run(network, X0, dt, n_steps, *, sigma, seed, form, boundary, dtype, r
     blocks, bounds, first = tiles.tiling(n_units, batch, U.shape[1])
     block_tiles = [[slice(int(bounds[t]), int(bounds[t + 1])) for t in range(first[i], first[i + 1])]
              for i in range(len(blocks))]
-    generators = sde._noise_generators(seed, len(blocks)) if sigma > 0 else []
+    key = np.uint64(sde.noise_key(seed)) if sigma > 0 else None
+    step_words = tiles.words_per_step(n_units, batch)
     affine = affine_part(activation)
     if form != "rate" or not np.all(network.L[:, -1] == 1.0):
         affine = None
@@ -127,21 +130,17 @@ def numpy_run(network, X0, dt, n_steps, *, sigma, seed, form, boundary, dtype, r
             states.append(X.copy())
         coefficients = coefficient_matrix()
         drifts = []
-        for i, block in enumerate(block_tiles):
-            if sigma > 0 and dtype == np.float32:  # the Box-Muller fill of the whole block
-                noise = np.empty_like(X[blocks[i]])
-                fill_standard_normal(generators[i], noise)
+        if sigma > 0:  # the step's whole noise at once (the kernel fills it tile by tile)
+            noise = np.empty_like(X)
+            fill_normals(key, np.uint64(k * step_words), 0, noise)
+        for block in block_tiles:
             for rows in block:
                 H = drift(coefficients, rows)
                 drifts.append(H.copy())
                 H *= rate
                 X[rows] += H
                 if sigma > 0:
-                    if dtype == np.float32:
-                        H = noise[rows.start - blocks[i].start:rows.stop - blocks[i].start].copy()
-                    else:
-                        fill_standard_normal(generators[i], H)
-                    H *= noise_scale
+                    H = noise[rows] * noise_scale
                     X[rows] += H
                 if boundary == "clip":
                     np.clip(X[rows], 0.0, 1.0, out=X[rows])
@@ -183,7 +182,7 @@ def starts(network, form, batch=6):
 
 
 # (block entries, tile entries, thread threshold): serial in one block of one tile; one block of 20-row
-# tiles; 8 blocks with their own noise streams, of 3-row tiles; the same 8 blocks in worker threads
+# tiles; 8 blocks of 3-row tiles; the same 8 blocks in worker threads
 BLOCKINGS = {
     "1 block": (1 << 16, 1 << 16, 1 << 19),
     "1 block, tiles": (1 << 16, 20 * 20, 1 << 19),
@@ -339,14 +338,11 @@ def test_compiled_sigmoid_is_the_numpy_exp_ratio_and_within_4_ulp_of_expit(h, dt
     assert np.all(error <= 4 * np.spacing(expit[finite]) + np.finfo(dtype).tiny)
 
 
-def _fold_step(H, X, rate, boundary, noise=None, noise_scale=1.0):
-    """update_tile on a copy, with euler_maruyama's numpy fold when the pass asks for it."""
+def _fold_step(H, X, rate, boundary):
+    """update_tile (no noise) on a copy, with euler_maruyama's numpy fold when the pass asks for it."""
     H, X = H.copy(), X.copy()
     speed = np.zeros(X.shape[1])
-    mode = Noise.NONE if noise is None else Noise.READ
-    fold = update_tile(H, X, int(Phi.GIVEN), X.dtype.type(rate), int(mode),
-                        None, H if noise is None else noise, X.dtype.type(noise_scale),
-                        int(boundary), speed, True)
+    fold = update_tile(H, X, 0, int(Phi.GIVEN), X.dtype.type(rate), None, X.dtype.type(1.0), int(boundary), speed, True)
     if fold:
         np.copyto(X, H)
         tiles.reflect(X)
@@ -434,6 +430,6 @@ def test_float32_runs_use_the_networks_float32_factors(networks):
     assert not network.is_symmetric
     X = np.zeros((network.n_units, 2), dtype=np.float32)
     kernel = tiles.TileKernel(network, X, form="rate", dt=0.01, sigma=0.0, boundary="none",
-                              source=InputSource(None, network.n_units, 2, X.dtype), generators=[])
+                              source=InputSource(None, network.n_units, 2, X.dtype), key=0)
     assert kernel.L is network.L32 and kernel.R is network.R32
     np.testing.assert_array_equal(network.R32, network.R.astype(np.float32))

@@ -48,7 +48,7 @@ def test_same_seed_same_trajectories_and_threading_does_not_matter(small_network
     np.testing.assert_array_equal(first.states, again.states)
     assert not np.array_equal(first.final, other.final)
     assert first.seed == 11
-    monkeypatch.setattr(tiles, "_BLOCK_ENTRIES", 100)  # 8 row blocks, each with its own noise stream
+    monkeypatch.setattr(tiles, "_BLOCK_ENTRIES", 100)  # 8 row blocks
     serial = euler_maruyama(small_network, X0, 0.01, 50, **kwargs)
     monkeypatch.setattr(threads, "_THREAD_MIN_ENTRIES", 0)  # the same blocks in worker threads
     threaded = euler_maruyama(small_network, X0, 0.01, 50, **kwargs)
@@ -127,7 +127,7 @@ def test_reflect_boundary_shows_the_bias(equal_overlap_network):
 
 
 def test_float32_matches_float64(random_network):
-    """Deterministic runs agree to float32 round-off (the noise streams of the two dtypes differ)."""
+    """Deterministic runs agree to float32 round-off."""
     x0 = cue_starts(random_network, 4)
     run64 = euler_maruyama(random_network, x0, 0.01, 300, sigma=0.0)
     run32 = euler_maruyama(random_network, x0, 0.01, 300, sigma=0.0, dtype=np.float32)
