@@ -125,7 +125,7 @@ def fill_normals(key, base, first, out):
     """
     flat = out.reshape(-1)
     n = flat.size
-    head = min(first & 1, n)  # out[0, 0] is the sine of a pair that starts before it
+    head = first & 1 if n > 0 else 0  # out[0, 0] is the sine of a pair that starts before it
     if head:
         flat[0] = like(_pair(key, base + np.uint64(first - 1))[1], flat[0])
     pairs = (n - head) // 2
