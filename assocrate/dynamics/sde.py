@@ -114,7 +114,7 @@ def integer_seed(seed: object) -> int | None:
 
 
 def noise_key(seed) -> int:
-    """The key of a run's noise stream (``dynamics._normals``): one 64-bit draw from `seed`'s generator.
+    """The key of a run's noise stream (``dynamics._fused.fill_normals``): one 64-bit draw from `seed`'s generator.
 
     Examples
     --------

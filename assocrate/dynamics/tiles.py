@@ -4,7 +4,7 @@
 factors of W; :func:`~assocrate.dynamics.euler_maruyama` drives it and records. The rows are cut
 into blocks, the units of work of the threads (:func:`block_count`), and the blocks into tiles that
 fit a core's L2 cache (:func:`tiling`); the compiled work per tile is :mod:`._fused`, its noise
-:mod:`._normals` (a counter-based stream: an entry's noise depends on the key, the step and the
+:func:`._fused.fill_normals` (a counter-based stream: an entry's noise depends on the key, the step and the
 entry alone, so the results do not depend on the blocks, the tiles or the threads).
 """
 
@@ -261,7 +261,7 @@ def reflect(X: np.ndarray) -> None:
 
 
 def words_per_step(n_units: int, batch: int) -> int:
-    """Noise stream words one step of an (N, B) batch takes (:mod:`._normals`): N B rounded up to even."""
+    """Noise stream words one step of an (N, B) batch takes (:func:`._fused.fill_normals`): N B rounded up to even."""
     return n_units * batch + (n_units * batch) % 2
 
 

@@ -22,9 +22,7 @@ from hypothesis import strategies as st
 
 from assocrate.core.patterns import random_patterns
 from assocrate.dynamics import _fused, euler_maruyama, sde, threads, tiles, vector_field
-from assocrate.dynamics._elementary import exp_clamped, exp_entries
-from assocrate.dynamics._fused import Boundary, Phi, phi_tile, update_tile
-from assocrate.dynamics._normals import fill_normals
+from assocrate.dynamics._fused import Boundary, Phi, exp_clamped, exp_entries, fill_normals, phi_tile, update_tile
 from assocrate.dynamics.fields import InputSource, affine_part, phi_inplace
 
 from ..reference import REFERENCE_SIGMOID, REFERENCE_TANH, design_quietly

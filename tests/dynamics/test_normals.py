@@ -1,4 +1,4 @@
-"""The Euler–Maruyama noise (assocrate.dynamics._normals): its bits, its transform and its statistics.
+"""The Euler–Maruyama noise (fill_normals in assocrate.dynamics._fused): its bits, its transform and its statistics.
 
 The stream is checked against SplitMix64's published first outputs and a plain-Python
 implementation; the Box–Muller transform against mpmath at 40 digits; the placement of a tile's
@@ -20,7 +20,7 @@ from scipy import stats
 
 from assocrate.core.patterns import random_patterns
 from assocrate.dynamics import euler_maruyama, noise_key
-from assocrate.dynamics._normals import LARGEST, box_muller, fill_normals, splitmix64
+from assocrate.dynamics._fused import LARGEST, box_muller, fill_normals, splitmix64
 from assocrate.errors import InvalidInput
 
 from ..reference import REFERENCE_SIGMOID, design_quietly
