@@ -72,7 +72,7 @@ from ..core.activations import Sigmoid
 
 __all__ = [
     "FUSED_CORES", "LARGEST", "Boundary", "Phi", "block_pass", "box_muller", "drive_tile", "exp_clamped", "exp_entries",
-    "fill_normals", "measure_tile", "phi_tile", "share_tile", "splitmix64", "update_tile",
+    "fill_normals", "measure_tile", "phi_tile", "share_tile", "splitmix64", "touch_rows", "update_tile",
 ]
 
 
@@ -420,12 +420,30 @@ def update_tile(H, X, a, kind, rate, noise, noise_scale, boundary, speed, measur
 
 
 @numba.njit(cache=True, nogil=True, error_model="numpy")
+def touch_rows(A, a, b):
+    """Load one entry per 64-byte cache line of rows ``a:b`` of the C-contiguous `A`; their sum.
+
+    Run on the next tile's rows of the factor after a tile's product: the product that follows
+    then reads them from cache. Measured at N = 10^5, P = 50, B = 32: the next tile's product
+    took 43-52 us from memory against 33 in cache, the loads 7-9 us; a step took 1.5 ms less
+    (9.2-9.4 ms against 10.8-11.4) and 1.9 ms less with noise (11.5-11.7 against 12.8-13.9).
+    Hardware prefetching does not run that far ahead of OpenBLAS's kernel, and llvm.prefetch
+    hints were dropped (a product after prefetching 3600 lines was as slow as without).
+    """
+    flat = A.reshape(-1)
+    total = flat[0] * 0
+    for k in range(a * A.shape[1], b * A.shape[1], 64 // A.itemsize):
+        total += flat[k]
+    return total
+
+
+@numba.njit(cache=True, nogil=True, error_model="numpy")
 def block_pass(L, R, C, X, bounds, start, stop, first, drive, step, share, H, out, scratch, speed):
     """Tiles ``start .. stop - 1`` of a row block whose first tile is `first` (tile t: rows
     ``bounds[t]:bounds[t + 1]``), phi compiled.
 
-    Each tile: :func:`drive_tile` into `H`, :func:`update_tile` (its speed into the block's
-    `speed`), then its share of the block's `out` (:func:`share_tile`) from ``Y = X`` or ``Y =
+    Each tile: :func:`drive_tile` into `H`, the next tile's rows of `L` into the cache
+    (:func:`touch_rows`), :func:`update_tile` (its speed into the block's `speed`), then its share of the block's `out` (:func:`share_tile`) from ``Y = X`` or ``Y =
     phi(X * neg_scale - shift)`` (:func:`phi_tile`, into `H`). The three tuples
     carry the other arguments: `drive` = ``(u, u_scale, neg_scale, shift, unfolded)``, `step` =
     ``(kind, rate, noise, noise_scale, boundary, measure)``, `share` = ``(kind, neg_scale, shift)``
@@ -439,6 +457,8 @@ def block_pass(L, R, C, X, bounds, start, stop, first, drive, step, share, H, ou
         a, b = bounds[t], bounds[t + 1]
         tile_H = H[: b - a]
         drive_tile(L, C, a, u, u_scale, neg_scale, shift, unfolded, tile_H)
+        if t + 1 < stop:  # scratch is overwritten before it is read: the store only keeps the loads
+            scratch[0, 0] = touch_rows(L, b, bounds[t + 2])
         if update_tile(tile_H, X[a:b], a, kind, rate, noise, noise_scale, boundary, speed, measure):
             return t
         if share_kind == Phi.GIVEN:

@@ -34,17 +34,19 @@ _TILE_ENTRIES = 1 << 16
 class TileKernel:
     """Preallocated buffers and the row-tile pipeline of one Euler–Maruyama step.
 
-    ``W Y = L (c * (R^T Y))`` tile by tile: the rows are cut into blocks and the blocks into tiles of a few hundred rows (:func:`tiling`), small enough that a
-    tile of L (and R), of the states and of the drive stays in the core's L2 cache while a step
-    works on it. Per tile (:mod:`._fused`): ``H = L_t (c * R^T Y)`` (+ the input), the elementwise
-    work (phi, update, noise, boundary) in one compiled pass, and the tile's share ``R_t^T Y_t`` of
-    the next step's (P+1) x B coefficient matrix, added to its block's in row order (so each step
-    reads the factors and the states once, and the sum does not depend on the threads). When phi is compiled the whole block is one call (:func:`._fused.block_pass`); other
+    ``W Y = L (c * (R^T Y))`` tile by tile: the rows are cut into blocks and the blocks into tiles
+    of a few hundred rows (:func:`tiling`), small enough that a tile of L (and R), of the states and
+    of the drive stays in the core's L2 cache while a step works on it. Per tile (:mod:`._fused`):
+    ``H = L_t (c * R^T Y)`` (+ the input), the next tile's rows of L loaded into the cache, the
+    elementwise work (phi, update, noise, boundary) in one compiled pass, and the tile's share
+    ``R_t^T Y_t`` of the next step's (P+1) x B coefficient matrix, added to its block's in row order
+    (so each step reads the factors and the states once, and the sum does not depend on the
+    threads). When phi is compiled the whole block is one call (:func:`._fused.block_pass`); other
     activations take their phi from numpy between the tile's calls. The calling thread and, for
     large batches, worker threads take the blocks on demand; BLAS runs single-threaded inside them
-    (the caller holds `single_threaded_blas`) and the compiled calls release the GIL. The noise of step s is
-    the segment of the stream with `key` from position ``s S`` (``S`` = :func:`words_per_step`),
-    so the results do not depend on the threading.
+    (the caller holds `single_threaded_blas`) and the compiled calls release the GIL. The noise of
+    step s is the segment of the stream with `key` from position ``s S`` (``S`` =
+    :func:`words_per_step`), so the results do not depend on the threading.
     """
 
     def __init__(self, network, X, *, form, dt, sigma, boundary, source, key):
@@ -58,11 +60,12 @@ class TileKernel:
             measure_tile,
             phi_tile,
             share_tile,
+            touch_rows,
             update_tile,
         )
 
         self.block_pass, self.drive_tile, self.update_tile = block_pass, drive_tile, update_tile
-        self.measure_tile, self.phi_tile, self.share_tile = measure_tile, phi_tile, share_tile
+        self.measure_tile, self.phi_tile, self.share_tile, self.touch_rows = measure_tile, phi_tile, share_tile, touch_rows
         self.network, self.X, self.form, self.source = network, X, form, source
         self.dtype = X.dtype
         n_units, batch = X.shape
@@ -218,6 +221,8 @@ class TileKernel:
         for t in range(start, stop):
             rows = self._rows(t)
             H = self._drive_tile(i, t)
+            if t + 1 < stop:
+                self.touch_rows(self.L, rows.stop, int(self.bounds[t + 2]))
             if self.update_tile(H, self.X[rows], rows.start, *self._pass_arguments(), self.speeds[i], self.measure):
                 return t
             self._share_tile(i, t)

@@ -431,3 +431,16 @@ def test_float32_runs_use_the_networks_float32_factors(networks):
                               source=InputSource(None, network.n_units, 2, X.dtype), key=0)
     assert kernel.L is network.L32 and kernel.R is network.R32
     np.testing.assert_array_equal(network.R32, network.R.astype(np.float32))
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_touch_rows_loads_one_entry_per_cache_line(dtype):
+    """The sum of every (64 / itemsize)-th entry of rows a:b, read-only (the step keeps the result only
+    so that the loads stay; a value here shows that they cover the rows and nothing else)."""
+    A = np.arange(40 * 7, dtype=dtype).reshape(40, 7)
+    before = A.copy()
+    step = 64 // A.itemsize
+    for a, b in [(0, 40), (3, 17), (39, 40), (5, 5)]:
+        expected = A.reshape(-1)[a * 7:b * 7:step].sum(dtype=np.float64)
+        assert _fused.touch_rows(A, a, b) == pytest.approx(expected, rel=1e-6)
+    np.testing.assert_array_equal(A, before)
