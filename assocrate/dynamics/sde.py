@@ -246,27 +246,32 @@ def euler_maruyama(
     if sigma > 0 and n_steps * words_per_step(*X0.reshape(network.n_units, -1).shape) > 2**64:
         raise InvalidInput(f"`n_steps`={n_steps} noisy steps of this batch would exhaust the noise stream's 2^64 words")
     single = X0.ndim == 1
-    X = np.array(X0[:, None] if single else X0, dtype=dtype, order="C")
+    start = X0[:, None] if single else X0
     if readout is not None:
         readout = np.asarray(readout)
         if readout.ndim != 2 or readout.shape[0] != network.n_units:
             raise InvalidInput(f"`readout` must have shape ({network.n_units}, K); got {readout.shape}")
         readout = np.ascontiguousarray(readout, dtype=dtype)
     n_records = -(-n_steps // record_every) + 1  # steps 0, record_every, ... below n_steps, and the last
-    if readout is None and n_records * X.nbytes > _MAX_RECORD_BYTES:
+    state_bytes = start.size * dtype.itemsize
+    if readout is None and n_records * state_bytes > _MAX_RECORD_BYTES:
         raise InvalidInput(
-            f"recording {n_records} states of shape {X.shape} needs "
-            f"{n_records * X.nbytes / 1e9:.1f} GB: pass `readout` or a larger `record_every`"
+            f"recording {n_records} states of shape {start.shape} needs "
+            f"{n_records * state_bytes / 1e9:.1f} GB: pass `readout` or a larger `record_every`"
         )
-    source = InputSource(u, network.n_units, X.shape[1], dtype)
+    source = InputSource(u, network.n_units, start.shape[1], dtype)
     progress = as_progress(progress, "Euler-Maruyama steps")
     int_seed = integer_seed(seed)
     key = noise_key(seed) if sigma > 0 else 0
-    kernel = TileKernel(network, X, form=form, dt=dt, sigma=sigma, boundary=boundary, source=source, key=key)
     # each recorded state is copied once, into its slot (states are large: no list of copies to stack);
-    # a run that may stop early (steady_tol) starts with a few slots and doubles them when full
-    shape = X.shape if readout is None else (readout.shape[1], X.shape[1])
+    # a run that may stop early (steady_tol) starts with a few slots and doubles them when full. When
+    # every state is recorded to the end, the run's state lives in the last slot (no final copy).
+    shape = start.shape if readout is None else (readout.shape[1], start.shape[1])
     recorded = np.empty((n_records if steady_tol is None else min(n_records, 16), *shape), dtype=dtype)
+    in_place = readout is None and steady_tol is None
+    X = recorded[-1] if in_place else np.empty(start.shape, dtype=dtype)
+    X[...] = start
+    kernel = TileKernel(network, X, form=form, dt=dt, sigma=sigma, boundary=boundary, source=source, key=key)
     speeds, steps_recorded = [], []
 
     def record(step: int) -> None:
@@ -276,7 +281,8 @@ def euler_maruyama(
             recorded = np.concatenate([recorded, np.empty((min(count, n_records - count), *shape), dtype=dtype)])
         slot = recorded[count]
         if readout is None:
-            np.copyto(slot, X)
+            if not (in_place and count == len(recorded) - 1):  # that slot is X
+                np.copyto(slot, X)
         else:
             np.matmul(readout.T, X, out=slot)
         steps_recorded.append(step)

@@ -162,6 +162,9 @@ class TileKernel:
 
     def _first_share_block(self, i: int) -> None:
         for t in self._tiles(i):
+            rows = self._rows(t)  # loads at full speed, then the product in cache (see touch_rows)
+            self.touch_rows(self.R, rows.start, rows.stop)
+            self.touch_rows(self.X, rows.start, rows.stop)
             self._share_tile(i, t)
 
     def _share_tile(self, i: int, t: int) -> None:
@@ -231,7 +234,9 @@ class TileKernel:
     def _speed_block(self, i: int) -> None:
         """``speeds[i]`` = ``max |phi(H) - X|`` per column over block i, as the pass measures it."""
         for t in self._tiles(i):
-            self.measure_tile(self._drive_tile(i, t), self.X[self._rows(t)], self.update_kind, self.speeds[i])
+            rows = self._rows(t)
+            self.touch_rows(self.L, rows.start, rows.stop)
+            self.measure_tile(self._drive_tile(i, t), self.X[rows], self.update_kind, self.speeds[i])
 
     def current_speed(self) -> np.ndarray:
         return self.speeds.max(axis=0) / self.network.tau
