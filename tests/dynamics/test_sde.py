@@ -251,3 +251,20 @@ def test_saturating_inputs_raise_no_floating_point_errors(small_network, dtype):
             run = euler_maruyama(small_network, X0, 0.01, 3, sigma=0.0, u=u, dtype=dtype)
             assert np.all(np.isfinite(run.final))
             assert np.all(np.isfinite(vector_field(small_network, X0.astype(dtype), u=u)))
+
+
+@pytest.mark.parametrize("kwargs", [{}, {"record_every": 7}, {"steady_tol": 1e-12}, {"readout": "overlaps"}])
+def test_final_state_is_the_last_record_and_read_only(small_network, kwargs):
+    """The run's state may live in the last record slot (every state recorded to the end): the final
+    state and the last record are then one array, equal either way, and nothing is writable."""
+    X0 = cue_starts(small_network, 3)
+    if kwargs.get("readout") == "overlaps":
+        kwargs = {"readout": small_network.patterns / small_network.patterns.sum(axis=0)}
+    result = euler_maruyama(small_network, X0, 0.01, 30, sigma=0.0, **kwargs)
+    last = result.states[-1] if result.states is not None else result.readouts[-1]
+    expected = result.final if result.states is not None else kwargs["readout"].T @ result.final
+    np.testing.assert_allclose(last, expected, rtol=1e-12, atol=1e-15)
+    for array in (result.final, last):
+        assert not array.flags.writeable
+        with pytest.raises(ValueError):
+            array[0] = 1.0
