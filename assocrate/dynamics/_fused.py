@@ -196,6 +196,7 @@ _MIX_2 = np.uint64(0x94D049BB133111EB)
 _UNIT = 2.0**-52
 # phi = (k - 2^52 + 1/2) (pi/2) 2^-53 for the 53-bit k
 _QUARTER_CELL = math.pi / 2 * 2.0**-53
+_QUARTER_CELL_LOW = 6.798155367234455e-33  # (pi/2) 2^-53 - _QUARTER_CELL (mpmath)
 # ascending coefficients: atanh(s)/s in s^2 on [0, ((sqrt 2 - 1)/(sqrt 2 + 1))^2], sin(phi)/phi and
 # cos(phi) in phi^2 on [0, (pi/4)^2]; mpmath.chebyfit with 8, 7 and 8 nodes, rounded to float64
 _ATANH = (1.0, 0.33333333333333826, 0.1999999999965117, 0.1428571438032084, 0.11111098528363024,
@@ -238,7 +239,8 @@ def _turn(w):
     """``(cos t, sin t)``, ``t = q pi/2 + phi`` from the uint64 `w` (quadrant q: its top 2 bits)."""
     q = np.int64(w >> np.uint64(62))
     k = np.int64((w << np.uint64(2)) >> np.uint64(11)) - (1 << 52)
-    phi = _fma(np.float64(k), _QUARTER_CELL, 0.5 * _QUARTER_CELL)
+    cell = np.float64(k) + 0.5  # exact: |k| <= 2^52
+    phi = _fma(cell, _QUARTER_CELL, cell * _QUARTER_CELL_LOW)  # (pi/2) 2^-53 in two parts: phi within 0.5 ulp
     z = phi * phi
     sin, cos = phi * _horner(_SIN, z), _horner(_COS, z)
     odd = (q & 1) != 0  # a quarter turn: (cos, sin) -> (-sin, cos)
@@ -260,9 +262,10 @@ def _pair(key, position):
 def fill_normals(key, base, first, out):
     """Entries ``first, first + 1, ...`` (flat, C order) of the noise at stream position `base`, into `out`.
 
-    `key` and `base` are uint64 (`base` even: a step's ``s S``), `first` the flat index of
+    `key` and `base` are taken as uint64 (`base` even: a step's ``s S``), `first` the flat index of
     ``out[0, 0]`` in the step's (N, B) noise; float32 `out` takes the float64 draws rounded once.
     """
+    key, base = np.uint64(key), np.uint64(base)  # an int64 would turn the stream's arithmetic to float64
     flat = out.reshape(-1)
     n = flat.size
     head = first & 1 if n > 0 else 0  # out[0, 0] is the sine of a pair that starts before it
@@ -280,7 +283,8 @@ def fill_normals(key, base, first, out):
 
 @numba.njit(cache=True, nogil=True, error_model="numpy")
 def splitmix64(key, start, out):
-    """Words ``start, start + 1, ...`` of the stream with `key` (uint64) into the uint64 `out`."""
+    """Words ``start, start + 1, ...`` of the stream with `key` into the uint64 `out`."""
+    key, start = np.uint64(key), np.uint64(start)
     for j in range(out.size):
         out[j] = _word(key, start + np.uint64(j))
 
@@ -406,7 +410,7 @@ def update_tile(H, X, a, kind, rate, noise, noise_scale, boundary, speed, measur
     when `measure`), ``x = X + d * rate``, ``x = x + n * noise_scale``, then the boundary, in three
     loops (the first two vectorise; the same operations on every entry as in one loop). `noise` is
     ``(key, base)`` (uint64: the stream and the step's position in it) or None; the tile's normals
-    ``n`` (:func:`._normals.fill_normals`) are written into `H` once the update has read it. With
+    ``n`` (:func:`fill_normals`) are written into `H` once the update has read it. With
     ``boundary == Boundary.REFLECT``, `H` is left holding the unfolded ``x`` and the result says
     whether the whole tile must be folded from it by numpy: an entry outside ``[-1, 2]``, a NaN, or
     a ``-0.0`` in a tile without a negative entry (numpy takes ``|x|`` of a tile only when it has
@@ -434,7 +438,7 @@ def touch_rows(A, a, b):
     hints were dropped (a product after prefetching 3600 lines was as slow as without).
     """
     flat = A.reshape(-1)
-    total = flat[0] * 0
+    total = 0.0
     for k in range(a * A.shape[1], b * A.shape[1], 64 // A.itemsize):
         total += flat[k]
     return total

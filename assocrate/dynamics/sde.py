@@ -55,7 +55,8 @@ class EulerMaruyamaResult:
     times : numpy.ndarray, shape (T,)
         Recorded times ``t0 + k dt``.
     final : numpy.ndarray, shape (N, B) (or (N,) for a single start)
-        The last state.
+        The last state (read-only, like every array here; when every state was recorded to the end,
+        it is ``states[-1]`` itself, the same memory).
     states : numpy.ndarray or None, shape (T, N, B)
         Recorded states (None when a `readout` was given).
     readouts : numpy.ndarray or None, shape (T, K, B)

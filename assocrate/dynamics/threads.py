@@ -5,8 +5,8 @@ below ``2^31`` flops) is :mod:`assocrate.core.threads`, re-exported here. The ro
 depend on the number of state entries ``N B`` of a step: below ``2^19`` entries the whole step
 stays in the calling thread; above it, Euler–Maruyama spreads its row blocks over the cores, each
 block calling BLAS single-threaded on its tiles' small products (one BLAS thread runs them at
-about 54 GFLOP/s when the tile is in cache). At N = 10^5, P = 50, B = 32 a step takes 21 ms of CPU
-time without noise (35 ms with it), 11 ms (18 ms) on two cores.
+about 54 GFLOP/s when the tile is in cache). At N = 10^5, P = 50, B = 32 a step takes about 18 ms of CPU
+time without noise (22.5 ms with it), 9.3 ms (11.6 ms) on two cores.
 """
 
 from __future__ import annotations

@@ -440,6 +440,7 @@ def test_touch_rows_loads_one_entry_per_cache_line(dtype):
     A = np.arange(40 * 7, dtype=dtype).reshape(40, 7)
     before = A.copy()
     step = 64 // A.itemsize
+    assert _fused.touch_rows(np.empty((40, 0), dtype=dtype), 0, 40) == 0.0  # an empty batch reads nothing
     for a, b in [(0, 40), (3, 17), (39, 40), (5, 5)]:
         expected = A.reshape(-1)[a * 7:b * 7:step].sum(dtype=np.float64)
         assert _fused.touch_rows(A, a, b) == pytest.approx(expected, rel=1e-6)

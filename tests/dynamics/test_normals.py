@@ -69,7 +69,9 @@ def transform(w1, w2):
 def test_box_muller_is_within_2_ulp_of_mpmath():
     """radius = sqrt(-2 ln u), u = (k + 1/2) 2^-52 (k: the top 52 bits of w1); (cos t, sin t) with t
     = q pi/2 + (k' - 2^52 + 1/2) (pi/2) 2^-53 (q: the top 2 bits of w2, k': the next 53), against
-    mpmath at 40 digits, in units of the exact value's last place (measured: 2.0, 1.8 and 1.9)."""
+    mpmath at 40 digits, in units of the exact value's last place (measured: 2.0, 1.8 and 1.9; a
+    reviewer's search found 2.32 for the sine when phi was one product with a rounded (pi/2) 2^-53,
+    now two: 1.72 on those words and 35000 others)."""
     mpmath = pytest.importorskip("mpmath")
     rng = np.random.default_rng(0)
     low = np.arange(2000, dtype=np.uint64)
@@ -77,6 +79,8 @@ def test_box_muller_is_within_2_ulp_of_mpmath():
                          np.uint64(MASK) - (low << np.uint64(12))])
     w2 = np.concatenate([rng.integers(0, MASK, 3000, dtype=np.uint64, endpoint=True), low << np.uint64(40),
                          np.uint64(MASK) - (low << np.uint64(30))])
+    hard = np.array([0x20A2FAC3CA8DC747, 0x2A3D84FB7F08FB9C, 0x228C2D2B1B2BA021], dtype=np.uint64)  # sin > 2 ulp once
+    w1, w2 = np.concatenate([w1, hard]), np.concatenate([w2, hard])
     radius, cos, sin = transform(w1, w2)
     worst = [0.0, 0.0, 0.0]
     with mpmath.workdps(40):
@@ -174,3 +178,12 @@ def test_the_pair_loop_is_vectorised(dtype):
     fresh = numba.njit(error_model="numpy")(fill_normals.py_func)
     fresh(np.uint64(1), np.uint64(0), 1, np.empty((3, 4), dtype=dtype))
     assert "sqrtpd" in fresh.inspect_asm(fresh.signatures[0])
+
+
+def test_python_integer_keys_give_the_same_stream():
+    """key and base as Python ints (typed int64 by numba) are taken as uint64, not mixed into float64."""
+    ints, typed = np.empty((3, 5)), np.empty((3, 5))
+    fill_normals(5, 2, 1, ints)
+    fill_normals(np.uint64(5), np.uint64(2), 1, typed)
+    np.testing.assert_array_equal(ints, typed)
+    assert words(7, 3, 4) == [int(w) for w in (lambda out: (splitmix64(7, 3, out), out)[1])(np.empty(4, np.uint64))]
