@@ -23,14 +23,15 @@ contender once per round, min / median / max over the rounds):
 One JSON line per benchmark (``em_step``, one per sigma) with every time in seconds per step, the
 ratios and the load average before and after (the machine is shared: 2 cores, other users).
 
-Measured at N = 10^5 (5 rounds, 2026-11-29, the tiled step of dynamics/tiles.py, quiet machine, load
-1.1-1.5): 100-step calls 10.7/11.1/11.5 ms per step against JAX 17.6/18.5/20.5 ms (JAX 1.65x slower)
-and numpy 53.9/54.4/54.8 ms; roofline 6.5/6.7 ms (GEMM 100 GFLOP/s): 61 % of it at the min, 60 % at
-the median. Noisy (sigma = 0.1): 18.1/19.5/22.9 ms against JAX 51/61.9/69.4 ms (2.8-3.2x slower),
-32-34 % of the roofline (the noise draws, 14 ms of CPU per step, are not in the roofline's traffic
-or flops). 20-step calls (the call's set-up spread over fewer steps): 11.3/11.4/18.6 ms,
-55-56 %, JAX 1.5-1.6x slower; noisy 18/21.5/25 ms, JAX 2.6-3.0x slower. The step's products run at
-about 54 GFLOP/s per core on cache-resident tiles; a step takes 21 ms of CPU without noise.
+Measured at N = 10^5 (5 rounds, 2026-11-29, quiet machine, load 0.6-1.3 with this run), two runs
+of 100-step calls: 10.1/10.9/14.9 and 9.0/10.2/10.5 ms per step against JAX 18.4 and 17.0 ms
+(median; 1.7-1.9x slower) and numpy 54-64 ms; roofline 6.5/6.9 and 6.3/7.5 ms (GEMM about 100
+GFLOP/s): 64 % and 63 %, 69 % and 74 % of it (min, median). Noisy (sigma = 0.1): 12.1/12.6/13.2
+and 11.9/12.3/12.6 ms against JAX 53.8 ms (median; 4.2-4.4x slower): 51 % and 50 %, 52 % and 52 %
+of the roofline (which leaves out the noise: 1.2 ns a normal, about 2 ms a step on two cores).
+20-step calls (the call's set-up, about 25 ms, spread over fewer steps): 10.1/10.6/15.4 ms, 61 %
+and 60 %; noisy 12.4/14.0/14.4 ms, 53 % and 48 %. A step takes about 18 ms of CPU without noise
+and 22.5 ms with it.
 """
 
 from __future__ import annotations
