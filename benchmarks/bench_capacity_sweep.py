@@ -18,7 +18,10 @@ faster (session 5). Measured (3 rounds, load 1.2 -> 1.3): workers=1 8.4/9.4/10.3
 1.81x), synchronous 6.7/7.0/7.1 s; an earlier run (load 1.5): 1.50x min, 1.55x median whole.
 With the tiled Euler-Maruyama step (session 6, two runs of 3 rounds, load 1.1-1.3): workers=2
 4.66/5.04/5.05 and 4.74/4.82/4.85 s, workers=1 7.25/7.57/9.13 and 7.41/7.6/8.89 s: 1.56x min,
-1.50x and 1.58x median whole, the sweep alone 1.66x min, 1.61x and 1.70x median.
+1.50x and 1.58x median whole, the sweep alone 1.66x min, 1.61x and 1.70x median. Session 7 (3
+rounds, load 0.1 -> 1.0): workers=2 4.99/5.08/5.21 s, workers=1 7.87/7.93/11.1 s: 1.58x min and
+1.56x median whole, the sweep alone 1.69x and 1.69x; the issue's capacity command on one worker
+against two: 7 min 29 s against 4 min 10 s, 1.80x.
 
 Prints one human-readable line and one JSON line: min/median/max seconds per mode, the speed-up of
 two workers over one (min and median; whole and sweep alone), the 1-, 5- and 15-minute load averages before and after
