@@ -445,6 +445,8 @@ class Certificate(Summarized):
         """A readable account: claim, verdicts, solver, data and the residual table."""
         if self.certified:
             verdict = "CERTIFIED: verified in exact rational arithmetic"
+        elif self.status is CertificateStatus.REFUSED:  # a re-check stopped before its checks, or failed one
+            verdict = "REFUSED by the re-check: the claim is not proved for this network (see the problems)"
         elif self.verified_float:
             verdict = "verified in floating point only; the exact rational check was not passed"
         else:

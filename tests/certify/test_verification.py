@@ -104,6 +104,9 @@ def test_certificate_for_another_network_fails(certificates, positive_gamma_netw
     cert, _ = certificates["radius"]
     result = verify(cert, positive_gamma_network)
     assert not result.verified and "another network" in result.problems[0]
+    # the verdict says the re-check refused it, not that checks which never ran failed
+    assert "verdict: REFUSED by the re-check" in result.summary()
+    assert "neither the floating-point nor the exact check passed" not in result.summary()
 
 
 def test_no_certificate_is_not_verified(equal_overlap_network):
