@@ -430,8 +430,8 @@ def update_tile(H, X, a, kind, rate, noise, noise_scale, boundary, speed, measur
 def touch_rows(A, a, b):
     """Load one entry per 64-byte cache line of rows ``a:b`` of the C-contiguous `A`; their sum.
 
-    Run on the next tile's rows of the factor after a tile's product: the product that follows
-    then reads them from cache. Measured at N = 10^5, P = 50, B = 32: the next tile's product
+    Run on the next tile's rows of the factor after a tile's product (and, in a call's set-up, on a
+    tile's own rows before its product): the product that follows then reads them from cache. Measured at N = 10^5, P = 50, B = 32: the next tile's product
     took 43-52 us from memory against 33 in cache, the loads 7-9 us; a step took 1.5 ms less
     (9.2-9.4 ms against 10.8-11.4) and 1.9 ms less with noise (11.5-11.7 against 12.8-13.9).
     Hardware prefetching does not run that far ahead of OpenBLAS's kernel, and llvm.prefetch
@@ -450,9 +450,9 @@ def block_pass(L, R, C, X, bounds, start, stop, first, drive, step, share, H, ou
     ``bounds[t]:bounds[t + 1]``), phi compiled.
 
     Each tile: :func:`drive_tile` into `H`, the next tile's rows of `L` into the cache
-    (:func:`touch_rows`), :func:`update_tile` (its speed into the block's `speed`), then its share of the block's `out` (:func:`share_tile`) from ``Y = X`` or ``Y =
-    phi(X * neg_scale - shift)`` (:func:`phi_tile`, into `H`). The three tuples
-    carry the other arguments: `drive` = ``(u, u_scale, neg_scale, shift, unfolded)``, `step` =
+    (:func:`touch_rows`), :func:`update_tile` (its speed into the block's `speed`), then its share
+    of the block's `out` (:func:`share_tile`) from ``Y = X`` or ``Y = phi(X * neg_scale - shift)``
+    (:func:`phi_tile`, into `H`). The three tuples carry the other arguments: `drive` = ``(u, u_scale, neg_scale, shift, unfolded)``, `step` =
     ``(kind, rate, noise, noise_scale, boundary, measure)``, `share` = ``(kind, neg_scale, shift)``
     (kind ``Phi.GIVEN``: ``Y = X``). Returns the first tile whose fold numpy must do (its share not
     computed), or -1.

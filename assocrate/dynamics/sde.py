@@ -244,10 +244,10 @@ def euler_maruyama(
         steady_tol = check_positive("steady_tol", steady_tol)
         if sigma > 0:
             raise InvalidInput(f"`steady_tol` needs a deterministic run; got steady_tol={steady_tol!r}, sigma={sigma!r}")
-    if sigma > 0 and n_steps * words_per_step(*X0.reshape(network.n_units, -1).shape) > 2**64:
-        raise InvalidInput(f"`n_steps`={n_steps} noisy steps of this batch would exhaust the noise stream's 2^64 words")
     single = X0.ndim == 1
     start = X0[:, None] if single else X0
+    if sigma > 0 and n_steps * words_per_step(*start.shape) > 2**64:
+        raise InvalidInput(f"`n_steps`={n_steps} noisy steps of this batch would exhaust the noise stream's 2^64 words")
     if readout is not None:
         readout = np.asarray(readout)
         if readout.ndim != 2 or readout.shape[0] != network.n_units:
