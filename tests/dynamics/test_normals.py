@@ -186,4 +186,6 @@ def test_python_integer_keys_give_the_same_stream():
     fill_normals(5, 2, 1, ints)
     fill_normals(np.uint64(5), np.uint64(2), 1, typed)
     np.testing.assert_array_equal(ints, typed)
-    assert words(7, 3, 4) == [int(w) for w in (lambda out: (splitmix64(7, 3, out), out)[1])(np.empty(4, np.uint64))]
+    out = np.empty(4, dtype=np.uint64)
+    splitmix64(7, 3, out)
+    assert [int(w) for w in out] == words(7, 3, 4)
